@@ -1,0 +1,82 @@
+# Shared helpers for the lab scripts (sourced, not run).
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+LAB_DIR=${HCP_LAB_DIR:-$REPO/.lab}
+BIN=$REPO/bin
+export PATH=$BIN:$REPO/node_modules/.bin:$PATH
+
+lab_log() { printf '[lab] %s\n' "$*" >&2; }
+lab_die() { printf '[lab] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# pid_alive FILE: the process recorded in FILE is running.
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# stop_pid FILE: TERM the recorded process, KILL it after 10 s, forget it.
+stop_pid() {
+  local f=$1 pid i
+  [ -f "$f" ] || return 0
+  pid=$(cat "$f")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" 2>/dev/null || true
+    for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$f"
+}
+
+# wait_for DESCRIPTION SECONDS CMD...: poll CMD until it succeeds.
+wait_for() {
+  local what=$1 secs=$2 i; shift 2
+  for i in $(seq 1 $((secs * 5))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
+  return 1
+}
+
+# port_free PORT: nothing listens on 127.0.0.1:PORT.
+port_free() { ! (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
+
+# mint_ca DIR NAME: a self-signed CA (ca.crt, ca.key) in DIR.
+mint_ca() {
+  [ -f "$1/ca.crt" ] && return 0
+  mkdir -p "$1"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
+    -subj "/CN=$2" -keyout "$1/ca.key" -out "$1/ca.crt" 2>/dev/null
+  chmod 600 "$1/ca.key"
+}
+
+# mint_cert DIR NAME SUBJECT SANS USAGE: a leaf NAME.crt/.key signed by DIR/ca.
+# USAGE is serverAuth, clientAuth or "serverAuth,clientAuth"; SANS like "IP:127.0.0.1,DNS:localhost" or "".
+mint_cert() {
+  local d=$1 n=$2 subj=$3 sans=$4 usage=$5 ext
+  [ -f "$d/$n.crt" ] && return 0
+  ext=$(mktemp)
+  { echo "basicConstraints=CA:FALSE"; echo "keyUsage=digitalSignature,keyEncipherment"; echo "extendedKeyUsage=$usage"
+    [ -n "$sans" ] && echo "subjectAltName=$sans"; } > "$ext"
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "$subj" \
+    -keyout "$d/$n.key" -out "$d/$n.csr" 2>/dev/null
+  openssl x509 -req -in "$d/$n.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 3650 \
+    -extfile "$ext" -out "$d/$n.crt" 2>/dev/null
+  chmod 600 "$d/$n.key"; rm -f "$d/$n.csr" "$ext"
+}
+
+# write_kubeconfig FILE SERVER CA CERT KEY USER
+write_kubeconfig() {
+  local f=$1 server=$2 ca=$3 crt=$4 key=$5 user=$6
+  umask 077
+  cat > "$f" <<KC
+apiVersion: v1
+kind: Config
+clusters:
+- name: lab
+  cluster:
+    server: $server
+    certificate-authority-data: $(base64 -w0 < "$ca")
+users:
+- name: $user
+  user:
+    client-certificate-data: $(base64 -w0 < "$crt")
+    client-key-data: $(base64 -w0 < "$key")
+contexts:
+- name: lab
+  context: { cluster: lab, user: $user }
+current-context: lab
+KC
+}

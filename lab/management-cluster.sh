@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The lab's management cluster: a real etcd and a real kube-apiserver on loopback.
+#   lab/management-cluster.sh up|down|status
+# Idempotent: `up` on a running cluster only checks readiness; `down` twice is harmless.
+# The admin kubeconfig is written to $HCP_LAB_DIR/management/admin.kubeconfig.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+D=$LAB_DIR/management
+ETCD_PORT=${HCP_MGMT_ETCD_PORT:-12379}
+API_PORT=${HCP_MGMT_API_PORT:-16443}
+SERVICE_CIDR=10.96.0.0/16
+KUBECONFIG_FILE=$D/admin.kubeconfig
+
+apiserver_ready() {
+  curl -sf --cacert "$D/pki/ca.crt" --cert "$D/pki/admin.crt" --key "$D/pki/admin.key" \
+    "https://127.0.0.1:$API_PORT/readyz" | grep -q ok
+}
+
+up() {
+  for b in etcd kube-apiserver; do [ -x "$BIN/$b" ] || lab_die "$BIN/$b is missing: run scripts/toolchain first"; done
+  mkdir -p "$D/pki" "$D/logs"
+  mint_ca "$D/pki" "hcp-lab-management-ca"
+  mint_cert "$D/pki" apiserver "/CN=kube-apiserver" "IP:127.0.0.1,DNS:localhost,IP:10.96.0.1,DNS:kubernetes.default.svc" serverAuth
+  mint_cert "$D/pki" admin "/O=system:masters/CN=hcp-lab-admin" "" clientAuth
+  [ -f "$D/pki/sa.key" ] || { openssl genrsa -out "$D/pki/sa.key" 2048 2>/dev/null; openssl rsa -in "$D/pki/sa.key" -pubout -out "$D/pki/sa.pub" 2>/dev/null; }
+
+  if ! pid_alive "$D/etcd.pid"; then
+    port_free "$ETCD_PORT" || lab_die "port $ETCD_PORT is taken: set HCP_MGMT_ETCD_PORT"
+    lab_log "starting management etcd on 127.0.0.1:$ETCD_PORT"
+    setsid etcd --name mgmt --data-dir "$D/etcd" \
+      --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
+      --listen-peer-urls "http://127.0.0.1:$((ETCD_PORT + 1))" --initial-advertise-peer-urls "http://127.0.0.1:$((ETCD_PORT + 1))" \
+      --initial-cluster "mgmt=http://127.0.0.1:$((ETCD_PORT + 1))" \
+      --unsafe-no-fsync=true --log-level warn > "$D/logs/etcd.log" 2>&1 < /dev/null &
+    echo $! > "$D/etcd.pid"
+    wait_for "etcd" 30 curl -sf "http://127.0.0.1:$ETCD_PORT/health" || lab_die "etcd did not become healthy; see $D/logs/etcd.log"
+  fi
+
+  if ! pid_alive "$D/apiserver.pid"; then
+    port_free "$API_PORT" || lab_die "port $API_PORT is taken: set HCP_MGMT_API_PORT"
+    lab_log "starting management kube-apiserver on https://127.0.0.1:$API_PORT"
+    setsid kube-apiserver \
+      --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
+      --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$API_PORT" \
+      --tls-cert-file "$D/pki/apiserver.crt" --tls-private-key-file "$D/pki/apiserver.key" \
+      --client-ca-file "$D/pki/ca.crt" \
+      --service-cluster-ip-range "$SERVICE_CIDR" \
+      --service-account-issuer "https://127.0.0.1:$API_PORT" \
+      --service-account-key-file "$D/pki/sa.pub" --service-account-signing-key-file "$D/pki/sa.key" \
+      --authorization-mode Node,RBAC --disable-admission-plugins ServiceAccount --allow-privileged=true \
+      > "$D/logs/apiserver.log" 2>&1 < /dev/null &
+    echo $! > "$D/apiserver.pid"
+  fi
+  wait_for "kube-apiserver" 90 apiserver_ready || lab_die "kube-apiserver not ready after 90 s; see $D/logs/apiserver.log"
+  write_kubeconfig "$KUBECONFIG_FILE" "https://127.0.0.1:$API_PORT" "$D/pki/ca.crt" "$D/pki/admin.crt" "$D/pki/admin.key" hcp-lab-admin
+  lab_log "management cluster ready; kubeconfig: $KUBECONFIG_FILE"
+}
+
+down() {
+  stop_pid "$D/apiserver.pid"
+  stop_pid "$D/etcd.pid"
+  rm -rf "$D/etcd"
+  lab_log "management cluster stopped"
+}
+
+status() {
+  local e=down a=down
+  pid_alive "$D/etcd.pid" && e=up
+  pid_alive "$D/apiserver.pid" && apiserver_ready && a=ready
+  echo "management etcd: $e"
+  echo "management kube-apiserver: $a (https://127.0.0.1:$API_PORT, kubeconfig $KUBECONFIG_FILE)"
+  [ "$a" = ready ]
+}
+
+case ${1:-} in
+  up) up ;; down) down ;; status) status ;;
+  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+esac
