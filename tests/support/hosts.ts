@@ -1,0 +1,209 @@
+// Real sshd worker hosts for mocha (lab/worker-hosts.sh), and client keys made at test time.
+//
+//   const lab = new HostLab();                      // keys in a temp dir
+//   before(async () => { host = await lab.create("t-ssh-1", "198.18.0.101"); });
+//   after(() => lab.dispose());                     // deletes the hosts it created, and the keys
+import { execFile, execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+export const repoRoot = path.resolve(__dirname, "..", "..", "..");
+export const hostsScript = path.join(repoRoot, "lab", "worker-hosts.sh");
+
+export interface TestHost {
+    name: string;
+    address: string;
+    port: number;
+    user: string;
+    privateKey: string;
+    /** The host's public key ("ssh-ed25519 AAAA..."), for pinning. */
+    hostKey: string;
+}
+
+export interface ClientKeys {
+    dir: string;
+    /** ed25519, no passphrase; authorized on every host. */
+    privateKey: string;
+    publicKey: string;
+    /** ed25519 encrypted with `passphrase`; authorized on every host. */
+    encryptedKey: string;
+    passphrase: string;
+    /** ed25519 that no host authorizes. */
+    strangerKey: string;
+    /** authorized_keys content given to the hosts. */
+    authorizedKeysFile: string;
+}
+
+function run(cmd: string, args: string[], input?: string, timeoutMs = 60000): Promise<{ stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+        const child = execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+            if (err) {
+                reject(new Error(`${cmd} ${args.join(" ")} failed: ${err.message}\n${stderr}`));
+            } else {
+                resolve({ stdout: String(stdout), stderr: String(stderr) });
+            }
+        });
+        if (input !== undefined) child.stdin?.end(input);
+        else child.stdin?.end();
+    });
+}
+
+/** Generates the client keys in a fresh temp dir (ssh-keygen, ed25519). */
+export function makeClientKeys(): ClientKeys {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hcp-keys-"));
+    const passphrase = "correct horse battery staple";
+    const gen = (name: string, pass: string) =>
+        execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", pass, "-C", `hcp-test-${name}`, "-f", path.join(dir, name)]);
+    gen("client", "");
+    gen("encrypted", passphrase);
+    gen("stranger", "");
+    const authorized = path.join(dir, "authorized_keys");
+    fs.writeFileSync(
+        authorized,
+        fs.readFileSync(path.join(dir, "client.pub"), "utf8") + fs.readFileSync(path.join(dir, "encrypted.pub"), "utf8"),
+    );
+    return {
+        dir,
+        privateKey: fs.readFileSync(path.join(dir, "client"), "utf8"),
+        publicKey: fs.readFileSync(path.join(dir, "client.pub"), "utf8").trim(),
+        encryptedKey: fs.readFileSync(path.join(dir, "encrypted"), "utf8"),
+        passphrase,
+        strangerKey: fs.readFileSync(path.join(dir, "stranger"), "utf8"),
+        authorizedKeysFile: authorized,
+    };
+}
+
+export interface CreateOptions {
+    /** A non-root login user to create (the returned TestHost logs in as this user). */
+    user?: string;
+    sudo?: boolean;
+    /** Password for the user (root without `user`); also turns on sshd PasswordAuthentication. */
+    password?: string;
+}
+
+/** Drives lab/worker-hosts.sh for one test file. */
+export class HostLab {
+    readonly keys: ClientKeys;
+    private readonly created = new Set<string>();
+
+    constructor(keys?: ClientKeys) {
+        this.keys = keys ?? makeClientKeys();
+    }
+
+    async create(name: string, ip: string, o: CreateOptions = {}): Promise<TestHost> {
+        const args = ["create", name, ip, this.keys.authorizedKeysFile];
+        if (o.user) args.push("--user", o.user, "--sudo", o.sudo ? "yes" : "no");
+        if (o.password) {
+            const f = path.join(this.keys.dir, `password-${name}`);
+            fs.writeFileSync(f, o.password + "\n", { mode: 0o600 });
+            args.push("--password-file", f, "--password-auth", "yes");
+        }
+        this.created.add(name);
+        const { stdout } = await run("bash", [hostsScript, ...args]);
+        const hostKey = stdout.trim().split("\n").pop()!.trim();
+        return { name, address: ip, port: 22, user: o.user ?? "root", privateKey: this.keys.privateKey, hostKey };
+    }
+
+    /** Adds a login user to a running host. */
+    async addUser(name: string, user: string, sudo: boolean): Promise<void> {
+        await run("bash", [hostsScript, "adduser", name, user, "--sudo", sudo ? "yes" : "no"]);
+    }
+
+    /** Runs argv inside the host's namespaces (as root, on the machine side: no SSH). */
+    async exec(name: string, argv: string[], input?: string): Promise<string> {
+        return (await run("bash", [hostsScript, "exec", name, "--", ...argv], input)).stdout;
+    }
+
+    /** Runs a shell snippet inside the host. */
+    async sh(name: string, script: string, input?: string): Promise<string> {
+        return this.exec(name, ["bash", "-c", script], input);
+    }
+
+    async writeFile(name: string, file: string, content: string, mode = "0644"): Promise<void> {
+        await this.exec(name, ["sh", "-c", 'mkdir -p "$(dirname "$1")" && cat > "$1" && chmod "$2" "$1"', "sh", file, mode], content);
+    }
+
+    async readFile(name: string, file: string): Promise<string | undefined> {
+        const out = await this.sh(name, `if [ -e ${JSON.stringify(file)} ]; then echo -n Y; cat ${JSON.stringify(file)}; else echo -n N; fi`);
+        return out.startsWith("Y") ? out.slice(1) : undefined;
+    }
+
+    /** Kills every process of the host except the sshd listener: open SSH connections drop. */
+    async dropSessions(name: string): Promise<void> {
+        await run("bash", [hostsScript, "drop-sessions", name]);
+    }
+
+    async delete(name: string): Promise<void> {
+        await run("bash", [hostsScript, "delete", name]);
+        this.created.delete(name);
+    }
+
+    /** Deletes the hosts this lab created and the key directory. */
+    async dispose(): Promise<void> {
+        for (const n of [...this.created]) await this.delete(n).catch(() => undefined);
+        fs.rmSync(this.keys.dir, { recursive: true, force: true });
+    }
+
+    /**
+     * Installs stand-ins for `systemctl` and `modprobe` into the host's /usr/local/sbin (first on
+     * PATH for root and sudo). They record every call in /var/log/hcp-standins.log and keep unit
+     * state in /var/lib/hcp-standins/. Contract:
+     *   systemctl daemon-reload                 -> 0
+     *   systemctl enable|disable [--now] UNIT   -> marks enabled/disabled (+ started/stopped with --now)
+     *   systemctl start|stop|restart UNIT       -> marks active/inactive
+     *   systemctl is-enabled UNIT               -> prints enabled|disabled, exit 0|1
+     *   systemctl is-active UNIT                -> prints active|inactive, exit 0|3
+     *   modprobe MODULE                         -> 0 for modules listed in /etc/hcp-standins/modules-ok
+     *                                              ("overlay" by default); else exit 1 "Module X not found"
+     * If /etc/hcp-standins/pause-on-modprobe exists, modprobe touches /run/hcp-standins-paused and
+     * sleeps until that file is removed (tests use it to cut connections mid-preparation).
+     */
+    async installStandIns(name: string): Promise<void> {
+        await this.writeFile(name, "/usr/local/sbin/systemctl", SYSTEMCTL_STANDIN, "0755");
+        await this.writeFile(name, "/usr/local/sbin/modprobe", MODPROBE_STANDIN, "0755");
+        await this.writeFile(name, "/etc/hcp-standins/modules-ok", "overlay\n", "0644");
+    }
+
+    /** The recorded stand-in calls on a host. */
+    async standInCalls(name: string): Promise<string[]> {
+        const log = (await this.readFile(name, "/var/log/hcp-standins.log")) ?? "";
+        return log.split("\n").filter((l) => l !== "");
+    }
+}
+
+const SYSTEMCTL_STANDIN = `#!/bin/bash
+# Test stand-in for systemctl (tests/support/hosts.ts).
+echo "systemctl $*" >> /var/log/hcp-standins.log
+S=/var/lib/hcp-standins; mkdir -p "$S"
+now=no; args=()
+for a in "$@"; do
+  case "$a" in --now) now=yes ;; --quiet|-q|--no-block) ;; *) args+=("$a") ;; esac
+done
+verb=\${args[0]:-}; units=("\${args[@]:1}")
+unit() { local u=$1; [[ $u == *.* ]] || u=$u.service; echo "$u"; }
+case "$verb" in
+  daemon-reload) exit 0 ;;
+  enable) for u in "\${units[@]}"; do touch "$S/$(unit "$u").enabled"; [ $now = yes ] && touch "$S/$(unit "$u").active"; done; exit 0 ;;
+  disable) for u in "\${units[@]}"; do rm -f "$S/$(unit "$u").enabled"; [ $now = yes ] && rm -f "$S/$(unit "$u").active"; done; exit 0 ;;
+  start|restart|reload|try-restart) for u in "\${units[@]}"; do touch "$S/$(unit "$u").active"; done; exit 0 ;;
+  stop) for u in "\${units[@]}"; do rm -f "$S/$(unit "$u").active"; done; exit 0 ;;
+  is-enabled) if [ -e "$S/$(unit "\${units[0]}").enabled" ]; then echo enabled; exit 0; else echo disabled; exit 1; fi ;;
+  is-active) if [ -e "$S/$(unit "\${units[0]}").active" ]; then echo active; exit 0; else echo inactive; exit 3; fi ;;
+  *) echo "systemctl stand-in: unsupported: $*" >&2; exit 1 ;;
+esac
+`;
+
+const MODPROBE_STANDIN = `#!/bin/bash
+# Test stand-in for modprobe (tests/support/hosts.ts).
+echo "modprobe $*" >> /var/log/hcp-standins.log
+if [ -e /etc/hcp-standins/pause-on-modprobe ]; then
+  touch /run/hcp-standins-paused
+  while [ -e /run/hcp-standins-paused ]; do sleep 0.1; done
+fi
+m=""
+for a in "$@"; do case "$a" in -*) ;; *) m=$a; break ;; esac; done
+if grep -qx "$m" /etc/hcp-standins/modules-ok 2>/dev/null; then exit 0; fi
+echo "modprobe: FATAL: Module $m not found in directory /lib/modules/$(uname -r)" >&2
+exit 1
+`;
