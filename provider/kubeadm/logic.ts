@@ -1,0 +1,193 @@
+/**
+ * Pure logic for NodeJoin: kubeadm JoinConfiguration rendering, input rules, diff rules and the
+ * remote command sequences. No I/O here.
+ */
+import * as yaml from "js-yaml";
+
+export interface JoinSpec {
+    kubernetesVersion: string;
+    /** host:port of the tenant API server, no scheme. */
+    apiEndpoint: string;
+    token: string;
+    caCertHash: string;
+    nodeName: string;
+    criSocket?: string;
+    labels?: Record<string, string>;
+    taints?: Taint[];
+    kubeletExtraArgs?: Record<string, string>;
+    ignorePreflightErrors?: string[];
+}
+
+export interface Taint {
+    key: string;
+    value?: string;
+    effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+}
+
+export const DEFAULT_CRI_SOCKET = "unix:///var/run/containerd/containerd.sock";
+export const KUBELET_CONF = "/etc/kubernetes/kubelet.conf";
+export const JOIN_CONFIG_PATH = "/etc/kubernetes/hcp-join-configuration.yaml";
+
+/** "v1.34.4" → [1, 34, 4]; undefined when malformed. */
+export function parseVersion(v: string): [number, number, number] | undefined {
+    const m = /^v(\d+)\.(\d+)\.(\d+)$/.exec(v ?? "");
+    return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+}
+
+/** kubeadm's config API for a Kubernetes version: v1beta4 from 1.31, v1beta3 below. */
+export function kubeadmApiVersion(kubernetesVersion: string): "kubeadm.k8s.io/v1beta4" | "kubeadm.k8s.io/v1beta3" {
+    const v = parseVersion(kubernetesVersion);
+    if (!v) throw new Error(`kubernetesVersion: must look like v1.34.4 (got ${JSON.stringify(kubernetesVersion)})`);
+    return v[0] > 1 || v[1] >= 31 ? "kubeadm.k8s.io/v1beta4" : "kubeadm.k8s.io/v1beta3";
+}
+
+/** The kubelet flags kubeadm passes through: labels become --node-labels. */
+function kubeletArgs(spec: JoinSpec): Record<string, string> {
+    const args: Record<string, string> = { ...(spec.kubeletExtraArgs ?? {}) };
+    const labels = Object.entries(spec.labels ?? {}).map(([k, v]) => `${k}=${v}`);
+    if (labels.length) args["node-labels"] = labels.join(",");
+    return args;
+}
+
+/** The JoinConfiguration YAML for `kubeadm join --config`. It holds the token: upload it 0600. */
+export function renderJoinConfiguration(spec: JoinSpec): string {
+    const apiVersion = kubeadmApiVersion(spec.kubernetesVersion);
+    const args = kubeletArgs(spec);
+    const v4 = apiVersion.endsWith("v1beta4");
+    const nodeRegistration: any = {
+        name: spec.nodeName,
+        criSocket: spec.criSocket ?? DEFAULT_CRI_SOCKET,
+        taints: (spec.taints ?? []).map((t) => (t.value === undefined ? { key: t.key, effect: t.effect } : t)),
+        kubeletExtraArgs: v4 ? Object.entries(args).map(([name, value]) => ({ name, value })) : args,
+    };
+    if (spec.ignorePreflightErrors?.length) nodeRegistration.ignorePreflightErrors = spec.ignorePreflightErrors;
+    const doc: any = {
+        apiVersion,
+        kind: "JoinConfiguration",
+        discovery: {
+            bootstrapToken: { apiServerEndpoint: spec.apiEndpoint, token: spec.token, caCertHashes: [spec.caCertHash] },
+            tlsBootstrapToken: spec.token,
+        },
+        nodeRegistration,
+    };
+    return yaml.dump(doc, { lineWidth: -1 });
+}
+
+// ------------------------------------------------------------------ input rules
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
+const CA_HASH = /^sha256:[0-9a-f]{64}$/;
+/** Label prefixes a kubelet may not set on its own Node (NodeRestriction), except the allowed ones. */
+const KUBELET_FORBIDDEN = /(^|\.)(kubernetes\.io|k8s\.io)\//;
+const KUBELET_ALLOWED = [
+    /^kubernetes\.io\/(hostname|arch|os)$/,
+    /^beta\.kubernetes\.io\/(arch|os|instance-type)$/,
+    /^node\.kubernetes\.io\/instance-type$/,
+    /^topology\.kubernetes\.io\/(region|zone)$/,
+    /^(kubelet|node)\.kubernetes\.io\//,
+    /^(kubelet|node)\.k8s\.io\//,
+];
+
+export interface Failure {
+    property: string;
+    reason: string;
+}
+
+export function labelProblems(labels: Record<string, string> | undefined, property = "labels"): Failure[] {
+    const out: Failure[] = [];
+    for (const [k, v] of Object.entries(labels ?? {})) {
+        const [prefix, name] = k.includes("/") ? [k.slice(0, k.lastIndexOf("/")), k.slice(k.lastIndexOf("/") + 1)] : ["", k];
+        if ((prefix && !DNS_SUBDOMAIN.test(prefix)) || !LABEL_NAME.test(name) || name.length > 63) {
+            out.push({ property: `${property}.${k}`, reason: `label key must be [prefix/]name with name ≤ 63 chars of [A-Za-z0-9-_.]; rename the label` });
+        } else if (KUBELET_FORBIDDEN.test(k) && !KUBELET_ALLOWED.some((r) => r.test(k))) {
+            out.push({
+                property: `${property}.${k}`,
+                reason: `a kubelet may not set labels under kubernetes.io/ or k8s.io/ on its own Node (NodeRestriction); use your own prefix (e.g. example.com/role) or label the Node from the control plane`,
+            });
+        }
+        if (typeof v !== "string" || v.length > 63 || !LABEL_VALUE.test(v)) {
+            out.push({ property: `${property}.${k}`, reason: `label value must be ≤ 63 chars of [A-Za-z0-9-_.], starting and ending alphanumeric (got ${JSON.stringify(v)})` });
+        }
+    }
+    return out;
+}
+
+export function taintProblems(taints: Taint[] | undefined, property = "taints"): Failure[] {
+    const out: Failure[] = [];
+    (taints ?? []).forEach((t, i) => {
+        if (!t || typeof t.key !== "string" || !LABEL_NAME.test(t.key.split("/").pop() ?? "")) {
+            out.push({ property: `${property}[${i}].key`, reason: "taint key must be a valid label key, e.g. dedicated or example.com/gpu" });
+        }
+        if (!["NoSchedule", "PreferNoSchedule", "NoExecute"].includes(t?.effect)) {
+            out.push({ property: `${property}[${i}].effect`, reason: `taint effect must be NoSchedule, PreferNoSchedule or NoExecute (got ${JSON.stringify(t?.effect)})` });
+        }
+    });
+    return out;
+}
+
+export function joinProblems(inputs: any): Failure[] {
+    const out: Failure[] = [];
+    if (!parseVersion(inputs.kubernetesVersion)) {
+        out.push({ property: "kubernetesVersion", reason: `must look like v1.34.4 (got ${JSON.stringify(inputs.kubernetesVersion)}); use the tenant control plane's version` });
+    }
+    if (typeof inputs.nodeName !== "string" || inputs.nodeName.length > 253 || !DNS_SUBDOMAIN.test(inputs.nodeName)) {
+        out.push({ property: "nodeName", reason: `must be a lowercase DNS subdomain such as worker-1 (got ${JSON.stringify(inputs.nodeName)})` });
+    }
+    if (typeof inputs.apiEndpoint === "string" && !/^[^/:\s]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(inputs.apiEndpoint)) {
+        out.push({ property: "apiEndpoint", reason: `must be host:port without a scheme, e.g. 10.0.0.10:6443 (got ${JSON.stringify(inputs.apiEndpoint)})` });
+    }
+    if (typeof inputs.caCertHash === "string" && !CA_HASH.test(inputs.caCertHash)) {
+        out.push({
+            property: "caCertHash",
+            reason: "must be sha256:<64 hex> of the tenant CA's public key (kubeadm's --discovery-token-ca-cert-hash); take HostedControlPlane.caCertHash",
+        });
+    }
+    out.push(...labelProblems(inputs.labels), ...taintProblems(inputs.taints));
+    if (inputs.drainTimeoutSeconds !== undefined && !(Number.isInteger(inputs.drainTimeoutSeconds) && inputs.drainTimeoutSeconds > 0)) {
+        out.push({ property: "drainTimeoutSeconds", reason: "must be a positive whole number of seconds, e.g. 300" });
+    }
+    return out;
+}
+
+// ------------------------------------------------------------------ diff rules
+
+/** Inputs whose change means the node must leave and join again. */
+export const REPLACE_KEYS = ["address", "port", "nodeName", "apiEndpoint", "caCertHash", "criSocket"];
+/** Inputs changed in place: version (an upgrade) and labels/taints (patched on the Node). */
+export const UPDATE_KEYS = ["kubernetesVersion", "labels", "taints", "kubeletExtraArgs"];
+
+export function changedKeys(olds: any, news: any, keys: string[]): string[] {
+    return keys.filter((k) => JSON.stringify(olds?.[k] ?? null) !== JSON.stringify(news?.[k] ?? null));
+}
+
+/** Refuses downgrades and skipped minors, as kubeadm's upgrade does. */
+export function upgradeProblem(from: string, to: string): string | undefined {
+    const a = parseVersion(from);
+    const b = parseVersion(to);
+    if (!a || !b) return undefined;
+    const cmp = a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+    if (cmp > 0) return `kubernetesVersion: cannot go from ${from} down to ${to}; downgrades are not supported, restore ${from}`;
+    if (b[1] - a[1] > 1) return `kubernetesVersion: cannot skip a minor version (${from} → ${to}); upgrade to v${a[0]}.${a[1] + 1}.x first`;
+    return undefined;
+}
+
+// ------------------------------------------------------------------ node operations (pure parts)
+
+/** Pods that a drain evicts: not mirror pods, not DaemonSet pods, not already finished. */
+export function podsToEvict(pods: any[]): any[] {
+    return pods.filter((p) => {
+        const owners: any[] = p.metadata?.ownerReferences ?? [];
+        if (p.metadata?.annotations?.["kubernetes.io/config.mirror"]) return false;
+        if (owners.some((o) => o.kind === "DaemonSet")) return false;
+        return !["Succeeded", "Failed"].includes(p.status?.phase);
+    });
+}
+
+/** The Node's taints with `desired` managed ones in place of `previous` managed ones. */
+export function mergeTaints(current: Taint[], previous: Taint[], desired: Taint[]): Taint[] {
+    const key = (t: Taint) => `${t.key}:${t.effect}`;
+    const prev = new Set(previous.map(key));
+    return [...current.filter((t) => !prev.has(key(t))), ...desired];
+}

@@ -1,0 +1,140 @@
+import { expect } from "chai";
+import * as yaml from "js-yaml";
+import {
+    changedKeys,
+    joinProblems,
+    kubeadmApiVersion,
+    labelProblems,
+    mergeTaints,
+    podsToEvict,
+    renderJoinConfiguration,
+    REPLACE_KEYS,
+    taintProblems,
+    upgradeProblem,
+    UPDATE_KEYS,
+} from "../../provider/kubeadm/logic";
+
+const HASH = "sha256:" + "ab".repeat(32);
+const base = {
+    kubernetesVersion: "v1.34.4",
+    apiEndpoint: "198.18.0.1:6443",
+    token: "abcdef.0123456789abcdef",
+    caCertHash: HASH,
+    nodeName: "worker-1",
+};
+
+describe("kubeadm JoinConfiguration", () => {
+    const versions: [string, string][] = [
+        ["v1.29.9", "kubeadm.k8s.io/v1beta3"],
+        ["v1.30.0", "kubeadm.k8s.io/v1beta3"],
+        ["v1.31.0", "kubeadm.k8s.io/v1beta4"],
+        ["v1.34.4", "kubeadm.k8s.io/v1beta4"],
+    ];
+    for (const [v, api] of versions) it(`uses ${api} for ${v}`, () => expect(kubeadmApiVersion(v)).to.equal(api));
+
+    it("pins the CA and never skips CA verification", () => {
+        const doc: any = yaml.load(renderJoinConfiguration(base));
+        expect(doc.kind).to.equal("JoinConfiguration");
+        expect(doc.discovery.bootstrapToken).to.deep.equal({ apiServerEndpoint: "198.18.0.1:6443", token: base.token, caCertHashes: [HASH] });
+        expect(doc.discovery.tlsBootstrapToken).to.equal(base.token);
+        expect(JSON.stringify(doc)).not.to.include("unsafeSkipCAVerification");
+    });
+
+    it("writes labels as node-labels in v1beta4's list form and taints as given", () => {
+        const doc: any = yaml.load(
+            renderJoinConfiguration({
+                ...base,
+                labels: { "example.com/pool": "a", tier: "web" },
+                taints: [{ key: "dedicated", value: "gpu", effect: "NoSchedule" }],
+                kubeletExtraArgs: { "max-pods": "50" },
+            }),
+        );
+        expect(doc.nodeRegistration.kubeletExtraArgs).to.deep.equal([
+            { name: "max-pods", value: "50" },
+            { name: "node-labels", value: "example.com/pool=a,tier=web" },
+        ]);
+        expect(doc.nodeRegistration.taints).to.deep.equal([{ key: "dedicated", value: "gpu", effect: "NoSchedule" }]);
+        expect(doc.nodeRegistration.name).to.equal("worker-1");
+        expect(doc.nodeRegistration.criSocket).to.equal("unix:///var/run/containerd/containerd.sock");
+    });
+
+    it("writes kubeletExtraArgs as a map in v1beta3", () => {
+        const doc: any = yaml.load(renderJoinConfiguration({ ...base, kubernetesVersion: "v1.30.2", labels: { a: "b" } }));
+        expect(doc.apiVersion).to.equal("kubeadm.k8s.io/v1beta3");
+        expect(doc.nodeRegistration.kubeletExtraArgs).to.deep.equal({ "node-labels": "a=b" });
+    });
+});
+
+describe("NodeJoin input rules", () => {
+    it("accepts good inputs", () => expect(joinProblems({ ...base, labels: { "example.com/x": "y" } })).to.deep.equal([]));
+
+    const cases: [string, any, string, RegExp][] = [
+        ["version", { kubernetesVersion: "1.34" }, "kubernetesVersion", /must look like v1\.34\.4/],
+        ["node name", { nodeName: "Worker_1" }, "nodeName", /lowercase DNS subdomain/],
+        ["endpoint with scheme", { apiEndpoint: "https://h:6443" }, "apiEndpoint", /host:port without a scheme/],
+        ["CA hash", { caCertHash: "abc" }, "caCertHash", /sha256:<64 hex>/],
+        ["drain timeout", { drainTimeoutSeconds: -1 }, "drainTimeoutSeconds", /positive whole number/],
+    ];
+    for (const [what, patch, prop, rule] of cases) {
+        it(`names ${prop} for a bad ${what}`, () => {
+            const f = joinProblems({ ...base, ...patch });
+            expect(f).to.have.length(1);
+            expect(f[0].property).to.equal(prop);
+            expect(f[0].reason).to.match(rule);
+        });
+    }
+
+    it("refuses labels a kubelet may not set on itself", () => {
+        const f = labelProblems({ "node-role.kubernetes.io/worker": "" });
+        expect(f[0].property).to.equal("labels.node-role.kubernetes.io/worker");
+        expect(f[0].reason).to.match(/NodeRestriction/);
+        expect(labelProblems({ "node.kubernetes.io/pool": "a", "topology.kubernetes.io/zone": "z1" })).to.deep.equal([]);
+    });
+
+    it("refuses bad label values and taint effects", () => {
+        expect(labelProblems({ a: "has space" })[0].reason).to.match(/label value/);
+        expect(taintProblems([{ key: "x", effect: "Never" as any }])[0].property).to.equal("taints[0].effect");
+    });
+});
+
+describe("NodeJoin diff and upgrade rules", () => {
+    it("replaces for identity changes and updates for version/labels", () => {
+        const olds = { ...base, address: "198.18.0.11", port: 22, labels: { a: "1" } };
+        expect(changedKeys(olds, { ...olds, address: "198.18.0.12" }, REPLACE_KEYS)).to.deep.equal(["address"]);
+        expect(changedKeys(olds, { ...olds, kubernetesVersion: "v1.35.0", labels: { a: "2" } }, UPDATE_KEYS)).to.deep.equal(["kubernetesVersion", "labels"]);
+        expect(changedKeys(olds, { ...olds }, [...REPLACE_KEYS, ...UPDATE_KEYS])).to.deep.equal([]);
+    });
+
+    const upgrades: [string, string, RegExp | undefined][] = [
+        ["v1.34.4", "v1.34.5", undefined],
+        ["v1.34.4", "v1.35.0", undefined],
+        ["v1.34.4", "v1.36.0", /cannot skip a minor version/],
+        ["v1.34.4", "v1.33.9", /downgrades are not supported/],
+        ["v1.34.4", "v1.34.3", /downgrades are not supported/],
+    ];
+    for (const [from, to, err] of upgrades) {
+        it(`${from} → ${to}: ${err ? "refused" : "allowed"}`, () => {
+            const p = upgradeProblem(from, to);
+            if (err) expect(p).to.match(err);
+            else expect(p).to.equal(undefined);
+        });
+    }
+
+    it("drains only evictable pods", () => {
+        const pods = [
+            { metadata: { name: "web" }, status: { phase: "Running" } },
+            { metadata: { name: "ds", ownerReferences: [{ kind: "DaemonSet" }] }, status: { phase: "Running" } },
+            { metadata: { name: "mirror", annotations: { "kubernetes.io/config.mirror": "x" } }, status: { phase: "Running" } },
+            { metadata: { name: "done" }, status: { phase: "Succeeded" } },
+        ];
+        expect(podsToEvict(pods).map((p) => p.metadata.name)).to.deep.equal(["web"]);
+    });
+
+    it("replaces only the taints it manages", () => {
+        const current = [{ key: "other", effect: "NoSchedule" as const }, { key: "old", effect: "NoExecute" as const }];
+        expect(mergeTaints(current, [{ key: "old", effect: "NoExecute" }], [{ key: "new", effect: "NoSchedule" }])).to.deep.equal([
+            { key: "other", effect: "NoSchedule" },
+            { key: "new", effect: "NoSchedule" },
+        ]);
+    });
+});

@@ -1,0 +1,62 @@
+import { expect } from "chai";
+import { expiresSoon, formatToken, generateToken, parseToken, tokenSecret, ttlProblem, TOKEN_PATTERN } from "../../provider/token/logic";
+
+describe("bootstrap token logic", () => {
+    it("generates tokens in kubeadm's format, different each time", () => {
+        const seen = new Set<string>();
+        for (let i = 0; i < 50; i++) {
+            const t = formatToken(generateToken());
+            expect(t).to.match(TOKEN_PATTERN);
+            seen.add(t);
+        }
+        expect(seen.size).to.equal(50);
+    });
+
+    const bad = ["", "abcdef", "ABCDEF.0123456789abcdef", "abcde.0123456789abcdef", "abcdef.0123456789abcde", "abcdef:0123456789abcdef"];
+    for (const text of bad) {
+        it(`rejects ${JSON.stringify(text)} without echoing it`, () => {
+            expect(() => parseToken(text)).to.throw(/token: must be a kubeadm bootstrap token/);
+            try {
+                parseToken(text);
+            } catch (e) {
+                if (text) expect((e as Error).message).not.to.include(text);
+            }
+        });
+    }
+
+    it("parses a valid token", () => {
+        expect(parseToken("abcdef.0123456789abcdef")).to.deep.equal({ id: "abcdef", secret: "0123456789abcdef" });
+    });
+
+    it("builds the Secret kubeadm and the bootstrap authenticator expect", () => {
+        const s = tokenSecret({ id: "abcdef", secret: "0123456789abcdef" }, new Date("2026-11-25T19:00:00.123Z"), "test");
+        expect(s.type).to.equal("bootstrap.kubernetes.io/token");
+        expect(s.metadata).to.include({ name: "bootstrap-token-abcdef", namespace: "kube-system" });
+        expect(s.stringData).to.include({
+            "token-id": "abcdef",
+            "token-secret": "0123456789abcdef",
+            expiration: "2026-11-25T19:00:00Z",
+            "usage-bootstrap-authentication": "true",
+            "usage-bootstrap-signing": "true",
+            "auth-extra-groups": "system:bootstrappers:kubeadm:default-node-token",
+        });
+    });
+
+    const now = new Date("2026-11-25T18:00:00Z");
+    const cases: [string, number, boolean][] = [
+        ["2026-11-25T17:59:59Z", 0, true],
+        ["2026-11-25T18:10:00Z", 0, false],
+        ["2026-11-25T18:04:00Z", 300, true],
+        ["2026-11-25T18:06:00Z", 300, false],
+    ];
+    for (const [at, margin, soon] of cases) {
+        it(`expiresSoon(${at}, margin ${margin}) = ${soon}`, () => expect(expiresSoon(at, now, margin)).to.equal(soon));
+    }
+
+    it("bounds the TTL", () => {
+        expect(ttlProblem(3600)).to.equal(undefined);
+        expect(ttlProblem(10)).to.match(/^ttlSeconds: must be a whole number of seconds between 60 and 604800/);
+        expect(ttlProblem(1e9)).to.match(/ttlSeconds/);
+        expect(ttlProblem("1h")).to.match(/ttlSeconds/);
+    });
+});
