@@ -1,0 +1,350 @@
+/**
+ * `HostedControlPlane`: one tenant Kubernetes control plane, run by Kamaji on the management
+ * cluster as a `TenantControlPlane`.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { KubeClient, resourcePath } from "../provider/kube";
+import { caCertHash } from "../provider/pki";
+import { DataStore, MANAGED_BY } from "./dataStore";
+import { isPlain, throwIfInvalid, ValidationError } from "./errors";
+import { ManagementCluster } from "./managementCluster";
+import { ControlPlaneValues, DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, PropertyError, ServiceType, validateControlPlane, versionChangeProblem } from "./validation";
+
+/** The tenant's network ranges (`spec.networkProfile`). */
+export interface HostedControlPlaneNetworkArgs {
+    /**
+     * The tenant's pod range. Defaults to "10.244.0.0/16". Must not overlap `serviceCidr` nor the
+     * management cluster's ranges. Changing it after nodes joined is not supported by Kubernetes.
+     */
+    podCidr?: pulumi.Input<string>;
+    /** The tenant's service range. Defaults to "10.96.0.0/16". Same rules as `podCidr`. */
+    serviceCidr?: pulumi.Input<string>;
+    /** The cluster DNS Service IPs (at most 8), inside `serviceCidr`. Defaults to the 10th address of `serviceCidr`. */
+    dnsServiceIPs?: pulumi.Input<pulumi.Input<string>[]>;
+    /** The cluster domain. Defaults to "cluster.local". Immutable in Kamaji: changing it fails. */
+    clusterDomain?: pulumi.Input<string>;
+}
+
+export interface ImageAddonArgs {
+    /** The image repository. Defaults to Kamaji's choice for the Kubernetes version. */
+    imageRepository?: pulumi.Input<string>;
+    /** The image tag. Defaults to Kamaji's choice for the Kubernetes version. */
+    imageTag?: pulumi.Input<string>;
+}
+
+export interface KonnectivityAddonArgs {
+    /** The port the konnectivity server listens on for agents (a port of the tenant's Service). Defaults to 8132. */
+    serverPort?: pulumi.Input<number>;
+    /** How agents run in the tenant: "DaemonSet" (one per node) or "Deployment". Defaults to "DaemonSet". */
+    agentMode?: pulumi.Input<"DaemonSet" | "Deployment">;
+    /** Agent replicas; only with agentMode "Deployment". */
+    agentReplicas?: pulumi.Input<number>;
+    /** Run agents on the host network, so they start before the CNI is up (kamaji#882). Defaults to false. */
+    agentHostNetwork?: pulumi.Input<boolean>;
+    /** Konnectivity version for server and agent. Defaults to v0.<Kubernetes minor>.0 (Kamaji's default). */
+    version?: pulumi.Input<string>;
+}
+
+/** Tenant addons Kamaji installs and keeps reconciled. Each one is on when its key is present. */
+export interface HostedControlPlaneAddonsArgs {
+    coreDNS?: ImageAddonArgs;
+    kubeProxy?: ImageAddonArgs;
+    /** Konnectivity: the API server reaches kubelets through agents (needed when workers sit on another network). */
+    konnectivity?: KonnectivityAddonArgs;
+}
+
+export interface HostedControlPlaneArgs {
+    /** The management cluster that runs Kamaji. */
+    managementCluster: ManagementCluster;
+    /** The DataStore holding this tenant's state. Changing it to another etcd DataStore makes Kamaji migrate the data live. */
+    dataStore: DataStore;
+    /**
+     * The TenantControlPlane's name: also the name of its Service and the prefix of its Secrets
+     * (`<name>-admin-kubeconfig`, `<name>-ca`). Defaults to the component name. Changing it replaces
+     * the control plane (a new cluster).
+     */
+    name?: string;
+    /** The management-cluster namespace the control plane lives in; must exist. Defaults to "default". Changing it replaces the control plane. */
+    namespace?: string;
+    /**
+     * Kubernetes version, "vMAJOR.MINOR.PATCH" (e.g. "v1.33.4"). Updated in place; only upgrades
+     * of at most one minor version are accepted (checked at preview against the live object).
+     */
+    kubernetesVersion: pulumi.Input<string>;
+    /** Control plane pod replicas. Defaults to 2. 0 puts the control plane to sleep. Updated in place. */
+    replicas?: pulumi.Input<number>;
+    /**
+     * How the API server is exposed on the management cluster: "LoadBalancer", "NodePort" or
+     * "ClusterIP". Defaults to "LoadBalancer" (needs e.g. MetalLB; the preflight warns when nothing
+     * hands out addresses). NodePort and ClusterIP need `address`.
+     */
+    serviceType?: pulumi.Input<ServiceType>;
+    /** The address workers and clients use to reach the API server. Optional with LoadBalancer (the LB address is used). */
+    address?: pulumi.Input<string>;
+    /** The API server port. Defaults to 6443. */
+    port?: pulumi.Input<number>;
+    /** An IP for `--advertise-address` and cluster-info, when it differs from `address`. */
+    advertiseAddress?: pulumi.Input<string>;
+    /** Extra subject alternative names for the API server certificate: host names or IPs, never host:port. */
+    certSANs?: pulumi.Input<pulumi.Input<string>[]>;
+    /** Labels for the control plane's Service (e.g. for an LB pool selector). */
+    serviceLabels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** Annotations for the control plane's Service (e.g. `metallb.io/loadBalancerIPs`). */
+    serviceAnnotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** Network ranges; see {@link HostedControlPlaneNetworkArgs}. */
+    network?: HostedControlPlaneNetworkArgs;
+    /** Addons. Defaults to CoreDNS, kube-proxy and Konnectivity, all on. Pass `{}` for none. */
+    addons?: HostedControlPlaneAddonsArgs;
+    /** The kubelet cgroup driver written into the tenant's kubelet config. Defaults to "systemd" (what containerd is set up with). */
+    kubeletCgroupDriver?: pulumi.Input<"systemd" | "cgroupfs">;
+    /**
+     * A CNI manifest (multi-document YAML, e.g. Calico's) applied to the tenant once it is ready.
+     * Defaults to none: nodes stay NotReady until a CNI is installed.
+     */
+    cniManifest?: pulumi.Input<string>;
+    /** How long to wait for Kamaji to report the control plane Ready, in seconds. Defaults to 1200. */
+    readyTimeoutSeconds?: number;
+}
+
+/** The custom resource with its status exposed as an output. */
+class TenantControlPlaneResource extends k8s.apiextensions.CustomResource {
+    declare readonly status: pulumi.Output<any>;
+}
+
+/**
+ * A tenant control plane: a Kamaji `TenantControlPlane` on the management cluster, awaited until
+ * Kamaji reports it Ready at the requested version with an endpoint, plus read access to it.
+ *
+ * Readiness: the TenantControlPlane carries a `pulumi.com/waitFor` annotation, so the Kubernetes
+ * provider waits (create and update) until `status.kubernetesResources.version.status` is "Ready",
+ * `status.kubernetesResources.version.version` is the requested version and
+ * `status.controlPlaneEndpoint` is set. Then `<name>-admin-kubeconfig` (key `admin.conf`) and
+ * `<name>-ca` (key `ca.crt`) are read.
+ *
+ * ## Example Usage
+ * ```ts
+ * const cp = new hcp.HostedControlPlane("team-a", {
+ *     managementCluster: mgmt, dataStore: store,
+ *     kubernetesVersion: "v1.33.4", replicas: 2, serviceType: "LoadBalancer",
+ *     network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16" },
+ * });
+ * export const kubeconfig = cp.kubeconfig;
+ * ```
+ */
+export class HostedControlPlane extends pulumi.ComponentResource {
+    /** The TenantControlPlane's name. */
+    public readonly tenantName: string;
+    /** Its namespace on the management cluster. */
+    public readonly namespace: string;
+    /** The requested Kubernetes version. */
+    public readonly kubernetesVersion: pulumi.Output<string>;
+    /** The API endpoint "host:port" Kamaji reports (`status.controlPlaneEndpoint`). */
+    public readonly endpoint: pulumi.Output<string>;
+    /** The tenant's admin kubeconfig (secret), from Secret `<name>-admin-kubeconfig`, key `admin.conf`. */
+    public readonly kubeconfig: pulumi.Output<string>;
+    /** The tenant's cluster CA certificate (PEM), from Secret `<name>-ca`, key `ca.crt`. */
+    public readonly caCertificate: pulumi.Output<string>;
+    /** kubeadm's CA pin for joins: "sha256:<hex of the CA's SubjectPublicKeyInfo>". */
+    public readonly caCertHash: pulumi.Output<string>;
+    /** The tenant's service range (for workers and addons). */
+    public readonly serviceCidr: pulumi.Output<string>;
+    /** A Kubernetes provider for the tenant cluster. */
+    public readonly provider: k8s.Provider;
+    /** The TenantControlPlane custom resource. */
+    public readonly tenantControlPlane: k8s.apiextensions.CustomResource;
+    /** The applied CNI manifest, when `cniManifest` was given. */
+    public readonly cni: k8s.yaml.v2.ConfigGroup | undefined;
+    /** The management cluster. */
+    public readonly managementCluster: ManagementCluster;
+
+    constructor(name: string, args: HostedControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("hcp:index:HostedControlPlane", name, args, opts);
+        const label = `HostedControlPlane ${name}`;
+        const mgmt = args.managementCluster;
+        this.managementCluster = mgmt;
+        const tcpName = args.name ?? name;
+        const namespace = args.namespace ?? "default";
+        this.tenantName = tcpName;
+        this.namespace = namespace;
+
+        const structural: PropertyError[] = [];
+        if (!(mgmt instanceof ManagementCluster)) structural.push({ propertyPath: "managementCluster", reason: "must be a ManagementCluster component" });
+        if (!(args.dataStore instanceof DataStore)) structural.push({ propertyPath: "dataStore", reason: "must be a DataStore component" });
+        if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) || namespace.length > 63) {
+            structural.push({ propertyPath: "namespace", reason: `must be a namespace name (lower-case letters, digits and "-"); got "${namespace}"` });
+        }
+        if (args.readyTimeoutSeconds !== undefined && (!Number.isInteger(args.readyTimeoutSeconds) || args.readyTimeoutSeconds < 1)) {
+            structural.push({ propertyPath: "readyTimeoutSeconds", reason: `must be a whole number of seconds >= 1; got ${args.readyTimeoutSeconds}` });
+        }
+        const k = args.addons?.konnectivity;
+        const valueInputs = {
+            name: tcpName,
+            kubernetesVersion: args.kubernetesVersion,
+            replicas: args.replicas,
+            serviceType: args.serviceType,
+            address: args.address,
+            port: args.port,
+            advertiseAddress: args.advertiseAddress,
+            certSANs: args.certSANs,
+            network: args.network,
+            addons: k ? { konnectivity: { serverPort: k.serverPort, agentMode: k.agentMode, agentReplicas: k.agentReplicas } } : undefined,
+            kubeletCgroupDriver: args.kubeletCgroupDriver,
+            managementPodCidrs: mgmt?.podCidrs,
+            managementServiceCidrs: mgmt?.serviceCidrs,
+        };
+        // Plain arguments are checked here, all together; Output-valued ones when they resolve.
+        const plain = isPlain(valueInputs);
+        throwIfInvalid(label, [...structural, ...(plain ? validateControlPlane(valueInputs as ControlPlaneValues) : [])]);
+        const values = pulumi.output(valueInputs).apply((v) => {
+            if (!plain) throwIfInvalid(label, validateControlPlane(v as ControlPlaneValues));
+            return v as unknown as ControlPlaneValues;
+        });
+
+        // The live object, read at preview and update, for the upgrade-step rule.
+        const live = mgmt.preflightEnabled
+            ? pulumi.unsecret(mgmt.kubeconfig!.apply((kc) => readLiveVersion(kc, namespace, tcpName)))
+            : pulumi.output({ specVersion: undefined, installedVersion: undefined } as LiveVersion);
+        const version = pulumi.all([values, live]).apply(([v, l]) => {
+            const errors: PropertyError[] = [];
+            for (const prev of new Set([l.specVersion, l.installedVersion].filter((x): x is string => !!x))) {
+                const p = versionChangeProblem(prev, v.kubernetesVersion);
+                if (p) errors.push({ propertyPath: "kubernetesVersion", reason: `${p} (the live TenantControlPlane ${namespace}/${tcpName} is at ${prev})` });
+            }
+            throwIfInvalid(label, errors);
+            return v.kubernetesVersion;
+        });
+        this.kubernetesVersion = version;
+
+        // LoadBalancer support is a warning, not an error: an address may come from elsewhere.
+        const lb = pulumi.output(args.serviceType ?? "LoadBalancer").apply((t) =>
+            t === "LoadBalancer" ? mgmt.checkLoadBalancerSupport(this).apply(() => t) : pulumi.output(t),
+        );
+
+        const timeout = args.readyTimeoutSeconds ?? 1200;
+        const metadata = pulumi.all([version, mgmt.ready, lb]).apply(([ver]) => ({
+            name: tcpName,
+            namespace,
+            labels: MANAGED_BY,
+            annotations: {
+                "pulumi.com/waitFor": JSON.stringify(readinessConditions(ver)),
+                "pulumi.com/timeoutSeconds": String(timeout),
+            },
+        }));
+
+        const net = args.network ?? {};
+        const addons = args.addons ?? { coreDNS: {}, kubeProxy: {}, konnectivity: {} };
+        const serviceMeta =
+            args.serviceLabels !== undefined || args.serviceAnnotations !== undefined
+                ? { labels: args.serviceLabels, annotations: args.serviceAnnotations }
+                : undefined;
+        const spec = {
+            dataStore: args.dataStore.dataStoreName,
+            controlPlane: {
+                deployment: { replicas: args.replicas ?? 2 },
+                service: { serviceType: args.serviceType ?? "LoadBalancer", additionalMetadata: serviceMeta },
+            },
+            kubernetes: {
+                version,
+                kubelet: { cgroupfs: args.kubeletCgroupDriver ?? "systemd" },
+            },
+            networkProfile: {
+                address: args.address,
+                port: args.port ?? 6443,
+                advertiseAddress: args.advertiseAddress,
+                certSANs: args.certSANs,
+                podCidr: net.podCidr ?? DEFAULT_POD_CIDR,
+                serviceCidr: net.serviceCidr ?? DEFAULT_SERVICE_CIDR,
+                dnsServiceIPs: net.dnsServiceIPs,
+                clusterDomain: net.clusterDomain,
+            },
+            addons: {
+                coreDNS: addons.coreDNS ? { imageRepository: addons.coreDNS.imageRepository, imageTag: addons.coreDNS.imageTag } : undefined,
+                kubeProxy: addons.kubeProxy ? { imageRepository: addons.kubeProxy.imageRepository, imageTag: addons.kubeProxy.imageTag } : undefined,
+                konnectivity: addons.konnectivity
+                    ? {
+                          server: { port: addons.konnectivity.serverPort ?? 8132, version: addons.konnectivity.version },
+                          agent: {
+                              mode: addons.konnectivity.agentMode ?? "DaemonSet",
+                              replicas: addons.konnectivity.agentReplicas,
+                              hostNetwork: addons.konnectivity.agentHostNetwork,
+                              version: addons.konnectivity.version,
+                          },
+                      }
+                    : undefined,
+            },
+        };
+
+        const mgmtOpts: pulumi.CustomResourceOptions = { parent: this, provider: mgmt.provider };
+        const tcp = new TenantControlPlaneResource(
+            `${name}-tcp`,
+            { apiVersion: "kamaji.clastix.io/v1alpha1", kind: "TenantControlPlane", metadata, spec, status: undefined },
+            { ...mgmtOpts, dependsOn: [args.dataStore], deleteBeforeReplace: true },
+        );
+        this.tenantControlPlane = tcp;
+        this.endpoint = tcp.status.apply((s: any): string => s?.controlPlaneEndpoint ?? "");
+
+        // Read Kamaji's Secrets once the object is awaited. The ID derives from the TCP's ID, which
+        // is unknown while previewing a create, so nothing is read before the tenant exists.
+        const secretId = (suffix: string) => tcp.id.apply((id) => `${id}-${suffix}`);
+        const readOpts = { ...mgmtOpts, dependsOn: [tcp] };
+        const adminSecret = k8s.core.v1.Secret.get(`${name}-admin-kubeconfig`, secretId("admin-kubeconfig"), readOpts);
+        const caSecret = k8s.core.v1.Secret.get(`${name}-ca`, secretId("ca"), readOpts);
+        this.kubeconfig = pulumi.secret(
+            adminSecret.data.apply((d) => {
+                const v = d?.["admin.conf"];
+                if (!v) throw new ValidationError(label, [{ propertyPath: "kubeconfig", reason: `Secret ${namespace}/${tcpName}-admin-kubeconfig has no "admin.conf" key; is Kamaji reconciling this tenant? (kubectl -n ${namespace} describe tcp ${tcpName})` }]);
+                return Buffer.from(v, "base64").toString("utf8");
+            }),
+        );
+        this.caCertificate = pulumi.unsecret(
+            caSecret.data.apply((d) => {
+                const v = d?.["ca.crt"];
+                if (!v) throw new ValidationError(label, [{ propertyPath: "caCertificate", reason: `Secret ${namespace}/${tcpName}-ca has no "ca.crt" key; is Kamaji reconciling this tenant?` }]);
+                return Buffer.from(v, "base64").toString("utf8");
+            }),
+        );
+        this.caCertHash = this.caCertificate.apply((pem) => caCertHash(pem, "caCertificate"));
+        this.serviceCidr = pulumi.output(net.serviceCidr ?? DEFAULT_SERVICE_CIDR);
+
+        this.provider = new k8s.Provider(`${name}-tenant`, { kubeconfig: this.kubeconfig }, { parent: this });
+        this.cni =
+            args.cniManifest === undefined
+                ? undefined
+                : new k8s.yaml.v2.ConfigGroup(`${name}-cni`, { yaml: args.cniManifest }, { parent: this, provider: this.provider, dependsOn: [tcp] });
+
+        this.registerOutputs({
+            tenantName: this.tenantName,
+            namespace: this.namespace,
+            kubernetesVersion: this.kubernetesVersion,
+            endpoint: this.endpoint,
+            kubeconfig: this.kubeconfig,
+            caCertificate: this.caCertificate,
+            caCertHash: this.caCertHash,
+            serviceCidr: this.serviceCidr,
+        });
+    }
+}
+
+/** The `pulumi.com/waitFor` conditions (all must hold) for a tenant at `version`. */
+export function readinessConditions(version: string): string[] {
+    return [
+        "jsonpath={.status.kubernetesResources.version.status}=Ready",
+        `jsonpath={.status.kubernetesResources.version.version}=${version}`,
+        "jsonpath={.status.controlPlaneEndpoint}",
+    ];
+}
+
+export interface LiveVersion {
+    /** `spec.kubernetes.version` of the live object. */
+    specVersion?: string;
+    /** `status.kubernetesResources.version.version`: what Kamaji installed. */
+    installedVersion?: string;
+}
+
+/** The live TenantControlPlane's versions, or nothing when it does not exist (yet). */
+export async function readLiveVersion(kubeconfig: string, namespace: string, name: string, client?: KubeClient): Promise<LiveVersion> {
+    const c = client ?? KubeClient.fromKubeconfig(kubeconfig);
+    const obj = await c.get(resourcePath({ group: "kamaji.clastix.io", version: "v1alpha1", plural: "tenantcontrolplanes", namespace, name }));
+    return { specVersion: obj?.spec?.kubernetes?.version, installedVersion: obj?.status?.kubernetesResources?.version?.version };
+}

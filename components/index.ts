@@ -1,0 +1,5 @@
+export * from "./errors";
+export * from "./validation";
+export * from "./managementCluster";
+export * from "./dataStore";
+export * from "./hostedControlPlane";

@@ -1,0 +1,225 @@
+/**
+ * `ManagementCluster`: the Kubernetes cluster that runs Kamaji and hosts the tenant control planes.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { KubeApiError, KubeClient } from "../provider/kube";
+import { isPlain, throwIfInvalid, ValidationError } from "./errors";
+import { validateManagementRanges } from "./validation";
+
+export const KAMAJI_GROUP_VERSION = "kamaji.clastix.io/v1alpha1";
+
+export interface ManagementClusterArgs {
+    /**
+     * The admin kubeconfig of the management cluster (its contents, not a path). Treated as a
+     * secret. Used for the Kubernetes provider the children use (unless `provider` is given) and
+     * for the preflight checks (Kamaji CRDs served, LoadBalancer support, live tenant versions).
+     * Changing it does not replace anything. Required unless `provider` is given.
+     */
+    kubeconfig?: pulumi.Input<string>;
+    /**
+     * An existing Kubernetes provider for the management cluster. When given, the component creates
+     * no provider of its own. Without `kubeconfig` as well, the preflight checks cannot run and are
+     * skipped with a warning. Defaults to a new provider built from `kubeconfig`.
+     */
+    provider?: k8s.Provider;
+    /**
+     * The namespace Kamaji runs in; DataStore TLS Secrets are created there (Kamaji reads them).
+     * Must exist. Defaults to "kamaji-system". Changing it replaces the DataStore Secrets.
+     */
+    kamajiNamespace?: pulumi.Input<string>;
+    /**
+     * The management cluster's own pod ranges. Tenant pod and service ranges must not overlap them
+     * (the HostedControlPlane checks this at preview). Defaults to none (no check).
+     */
+    podCidrs?: string[];
+    /** The management cluster's own service ranges; see `podCidrs`. Defaults to none (no check). */
+    serviceCidrs?: string[];
+    /**
+     * Run the preflight checks against the API server. Defaults to true. Set false only where the
+     * API server cannot be reached while the program runs (e.g. unit tests with mocks).
+     */
+    preflight?: boolean;
+}
+
+/** What the preflight found. */
+export interface PreflightResult {
+    /** The checks ran (false when skipped: no kubeconfig, or `preflight: false`). */
+    checked: boolean;
+    /** The Kamaji resources the API server serves under kamaji.clastix.io/v1alpha1. */
+    kamajiResources: string[];
+}
+
+/** What the LoadBalancer check found. */
+export interface LoadBalancerSupport {
+    /** true = something hands out addresses, false = nothing found, undefined = not checked. */
+    available: boolean | undefined;
+    /** What was found, or why nothing was, in words. */
+    detail: string;
+}
+
+/**
+ * The management cluster: a Kubernetes provider for it plus the facts the other components check
+ * against (Kamaji installed, LoadBalancer support, its own network ranges).
+ *
+ * The preflight runs while the program runs, at preview as well as at update: the Kamaji CRDs
+ * (`datastores` and `tenantcontrolplanes.kamaji.clastix.io`) must be served, otherwise every
+ * resource that depends on {@link ManagementCluster.ready} fails with an error that says how to
+ * install Kamaji.
+ *
+ * ## Example Usage
+ * ```ts
+ * const mgmt = new hcp.ManagementCluster("mgmt", {
+ *     kubeconfig: cfg.requireSecret("mgmtKubeconfig"),
+ *     podCidrs: ["10.1.0.0/16"], serviceCidrs: ["10.2.0.0/16"],
+ * });
+ * ```
+ */
+export class ManagementCluster extends pulumi.ComponentResource {
+    /** The Kubernetes provider for the management cluster (the given one, or `<name>-provider`). */
+    public readonly provider: k8s.Provider;
+    /** The kubeconfig (secret), or undefined when only a provider was given. */
+    public readonly kubeconfig: pulumi.Output<string> | undefined;
+    /** The namespace Kamaji runs in (DataStore Secrets go there). */
+    public readonly kamajiNamespace: pulumi.Output<string>;
+    /** The management cluster's pod ranges, as given (used for overlap checks). */
+    public readonly podCidrs: string[];
+    /** The management cluster's service ranges, as given (used for overlap checks). */
+    public readonly serviceCidrs: string[];
+    /**
+     * Resolves once the preflight passed (or was skipped); rejects with an error naming the fix
+     * when Kamaji is missing. Children feed it into their inputs so they are not created otherwise.
+     */
+    public readonly ready: pulumi.Output<PreflightResult>;
+    /** Whether the live checks run (a kubeconfig is known and `preflight` is not false). */
+    public readonly preflightEnabled: boolean;
+
+    private lbCheck: Promise<LoadBalancerSupport> | undefined;
+
+    constructor(name: string, args: ManagementClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("hcp:index:ManagementCluster", name, args, opts);
+        const label = `ManagementCluster ${name}`;
+
+        const errors = validateManagementRanges(args.podCidrs, args.serviceCidrs);
+        if (args.kubeconfig === undefined && args.provider === undefined) {
+            errors.push({ propertyPath: "kubeconfig", reason: "either kubeconfig or provider is required: pass the management cluster's admin kubeconfig (e.g. cfg.requireSecret(\"mgmtKubeconfig\"))" });
+        }
+        if (args.kamajiNamespace !== undefined && isPlain(args.kamajiNamespace) && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(args.kamajiNamespace as string)) {
+            errors.push({ propertyPath: "kamajiNamespace", reason: `must be a namespace name such as "kamaji-system"; got "${args.kamajiNamespace}"` });
+        }
+        throwIfInvalid(label, errors);
+
+        this.podCidrs = [...(args.podCidrs ?? [])];
+        this.serviceCidrs = [...(args.serviceCidrs ?? [])];
+        this.kamajiNamespace = pulumi.output(args.kamajiNamespace ?? "kamaji-system");
+        this.kubeconfig = args.kubeconfig === undefined ? undefined : pulumi.secret(args.kubeconfig);
+        this.provider = args.provider ?? new k8s.Provider(`${name}-provider`, { kubeconfig: this.kubeconfig }, { parent: this });
+        this.preflightEnabled = args.preflight !== false && this.kubeconfig !== undefined;
+
+        if (!this.preflightEnabled) {
+            if (args.preflight !== false) {
+                pulumi.log.warn(`${label}: no kubeconfig given with the provider, so the preflight checks (Kamaji CRDs, LoadBalancer support, upgrade steps) are skipped; pass kubeconfig as well to enable them`, this);
+            }
+            this.ready = pulumi.output({ checked: false, kamajiResources: [] });
+        } else {
+            // The kubeconfig is secret; the result of the check is not, so unwrap the secretness.
+            this.ready = pulumi.unsecret(
+                pulumi.all([this.kubeconfig!, this.kamajiNamespace]).apply(([kc, ns]) => checkKamaji(label, kc, ns)),
+            );
+        }
+
+        this.registerOutputs({
+            provider: this.provider,
+            kubeconfig: this.kubeconfig,
+            kamajiNamespace: this.kamajiNamespace,
+            podCidrs: this.podCidrs,
+            serviceCidrs: this.serviceCidrs,
+            ready: this.ready,
+        });
+    }
+
+    /**
+     * Whether anything in the management cluster hands out LoadBalancer addresses, checked once per
+     * program. Looks for MetalLB IPAddressPools, Cilium LB IP pools, cloud-provider nodes, and any
+     * LoadBalancer Service that already got an address. When nothing is found it logs a warning
+     * on `requester` that says what a LoadBalancer tenant will do (stay without endpoint) and how
+     * to fix it. Called by HostedControlPlane when its service type is LoadBalancer.
+     */
+    checkLoadBalancerSupport(requester?: pulumi.Resource): pulumi.Output<LoadBalancerSupport> {
+        if (!this.preflightEnabled) return pulumi.output({ available: undefined, detail: "not checked (preflight disabled)" });
+        return pulumi.unsecret(
+            this.kubeconfig!.apply(async (kc) => {
+                this.lbCheck ??= detectLoadBalancer(KubeClient.fromKubeconfig(kc));
+                const r = await this.lbCheck;
+                if (r.available === false) {
+                    pulumi.log.warn(
+                        `No LoadBalancer implementation found in the management cluster (${r.detail}). A TenantControlPlane with serviceType LoadBalancer will get no address and stay "Provisioning" without an endpoint. Install MetalLB with an IPAddressPool and an L2Advertisement (or another LoadBalancer provider), or use serviceType "NodePort" with "address" set to a node IP.`,
+                        requester ?? this,
+                    );
+                }
+                return r;
+            }),
+        );
+    }
+}
+
+async function checkKamaji(label: string, kubeconfig: string, namespace: string): Promise<PreflightResult> {
+    const client = KubeClient.fromKubeconfig(kubeconfig);
+    let served: string[] | undefined;
+    try {
+        served = await client.servedResources(KAMAJI_GROUP_VERSION);
+    } catch (e) {
+        const why = e instanceof KubeApiError ? e.message : String(e);
+        throw new ValidationError(label, [
+            { propertyPath: "kubeconfig", reason: `cannot reach the management cluster to check that Kamaji is installed (${why}); check the kubeconfig's server and credentials, or set preflight: false` },
+        ]);
+    }
+    const missing = ["datastores", "tenantcontrolplanes"].filter((r) => !(served ?? []).includes(r));
+    const problems = [];
+    if (missing.length > 0) {
+        problems.push({
+            propertyPath: "kubeconfig",
+            reason:
+                `the management cluster does not serve ${missing.map((m) => `${m}.kamaji.clastix.io`).join(" and ")} (${KAMAJI_GROUP_VERSION}), so Kamaji is not installed there; ` +
+                `install it (helm install kamaji clastix/kamaji -n kamaji-system --create-namespace, which needs cert-manager) or at least its CRDs (kubectl apply -f charts/kamaji/crds/), then run again`,
+        });
+    }
+    const ns = await client.get(`/api/v1/namespaces/${encodeURIComponent(namespace)}`).catch(() => undefined);
+    if (!ns) {
+        problems.push({ propertyPath: "kamajiNamespace", reason: `namespace "${namespace}" does not exist in the management cluster; set kamajiNamespace to the namespace Kamaji runs in, or create it (kubectl create namespace ${namespace})` });
+    }
+    throwIfInvalid(label, problems);
+    return { checked: true, kamajiResources: served ?? [] };
+}
+
+/** Exported for tests: inspects a cluster for something that hands out LoadBalancer addresses. */
+export async function detectLoadBalancer(client: KubeClient): Promise<LoadBalancerSupport> {
+    const notes: string[] = [];
+    try {
+        if ((await client.servedResources("metallb.io/v1beta1"))?.includes("ipaddresspools")) {
+            const pools = await client.list("/apis/metallb.io/v1beta1/ipaddresspools");
+            if (pools.length > 0) return { available: true, detail: `MetalLB with ${pools.length} IPAddressPool(s)` };
+            notes.push("MetalLB is installed but has no IPAddressPool");
+        } else notes.push("no MetalLB (ipaddresspools.metallb.io not served)");
+        if ((await client.servedResources("cilium.io/v2alpha1"))?.includes("ciliumloadbalancerippools")) {
+            const pools = await client.list("/apis/cilium.io/v2alpha1/ciliumloadbalancerippools");
+            if (pools.length > 0) return { available: true, detail: `Cilium LB IPAM with ${pools.length} pool(s)` };
+            notes.push("Cilium LB IPAM has no pool");
+        }
+        const services = await client.list("/api/v1/services");
+        const withAddress = services.filter((s: any) => s.spec?.type === "LoadBalancer" && (s.status?.loadBalancer?.ingress ?? []).length > 0);
+        if (withAddress.length > 0) {
+            const s = withAddress[0];
+            return { available: true, detail: `LoadBalancer Service ${s.metadata.namespace}/${s.metadata.name} has an address` };
+        }
+        notes.push("no LoadBalancer Service has an address");
+        const nodes = await client.list("/api/v1/nodes");
+        if (nodes.some((n: any) => typeof n.spec?.providerID === "string" && n.spec.providerID !== "" && !/^(kind|k3s|rke2):\/\//.test(n.spec.providerID))) {
+            return { available: true, detail: "nodes carry a cloud providerID (a cloud controller usually provides LoadBalancers)" };
+        }
+        notes.push(nodes.length === 0 ? "the cluster has no nodes" : "no node has a cloud providerID");
+        return { available: false, detail: notes.join("; ") };
+    } catch (e) {
+        return { available: undefined, detail: `could not check (${e instanceof Error ? e.message : String(e)})` };
+    }
+}

@@ -1,0 +1,621 @@
+/**
+ * Pure validation rules for the components: CIDR and IP math, Kubernetes versions and upgrade
+ * steps, DataStore endpoints, control plane and worker pool arguments. No Pulumi, no I/O, so every
+ * rule is table-tested. Each rule returns {@link PropertyError}s naming the property path, the rule
+ * and the fix; the components collect all of them and report them together.
+ */
+
+/** One invalid argument: where it is (`network.podCidr`, `hosts[2].hostKey`) and what is wrong + how to fix it. */
+export interface PropertyError {
+    propertyPath: string;
+    reason: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// IP addresses and CIDRs
+
+export interface ParsedIp {
+    family: 4 | 6;
+    value: bigint;
+}
+
+function parseIpv4(s: string): bigint | undefined {
+    const parts = s.split(".");
+    if (parts.length !== 4) return undefined;
+    let v = 0n;
+    for (const p of parts) {
+        if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return undefined;
+        const n = Number(p);
+        if (n > 255) return undefined;
+        v = (v << 8n) | BigInt(n);
+    }
+    return v;
+}
+
+function parseIpv6(s: string): bigint | undefined {
+    if (s.includes("%")) return undefined; // zone ids are not addresses Kubernetes accepts
+    let head = s;
+    let tailV4: bigint | undefined;
+    const lastColon = s.lastIndexOf(":");
+    if (s.includes(".")) {
+        tailV4 = parseIpv4(s.slice(lastColon + 1));
+        if (tailV4 === undefined) return undefined;
+        head = s.slice(0, lastColon + 1) + "0:0";
+    }
+    const dbl = head.split("::");
+    if (dbl.length > 2) return undefined;
+    const group = (g: string) => (g === "" ? [] : g.split(":"));
+    const left = group(dbl[0]);
+    const right = dbl.length === 2 ? group(dbl[1]) : [];
+    const missing = 8 - left.length - right.length;
+    if (dbl.length === 1 ? left.length !== 8 : missing < 1) return undefined;
+    const groups = [...left, ...Array(dbl.length === 2 ? missing : 0).fill("0"), ...right];
+    let v = 0n;
+    for (const g of groups) {
+        if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
+        v = (v << 16n) | BigInt(parseInt(g, 16));
+    }
+    if (tailV4 !== undefined) v = (v & ~0xffffffffn) | tailV4;
+    return v;
+}
+
+/** Parses an IPv4 or IPv6 address (no brackets, no zone); undefined when it is not one. */
+export function parseIp(s: string): ParsedIp | undefined {
+    if (typeof s !== "string" || s === "") return undefined;
+    if (s.includes(":")) {
+        const v = parseIpv6(s);
+        return v === undefined ? undefined : { family: 6, value: v };
+    }
+    const v = parseIpv4(s);
+    return v === undefined ? undefined : { family: 4, value: v };
+}
+
+export interface ParsedCidr {
+    family: 4 | 6;
+    /** The network address. */
+    base: bigint;
+    prefix: number;
+    text: string;
+}
+
+const bits = (family: 4 | 6) => (family === 4 ? 32 : 128);
+
+function formatIp(family: 4 | 6, v: bigint): string {
+    if (family === 4) return [24n, 16n, 8n, 0n].map((s) => String((v >> s) & 255n)).join(".");
+    const groups: string[] = [];
+    for (let i = 7; i >= 0; i--) groups.push(((v >> BigInt(i * 16)) & 0xffffn).toString(16));
+    // Compress the longest run of zero groups (RFC 5952).
+    let best = -1;
+    let bestLen = 0;
+    for (let i = 0; i < 8; ) {
+        if (groups[i] !== "0") {
+            i++;
+            continue;
+        }
+        let j = i;
+        while (j < 8 && groups[j] === "0") j++;
+        if (j - i > bestLen && j - i > 1) [best, bestLen] = [i, j - i];
+        i = j;
+    }
+    if (best < 0) return groups.join(":");
+    return `${groups.slice(0, best).join(":")}::${groups.slice(best + bestLen).join(":")}`;
+}
+
+/**
+ * Parses `a.b.c.d/n` or `x::y/n`. Host bits must be zero (`10.0.0.1/16` is rejected with the
+ * network address as the fix), because Kubernetes and kubeadm treat such ranges inconsistently.
+ */
+export function parseCidr(s: string): ParsedCidr | { error: string } {
+    if (typeof s !== "string" || !s.includes("/")) return { error: 'must be a CIDR such as "10.20.0.0/16"' };
+    const [addr, len, ...rest] = s.split("/");
+    const ip = parseIp(addr);
+    if (rest.length > 0 || !ip || !/^(0|[1-9][0-9]{0,2})$/.test(len)) return { error: 'must be a CIDR such as "10.20.0.0/16"' };
+    const prefix = Number(len);
+    const max = bits(ip.family);
+    if (prefix > max) return { error: `prefix length /${prefix} is longer than an IPv${ip.family} address (/${max})` };
+    const hostMask = (1n << BigInt(max - prefix)) - 1n;
+    if ((ip.value & hostMask) !== 0n) {
+        return { error: `has host bits set; use the network address "${formatIp(ip.family, ip.value & ~hostMask)}/${prefix}"` };
+    }
+    return { family: ip.family, base: ip.value, prefix, text: s };
+}
+
+export function isParsedCidr(c: ParsedCidr | { error: string }): c is ParsedCidr {
+    return (c as ParsedCidr).base !== undefined;
+}
+
+/** The last address of a CIDR. */
+function lastAddress(c: ParsedCidr): bigint {
+    return c.base | ((1n << BigInt(bits(c.family) - c.prefix)) - 1n);
+}
+
+/** Two ranges share at least one address (different families never do). */
+export function cidrsOverlap(a: ParsedCidr, b: ParsedCidr): boolean {
+    if (a.family !== b.family) return false;
+    return a.base <= lastAddress(b) && b.base <= lastAddress(a);
+}
+
+export function ipInCidr(ip: ParsedIp, c: ParsedCidr): boolean {
+    return ip.family === c.family && ip.value >= c.base && ip.value <= lastAddress(c);
+}
+
+/** The n-th address of a CIDR (n = 10 gives kubeadm's default DNS service IP). */
+export function nthAddress(c: ParsedCidr, n: number): string {
+    return formatIp(c.family, c.base + BigInt(n));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kubernetes versions
+
+export interface Version {
+    major: number;
+    minor: number;
+    patch: number;
+}
+
+const VERSION_RE = /^v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$/;
+
+export function parseVersion(s: string): Version | undefined {
+    const m = typeof s === "string" ? VERSION_RE.exec(s) : null;
+    return m ? { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) } : undefined;
+}
+
+export function compareVersions(a: Version, b: Version): number {
+    return a.major - b.major || a.minor - b.minor || a.patch - b.patch;
+}
+
+/** Checks that `s` is `vMAJOR.MINOR.PATCH`; the reason says how to write it. */
+export function versionProblem(s: unknown): string | undefined {
+    if (typeof s !== "string" || s === "") return 'is required: a Kubernetes release such as "v1.33.4"';
+    if (parseVersion(s)) return undefined;
+    const bare = /^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$/.test(s);
+    if (bare) return `must start with "v" (Kamaji and kubeadm expect "v${s}"); write "v${s}"`;
+    if (/^v?[0-9]+\.[0-9]+$/.test(s)) return `must name a patch release, e.g. "${s.startsWith("v") ? s : "v" + s}.0"`;
+    return `must be a Kubernetes release "vMAJOR.MINOR.PATCH" such as "v1.33.4"; got "${s}"`;
+}
+
+/**
+ * The rule Kamaji's webhook enforces on `spec.kubernetes.version` changes: no downgrade and no
+ * skipped minor version. Returns the reason when `next` is not allowed after `previous`.
+ */
+export function versionChangeProblem(previous: string, next: string): string | undefined {
+    const p = parseVersion(previous);
+    const n = parseVersion(next);
+    if (!p || !n) return undefined; // format problems are reported elsewhere
+    if (compareVersions(n, p) < 0) {
+        return `cannot go from ${previous} down to ${next}: Kubernetes control planes cannot be downgraded; keep ${previous} (or a later patch), or recreate the tenant`;
+    }
+    if (n.major !== p.major) {
+        return `cannot go from ${previous} to ${next}: a major version change is not a supported upgrade`;
+    }
+    if (n.minor > p.minor + 1) {
+        const step = `v${p.major}.${p.minor + 1}`;
+        return `cannot go from ${previous} to ${next} in one step: upgrade one minor version at a time; set ${step}.x first, apply, then continue`;
+    }
+    return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Names
+
+const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/**
+ * A name used for a Kubernetes Service (the TenantControlPlane's name becomes its Service's name
+ * and the prefix of its Secrets): an RFC 1035 label of at most `max` characters.
+ */
+export function dnsLabelProblem(s: unknown, max = 63): string | undefined {
+    if (typeof s !== "string" || s === "") return "is required";
+    if (s.length > max) return `must be at most ${max} characters (got ${s.length}); choose a shorter name`;
+    if (!DNS_LABEL.test(s)) return `must be lower-case letters, digits and "-", starting with a letter and ending with a letter or digit (an RFC 1035 label); got "${s}"`;
+    return undefined;
+}
+
+export function dnsSubdomainProblem(s: unknown): string | undefined {
+    if (typeof s !== "string" || s === "") return "is required";
+    if (s.length > 253 || !DNS_SUBDOMAIN.test(s)) return `must be a lower-case DNS name such as "cluster.local"; got "${s}"`;
+    return undefined;
+}
+
+const isPort = (p: unknown) => typeof p === "number" && Number.isInteger(p) && p >= 1 && p <= 65535;
+
+// ---------------------------------------------------------------------------------------------
+// DataStore endpoints
+
+/**
+ * Validates etcd endpoints for a Kamaji DataStore (`host:port`, no scheme; Kamaji adds
+ * `https://`). `http://` endpoints are plaintext and refused unless `insecure` is set, in which
+ * case the scheme is stripped. Returns the normalized endpoints and the errors.
+ */
+export function validateEndpoints(endpoints: unknown, insecure: boolean, path = "endpoints"): { endpoints: string[]; errors: PropertyError[] } {
+    const errors: PropertyError[] = [];
+    const out: string[] = [];
+    if (!Array.isArray(endpoints) || endpoints.length === 0) {
+        errors.push({ propertyPath: path, reason: 'must list at least one etcd endpoint "host:port", e.g. ["etcd-0.example:2379"]' });
+        return { endpoints: out, errors };
+    }
+    const seen = new Set<string>();
+    endpoints.forEach((e, i) => {
+        const p = `${path}[${i}]`;
+        if (typeof e !== "string" || e.trim() === "") {
+            errors.push({ propertyPath: p, reason: 'must be "host:port", e.g. "etcd-0.example:2379"' });
+            return;
+        }
+        let hostPort = e;
+        const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(e);
+        if (scheme) {
+            const s = scheme[1].toLowerCase();
+            hostPort = e.slice(scheme[0].length).replace(/\/+$/, "");
+            if (s === "https") {
+                errors.push({ propertyPath: p, reason: `must not carry a scheme: Kamaji adds "https://" itself; write "${hostPort}"` });
+                return;
+            }
+            if (s === "http") {
+                if (!insecure) {
+                    errors.push({
+                        propertyPath: p,
+                        reason: `"${e}" is plaintext etcd: tenant data and credentials would cross the network unencrypted; serve etcd over TLS and write "${hostPort}", or set insecure: true to accept it knowingly`,
+                    });
+                    return;
+                }
+            } else {
+                errors.push({ propertyPath: p, reason: `unsupported scheme "${s}://"; write "host:port" without a scheme` });
+                return;
+            }
+        }
+        const m = /^(\[[0-9a-fA-F:.]+\]|[^:/\s[\]]+):([0-9]+)$/.exec(hostPort);
+        if (!m || !isPort(Number(m[2]))) {
+            errors.push({ propertyPath: p, reason: `must be "host:port" with a port from 1 to 65535 (etcd's client port is usually 2379); got "${e}"` });
+            return;
+        }
+        if (m[1].startsWith("[") && !parseIp(m[1].slice(1, -1))) {
+            errors.push({ propertyPath: p, reason: `"${m[1]}" is not a valid bracketed IPv6 address` });
+            return;
+        }
+        if (seen.has(hostPort)) {
+            errors.push({ propertyPath: p, reason: `duplicates an earlier endpoint "${hostPort}"; list each etcd member once` });
+            return;
+        }
+        seen.add(hostPort);
+        out.push(hostPort);
+    });
+    return { endpoints: out, errors };
+}
+
+// ---------------------------------------------------------------------------------------------
+// HostedControlPlane
+
+export type ServiceType = "LoadBalancer" | "NodePort" | "ClusterIP";
+export const SERVICE_TYPES: ServiceType[] = ["LoadBalancer", "NodePort", "ClusterIP"];
+
+/** The plain (resolved) values the control plane rules look at. */
+export interface ControlPlaneValues {
+    name: string;
+    kubernetesVersion: string;
+    replicas?: number;
+    serviceType?: string;
+    address?: string;
+    port?: number;
+    advertiseAddress?: string;
+    certSANs?: string[];
+    network?: {
+        podCidr?: string;
+        serviceCidr?: string;
+        dnsServiceIPs?: string[];
+        clusterDomain?: string;
+    };
+    addons?: {
+        konnectivity?: {
+            serverPort?: number;
+            agentMode?: string;
+            agentReplicas?: number;
+        };
+    };
+    kubeletCgroupDriver?: string;
+    /** The management cluster's ranges; tenant ranges must not overlap them. */
+    managementPodCidrs?: string[];
+    managementServiceCidrs?: string[];
+}
+
+export const DEFAULT_POD_CIDR = "10.244.0.0/16";
+export const DEFAULT_SERVICE_CIDR = "10.96.0.0/16";
+
+/** Every rule for a HostedControlPlane's arguments; an empty list means valid. */
+export function validateControlPlane(v: ControlPlaneValues): PropertyError[] {
+    const errors: PropertyError[] = [];
+    const err = (propertyPath: string, reason: string) => errors.push({ propertyPath, reason });
+
+    const nameProblem = dnsLabelProblem(v.name, 63 - "-admin-kubeconfig".length);
+    if (nameProblem) err("name", `${nameProblem} (it names the TenantControlPlane, its Service and the prefix of its Secrets)`);
+
+    const vp = versionProblem(v.kubernetesVersion);
+    if (vp) err("kubernetesVersion", vp);
+
+    if (v.replicas !== undefined && (!Number.isInteger(v.replicas) || v.replicas < 0)) {
+        err("replicas", `must be a whole number >= 0 (0 puts the control plane to sleep; 2 or more is highly available); got ${v.replicas}`);
+    }
+
+    const serviceType = v.serviceType ?? "LoadBalancer";
+    if (!SERVICE_TYPES.includes(serviceType as ServiceType)) {
+        err("serviceType", `must be one of ${SERVICE_TYPES.join(", ")}; got "${serviceType}"`);
+    }
+    if (v.address !== undefined && v.address !== "") {
+        if (/[:/]/.test(v.address) && !parseIp(v.address)) {
+            err("address", `must be a bare IP or host name without scheme or port (the port is "port"); got "${v.address}"`);
+        }
+    } else if (serviceType === "NodePort" || serviceType === "ClusterIP") {
+        err("address", `is required when serviceType is ${serviceType}: Kamaji cannot discover an address to advertise; set the IP or DNS name workers use to reach the API server`);
+    }
+    if (v.port !== undefined && !isPort(v.port)) err("port", `must be a TCP port from 1 to 65535 (default 6443); got ${v.port}`);
+    if (v.advertiseAddress !== undefined && v.advertiseAddress !== "" && !parseIp(v.advertiseAddress)) {
+        err("advertiseAddress", `must be an IP address (Kamaji passes it to --advertise-address); got "${v.advertiseAddress}"`);
+    }
+    (v.certSANs ?? []).forEach((s, i) => {
+        if (typeof s !== "string" || s === "") err(`certSANs[${i}]`, "must be a non-empty host name or IP");
+        else if (/^[a-z]+:\/\//i.test(s) || (!parseIp(s) && s.includes(":")) || s.includes("/")) {
+            err(`certSANs[${i}]`, `must be a bare host name or IP, not a URL or host:port (Kamaji loops rotating certificates otherwise, kamaji#679); got "${s}"`);
+        }
+    });
+
+    // Network ranges.
+    const net = v.network ?? {};
+    const pod = parseCidr(net.podCidr ?? DEFAULT_POD_CIDR);
+    const svc = parseCidr(net.serviceCidr ?? DEFAULT_SERVICE_CIDR);
+    if (!isParsedCidr(pod)) err("network.podCidr", pod.error);
+    if (!isParsedCidr(svc)) err("network.serviceCidr", svc.error);
+    if (isParsedCidr(pod) && isParsedCidr(svc)) {
+        if (cidrsOverlap(pod, svc)) {
+            err("network.podCidr", `${pod.text} overlaps the service range ${svc.text}; pod and service ranges must be disjoint (choose e.g. a different second octet)`);
+        }
+    }
+    const mgmt = (list: string[] | undefined, what: string) =>
+        (list ?? []).map((t) => ({ t, c: parseCidr(t), what })).filter((x): x is { t: string; c: ParsedCidr; what: string } => isParsedCidr(x.c));
+    const mgmtRanges = [...mgmt(v.managementPodCidrs, "pod"), ...mgmt(v.managementServiceCidrs, "service")];
+    for (const [path, c] of [
+        ["network.podCidr", pod],
+        ["network.serviceCidr", svc],
+    ] as const) {
+        if (!isParsedCidr(c)) continue;
+        for (const m of mgmtRanges) {
+            if (cidrsOverlap(c, m.c)) {
+                err(path, `${c.text} overlaps the management cluster's ${m.what} range ${m.t}; tenant ranges must be disjoint from the management cluster's, so pick another range`);
+            }
+        }
+    }
+    if (net.dnsServiceIPs !== undefined) {
+        if (net.dnsServiceIPs.length > 8) err("network.dnsServiceIPs", `may list at most 8 addresses; got ${net.dnsServiceIPs.length}`);
+        net.dnsServiceIPs.forEach((s, i) => {
+            const p = `network.dnsServiceIPs[${i}]`;
+            const ip = parseIp(s);
+            if (!ip) return err(p, `must be an IP address; got "${s}"`);
+            if (!isParsedCidr(svc)) return;
+            if (!ipInCidr(ip, svc)) {
+                err(p, `${s} is outside the service range ${svc.text}; the DNS service IP must be a service address, e.g. ${nthAddress(svc, 10)}`);
+            } else if (ip.value === svc.base) {
+                err(p, `${s} is the network address of ${svc.text}; use e.g. ${nthAddress(svc, 10)}`);
+            } else if (ip.value === svc.base + 1n) {
+                err(p, `${s} is taken by the "kubernetes" Service (first address of ${svc.text}); use e.g. ${nthAddress(svc, 10)}`);
+            }
+        });
+    }
+    if (net.clusterDomain !== undefined) {
+        const d = dnsSubdomainProblem(net.clusterDomain);
+        if (d) err("network.clusterDomain", d);
+    }
+
+    const k = v.addons?.konnectivity;
+    if (k) {
+        if (k.serverPort !== undefined) {
+            if (!isPort(k.serverPort)) err("addons.konnectivity.serverPort", `must be a TCP port from 1 to 65535 (default 8132); got ${k.serverPort}`);
+            else if (k.serverPort === (v.port ?? 6443)) err("addons.konnectivity.serverPort", `must differ from the API server port ${v.port ?? 6443}: both are ports of the same Service`);
+        }
+        const mode = k.agentMode ?? "DaemonSet";
+        if (mode !== "DaemonSet" && mode !== "Deployment") err("addons.konnectivity.agentMode", `must be "DaemonSet" or "Deployment"; got "${mode}"`);
+        if (k.agentReplicas !== undefined) {
+            if (mode === "DaemonSet" && k.agentReplicas !== 0) err("addons.konnectivity.agentReplicas", 'only applies when agentMode is "Deployment"; remove it or set agentMode: "Deployment"');
+            else if (mode === "Deployment" && (!Number.isInteger(k.agentReplicas) || k.agentReplicas < 1)) err("addons.konnectivity.agentReplicas", `must be a whole number >= 1 in Deployment mode; got ${k.agentReplicas}`);
+        }
+    }
+
+    if (v.kubeletCgroupDriver !== undefined && v.kubeletCgroupDriver !== "systemd" && v.kubeletCgroupDriver !== "cgroupfs") {
+        err("kubeletCgroupDriver", `must be "systemd" (what containerd is configured with) or "cgroupfs"; got "${v.kubeletCgroupDriver}"`);
+    }
+    return errors;
+}
+
+// ---------------------------------------------------------------------------------------------
+// ManagementCluster ranges
+
+export function validateManagementRanges(podCidrs: unknown, serviceCidrs: unknown): PropertyError[] {
+    const errors: PropertyError[] = [];
+    for (const [path, list] of [
+        ["podCidrs", podCidrs],
+        ["serviceCidrs", serviceCidrs],
+    ] as const) {
+        if (list === undefined) continue;
+        if (!Array.isArray(list)) {
+            errors.push({ propertyPath: path, reason: 'must be a list of CIDRs, e.g. ["10.1.0.0/16"]' });
+            continue;
+        }
+        list.forEach((c, i) => {
+            const p = parseCidr(c);
+            if (!isParsedCidr(p)) errors.push({ propertyPath: `${path}[${i}]`, reason: p.error });
+        });
+    }
+    return errors;
+}
+
+// ---------------------------------------------------------------------------------------------
+// WorkerPool
+
+export const TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
+export const REUSE_POLICIES = ["retain", "clean"];
+
+/** The plain values of one host that the rules look at (credentials only by presence). */
+export interface WorkerHostValues {
+    address?: string;
+    port?: number;
+    user?: string;
+    hasPrivateKey?: boolean;
+    hasPassword?: boolean;
+    /** undefined when it is an Output (not checked here). */
+    hostKey?: string;
+    hostKeyUnknown?: boolean;
+    labels?: Record<string, string>;
+    taints?: { key?: string; value?: string; effect?: string }[];
+}
+
+export interface WorkerPoolValues {
+    hosts?: WorkerHostValues[];
+    kubernetesVersion?: string;
+    /** The control plane's version, when known, for the kubelet version-skew rule. */
+    controlPlaneVersion?: string;
+    containerdVersion?: string;
+    registryMirrors?: Record<string, string[]>;
+    reusePolicy?: string;
+    maxUnavailable?: number;
+    trustOnFirstUse?: boolean;
+}
+
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
+
+/** A label or taint key: `[prefix/]name`, where the prefix is a DNS subdomain. */
+export function labelKeyProblem(key: string): string | undefined {
+    const parts = key.split("/");
+    if (parts.length > 2) return `"${key}" has more than one "/"; use "prefix/name"`;
+    const [prefix, name] = parts.length === 2 ? parts : [undefined, parts[0]];
+    if (prefix !== undefined && dnsSubdomainProblem(prefix)) return `the prefix "${prefix}" must be a lower-case DNS name`;
+    if (!name || name.length > 63 || !LABEL_NAME.test(name)) return `"${key}": the name part must be 1-63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit`;
+    return undefined;
+}
+
+/**
+ * kubelet refuses to register with labels in the kubernetes.io / k8s.io namespaces except the
+ * ones NodeRestriction allows; failing at preview is kinder than a kubelet that never starts.
+ */
+export function selfLabelProblem(key: string): string | undefined {
+    const slash = key.indexOf("/");
+    if (slash < 0) return undefined;
+    const prefix = key.slice(0, slash);
+    const restricted = prefix === "kubernetes.io" || prefix.endsWith(".kubernetes.io") || prefix === "k8s.io" || prefix.endsWith(".k8s.io");
+    if (!restricted) return undefined;
+    const allowed = prefix === "kubelet.kubernetes.io" || prefix === "node.kubernetes.io" || prefix.endsWith(".kubelet.kubernetes.io") || prefix.endsWith(".node.kubernetes.io");
+    const wellKnown = ["kubernetes.io/hostname", "kubernetes.io/arch", "kubernetes.io/os", "beta.kubernetes.io/instance-type", "node.kubernetes.io/instance-type", "failure-domain.beta.kubernetes.io/region", "failure-domain.beta.kubernetes.io/zone", "topology.kubernetes.io/region", "topology.kubernetes.io/zone"];
+    if (allowed || wellKnown.includes(key)) return undefined;
+    return `"${key}" is in the ${prefix} namespace, which kubelet may not set on its own Node (NodeRestriction); use your own prefix (e.g. "example.com/role") or node.kubernetes.io/...`;
+}
+
+const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*$/;
+
+/** The identity of a host for uniqueness: the address, lower-cased, IPv6 brackets removed. */
+export function hostIdentity(address: string): string {
+    return address.trim().toLowerCase().replace(/^\[|\]$/g, "");
+}
+
+/**
+ * Every rule for a WorkerPool's arguments. `hostKeyProblem` checks one OpenSSH public key line
+ * (injected so the SSH layer's parser is the single source of truth).
+ */
+export function validateWorkerPool(v: WorkerPoolValues, hostKeyProblem: (key: string, path: string) => string | undefined): PropertyError[] {
+    const errors: PropertyError[] = [];
+    const err = (propertyPath: string, reason: string) => errors.push({ propertyPath, reason });
+
+    if (!Array.isArray(v.hosts)) err("hosts", 'must be a list of hosts, e.g. [{ address: "192.0.2.11", user: "ops", privateKey, hostKey }]');
+    const seen = new Map<string, number>();
+    (v.hosts ?? []).forEach((h, i) => {
+        const p = `hosts[${i}]`;
+        if (typeof h.address !== "string" || h.address.trim() === "") {
+            err(`${p}.address`, "is required: the host's IP address or DNS name as reachable over SSH");
+        } else {
+            const a = hostIdentity(h.address);
+            if (!parseIp(a) && !HOST_NAME.test(a)) err(`${p}.address`, `must be an IP address or DNS name without scheme or port (the port is "port"); got "${h.address}"`);
+            const first = seen.get(a);
+            if (first !== undefined) err(`${p}.address`, `${h.address} is listed twice (also hosts[${first}]); list each host once`);
+            else seen.set(a, i);
+        }
+        if (h.port !== undefined && !isPort(h.port)) err(`${p}.port`, `must be a TCP port from 1 to 65535 (default 22); got ${h.port}`);
+        if (h.user !== undefined && !/^[a-z_][a-z0-9_-]*\$?$/i.test(h.user)) err(`${p}.user`, `must be a login name such as "ops" (default "root"); got "${h.user}"`);
+        if (!h.hasPrivateKey && !h.hasPassword) err(`${p}`, "needs credentials: set privateKey (preferred) or password");
+        if (h.hostKey !== undefined) {
+            const hk = hostKeyProblem(h.hostKey, `${p}.hostKey`);
+            if (hk) err(`${p}.hostKey`, hk);
+        } else if (!h.hostKeyUnknown && !v.trustOnFirstUse) {
+            err(`${p}.hostKey`, "is required so the host is authenticated: copy /etc/ssh/ssh_host_ed25519_key.pub from the host (or `ssh-keyscan -t ed25519 HOST`), or set trustOnFirstUse: true to record the key on first contact");
+        }
+        for (const [k, val] of Object.entries(h.labels ?? {})) {
+            const kp = labelKeyProblem(k) ?? selfLabelProblem(k);
+            if (kp) err(`${p}.labels`, kp);
+            if (typeof val !== "string" || val.length > 63 || !LABEL_VALUE.test(val)) err(`${p}.labels["${k}"]`, `must be at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit; got "${val}"`);
+        }
+        (h.taints ?? []).forEach((t, j) => {
+            const tp = `${p}.taints[${j}]`;
+            const kp = typeof t.key === "string" && t.key !== "" ? labelKeyProblem(t.key) : "is required";
+            if (kp) err(`${tp}.key`, kp);
+            if (t.value !== undefined && (t.value.length > 63 || !LABEL_VALUE.test(t.value))) err(`${tp}.value`, `must be at most 63 letters, digits, "-", "_" or "."; got "${t.value}"`);
+            if (!TAINT_EFFECTS.includes(t.effect as string)) err(`${tp}.effect`, `must be one of ${TAINT_EFFECTS.join(", ")}; got "${t.effect}"`);
+        });
+    });
+
+    const vp = versionProblem(v.kubernetesVersion);
+    if (vp) err("kubernetesVersion", vp);
+    else if (v.controlPlaneVersion && parseVersion(v.controlPlaneVersion)) {
+        const k = parseVersion(v.kubernetesVersion as string)!;
+        const cp = parseVersion(v.controlPlaneVersion)!;
+        if (compareVersions({ ...k, patch: 0 }, { ...cp, patch: 0 }) > 0) {
+            err("kubernetesVersion", `${v.kubernetesVersion} is newer than the control plane (${v.controlPlaneVersion}); kubelets must not be newer than the API server: upgrade the control plane first`);
+        } else if (k.major === cp.major && cp.minor - k.minor > 3) {
+            err("kubernetesVersion", `${v.kubernetesVersion} is more than 3 minor versions older than the control plane (${v.controlPlaneVersion}), outside Kubernetes' supported skew; upgrade the pool step by step`);
+        }
+    }
+    if (v.containerdVersion !== undefined && !/^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.~+]+)?$/.test(v.containerdVersion)) {
+        err("containerd.version", `must be a containerd release such as "1.7.27" (optionally with a package revision, "1.7.27-4"); got "${v.containerdVersion}"`);
+    }
+    for (const [registry, mirrors] of Object.entries(v.registryMirrors ?? {})) {
+        if (/^[a-z]+:\/\//i.test(registry) || registry.includes("/")) err("containerd.registryMirrors", `key "${registry}" must be a registry host such as "docker.io", without scheme or path`);
+        (mirrors ?? []).forEach((m, i) => {
+            if (typeof m !== "string" || !/^https?:\/\/[^\s/]+/.test(m)) err(`containerd.registryMirrors["${registry}"][${i}]`, `must be a mirror URL such as "https://mirror.example"; got "${m}"`);
+        });
+    }
+    if (v.reusePolicy !== undefined && !REUSE_POLICIES.includes(v.reusePolicy)) {
+        err("reusePolicy", `must be "retain" (leave the host as it is after removal) or "clean" (remove what preparation installed); got "${v.reusePolicy}"`);
+    }
+    if (v.maxUnavailable !== undefined && (!Number.isInteger(v.maxUnavailable) || v.maxUnavailable < 1)) {
+        err("maxUnavailable", `must be a whole number >= 1 (how many hosts may be drained at once during an upgrade); got ${v.maxUnavailable}`);
+    }
+    return errors;
+}
+
+/**
+ * Hosts claimed by the pools of this program (one program = one stack), keyed by
+ * {@link hostIdentity}. A host may belong to one pool only: two pools would fight over it.
+ */
+export class HostRegistry {
+    private readonly owners = new Map<string, string>();
+
+    /** Claims the hosts for `pool`; returns an error per host another pool already claimed. */
+    claim(pool: string, addresses: { address: string; path: string }[]): PropertyError[] {
+        const errors: PropertyError[] = [];
+        for (const { address, path } of addresses) {
+            const id = hostIdentity(address);
+            const owner = this.owners.get(id);
+            if (owner !== undefined && owner !== pool) {
+                errors.push({ propertyPath: path, reason: `${address} already belongs to WorkerPool "${owner}" in this stack; a host can join one pool only: remove it from one of them` });
+            }
+        }
+        if (errors.length === 0) for (const { address } of addresses) this.owners.set(hostIdentity(address), pool);
+        return errors;
+    }
+
+    release(pool: string): void {
+        for (const [k, v] of [...this.owners]) if (v === pool) this.owners.delete(k);
+    }
+
+    clear(): void {
+        this.owners.clear();
+    }
+}
+
+/** The registry shared by every WorkerPool in this program. */
+export const stackHosts = new HostRegistry();
