@@ -1,0 +1,86 @@
+/** What NodeJoin does to the Node object in the tenant: wait, cordon, drain, label, delete. */
+import { KubeApiError, KubeClient } from "../kube/client";
+import { mergeTaints, podsToEvict, Taint } from "./logic";
+
+const nodePath = (name: string) => `/api/v1/nodes/${encodeURIComponent(name)}`;
+
+export function isReady(node: any): boolean {
+    return (node?.status?.conditions ?? []).some((c: any) => c.type === "Ready" && c.status === "True");
+}
+
+export async function waitForReadyNode(client: KubeClient, name: string, timeoutMs: number): Promise<any> {
+    return client.waitFor(nodePath(name), (n) => (isReady(n) ? n : undefined), {
+        timeoutMs,
+        intervalMs: 1000,
+        description: `Node ${name} to register and report Ready in the tenant`,
+    });
+}
+
+export async function setUnschedulable(client: KubeClient, name: string, unschedulable: boolean): Promise<boolean> {
+    try {
+        await client.patch(nodePath(name), { spec: { unschedulable: unschedulable || null } }, "merge");
+        return true;
+    } catch (e) {
+        if (e instanceof KubeApiError && e.notFound) return false;
+        throw e;
+    }
+}
+
+/**
+ * Evicts the Node's evictable pods (Eviction API, so PodDisruptionBudgets are honoured) and waits
+ * until they are gone; fails naming the pods still there after `timeoutMs`.
+ */
+export async function drain(client: KubeClient, name: string, timeoutMs: number): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    const list = async () => {
+        const res = await client.request<{ items?: any[] }>("GET", "/api/v1/pods", { query: { fieldSelector: `spec.nodeName=${name}` } });
+        return podsToEvict(res?.items ?? []);
+    };
+    let pods = await list();
+    const count = pods.length;
+    while (pods.length > 0) {
+        for (const p of pods) {
+            try {
+                await client.create(`/api/v1/namespaces/${p.metadata.namespace}/pods/${p.metadata.name}/eviction`, {
+                    apiVersion: "policy/v1",
+                    kind: "Eviction",
+                    metadata: { name: p.metadata.name, namespace: p.metadata.namespace },
+                });
+            } catch (e) {
+                // 429: a PodDisruptionBudget says not now; retry until the deadline. 404: already gone.
+                if (!(e instanceof KubeApiError && (e.status === 429 || e.notFound))) throw e;
+            }
+        }
+        if (Date.now() > deadline) {
+            const left = pods.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).join(", ");
+            throw new Error(
+                `drain of Node ${name} timed out after ${Math.round(timeoutMs / 1000)} s; pods still there: ${left}. ` +
+                    `Check their PodDisruptionBudgets, or raise drainTimeoutSeconds`,
+            );
+        }
+        await new Promise((r) => setTimeout(r, 2000));
+        pods = await list();
+    }
+    return count;
+}
+
+/** Applies the managed labels and taints: labels dropped from the inputs are removed from the Node. */
+export async function applyLabelsAndTaints(
+    client: KubeClient,
+    name: string,
+    previous: { labels?: Record<string, string>; taints?: Taint[] },
+    desired: { labels?: Record<string, string>; taints?: Taint[] },
+): Promise<void> {
+    const node = await client.get(nodePath(name));
+    if (!node) throw new Error(`Node ${name} is not in the tenant; the host may have been reset by hand. Run \`pulumi refresh\` or replace the NodeJoin`);
+    const labels: Record<string, string | null> = {};
+    for (const k of Object.keys(previous.labels ?? {})) labels[k] = null;
+    Object.assign(labels, desired.labels ?? {});
+    const taints = mergeTaints(node.spec?.taints ?? [], previous.taints ?? [], desired.taints ?? []);
+    await client.patch(nodePath(name), { metadata: { labels }, spec: { taints: taints.length ? taints : null } }, "merge");
+}
+
+/** Deletes the Node; false when it was already gone. */
+export async function deleteNode(client: KubeClient, name: string): Promise<boolean> {
+    return client.delete(nodePath(name));
+}

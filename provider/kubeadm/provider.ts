@@ -1,0 +1,154 @@
+/**
+ * Dynamic provider for NodeJoin: joins a prepared host to a tenant control plane with the real
+ * `kubeadm join`, upgrades it in place, and on delete drains it, deletes its Node and resets it.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { KubeClient } from "../kube/client";
+import { ConnectionArgs, SshConnection, validateConnection, withConnection } from "../ssh/client";
+import { createToken, deleteToken } from "../token/tokens";
+import { expiresSoon, parseToken } from "../token/logic";
+import {
+    changedKeys,
+    joinProblems,
+    JOIN_CONFIG_PATH,
+    KUBELET_CONF,
+    renderJoinConfiguration,
+    REPLACE_KEYS,
+    upgradeProblem,
+    UPDATE_KEYS,
+} from "./logic";
+import { applyLabelsAndTaints, deleteNode, drain, setUnschedulable, waitForReadyNode } from "./nodeOps";
+
+const JOIN_TOKEN_TTL_SECONDS = 15 * 60;
+const DEFAULT_DRAIN_TIMEOUT_SECONDS = 300;
+const READY_TIMEOUT_MS = 5 * 60_000;
+
+function connectionOf(inputs: any): ConnectionArgs {
+    return inputs.connection as ConnectionArgs;
+}
+
+export async function check(_olds: any, news: any): Promise<pulumi.dynamic.CheckResult> {
+    const failures = joinProblems(news);
+    try {
+        validateConnection(connectionOf(news), "connection");
+    } catch (e) {
+        const m = /^([\w.[\]]+): (.*)$/s.exec((e as Error).message);
+        failures.push({ property: m ? m[1] : "connection", reason: m ? m[2] : (e as Error).message });
+    }
+    if (typeof news.token === "string" && news.token !== "") {
+        try {
+            parseToken(news.token);
+        } catch (e) {
+            failures.push({ property: "token", reason: (e as Error).message.replace(/^token: /, "") });
+        }
+    }
+    return { inputs: news, failures };
+}
+
+export async function diff(_id: string, olds: any, news: any): Promise<pulumi.dynamic.DiffResult> {
+    const oldConn = connectionOf(olds) ?? ({} as ConnectionArgs);
+    const newConn = connectionOf(news) ?? ({} as ConnectionArgs);
+    const flat = (i: any, c: ConnectionArgs) => ({ ...i, address: c.address, port: c.port ?? 22 });
+    const replaces = changedKeys(flat(olds, oldConn), flat(news, newConn), REPLACE_KEYS);
+    const updates = changedKeys(olds, news, [...UPDATE_KEYS, "drainTimeoutSeconds", "tenantKubeconfig", "token", "ignorePreflightErrors"]);
+    if (JSON.stringify({ ...oldConn, address: 0, port: 0 }) !== JSON.stringify({ ...newConn, address: 0, port: 0 })) updates.push("connection");
+    if (updates.includes("kubernetesVersion")) {
+        const p = upgradeProblem(olds.kubernetesVersion, news.kubernetesVersion);
+        if (p) throw new Error(p);
+    }
+    return { changes: replaces.length + updates.length > 0, replaces, deleteBeforeReplace: true };
+}
+
+/** The token for this join: the caller's (checked for expiry) or a fresh one minted for 15 minutes. */
+async function joinToken(client: KubeClient, inputs: any): Promise<{ token: string; minted?: string }> {
+    if (inputs.token) {
+        const t = parseToken(inputs.token);
+        const secret = await client.get(`/api/v1/namespaces/kube-system/secrets/bootstrap-token-${t.id}`);
+        const expiration = secret?.data?.expiration ? Buffer.from(secret.data.expiration, "base64").toString() : undefined;
+        if (!secret || (expiration && expiresSoon(expiration, new Date(), 30))) {
+            throw new Error(
+                `token: bootstrap token ${t.id} ${secret ? `expired at ${expiration}` : "does not exist in the tenant (expired tokens are deleted)"}; ` +
+                    `create a new one (BootstrapToken resource or \`kubeadm token create\`), or leave token unset so each join mints its own`,
+            );
+        }
+        return { token: inputs.token };
+    }
+    const t = await createToken(client, JOIN_TOKEN_TTL_SECONDS, `join of ${inputs.nodeName} by pulumi-hosted-control-plane`);
+    return { token: `${t.id}.${t.secret}`, minted: t.id };
+}
+
+async function hasKubeletConf(ssh: SshConnection): Promise<boolean> {
+    return (await ssh.exec(["test", "-f", KUBELET_CONF], { check: false })).code === 0;
+}
+
+async function join(ssh: SshConnection, client: KubeClient, inputs: any): Promise<string> {
+    if (await hasKubeletConf(ssh)) return "already joined (kubelet.conf present); join skipped";
+    const { token, minted } = await joinToken(client, inputs);
+    try {
+        const config = renderJoinConfiguration({ ...inputs, token });
+        await ssh.upload({ path: JOIN_CONFIG_PATH, content: config, mode: "0600", secrets: [token] });
+        try {
+            await ssh.exec(["kubeadm", "join", "--config", JOIN_CONFIG_PATH, "--v=1"], { secrets: [token], timeoutMs: 10 * 60_000 });
+        } finally {
+            await ssh.exec(["rm", "-f", JOIN_CONFIG_PATH], { check: false });
+        }
+    } finally {
+        if (minted) await deleteToken(client, minted).catch(() => undefined);
+    }
+    return "joined";
+}
+
+export async function create(inputs: any): Promise<pulumi.dynamic.CreateResult> {
+    const client = KubeClient.fromKubeconfig(inputs.tenantKubeconfig);
+    const outcome = await withConnection(connectionOf(inputs), {}, (ssh) => join(ssh, client, inputs));
+    const node = await waitForReadyNode(client, inputs.nodeName, READY_TIMEOUT_MS);
+    if (inputs.labels || inputs.taints) await applyLabelsAndTaints(client, inputs.nodeName, {}, inputs);
+    return {
+        id: `${connectionOf(inputs).address}/${inputs.nodeName}`,
+        outs: { ...inputs, outcome, kubeletVersion: node.status?.nodeInfo?.kubeletVersion ?? "" },
+    };
+}
+
+/** In-place upgrade of one node: cordon, drain, new packages, `kubeadm upgrade node`, kubelet restart, uncordon. */
+async function upgrade(ssh: SshConnection, client: KubeClient, olds: any, news: any): Promise<void> {
+    const name = news.nodeName;
+    await setUnschedulable(client, name, true);
+    await drain(client, name, (news.drainTimeoutSeconds ?? DEFAULT_DRAIN_TIMEOUT_SECONDS) * 1000);
+    if (news.upgradePackagesCommand?.length) await ssh.exec(news.upgradePackagesCommand, { timeoutMs: 15 * 60_000 });
+    await ssh.exec(["kubeadm", "upgrade", "node", "--v=1"], { timeoutMs: 10 * 60_000 });
+    await ssh.exec(["systemctl", "daemon-reload"]);
+    await ssh.exec(["systemctl", "restart", "kubelet"]);
+    await client.waitFor(
+        `/api/v1/nodes/${name}`,
+        (n) => n?.status?.nodeInfo?.kubeletVersion === news.kubernetesVersion && n?.status?.conditions?.some((c: any) => c.type === "Ready" && c.status === "True"),
+        { timeoutMs: READY_TIMEOUT_MS, description: `Node ${name} to report kubelet ${news.kubernetesVersion} and Ready after the upgrade from ${olds.kubernetesVersion}` },
+    );
+    await setUnschedulable(client, name, false);
+}
+
+export async function update(_id: string, olds: any, news: any): Promise<pulumi.dynamic.UpdateResult> {
+    const client = KubeClient.fromKubeconfig(news.tenantKubeconfig);
+    if (olds.kubernetesVersion !== news.kubernetesVersion) {
+        await withConnection(connectionOf(news), {}, (ssh) => upgrade(ssh, client, olds, news));
+    }
+    if (changedKeys(olds, news, ["labels", "taints"]).length) await applyLabelsAndTaints(client, news.nodeName, olds, news);
+    const node = await client.get(`/api/v1/nodes/${news.nodeName}`);
+    return { outs: { ...news, outcome: olds.outcome, kubeletVersion: node?.status?.nodeInfo?.kubeletVersion ?? "" } };
+}
+
+/** Leaves the cluster: cordon, drain, delete the Node (gone already is fine), `kubeadm reset -f`, CNI config removed. */
+export async function delete_(_id: string, props: any): Promise<void> {
+    const client = KubeClient.fromKubeconfig(props.tenantKubeconfig);
+    const name = props.nodeName;
+    if (await setUnschedulable(client, name, true)) {
+        await drain(client, name, (props.drainTimeoutSeconds ?? DEFAULT_DRAIN_TIMEOUT_SECONDS) * 1000);
+        await deleteNode(client, name);
+    }
+    await withConnection(connectionOf(props), {}, async (ssh) => {
+        await ssh.exec(["kubeadm", "reset", "-f", "--cri-socket", props.criSocket ?? "unix:///var/run/containerd/containerd.sock"], {
+            timeoutMs: 5 * 60_000,
+        });
+        await ssh.exec(["rm", "-rf", "/etc/cni/net.d", JOIN_CONFIG_PATH]);
+    });
+}
+export { delete_ as delete };

@@ -1,0 +1,84 @@
+import * as pulumi from "@pulumi/pulumi";
+import { providerFor } from "../dynamic";
+import type { Taint } from "./logic";
+
+export interface NodeJoinConnection {
+    address: pulumi.Input<string>;
+    port?: pulumi.Input<number>;
+    user?: pulumi.Input<string>;
+    privateKey?: pulumi.Input<string>;
+    passphrase?: pulumi.Input<string>;
+    password?: pulumi.Input<string>;
+    hostKey?: pulumi.Input<string>;
+    trustOnFirstUse?: pulumi.Input<boolean>;
+    bastion?: pulumi.Input<any>;
+}
+
+export interface NodeJoinArgs {
+    /** How to reach the host. Changing address or port replaces the join (leave, then join again). */
+    connection: pulumi.Input<NodeJoinConnection>;
+    /** The tenant's admin kubeconfig (secret): mints the join token, waits for the Node, drains it. */
+    tenantKubeconfig: pulumi.Input<string>;
+    /** host:port of the tenant API as the host reaches it. Changing it replaces the join. */
+    apiEndpoint: pulumi.Input<string>;
+    /** sha256:<hex> of the tenant CA's public key; discovery refuses any other CA. Changing it replaces the join. */
+    caCertHash: pulumi.Input<string>;
+    /** The kubelet's version, e.g. v1.34.4. Changing it upgrades the node in place. */
+    kubernetesVersion: pulumi.Input<string>;
+    /** The Node's name (lowercase DNS subdomain). Changing it replaces the join. */
+    nodeName: pulumi.Input<string>;
+    /** Node labels (kubelet --node-labels, then kept in sync on the Node). Updated in place. */
+    labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** Node taints. Updated in place. */
+    taints?: pulumi.Input<pulumi.Input<Taint>[]>;
+    kubeletExtraArgs?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** kubeadm preflight checks to skip, by name. Only for labs and hosts you know; default none. */
+    ignorePreflightErrors?: pulumi.Input<pulumi.Input<string>[]>;
+    /** CRI socket; default unix:///var/run/containerd/containerd.sock. Changing it replaces the join. */
+    criSocket?: pulumi.Input<string>;
+    /** An existing bootstrap token (secret). Default: a 15-minute token is minted for each join and deleted after it. */
+    token?: pulumi.Input<string>;
+    /** How long a drain may take before delete/upgrade fails; default 300 s. */
+    drainTimeoutSeconds?: pulumi.Input<number>;
+    /** argv run on the host during an upgrade, between drain and `kubeadm upgrade node`, to install the new packages. */
+    upgradePackagesCommand?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/**
+ * One host joined to a tenant control plane with `kubeadm join`. A node cannot join twice, so
+ * replacements delete first (deleteBeforeReplace). Deleting drains the node, deletes its Node
+ * object and runs `kubeadm reset -f` on the host.
+ */
+export class NodeJoin extends pulumi.dynamic.Resource {
+    declare public readonly nodeName: pulumi.Output<string>;
+    declare public readonly kubeletVersion: pulumi.Output<string>;
+    /** "joined", or "already joined …" when the host already had a kubelet.conf. */
+    declare public readonly outcome: pulumi.Output<string>;
+
+    constructor(name: string, args: NodeJoinArgs, opts?: pulumi.CustomResourceOptions) {
+        const connection = pulumi.output(args.connection).apply((c) => ({
+            ...c,
+            privateKey: c.privateKey === undefined ? undefined : pulumi.secret(c.privateKey),
+            passphrase: c.passphrase === undefined ? undefined : pulumi.secret(c.passphrase),
+            password: c.password === undefined ? undefined : pulumi.secret(c.password),
+        }));
+        super(
+            providerFor("kubeadm/provider"),
+            name,
+            {
+                ...args,
+                connection,
+                tenantKubeconfig: pulumi.secret(args.tenantKubeconfig),
+                token: args.token === undefined ? undefined : pulumi.secret(args.token),
+                outcome: undefined,
+                kubeletVersion: undefined,
+            },
+            pulumi.mergeOptions(opts, {
+                deleteBeforeReplace: true,
+                additionalSecretOutputs: ["connection", "tenantKubeconfig", "token"],
+            }),
+            "hcp",
+            "NodeJoin",
+        );
+    }
+}
