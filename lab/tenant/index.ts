@@ -49,6 +49,9 @@ export interface TenantControlPlaneOptions {
     kubeletConfigPatches?: JsonPatchOp[];
     /** Reuse this CA (e.g. from `<tcp>-ca`). */
     ca?: CertificateAndKey;
+    /** --enable-admission-plugins; NodeRestriction is always added. Default: NodeRestriction only (plus the apiserver's defaults). */
+    admissionPlugins?: string[];
+    /** User flags; a flag the lab manages (same name) is dropped, as Kamaji's managed flags win. */
     extraApiServerArgs?: string[];
     extraControllerManagerArgs?: string[];
     binDir?: string;
@@ -110,6 +113,12 @@ function validate(o: TenantControlPlaneOptions): void {
         if (typeof o[k] !== "string" || !o[k].includes("-----BEGIN")) throw new Error(`${k}: must be PEM text ("-----BEGIN ...")`);
     }
     normalizeVersion(o.kubernetesVersion);
+}
+
+/** User flags minus those whose name the lab already sets. */
+export function filterManaged(extra: string[] | undefined, managed: string[]): string[] {
+    const names = new Set(managed.map((a) => a.replace(/^--/, "").split("=")[0]));
+    return (extra ?? []).filter((a) => !names.has(a.replace(/^--/, "").split("=")[0]));
 }
 
 const hash = (args: string[]) => crypto.createHash("sha256").update(JSON.stringify(args)).digest("hex").slice(0, 16);
@@ -196,7 +205,7 @@ export async function startTenantControlPlane(o: TenantControlPlaneOptions): Pro
         `--secure-port=${o.apiPort}`,
         "--allow-privileged=true",
         "--authorization-mode=Node,RBAC",
-        "--enable-admission-plugins=NodeRestriction",
+        `--enable-admission-plugins=${[...new Set([...(o.admissionPlugins ?? []), "NodeRestriction"])].join(",")}`,
         "--enable-bootstrap-token-auth=true",
         `--client-ca-file=${p.caCrt}`,
         `--tls-cert-file=${p.apiserverCrt}`,
@@ -216,8 +225,8 @@ export async function startTenantControlPlane(o: TenantControlPlaneOptions): Pro
         `--service-account-signing-key-file=${p.saKey}`,
         `--cert-dir=${path.join(dir, "apiserver-certs")}`,
         "--profiling=false",
-        ...(o.extraApiServerArgs ?? []),
     ];
+    apiArgs.push(...filterManaged(o.extraApiServerArgs, apiArgs));
     const apiLog = path.join(dir, "logs", "kube-apiserver.log");
     const apiHash = hash([apiBin, ...apiArgs]);
     let apiPid = livePid(apiPidFile(dir), apiBin);
@@ -269,8 +278,8 @@ export async function startTenantControlPlane(o: TenantControlPlaneOptions): Pro
         "--allocate-node-cidrs=true",
         "--leader-elect=false",
         "--profiling=false",
-        ...(o.extraControllerManagerArgs ?? []),
     ];
+    kcmArgs.push(...filterManaged(o.extraControllerManagerArgs, kcmArgs));
     const kcmLog = path.join(dir, "logs", "kube-controller-manager.log");
     const kcmHash = hash([kcmBin, ...kcmArgs]);
     if (kcmPid !== undefined && (o.restart || saved.kcmArgsHash !== kcmHash)) {
