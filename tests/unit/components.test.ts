@@ -1,0 +1,440 @@
+// Construction tests of the components with pulumi.runtime.setMocks: exact child types and names,
+// the fields written into Kamaji's objects, security-relevant inputs (CA key referenced, Secret
+// data secret), secretness of outputs, and the errors for invalid arguments.
+import { expect } from "chai";
+import * as pulumi from "@pulumi/pulumi";
+import type * as componentsModule from "../../components";
+import { caCertHash, CertificateAndKey, createCertificateAuthority, issueCertificate } from "../../provider/pki";
+
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+
+interface Recorded {
+    type: string;
+    name: string;
+    inputs: any;
+    id?: string;
+}
+
+let recorded: Recorded[] = [];
+let hcp: typeof componentsModule;
+let tenantCa: CertificateAndKey;
+const ADMIN_CONF = "apiVersion: v1\nkind: Config\nclusters: []\n# tenant admin\n";
+
+function promiseOf<T>(o: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => o.apply((v) => resolve(v)));
+}
+
+/** A value as the mock saw it: secrets are { [sig]: secretSig, value }. */
+function isSecretInput(v: any): boolean {
+    return v !== null && typeof v === "object" && v[SIG_KEY] === SECRET_SIG;
+}
+function unwrap(v: any): any {
+    if (isSecretInput(v)) return unwrap(v.value);
+    if (Array.isArray(v)) return v.map(unwrap);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrap(x)]));
+    return v;
+}
+
+/** Waits for pending registrations, then starts a new record. */
+async function fresh(): Promise<void> {
+    await settle();
+    recorded = [];
+}
+
+async function settle(): Promise<void> {
+    // Let registrations (which run asynchronously under mocks) reach the mock monitor.
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setTimeout(r, 50));
+}
+
+const byName = (name: string) => {
+    const r = recorded.find((x) => x.name === name);
+    if (!r) throw new Error(`no resource named ${name}; have ${recorded.map((x) => x.name).join(", ")}`);
+    return r;
+};
+
+describe("components (mocked engine)", function () {
+    this.timeout(20_000);
+    let etcdCa: CertificateAndKey;
+    let etcdClient: CertificateAndKey;
+
+    before(async () => {
+        etcdCa = await createCertificateAuthority("etcd-ca", 30);
+        etcdClient = await issueCertificate(etcdCa, { commonName: "root", organizations: ["system:masters"], usages: ["client"], validity: 30 });
+        tenantCa = await createCertificateAuthority("tenant-ca", 30);
+        pulumi.runtime.setMocks(
+            {
+                newResource(args) {
+                    recorded.push({ type: args.type, name: args.name, inputs: args.inputs, id: args.id });
+                    if (args.type === "kubernetes:core/v1:Secret" && args.id) {
+                        // A read of Kamaji's Secrets.
+                        const data = args.id.endsWith("-admin-kubeconfig")
+                            ? { "admin.conf": Buffer.from(ADMIN_CONF).toString("base64") }
+                            : { "ca.crt": Buffer.from(tenantCa.certPem).toString("base64"), "ca.key": "c2VjcmV0" };
+                        return { id: args.id, state: { data } };
+                    }
+                    if (args.type === "kubernetes:kamaji.clastix.io/v1alpha1:TenantControlPlane") {
+                        const ns = args.inputs.metadata.namespace;
+                        return {
+                            id: `${ns}/${args.inputs.metadata.name}`,
+                            state: { ...args.inputs, status: { controlPlaneEndpoint: "192.0.2.50:6443", kubernetesResources: { version: { status: "Ready", version: args.inputs.spec.kubernetes.version } } } },
+                        };
+                    }
+                    return { id: `${args.name}-id`, state: args.inputs };
+                },
+                call(args) {
+                    return args.inputs;
+                },
+            },
+            "project",
+            "stack",
+            false,
+        );
+        hcp = await import("../../components");
+    });
+
+    beforeEach(() => {
+        recorded = [];
+    });
+
+    const mgmtArgs = () => ({ kubeconfig: "apiVersion: v1\nkind: Config\n", podCidrs: ["10.1.0.0/16"], serviceCidrs: ["10.2.0.0/16"], preflight: false });
+
+    describe("ManagementCluster", () => {
+        it("creates exactly one Kubernetes provider, named after the component, with the kubeconfig as a secret", async () => {
+            const m = new hcp.ManagementCluster("mgmt", mgmtArgs());
+            await settle();
+            expect(recorded.map((r) => [r.type, r.name])).to.deep.equal([
+                ["hcp:index:ManagementCluster", "mgmt"],
+                ["pulumi:providers:kubernetes", "mgmt-provider"],
+            ]);
+            expect(await pulumi.isSecret(m.kubeconfig!)).to.equal(true);
+            expect(m.podCidrs).to.deep.equal(["10.1.0.0/16"]);
+            expect(await promiseOf(m.kamajiNamespace)).to.equal("kamaji-system");
+            expect(await promiseOf(m.ready)).to.deep.equal({ checked: false, kamajiResources: [] });
+        });
+
+        it("uses a given provider and creates none", async () => {
+            const k8s = await import("@pulumi/kubernetes");
+            const p = new k8s.Provider("given", { kubeconfig: "x" });
+            await fresh();
+            const m = new hcp.ManagementCluster("mgmt2", { provider: p, preflight: false });
+            await settle();
+            expect(recorded.map((r) => r.type)).to.deep.equal(["hcp:index:ManagementCluster"]);
+            expect(m.provider).to.equal(p);
+            expect(m.kubeconfig).to.equal(undefined);
+        });
+
+        it("reports every invalid argument at once", () => {
+            expect(() => new hcp.ManagementCluster("bad", { podCidrs: ["10.1.0.0"], serviceCidrs: ["10.2.0.1/16"], kamajiNamespace: "Kamaji" }))
+                .to.throw(hcp.ValidationError)
+                .with.property(
+                    "message",
+                    "Invalid arguments for ManagementCluster bad (4 problems):\n" +
+                        '  - podCidrs[0]: must be a CIDR such as "10.20.0.0/16"\n' +
+                        '  - serviceCidrs[0]: has host bits set; use the network address "10.2.0.0/16"\n' +
+                        '  - kubeconfig: either kubeconfig or provider is required: pass the management cluster\'s admin kubeconfig (e.g. cfg.requireSecret("mgmtKubeconfig"))\n' +
+                        '  - kamajiNamespace: must be a namespace name such as "kamaji-system"; got "Kamaji"',
+                );
+        });
+
+        it("is an InputPropertiesError with the structured list", () => {
+            try {
+                new hcp.ManagementCluster("bad2", {});
+                expect.fail("should throw");
+            } catch (e) {
+                expect(pulumi.InputPropertiesError.isInstance(e)).to.equal(true);
+                expect((e as pulumi.InputPropertiesError).errors.map((x) => x.propertyPath)).to.deep.equal(["kubeconfig"]);
+            }
+        });
+    });
+
+    describe("DataStore", () => {
+        const dsArgs = (m: componentsModule.ManagementCluster, extra: Partial<componentsModule.DataStoreArgs> = {}): componentsModule.DataStoreArgs => ({
+            managementCluster: m,
+            endpoints: ["etcd-0.example:2379", "etcd-1.example:2379"],
+            tls: { caCertificate: etcdCa.certPem, caPrivateKey: pulumi.secret(etcdCa.keyPem), clientCertificate: etcdClient.certPem, clientPrivateKey: pulumi.secret(etcdClient.keyPem) },
+            ...extra,
+        });
+
+        it("creates the CA Secret, the client Secret and the DataStore, with exact types and names", async () => {
+            const m = new hcp.ManagementCluster("m1", mgmtArgs());
+            await fresh();
+            new hcp.DataStore("etcd", dsArgs(m));
+            await settle();
+            expect(recorded.map((r) => [r.type, r.name])).to.deep.equal([
+                ["hcp:index:DataStore", "etcd"],
+                ["kubernetes:core/v1:Secret", "etcd-ca"],
+                ["kubernetes:core/v1:Secret", "etcd-client"],
+                ["kubernetes:kamaji.clastix.io/v1alpha1:DataStore", "etcd-datastore"],
+            ]);
+        });
+
+        it("stores the CA key and the client key only as secrets, in the Kamaji namespace", async () => {
+            const m = new hcp.ManagementCluster("m2", { ...mgmtArgs(), kamajiNamespace: "kamaji" });
+            await fresh();
+            new hcp.DataStore("etcd2", dsArgs(m, { name: "shared" }));
+            await settle();
+            const ca = byName("etcd2-ca").inputs;
+            expect(isSecretInput(ca.data)).to.equal(true);
+            expect(ca.metadata).to.deep.include({ name: "shared-etcd-ca", namespace: "kamaji" });
+            expect(ca.type).to.equal("Opaque");
+            const caData = unwrap(ca.data);
+            expect(Object.keys(caData).sort()).to.deep.equal(["ca.crt", "ca.key"]);
+            expect(Buffer.from(caData["ca.key"], "base64").toString()).to.equal(etcdCa.keyPem);
+            const client = byName("etcd2-client").inputs;
+            expect(isSecretInput(client.data)).to.equal(true);
+            expect(client.type).to.equal("kubernetes.io/tls");
+            expect(client.metadata).to.deep.include({ name: "shared-etcd-client", namespace: "kamaji" });
+            const clientData = unwrap(client.data);
+            expect(Buffer.from(clientData["tls.crt"], "base64").toString()).to.equal(etcdClient.certPem);
+            expect(Buffer.from(clientData["tls.key"], "base64").toString()).to.equal(etcdClient.keyPem);
+            expect(Buffer.from(clientData["ca.crt"], "base64").toString()).to.equal(etcdCa.certPem);
+            // Nothing secret leaks into the DataStore object itself.
+            expect(JSON.stringify(byName("etcd2-datastore").inputs)).not.to.include("PRIVATE KEY");
+        });
+
+        it("writes the DataStore spec Kamaji expects: driver etcd, bare endpoints, CA cert AND key refs, client cert refs", async () => {
+            const m = new hcp.ManagementCluster("m3", mgmtArgs());
+            await fresh();
+            const ds = new hcp.DataStore("etcd3", dsArgs(m));
+            await settle();
+            const cr = unwrap(byName("etcd3-datastore").inputs);
+            expect(cr.apiVersion).to.equal("kamaji.clastix.io/v1alpha1");
+            expect(cr.kind).to.equal("DataStore");
+            expect(cr.metadata.name).to.equal("etcd3");
+            expect(cr.metadata.annotations).to.deep.equal({ "pulumi.com/waitFor": "jsonpath={.status.ready}=true", "pulumi.com/timeoutSeconds": "600" });
+            expect(cr.spec).to.deep.equal({
+                driver: "etcd",
+                endpoints: ["etcd-0.example:2379", "etcd-1.example:2379"],
+                tlsConfig: {
+                    certificateAuthority: {
+                        certificate: { secretReference: { name: "etcd3-etcd-ca", namespace: "kamaji-system", keyPath: "ca.crt" } },
+                        privateKey: { secretReference: { name: "etcd3-etcd-ca", namespace: "kamaji-system", keyPath: "ca.key" } },
+                    },
+                    clientCertificate: {
+                        certificate: { secretReference: { name: "etcd3-etcd-client", namespace: "kamaji-system", keyPath: "tls.crt" } },
+                        privateKey: { secretReference: { name: "etcd3-etcd-client", namespace: "kamaji-system", keyPath: "tls.key" } },
+                    },
+                },
+            });
+            expect(await promiseOf(ds.dataStoreName)).to.equal("etcd3");
+            expect(await pulumi.isSecret(ds.clientPrivateKey)).to.equal(true);
+        });
+
+        it("waitForReady: false drops the readiness annotation", async () => {
+            const m = new hcp.ManagementCluster("m4", mgmtArgs());
+            await fresh();
+            new hcp.DataStore("etcd4", dsArgs(m, { waitForReady: false }));
+            await settle();
+            expect(unwrap(byName("etcd4-datastore").inputs).metadata.annotations).to.deep.equal({});
+        });
+
+        it("insecure: true accepts http:// endpoints and strips the scheme", async () => {
+            const m = new hcp.ManagementCluster("m5", mgmtArgs());
+            await fresh();
+            new hcp.DataStore("etcd5", dsArgs(m, { endpoints: ["http://127.0.0.1:2379"], insecure: true }));
+            await settle();
+            expect(unwrap(byName("etcd5-datastore").inputs).spec.endpoints).to.deep.equal(["127.0.0.1:2379"]);
+        });
+
+        it("reports every invalid argument at once", () => {
+            const m = new hcp.ManagementCluster("m6", mgmtArgs());
+            expect(
+                () =>
+                    new hcp.DataStore("bad", {
+                        managementCluster: m,
+                        name: "Bad_Name",
+                        endpoints: ["https://etcd-0:2379", "http://etcd-1:2379"],
+                        tls: { caCertificate: etcdCa.certPem, caPrivateKey: undefined as any, clientCertificate: etcdClient.certPem },
+                    }),
+            )
+                .to.throw(hcp.ValidationError)
+                .with.property(
+                    "message",
+                    "Invalid arguments for DataStore bad (5 problems):\n" +
+                        "  - tls.caPrivateKey: is required: Kamaji signs a client certificate per tenant with the CA key (tlsConfig.certificateAuthority.privateKey)\n" +
+                        "  - tls.clientPrivateKey: clientCertificate and clientPrivateKey go together: give both, or neither to have one minted from the CA\n" +
+                        '  - name: must be a lower-case DNS name such as "cluster.local"; got "Bad_Name"\n' +
+                        '  - endpoints[0]: must not carry a scheme: Kamaji adds "https://" itself; write "etcd-0:2379"\n' +
+                        '  - endpoints[1]: "http://etcd-1:2379" is plaintext etcd: tenant data and credentials would cross the network unencrypted; serve etcd over TLS and write "etcd-1:2379", or set insecure: true to accept it knowingly',
+                );
+        });
+
+        it("needs a client certificate when the management cluster gives no API access to reuse a minted one", () => {
+            const m = new hcp.ManagementCluster("m7", mgmtArgs());
+            expect(() => new hcp.DataStore("mint", { managementCluster: m, endpoints: ["e:2379"], tls: { caCertificate: etcdCa.certPem, caPrivateKey: etcdCa.keyPem } })).to.throw(
+                "  - tls.clientCertificate: is required when the ManagementCluster has no kubeconfig (a minted certificate is reused from the cluster's Secret on later runs, which needs API access); pass clientCertificate and clientPrivateKey",
+            );
+        });
+    });
+
+    describe("HostedControlPlane", () => {
+        const setup = (n: string) => {
+            const m = new hcp.ManagementCluster(`${n}-m`, mgmtArgs());
+            const ds = new hcp.DataStore(`${n}-ds`, {
+                managementCluster: m,
+                endpoints: ["etcd-0.example:2379"],
+                tls: { caCertificate: etcdCa.certPem, caPrivateKey: etcdCa.keyPem, clientCertificate: etcdClient.certPem, clientPrivateKey: etcdClient.keyPem },
+            });
+            return { m, ds };
+        };
+
+        it("creates the TenantControlPlane, reads Kamaji's two Secrets and creates a tenant provider; exact types and names", async () => {
+            const { m, ds } = setup("a");
+            await fresh();
+            new hcp.HostedControlPlane("team-a", { managementCluster: m, dataStore: ds, kubernetesVersion: "v1.33.4", network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16" } });
+            await settle();
+            expect(recorded.map((r) => [r.type, r.name, r.id ?? ""])).to.deep.equal([
+                ["hcp:index:HostedControlPlane", "team-a", ""],
+                ["kubernetes:kamaji.clastix.io/v1alpha1:TenantControlPlane", "team-a-tcp", ""],
+                ["kubernetes:core/v1:Secret", "team-a-admin-kubeconfig", "default/team-a-admin-kubeconfig"],
+                ["kubernetes:core/v1:Secret", "team-a-ca", "default/team-a-ca"],
+                ["pulumi:providers:kubernetes", "team-a-tenant", ""],
+            ]);
+        });
+
+        it("writes the TenantControlPlane spec per Kamaji's CRD, with defaults", async () => {
+            const { m, ds } = setup("b");
+            await fresh();
+            new hcp.HostedControlPlane("team-b", { managementCluster: m, dataStore: ds, kubernetesVersion: "v1.33.4", network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16" } });
+            await settle();
+            const tcp = unwrap(byName("team-b-tcp").inputs);
+            expect(tcp.apiVersion).to.equal("kamaji.clastix.io/v1alpha1");
+            expect(tcp.kind).to.equal("TenantControlPlane");
+            expect(tcp.metadata).to.deep.equal({
+                name: "team-b",
+                namespace: "default",
+                labels: { "app.kubernetes.io/managed-by": "pulumi-hosted-control-plane" },
+                annotations: {
+                    "pulumi.com/waitFor": JSON.stringify([
+                        "jsonpath={.status.kubernetesResources.version.status}=Ready",
+                        "jsonpath={.status.kubernetesResources.version.version}=v1.33.4",
+                        "jsonpath={.status.controlPlaneEndpoint}",
+                    ]),
+                    "pulumi.com/timeoutSeconds": "1200",
+                },
+            });
+            expect(tcp.spec).to.deep.equal({
+                dataStore: "b-ds",
+                controlPlane: { deployment: { replicas: 2 }, service: { serviceType: "LoadBalancer" } },
+                kubernetes: { version: "v1.33.4", kubelet: { cgroupfs: "systemd" } },
+                networkProfile: { port: 6443, podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16" },
+                addons: { coreDNS: {}, kubeProxy: {}, konnectivity: { server: { port: 8132 }, agent: { mode: "DaemonSet" } } },
+            });
+        });
+
+        it("passes every documented argument through to the spec", async () => {
+            const { m, ds } = setup("c");
+            await fresh();
+            new hcp.HostedControlPlane("team-c", {
+                managementCluster: m,
+                dataStore: ds,
+                name: "tenant-c",
+                namespace: "tenants",
+                kubernetesVersion: pulumi.output("v1.34.1"),
+                replicas: 3,
+                serviceType: "NodePort",
+                address: "192.0.2.10",
+                port: 31443,
+                advertiseAddress: "192.0.2.10",
+                certSANs: ["api.tenant-c.example"],
+                serviceAnnotations: { "example.com/a": "b" },
+                network: { podCidr: "10.30.0.0/16", serviceCidr: "10.31.0.0/16", dnsServiceIPs: ["10.31.0.10"], clusterDomain: "c.local" },
+                addons: { coreDNS: { imageTag: "v1.12.0" }, konnectivity: { serverPort: 32132, agentMode: "Deployment", agentReplicas: 2, agentHostNetwork: true, version: "v0.34.0" } },
+                kubeletCgroupDriver: "cgroupfs",
+                readyTimeoutSeconds: 60,
+            });
+            await settle();
+            const tcp = unwrap(byName("team-c-tcp").inputs);
+            expect(tcp.metadata.name).to.equal("tenant-c");
+            expect(tcp.metadata.namespace).to.equal("tenants");
+            expect(tcp.metadata.annotations["pulumi.com/timeoutSeconds"]).to.equal("60");
+            expect(tcp.spec).to.deep.equal({
+                dataStore: "c-ds",
+                controlPlane: { deployment: { replicas: 3 }, service: { serviceType: "NodePort", additionalMetadata: { annotations: { "example.com/a": "b" } } } },
+                kubernetes: { version: "v1.34.1", kubelet: { cgroupfs: "cgroupfs" } },
+                networkProfile: {
+                    address: "192.0.2.10",
+                    port: 31443,
+                    advertiseAddress: "192.0.2.10",
+                    certSANs: ["api.tenant-c.example"],
+                    podCidr: "10.30.0.0/16",
+                    serviceCidr: "10.31.0.0/16",
+                    dnsServiceIPs: ["10.31.0.10"],
+                    clusterDomain: "c.local",
+                },
+                addons: {
+                    coreDNS: { imageTag: "v1.12.0" },
+                    konnectivity: { server: { port: 32132, version: "v0.34.0" }, agent: { mode: "Deployment", replicas: 2, hostNetwork: true, version: "v0.34.0" } },
+                },
+            });
+            expect(byName("team-c-admin-kubeconfig").id).to.equal("tenants/tenant-c-admin-kubeconfig");
+        });
+
+        it("exposes endpoint, a secret kubeconfig from admin.conf, the CA and its kubeadm pin", async () => {
+            const { m, ds } = setup("d");
+            const cp = new hcp.HostedControlPlane("team-d", { managementCluster: m, dataStore: ds, kubernetesVersion: "v1.33.4", network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16" } });
+            expect(await promiseOf(cp.endpoint)).to.equal("192.0.2.50:6443");
+            expect(await promiseOf(cp.kubeconfig)).to.equal(ADMIN_CONF);
+            expect(await pulumi.isSecret(cp.kubeconfig)).to.equal(true);
+            expect(await promiseOf(cp.caCertificate)).to.equal(tenantCa.certPem);
+            expect(await pulumi.isSecret(cp.caCertificate)).to.equal(false);
+            expect(await promiseOf(cp.caCertHash)).to.equal(caCertHash(tenantCa.certPem)).and.match(/^sha256:[0-9a-f]{64}$/);
+            await settle();
+            const tenantProvider = byName("team-d-tenant").inputs;
+            expect(isSecretInput(tenantProvider.kubeconfig)).to.equal(true);
+            expect(unwrap(tenantProvider.kubeconfig)).to.equal(ADMIN_CONF);
+        });
+
+        it("applies a CNI manifest to the tenant through the tenant provider", async () => {
+            const { m, ds } = setup("e");
+            await fresh();
+            new hcp.HostedControlPlane("team-e", {
+                managementCluster: m,
+                dataStore: ds,
+                kubernetesVersion: "v1.33.4",
+                network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16" },
+                cniManifest: "apiVersion: v1\nkind: Namespace\nmetadata: {name: calico-system}\n",
+            });
+            await settle();
+            const cni = byName("team-e-cni");
+            expect(cni.type).to.equal("kubernetes:yaml/v2:ConfigGroup");
+            expect(cni.inputs.yaml).to.include("calico-system");
+        });
+
+        it("reports every invalid argument at once, each with property, rule and fix", () => {
+            const { m, ds } = setup("f");
+            expect(
+                () =>
+                    new hcp.HostedControlPlane("team-f", {
+                        managementCluster: m,
+                        dataStore: ds,
+                        namespace: "Tenants",
+                        kubernetesVersion: "1.33",
+                        serviceType: "ClusterIP",
+                        network: { podCidr: "10.1.0.0/16", serviceCidr: "10.21.0.0/16", dnsServiceIPs: ["10.96.0.10"] },
+                    }),
+            )
+                .to.throw(hcp.ValidationError)
+                .with.property(
+                    "message",
+                    "Invalid arguments for HostedControlPlane team-f (5 problems):\n" +
+                        '  - namespace: must be a namespace name (lower-case letters, digits and "-"); got "Tenants"\n' +
+                        '  - kubernetesVersion: must name a patch release, e.g. "v1.33.0"\n' +
+                        "  - address: is required when serviceType is ClusterIP: Kamaji cannot discover an address to advertise; set the IP or DNS name workers use to reach the API server\n" +
+                        "  - network.podCidr: 10.1.0.0/16 overlaps the management cluster's pod range 10.1.0.0/16; tenant ranges must be disjoint from the management cluster's, so pick another range\n" +
+                        "  - network.dnsServiceIPs[0]: 10.96.0.10 is outside the service range 10.21.0.0/16; the DNS service IP must be a service address, e.g. 10.21.0.10",
+                );
+        });
+
+        it("child names all start with the component name", async () => {
+            const { m, ds } = setup("g");
+            await fresh();
+            new hcp.HostedControlPlane("team-g", { managementCluster: m, dataStore: ds, kubernetesVersion: "v1.33.4", network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16" } });
+            await settle();
+            expect(recorded.length).to.be.greaterThan(0);
+            for (const r of recorded.filter((x) => x.type !== "hcp:index:HostedControlPlane")) expect(r.name.startsWith("team-g-"), r.name).to.equal(true);
+        });
+    });
+});
