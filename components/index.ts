@@ -3,3 +3,4 @@ export * from "./validation";
 export * from "./managementCluster";
 export * from "./dataStore";
 export * from "./hostedControlPlane";
+export * from "./workerPool";

@@ -476,6 +476,8 @@ export interface WorkerPoolValues {
     reusePolicy?: string;
     maxUnavailable?: number;
     trustOnFirstUse?: boolean;
+    /** The version is an Output or comes from the control plane: checked later, when it resolves. */
+    versionDeferred?: boolean;
 }
 
 const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
@@ -558,9 +560,11 @@ export function validateWorkerPool(v: WorkerPoolValues, hostKeyProblem: (key: st
         });
     });
 
-    const vp = versionProblem(v.kubernetesVersion);
+    const vp = v.versionDeferred ? undefined : versionProblem(v.kubernetesVersion);
     if (vp) err("kubernetesVersion", vp);
-    else if (v.controlPlaneVersion && parseVersion(v.controlPlaneVersion)) {
+    else if (v.versionDeferred) {
+        /* checked when the version resolves */
+    } else if (v.controlPlaneVersion && parseVersion(v.controlPlaneVersion)) {
         const k = parseVersion(v.kubernetesVersion as string)!;
         const cp = parseVersion(v.controlPlaneVersion)!;
         if (compareVersions({ ...k, patch: 0 }, { ...cp, patch: 0 }) > 0) {

@@ -437,4 +437,78 @@ describe("components (mocked engine)", function () {
             for (const r of recorded.filter((x) => x.type !== "hcp:index:HostedControlPlane")) expect(r.name.startsWith("team-g-"), r.name).to.equal(true);
         });
     });
+    describe("WorkerPool", () => {
+        const hostKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+        const setup = (n: string) => {
+            const m = new hcp.ManagementCluster(`${n}-m`, mgmtArgs());
+            const ds = new hcp.DataStore(`${n}-ds`, {
+                managementCluster: m,
+                endpoints: ["etcd-0.example:2379"],
+                tls: { caCertificate: etcdCa.certPem, caPrivateKey: etcdCa.keyPem, clientCertificate: etcdClient.certPem, clientPrivateKey: etcdClient.keyPem },
+            });
+            const cp = new hcp.HostedControlPlane(`${n}-cp`, { managementCluster: m, dataStore: ds, kubernetesVersion: "v1.33.4", network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16" } });
+            return cp;
+        };
+
+        it("creates one NodeJoin per host, named after the pool and the host, with secret credentials", async () => {
+            const cp = setup("wp1");
+            await fresh();
+            const pool = new hcp.WorkerPool("pool1", {
+                controlPlane: cp,
+                hosts: [
+                    { address: "198.18.0.11", user: "ops", privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n", hostKey },
+                    { address: "198.18.0.12", password: "pw", hostKey, labels: { "example.com/role": "gpu" }, taints: [{ key: "gpu", effect: "NoSchedule" }] },
+                ],
+            });
+            await settle();
+            expect(recorded.map((r) => [r.type, r.name])).to.deep.equal([
+                ["hcp:index:WorkerPool", "pool1"],
+                ["pulumi-nodejs:dynamic/hcp:NodeJoin", "pool1-198-18-0-11-join"],
+                ["pulumi-nodejs:dynamic/hcp:NodeJoin", "pool1-198-18-0-12-join"],
+            ]);
+            const j1 = byName("pool1-198-18-0-11-join").inputs;
+            expect(isSecretInput(j1.connection)).to.equal(true);
+            expect(unwrap(j1.connection)).to.include({ address: "198.18.0.11", user: "ops", hostKey });
+            expect(isSecretInput(j1.tenantKubeconfig)).to.equal(true);
+            expect(j1.nodeName).to.equal("198.18.0.11");
+            expect(j1.kubernetesVersion).to.equal("v1.33.4");
+            expect(j1.apiEndpoint).to.equal("192.0.2.50:6443");
+            expect(j1.caCertHash).to.equal(caCertHash(tenantCa.certPem));
+            const j2 = unwrap(byName("pool1-198-18-0-12-join").inputs);
+            expect(j2.labels).to.deep.equal({ "example.com/role": "gpu" });
+            expect(j2.taints).to.deep.equal([{ key: "gpu", effect: "NoSchedule" }]);
+            expect(Object.keys(pool.joins)).to.deep.equal(["198.18.0.11", "198.18.0.12"]);
+        });
+
+        it("reports every invalid host at once", () => {
+            const cp = setup("wp2");
+            expect(
+                () =>
+                    new hcp.WorkerPool("pool2", {
+                        controlPlane: cp,
+                        hosts: [
+                            { address: "198.18.0.21", hostKey: "ssh-ed25519 AAAA" },
+                            { address: "198.18.0.21", privateKey: "k", hostKey, nodeName: "Node_1" },
+                        ],
+                        kubernetesVersion: "v1.33",
+                        maxUnavailable: 0,
+                    }),
+            )
+                .to.throw(hcp.ValidationError)
+                .that.satisfies((e: componentsModule.ValidationError) => {
+                    expect(e.errors.map((x) => x.propertyPath)).to.deep.equal(["hosts[0]", "hosts[0].hostKey", "hosts[1].address", "kubernetesVersion", "maxUnavailable", "hosts[1].nodeName"]);
+                    expect(e.message).to.include("  - hosts[0]: needs credentials: set privateKey (preferred) or password\n");
+                    expect(e.message).to.include("  - hosts[1].address: 198.18.0.21 is listed twice (also hosts[0]); list each host once\n");
+                    return true;
+                });
+        });
+
+        it("refuses a host that another pool of the stack already has", () => {
+            const cp = setup("wp3");
+            new hcp.WorkerPool("pool3a", { controlPlane: cp, hosts: [{ address: "198.18.0.31", privateKey: "k", hostKey }] });
+            expect(() => new hcp.WorkerPool("pool3b", { controlPlane: cp, hosts: [{ address: "198.18.0.31", privateKey: "k", hostKey }] })).to.throw(
+                '  - hosts[0].address: 198.18.0.31 already belongs to WorkerPool "pool3a" in this stack; a host can join one pool only: remove it from one of them',
+            );
+        });
+    });
 });

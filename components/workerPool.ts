@@ -1,0 +1,232 @@
+/**
+ * `WorkerPool`: SSH-reachable hosts joined to a HostedControlPlane with kubeadm.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { PackageSource, ReusePolicy, ContainerdArgs } from "../provider/hostprep/logic";
+import type { Taint } from "../provider/kubeadm/logic";
+import { NodeJoin } from "../provider/kubeadm/resource";
+import { parsePublicKey } from "../provider/ssh/logic";
+import { isPlain, throwIfInvalid } from "./errors";
+import { HostedControlPlane } from "./hostedControlPlane";
+import { hostIdentity, PropertyError, stackHosts, validateWorkerPool, WorkerHostValues, WorkerPoolValues } from "./validation";
+
+/** One host of a pool. Connection fields follow pulumi-command's `ConnectionArgs` names and defaults. */
+export interface WorkerHostArgs {
+    /**
+     * The host's IP address or DNS name as reachable over SSH. A plain string: it names the host's
+     * resources and identifies it across pools. Changing it is removing one host and adding another.
+     */
+    address: string;
+    /** SSH port. Defaults to 22. */
+    port?: pulumi.Input<number>;
+    /** SSH user; commands run with sudo when it is not root. Defaults to "root". */
+    user?: pulumi.Input<string>;
+    /** SSH private key (PEM or OpenSSH format, secret). Preferred over `password`. */
+    privateKey?: pulumi.Input<string>;
+    /** Passphrase of `privateKey` (secret). */
+    privateKeyPassphrase?: pulumi.Input<string>;
+    /** SSH password (secret). */
+    password?: pulumi.Input<string>;
+    /**
+     * The host's SSH public key ("ssh-ed25519 AAAA..."), pinned: a different key is a hard error.
+     * Required unless the pool sets `trustOnFirstUse`.
+     */
+    hostKey?: pulumi.Input<string>;
+    /** The Node name. Defaults to the address with characters a Node name cannot hold replaced by "-". Changing it rejoins the host. */
+    nodeName?: string;
+    /** Node labels. Updated in place. Labels in the kubernetes.io / k8s.io namespaces are refused (kubelet may not set them). */
+    labels?: Record<string, string>;
+    /** Node taints. Updated in place. */
+    taints?: Taint[];
+}
+
+export interface WorkerPoolArgs {
+    /** The control plane the hosts join. */
+    controlPlane: HostedControlPlane;
+    /**
+     * The hosts. Adding a host prepares and joins only that host; removing one drains, deletes and
+     * resets only that host. A host may belong to one pool of the stack only.
+     */
+    hosts: WorkerHostArgs[];
+    /**
+     * The kubelet version. Defaults to the control plane's version. Changing it upgrades hosts in
+     * place, at most `maxUnavailable` at a time; it must not be newer than the control plane.
+     */
+    kubernetesVersion?: pulumi.Input<string>;
+    /** containerd settings (version, pause image, registry mirrors and credentials). Defaults to containerd 1.7.27. */
+    containerd?: ContainerdArgs;
+    /** Where packages come from: an apt repository, or an offline bundle for air-gapped sites. Defaults to the upstream apt repositories. */
+    packageSource?: PackageSource;
+    /** What removal leaves on a host: "retain" (only kubeadm reset) or "clean" (also remove what preparation installed). Defaults to "retain". */
+    reusePolicy?: ReusePolicy;
+    /** How many hosts may be drained at the same time during an upgrade. Defaults to 1. */
+    maxUnavailable?: number;
+    /** Accept hosts without `hostKey`, recording the key presented on first contact. Defaults to false. */
+    trustOnFirstUse?: boolean;
+    /**
+     * The API endpoint ("host:port") as the hosts reach it. Defaults to the control plane's
+     * `endpoint`. Changing it rejoins every host.
+     */
+    apiEndpoint?: pulumi.Input<string>;
+    /** kubeadm preflight checks to skip, by name. For labs only; defaults to none. */
+    ignorePreflightErrors?: string[];
+}
+
+/** What the pool reports about one host. */
+export interface WorkerHostStatus {
+    address: string;
+    nodeName: string;
+    kubeletVersion: string;
+    outcome: string;
+}
+
+/** A Node name derived from an address: lower-case, with anything but [a-z0-9.-] replaced by "-". */
+export function defaultNodeName(address: string): string {
+    return hostIdentity(address)
+        .replace(/[^a-z0-9.-]+/g, "-")
+        .replace(/^[-.]+|[-.]+$/g, "");
+}
+
+/** The slug used in a host's resource names. */
+function hostSlug(address: string): string {
+    return hostIdentity(address).replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+}
+
+/** Problems of one OpenSSH host key line, phrased without the property prefix. */
+export function hostKeyProblem(key: string, path: string): string | undefined {
+    try {
+        parsePublicKey(key, path);
+        return undefined;
+    } catch (e) {
+        const m = (e as Error).message;
+        return m.startsWith(`${path}: `) ? m.slice(path.length + 2) : m;
+    }
+}
+
+/** The plain values the pool rules look at (credentials by presence only). */
+export function workerPoolValues(args: WorkerPoolArgs, controlPlaneVersion?: string): WorkerPoolValues {
+    const hosts: WorkerHostValues[] = (args.hosts ?? []).map((h) => ({
+        address: h.address,
+        port: isPlain(h.port) ? (h.port as number | undefined) : undefined,
+        user: isPlain(h.user) ? (h.user as string | undefined) : undefined,
+        hasPrivateKey: h.privateKey !== undefined,
+        hasPassword: h.password !== undefined,
+        hostKey: typeof h.hostKey === "string" ? h.hostKey : undefined,
+        hostKeyUnknown: h.hostKey !== undefined && typeof h.hostKey !== "string",
+        labels: h.labels,
+        taints: h.taints,
+    }));
+    return {
+        hosts: Array.isArray(args.hosts) ? hosts : undefined,
+        kubernetesVersion: typeof args.kubernetesVersion === "string" ? args.kubernetesVersion : controlPlaneVersion,
+        controlPlaneVersion,
+        containerdVersion: args.containerd?.version,
+        registryMirrors: args.containerd?.registryMirrors,
+        reusePolicy: args.reusePolicy,
+        maxUnavailable: args.maxUnavailable,
+        trustOnFirstUse: args.trustOnFirstUse,
+        versionDeferred: typeof args.kubernetesVersion !== "string" && controlPlaneVersion === undefined,
+    };
+}
+
+/**
+ * A pool of worker hosts joined to a HostedControlPlane: per host, a `NodeJoin` (kubeadm join
+ * with a short-lived bootstrap token and the CA pinned by hash). Upgrades are ordered so that at
+ * most `maxUnavailable` hosts are drained at once: host i depends on host i - maxUnavailable, so
+ * the engine (which otherwise runs everything in parallel) walks the pool in waves.
+ *
+ * Host preparation (`PreparedHost`: containerd, kubelet, kubeadm from `packageSource`) is wired in
+ * once provider/hostprep provides its resource; until then hosts must already be prepared.
+ *
+ * ## Example Usage
+ * ```ts
+ * const pool = new hcp.WorkerPool("team-a-workers", {
+ *     controlPlane: cp,
+ *     hosts: [{ address: "192.0.2.11", user: "ops", privateKey, hostKey: "ssh-ed25519 AAAA..." }],
+ *     maxUnavailable: 1,
+ * });
+ * export const nodes = pool.nodeNames;
+ * ```
+ */
+export class WorkerPool extends pulumi.ComponentResource {
+    /** The Node names, in host order. */
+    public readonly nodeNames: pulumi.Output<string[]>;
+    /** Per-host status, in host order. */
+    public readonly hostStatus: pulumi.Output<WorkerHostStatus[]>;
+    /** The joins, keyed by host address. */
+    public readonly joins: Record<string, NodeJoin>;
+
+    constructor(name: string, args: WorkerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("hcp:index:WorkerPool", name, args, opts);
+        const label = `WorkerPool ${name}`;
+        const cp = args.controlPlane;
+
+        const errors: PropertyError[] = [];
+        if (!(cp instanceof HostedControlPlane)) errors.push({ propertyPath: "controlPlane", reason: "must be a HostedControlPlane component" });
+        const values = workerPoolValues(args);
+        errors.push(...validateWorkerPool(values, hostKeyProblem));
+        (args.hosts ?? []).forEach((h, i) => {
+            if (h.nodeName !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(h.nodeName)) {
+                errors.push({ propertyPath: `hosts[${i}].nodeName`, reason: `must be a lower-case DNS name (a Node name); got "${h.nodeName}"` });
+            }
+        });
+        if (errors.length === 0 && Array.isArray(args.hosts)) {
+            errors.push(...stackHosts.claim(name, args.hosts.map((h, i) => ({ address: h.address, path: `hosts[${i}].address` }))));
+        }
+        throwIfInvalid(label, errors);
+
+        // The version rules that need the control plane's version run when it is known.
+        const version = pulumi.all([cp.kubernetesVersion, args.kubernetesVersion]).apply(([cpv, v]) => {
+            const kv = v ?? cpv;
+            throwIfInvalid(label, validateWorkerPool({ hosts: [], kubernetesVersion: kv, controlPlaneVersion: cpv }, hostKeyProblem));
+            return kv;
+        });
+
+        const maxUnavailable = args.maxUnavailable ?? 1;
+        const joins: NodeJoin[] = [];
+        this.joins = {};
+        args.hosts.forEach((h, i) => {
+            const nodeName = h.nodeName ?? defaultNodeName(h.address);
+            const dependsOn = i >= maxUnavailable ? [joins[i - maxUnavailable]] : [];
+            const join = new NodeJoin(
+                `${name}-${hostSlug(h.address)}-join`,
+                {
+                    connection: {
+                        address: h.address,
+                        port: h.port,
+                        user: h.user,
+                        privateKey: h.privateKey === undefined ? undefined : pulumi.secret(h.privateKey),
+                        passphrase: h.privateKeyPassphrase === undefined ? undefined : pulumi.secret(h.privateKeyPassphrase),
+                        password: h.password === undefined ? undefined : pulumi.secret(h.password),
+                        hostKey: h.hostKey,
+                        trustOnFirstUse: args.trustOnFirstUse,
+                    },
+                    tenantKubeconfig: cp.kubeconfig,
+                    apiEndpoint: args.apiEndpoint ?? cp.endpoint,
+                    caCertHash: cp.caCertHash,
+                    kubernetesVersion: version,
+                    nodeName,
+                    labels: h.labels,
+                    taints: h.taints,
+                    ignorePreflightErrors: args.ignorePreflightErrors,
+                },
+                { parent: this, dependsOn },
+            );
+            joins.push(join);
+            this.joins[h.address] = join;
+        });
+
+        this.nodeNames = pulumi.all(joins.map((j) => j.nodeName));
+        this.hostStatus = pulumi.all(
+            joins.map((j, i) =>
+                pulumi.all([j.nodeName, j.kubeletVersion, j.outcome]).apply(([nodeName, kubeletVersion, outcome]) => ({
+                    address: args.hosts[i].address,
+                    nodeName,
+                    kubeletVersion,
+                    outcome,
+                })),
+            ),
+        );
+        this.registerOutputs({ nodeNames: this.nodeNames, hostStatus: this.hostStatus });
+    }
+}
