@@ -4,7 +4,7 @@
  *
  *   node dist/lab/kamaji/controller.js --kubeconfig MGMT_KUBECONFIG --state-dir DIR
  *        [--interval-ms 1000] [--datastore default] [--schema-default uid|namespaced-name]
- *        [--bin-dir <repo>/bin] [--once]
+ *        [--bin-dir <repo>/bin] [--namespaces ns1,ns2] [--datastores ds1,ds2] [--once]
  *   node dist/lab/kamaji/controller.js stop-tenants --state-dir DIR
  *
  * It polls DataStores and TenantControlPlanes (kamaji.clastix.io/v1alpha1) and, per TCP, does what
@@ -18,6 +18,8 @@
  * `finalizer.kamaji.clastix.io`, deleting a TCP stops its processes, deletes every key under its
  * prefix, drops its etcd user and role and its Secrets. DataStores get status.ready/usedBy and the
  * finalizer `kamaji.clastix.io/TenantControlPlane` (removed once no TCP uses them).
+ *
+ * --namespaces / --datastores limit what this controller touches (tests run their own beside the lab's).
  *
  * The state directory keeps each tenant's PKI, pid files and logs, so a restarted controller adopts
  * the running processes instead of starting new ones. SIGTERM stops the controller, not the tenants;
@@ -85,7 +87,16 @@ async function main(): Promise<number> {
     }
     fs.writeFileSync(pidFile, `${process.pid}\n`);
 
-    const r = new Reconciler(kube, { stateDir, defaultDataStore: f.get("datastore") ?? "default", schemaDefault, binDir: f.get("bin-dir"), log });
+    const list = (k: string) => (f.get(k) ? f.get(k)!.split(",").filter(Boolean) : undefined);
+    const r = new Reconciler(kube, {
+        stateDir,
+        defaultDataStore: f.get("datastore") ?? "default",
+        schemaDefault,
+        binDir: f.get("bin-dir"),
+        namespaces: list("namespaces"),
+        dataStores: list("datastores"),
+        log,
+    });
     let stopping = false;
     let wake: (() => void) | undefined;
     const stop = () => {

@@ -48,6 +48,10 @@ export interface ReconcilerOptions {
     defaultDataStore?: string;
     schemaDefault?: SchemaDefault;
     binDir?: string;
+    /** Only these namespaces' TCPs (default: all). Lets a test run its own controller beside the lab's. */
+    namespaces?: string[];
+    /** Only these DataStores' status and finalizers (default: all). */
+    dataStores?: string[];
     log?: (msg: string) => void;
 }
 
@@ -104,7 +108,16 @@ export class Reconciler {
 
     /** One pass. Resolves when the DataStores are reconciled; TCP work continues in the background (see `idle`). */
     async pass(): Promise<void> {
-        const [dataStores, tcps] = await Promise.all([this.kube.list(dataStorePath()), this.kube.list(`/apis/${GROUP}/${VERSION}/tenantcontrolplanes`)]);
+        const nsList = this.opts.namespaces;
+        const [allDataStores, tcpLists] = await Promise.all([
+            this.kube.list(dataStorePath()),
+            nsList && nsList.length > 0
+                ? Promise.all(nsList.map((ns) => this.kube.list(tcpPath(ns))))
+                : Promise.all([this.kube.list(`/apis/${GROUP}/${VERSION}/tenantcontrolplanes`)]),
+        ]);
+        const tcps = tcpLists.flat();
+        const dsNames = this.opts.dataStores;
+        const dataStores = dsNames && dsNames.length > 0 ? allDataStores.filter((d: any) => dsNames.includes(d.metadata.name)) : allDataStores;
         for (const tcp of tcps) {
             const key = tcp.metadata.uid as string;
             if (this.inFlight.has(key)) continue;
