@@ -156,13 +156,34 @@ export class HostLab {
      *   systemctl is-active UNIT                -> prints active|inactive, exit 0|3
      *   modprobe MODULE                         -> 0 for modules listed in /etc/hcp-standins/modules-ok
      *                                              ("overlay" by default); else exit 1 "Module X not found"
-     * If /etc/hcp-standins/pause-on-modprobe exists, modprobe touches /run/hcp-standins-paused and
-     * sleeps until that file is removed (tests use it to cut connections mid-preparation).
+     * If /etc/hcp-standins/pause-on-<tool> exists (tool = systemctl or modprobe), the stand-in touches
+     * /run/hcp-standins-paused and sleeps until that file is removed (tests use it to cut connections
+     * mid-preparation; see pauseAt / waitPaused / resume).
      */
     async installStandIns(name: string): Promise<void> {
         await this.writeFile(name, "/usr/local/sbin/systemctl", SYSTEMCTL_STANDIN, "0755");
         await this.writeFile(name, "/usr/local/sbin/modprobe", MODPROBE_STANDIN, "0755");
         await this.writeFile(name, "/etc/hcp-standins/modules-ok", "overlay\n", "0644");
+    }
+
+    /** Makes the next call of a stand-in tool on the host hang until resume(). */
+    async pauseAt(name: string, tool: "systemctl" | "modprobe"): Promise<void> {
+        await this.writeFile(name, `/etc/hcp-standins/pause-on-${tool}`, "");
+    }
+
+    /** Waits until a stand-in on the host is paused. */
+    async waitPaused(name: string, timeoutMs = 30000): Promise<void> {
+        const t0 = Date.now();
+        while (Date.now() - t0 < timeoutMs) {
+            if ((await this.sh(name, "[ -e /run/hcp-standins-paused ] && echo yes || true")).trim() === "yes") return;
+            await new Promise((r) => setTimeout(r, 100));
+        }
+        throw new Error(`no stand-in paused on ${name} within ${timeoutMs} ms`);
+    }
+
+    /** Stops pausing and lets a paused stand-in continue. */
+    async resume(name: string): Promise<void> {
+        await this.sh(name, "rm -f /etc/hcp-standins/pause-on-* /run/hcp-standins-paused");
     }
 
     /** The recorded stand-in calls on a host. */
@@ -175,6 +196,10 @@ export class HostLab {
 const SYSTEMCTL_STANDIN = `#!/bin/bash
 # Test stand-in for systemctl (tests/support/hosts.ts).
 echo "systemctl $*" >> /var/log/hcp-standins.log
+if [ -e /etc/hcp-standins/pause-on-systemctl ]; then
+  touch /run/hcp-standins-paused
+  while [ -e /run/hcp-standins-paused ]; do sleep 0.1; done
+fi
 S=/var/lib/hcp-standins; mkdir -p "$S"
 now=no; args=()
 for a in "$@"; do
@@ -207,3 +232,32 @@ if grep -qx "$m" /etc/hcp-standins/modules-ok 2>/dev/null; then exit 0; fi
 echo "modprobe: FATAL: Module $m not found in directory /lib/modules/$(uname -r)" >&2
 exit 1
 `;
+
+export interface BundleOptions {
+    kubernetesVersion: string; // "1.34.4"
+    containerdVersion?: string; // "1.7.27"; omit for a bundle without containerd
+}
+
+/**
+ * Writes a package bundle of stand-in binaries (kubeadm, kubelet, kubectl reporting the version the
+ * way the real ones do, plus containerd stand-ins) into dir, which must be visible inside the hosts
+ * (not under /tmp: the hosts have their own). Returns dir.
+ */
+export function makeBundle(dir: string, o: BundleOptions): string {
+    fs.mkdirSync(dir, { recursive: true });
+    const v = o.kubernetesVersion;
+    const files: Record<string, string> = {
+        kubeadm: `#!/bin/sh\n# stand-in kubeadm\nif [ "$1" = version ]; then if [ "$2" = -o ] && [ "$3" = short ]; then echo v${v}; else echo 'kubeadm version: &version.Info{GitVersion:"v${v}"}'; fi; exit 0; fi\necho "kubeadm stand-in: $*" >&2; exit 1\n`,
+        kubelet: `#!/bin/sh\n# stand-in kubelet\nif [ "$1" = --version ]; then echo "Kubernetes v${v}"; exit 0; fi\nexec sleep infinity\n`,
+        kubectl: `#!/bin/sh\n# stand-in kubectl\nif [ "$1" = version ]; then echo "Client Version: v${v}"; echo "Kustomize Version: v5.7.1"; exit 0; fi\nexit 1\n`,
+    };
+    if (o.containerdVersion) {
+        const cv = o.containerdVersion;
+        files.containerd = `#!/bin/sh\n# stand-in containerd\nif [ "$1" = --version ]; then echo "containerd github.com/containerd/containerd v${cv} 0123456789abcdef"; exit 0; fi\nexec sleep infinity\n`;
+        files["containerd-shim-runc-v2"] = "#!/bin/sh\n# stand-in shim\nexit 0\n";
+        files.ctr = `#!/bin/sh\n# stand-in ctr\necho "ctr github.com/containerd/containerd v${cv}"\n`;
+        files.runc = "#!/bin/sh\n# stand-in runc\necho 'runc version 1.2.6'\n";
+    }
+    for (const [n, c] of Object.entries(files)) fs.writeFileSync(path.join(dir, n), c, { mode: 0o755 });
+    return dir;
+}

@@ -1,0 +1,243 @@
+// PreparedHost provider: runs the preparation script of ./logic over SSH (../ssh/client).
+// Loaded at run time by path (provider/dynamic.ts); receives secret inputs unwrapped.
+import type * as pulumi from "@pulumi/pulumi";
+import { connect, ConnectOptions, connectionSecrets, SshError, validateConnection } from "../ssh/client";
+import { redact } from "../ssh/logic";
+import {
+    changedSteps,
+    Comparable,
+    compare,
+    joinConnection,
+    normalizePrep,
+    NormalizedPrep,
+    parseReport,
+    prepSecrets,
+    PublicConnection,
+    renderCleanScript,
+    renderPrepareScript,
+    Report,
+    ReusePolicy,
+    SecretConnection,
+    splitConnection,
+    validatePrep,
+} from "./logic";
+
+/** The value the engine sends for not-yet-known inputs during preview. */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+function containsUnknown(v: unknown): boolean {
+    if (v === UNKNOWN) return true;
+    if (Array.isArray(v)) return v.some(containsUnknown);
+    if (v && typeof v === "object") return Object.values(v).some(containsUnknown);
+    return false;
+}
+
+/** SSH behaviour; tests may shorten it through the environment of the provider process. */
+function connectOptions(): ConnectOptions {
+    const n = (k: string, d: number) => (process.env[k] ? Number(process.env[k]) : d);
+    return {
+        dialAttempts: n("HCP_SSH_DIAL_ATTEMPTS", 5),
+        backoff: { baseMs: n("HCP_SSH_BACKOFF_MS", 1000), factor: 2, maxMs: 15000 },
+        attemptTimeoutMs: n("HCP_SSH_ATTEMPT_TIMEOUT_MS", 20000),
+        execTimeoutMs: n("HCP_HOSTPREP_TIMEOUT_MS", 30 * 60 * 1000),
+    };
+}
+
+/** The stored outputs. `secrets` is listed in additionalSecretOutputs. */
+export interface PreparedHostOutputs {
+    connection: PublicConnection;
+    kubernetesVersion: string;
+    containerd: { version: string; pauseImage: string; registryMirrors: Record<string, string[]> };
+    packageSource: NormalizedPrep["packageSource"];
+    reusePolicy: ReusePolicy;
+    secrets: { connection: SecretConnection; registryCredentials: NormalizedPrep["containerd"]["registryCredentials"] };
+    /** The host key in use: pinned, or recorded on first use. */
+    hostKey: string;
+    os: string;
+    osVersion: string;
+    arch: string;
+    preparedVersion: string;
+    changedSteps: string[];
+    steps: Record<string, string>;
+    warnings: string[];
+}
+
+function fromInputs(news: any): Comparable {
+    const { pub, sec } = splitConnection(news.connection);
+    return { connection: pub, connectionSecrets: sec, prep: normalizePrep(news), reusePolicy: news.reusePolicy ?? "retain" };
+}
+
+function fromOutputs(olds: PreparedHostOutputs): Comparable {
+    return {
+        connection: olds.connection,
+        connectionSecrets: olds.secrets?.connection ?? {},
+        prep: {
+            kubernetesVersion: olds.kubernetesVersion,
+            containerd: { ...olds.containerd, registryCredentials: olds.secrets?.registryCredentials ?? {} },
+            packageSource: olds.packageSource,
+        },
+        reusePolicy: olds.reusePolicy ?? "retain",
+    };
+}
+
+interface Facts {
+    hostKey: string;
+    os: string;
+    osVersion: string;
+    arch: string;
+    preparedVersion: string;
+    changedSteps: string[];
+    steps: Record<string, string>;
+    warnings: string[];
+}
+
+function outputs(c: Comparable, f: Facts): PreparedHostOutputs {
+    return {
+        connection: c.connection,
+        kubernetesVersion: c.prep.kubernetesVersion,
+        containerd: { version: c.prep.containerd.version, pauseImage: c.prep.containerd.pauseImage, registryMirrors: c.prep.containerd.registryMirrors },
+        packageSource: c.prep.packageSource,
+        reusePolicy: c.reusePolicy,
+        secrets: { connection: c.connectionSecrets, registryCredentials: c.prep.containerd.registryCredentials },
+        ...f,
+    };
+}
+
+function where(c: Comparable): string {
+    return `${c.connection.address}:${c.connection.port}`;
+}
+
+/** Runs a rendered script as root on the host; returns the parsed report. */
+async function runScript(c: Comparable, script: string, recordedHostKey: string | undefined, what: string): Promise<{ report: Report; hostKey: string }> {
+    const args = joinConnection(c.connection, c.connectionSecrets);
+    // A key recorded on first use is pinned from then on.
+    if (!args.hostKey && recordedHostKey) args.hostKey = recordedHostKey;
+    const secrets = [...connectionSecrets(args), ...prepSecrets(c.prep)];
+    const conn = await connect(args, connectOptions());
+    try {
+        let stdout: string;
+        try {
+            stdout = (await conn.exec(["bash", "-s"], { stdin: script, secrets })).stdout;
+        } catch (e) {
+            if (e instanceof SshError && e.kind === "command") {
+                const rep = parseReport(String((e.details as any).stdout ?? ""));
+                if (rep.error) throw new Error(`${what} ${where(c)}: ${redact(rep.error, secrets)}`);
+            }
+            throw e;
+        }
+        const report = parseReport(stdout);
+        if (!report.done) throw new Error(`${what} ${where(c)}: the script ended early without an error report; output:\n${redact(stdout, secrets)}`);
+        return { report, hostKey: conn.hostKey };
+    } finally {
+        conn.close();
+    }
+}
+
+async function prepare(c: Comparable, recordedHostKey?: string): Promise<Facts> {
+    const { report, hostKey } = await runScript(c, renderPrepareScript(c.prep), recordedHostKey, "preparing");
+    return {
+        hostKey,
+        os: report.facts.os ?? "",
+        osVersion: report.facts.osVersion ?? "",
+        arch: report.facts.arch ?? "",
+        preparedVersion: report.facts.preparedVersion ?? "",
+        changedSteps: changedSteps(report),
+        steps: report.steps,
+        warnings: report.warnings,
+    };
+}
+
+export async function check(_olds: any, news: any): Promise<pulumi.dynamic.CheckResult> {
+    if (containsUnknown(news)) return { inputs: news };
+    const failures = validatePrep(news);
+    const c = news.connection;
+    if (!c || typeof c !== "object") {
+        failures.push({ property: "connection", reason: "required: { address, user, privateKey | password | agent, hostKey }" });
+    } else {
+        try {
+            validateConnection(c);
+        } catch (e) {
+            const m = /^([\w.]+): (.*)$/s.exec((e as Error).message);
+            failures.push({ property: m ? m[1] : "connection", reason: m ? m[2] : (e as Error).message });
+        }
+        if (!c.hostKey && !c.trustOnFirstUse) {
+            failures.push({
+                property: "connection.hostKey",
+                reason:
+                    `required unless trustOnFirstUse is true: the host's public key ("ssh-ed25519 AAAA..."), from ` +
+                    `/etc/ssh/ssh_host_ed25519_key.pub on the host or \`ssh-keyscan -t ed25519 ${c.address}\` over a trusted network`,
+            });
+        }
+    }
+    return { inputs: news, failures };
+}
+
+export async function diff(_id: string, olds: PreparedHostOutputs, news: any): Promise<pulumi.dynamic.DiffResult> {
+    let n: Comparable;
+    try {
+        n = fromInputs(news);
+    } catch {
+        return { changes: true };
+    }
+    const changes = compare(fromOutputs(olds), n);
+    const replaces = changes.some((x) => x.kind === "replace") ? ["connection"] : [];
+    return { changes: changes.length > 0, replaces, deleteBeforeReplace: false };
+}
+
+/** The property changes between stored outputs and new inputs (for logs and tests). */
+export function changesOf(olds: PreparedHostOutputs, news: any) {
+    return compare(fromOutputs(olds), fromInputs(news));
+}
+
+export async function create(inputs: any): Promise<pulumi.dynamic.CreateResult> {
+    const c = fromInputs(inputs);
+    const facts = await prepare(c);
+    return { id: where(c), outs: outputs(c, facts) };
+}
+
+export async function read(id: string, props: any): Promise<pulumi.dynamic.ReadResult> {
+    return { id, props };
+}
+
+export async function update(_id: string, olds: PreparedHostOutputs, news: any): Promise<pulumi.dynamic.UpdateResult> {
+    const o = fromOutputs(olds);
+    const n = fromInputs(news);
+    const changes = compare(o, n);
+    if (!changes.some((x) => x.kind === "prepare")) {
+        // Only recorded state changed (reusePolicy, credentials, ...): the host is not touched.
+        const hostKey = n.connection.hostKey ?? olds.hostKey;
+        return {
+            outs: outputs(n, {
+                hostKey,
+                os: olds.os,
+                osVersion: olds.osVersion,
+                arch: olds.arch,
+                preparedVersion: olds.preparedVersion,
+                changedSteps: [],
+                steps: olds.steps,
+                warnings: olds.warnings,
+            }),
+        };
+    }
+    return { outs: outputs(n, await prepare(n, olds.hostKey)) };
+}
+
+/** Runs the clean-up script (reusePolicy "clean"); returns its report. Exported for tests. */
+export async function clean(props: PreparedHostOutputs): Promise<Report> {
+    const c = fromOutputs(props);
+    try {
+        return (await runScript(c, renderCleanScript(c.prep), props.hostKey, "cleaning")).report;
+    } catch (e) {
+        const m = (e as Error).message;
+        throw new Error(
+            `${m}\nPreparedHost ${where(c)} has reusePolicy "clean" and could not be cleaned. If the host is gone or should ` +
+                `be left as it is, set reusePolicy: "retain" (an update that does not touch the host) and delete again.`,
+        );
+    }
+}
+
+export async function delete_(_id: string, props: PreparedHostOutputs): Promise<void> {
+    if ((props.reusePolicy ?? "retain") !== "clean") return;
+    await clean(props);
+}
+export { delete_ as delete };
