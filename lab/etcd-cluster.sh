@@ -66,11 +66,11 @@ node_admin() {
   NODE_PATH=$REPO/node_modules node - "$1" "$2" "$PKI" <<'JS'
 const fs = require("fs");
 const { Etcd3 } = require("etcd3");
-const { Policy } = require("cockatiel");
+const { noop } = require("cockatiel");
 const [op, eps, pki] = process.argv.slice(2);
 const rd = (f) => fs.readFileSync(`${pki}/${f}`);
 const client = (hosts) => new Etcd3({
-  hosts, dialTimeout: 2000, faultHandling: { host: () => Policy.noop, global: Policy.noop },
+  hosts, dialTimeout: 2000, faultHandling: { host: () => noop, global: noop },
   defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + 5000 }),
   credentials: { rootCertificate: rd("ca.crt"), certChain: rd("root.crt"), privateKey: rd("root.key") },
 });
