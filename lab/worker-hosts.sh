@@ -13,6 +13,8 @@
 # State lives in ${HCP_LAB_DIR:-<repo>/.lab}/hosts/NAME. Writes to /etc /var /usr/local /opt /root /home
 # inside a host land in that host's private overlay upper dir ($STATE/up/*); /tmp and /run are private too.
 # Everything else (/usr, /work, ...) is the machine's, read-write: a host sees the repo at the same path.
+# Symlinks from the private dirs into shared ones write through to the machine: /etc/os-release is
+# therefore turned into a private copy at start.
 #
 # `create` prints the host's public key ("ssh-ed25519 AAAA...") on stdout so callers can pin it.
 # Every command is idempotent; `create` on a running host only reconciles keys, users and sshd options.
@@ -119,6 +121,9 @@ done
 mount --bind "$b/tmp" /tmp
 mount -t tmpfs -o mode=755 "hcph-$n-run" /run
 mkdir -p /run/sshd /run/lock && chmod 1777 /run/lock
+# /etc/os-release links to /usr/lib/os-release, which is the machine's: give the host its own copy
+# (same content) so that writing /etc/os-release inside the host stays inside the host.
+if [ -L /etc/os-release ]; then cp --remove-destination "\$(readlink -f /etc/os-release)" /etc/os-release; fi
 hostname "$n"
 echo "$n" > /etc/hostname
 grep -q "[[:space:]]$n\\\$" /etc/hosts || echo "127.0.1.1 $n" >> /etc/hosts

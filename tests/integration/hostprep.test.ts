@@ -215,6 +215,8 @@ describe("PreparedHost provider on real hosts", function () {
             const e = await rejection(provider.create(inputs(2)));
             expect(e.message).to.match(/^preparing 198\.18\.0\.113:22: os: unsupported operating system ID="alpine" in \/etc\/os-release; supported: debian, ubuntu/);
             expect(e.message).to.not.include("PRIVATE KEY");
+            // the host's /etc/os-release is its own: the machine's stays Debian
+            expect(fs.readFileSync("/etc/os-release", "utf8")).to.match(/^ID=debian$/m);
         });
 
         it("accepts ubuntu and reports it", async () => {

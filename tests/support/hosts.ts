@@ -121,7 +121,9 @@ export class HostLab {
     }
 
     async writeFile(name: string, file: string, content: string, mode = "0644"): Promise<void> {
-        await this.exec(name, ["sh", "-c", 'mkdir -p "$(dirname "$1")" && cat > "$1" && chmod "$2" "$1"', "sh", file, mode], content);
+        // Write a temp file and rename it over the target: a symlink at the target is replaced, not
+        // followed (it could lead out of the host's private directories onto the machine).
+        await this.exec(name, ["sh", "-c", 'mkdir -p "$(dirname "$1")" && t=$(mktemp "$1.XXXXXX") && cat > "$t" && chmod "$2" "$t" && mv -f "$t" "$1"', "sh", file, mode], content);
     }
 
     async readFile(name: string, file: string): Promise<string | undefined> {
