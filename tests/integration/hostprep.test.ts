@@ -341,4 +341,77 @@ describe("PreparedHost provider on real hosts", function () {
         // delete is idempotent: a second clean finds nothing to do
         await provider.delete(ids[1], outs[1]);
     });
+
+    describe("apt package source (stand-in apt tools, no network)", () => {
+        const NAME = "t-prep-4";
+        let h: TestHost;
+        let out: any;
+        const aptInputs = () => ({
+            connection: { address: h.address, privateKey: h.privateKey, hostKey: h.hostKey },
+            kubernetesVersion: "v1.34.4",
+            containerd: { registryMirrors: { "docker.io": ["https://mirror-a.example"] } },
+            packageSource: { kind: "apt" },
+            reusePolicy: "clean",
+        });
+        before(async () => {
+            h = await lab.create(NAME, "198.18.0.114");
+            await lab.installStandIns(NAME);
+            await lab.installAptStandIns(NAME, bundleDir);
+        });
+
+        it("adds the repository, installs pinned versions and holds them", async () => {
+            const r = await provider.create(aptInputs());
+            out = r.outs;
+            expect(r.outs.changedSteps).to.include.members(["package-source", "containerd-install", "kubernetes-packages"]);
+            expect(r.outs.preparedVersion).to.equal("v1.34.4");
+            expect(await lab.readFile(NAME, "/etc/apt/sources.list.d/kubernetes.list")).to.equal(
+                "deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.gpg] https://pkgs.k8s.io/core:/stable:/v1.34/deb/ /\n",
+            );
+            const calls = await lab.standInCalls(NAME);
+            expect(calls).to.include("curl -fsSL --retry 3 --connect-timeout 10 https://pkgs.k8s.io/core:/stable:/v1.34/deb/Release.key");
+            expect(calls).to.include("apt-get install -y -q --allow-downgrades --allow-change-held-packages containerd=1.7.27*");
+            for (const p of ["kubelet", "kubeadm", "kubectl"]) {
+                expect(calls).to.include(`apt-get install -y -q --allow-downgrades --allow-change-held-packages ${p}=1.34.4-*`);
+                expect(calls).to.include(`apt-mark hold ${p}`);
+            }
+            expect(calls).to.include("apt-mark hold containerd");
+            expect(calls.filter((c) => c === "apt-get update -q")).to.have.length(1);
+        });
+
+        it("a second run installs nothing", async () => {
+            const before = (await lab.standInCalls(NAME)).length;
+            const r = await provider.create(aptInputs());
+            expect(r.outs.changedSteps).to.deep.equal([]);
+            const calls = (await lab.standInCalls(NAME)).slice(before);
+            expect(calls.filter((c) => /^apt-get (install|update)|^apt-mark hold|^curl/.test(c))).to.deep.equal([]);
+        });
+
+        it("re-holds a package someone unheld", async () => {
+            await lab.exec(NAME, ["apt-mark", "unhold", "kubelet"]);
+            const r = await provider.create(aptInputs());
+            expect(r.outs.changedSteps).to.deep.equal(["kubernetes-packages"]);
+        });
+
+        it("clean unholds and purges what it installed and removes the repository", async () => {
+            await provider.delete(`${h.address}:22`, out);
+            const calls = await lab.standInCalls(NAME);
+            expect(calls).to.include("apt-get remove --purge -y -q containerd kubelet kubeadm kubectl");
+            expect((await lab.exec(NAME, ["apt-mark", "showhold"])).trim()).to.equal("");
+            expect(await lab.readFile(NAME, "/etc/apt/sources.list.d/kubernetes.list")).to.equal(undefined);
+            expect(await lab.readFile(NAME, "/etc/apt/keyrings/kubernetes-apt-keyring.gpg")).to.equal(undefined);
+            expect(await lab.readFile(NAME, "/usr/local/bin/kubeadm")).to.equal(undefined);
+        });
+    });
+
+    it("clean on a host that is gone says how to get out", async () => {
+        process.env.HCP_SSH_DIAL_ATTEMPTS = "1";
+        try {
+            const gone = { ...outs[2], connection: { ...outs[2].connection, address: "198.18.0.251" } };
+            const e = await rejection(provider.delete("198.18.0.251:22", gone));
+            expect(e.message).to.match(/^cannot reach root@198\.18\.0\.251:22 after 1 attempt/);
+            expect(e.message).to.include('set reusePolicy: "retain" (an update that does not touch the host) and delete again');
+        } finally {
+            delete process.env.HCP_SSH_DIAL_ATTEMPTS;
+        }
+    });
 });

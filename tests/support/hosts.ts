@@ -168,6 +168,22 @@ export class HostLab {
         await this.writeFile(name, "/etc/hcp-standins/modules-ok", "overlay\n", "0644");
     }
 
+    /**
+     * Stand-ins for the apt tool chain (apt-get, apt-mark, dpkg-query, curl, gpg) in the host's
+     * /usr/local/sbin, so the "apt" package source runs without a network. A tiny package database
+     * lives in /var/lib/hcp-standins/dpkg (PKG.version, PKG.hold). `apt-get install PKG=PATTERN`
+     * records PATTERN with "*" made concrete ("1.34.4-*" -> "1.34.4-1.1", "1.7.27*" -> "1.7.27-1") and
+     * copies PKG from `pool` (a directory visible in the host) to /usr/local/bin when it has one.
+     */
+    async installAptStandIns(name: string, pool: string): Promise<void> {
+        await this.writeFile(name, "/usr/local/sbin/apt-get", APT_GET_STANDIN.replace("@POOL@", pool), "0755");
+        await this.writeFile(name, "/usr/local/sbin/apt-mark", APT_MARK_STANDIN, "0755");
+        await this.writeFile(name, "/usr/local/sbin/dpkg-query", DPKG_QUERY_STANDIN, "0755");
+        await this.writeFile(name, "/usr/local/sbin/curl", CURL_STANDIN, "0755");
+        await this.writeFile(name, "/usr/local/sbin/gpg", GPG_STANDIN, "0755");
+        await this.sh(name, "mkdir -p /var/lib/hcp-standins/dpkg && for p in curl ca-certificates gnupg; do echo 1.0 > /var/lib/hcp-standins/dpkg/$p.version; done");
+    }
+
     /** Makes the next call of a stand-in tool on the host hang until resume(). */
     async pauseAt(name: string, tool: "systemctl" | "modprobe"): Promise<void> {
         await this.writeFile(name, `/etc/hcp-standins/pause-on-${tool}`, "");
@@ -263,3 +279,82 @@ export function makeBundle(dir: string, o: BundleOptions): string {
     for (const [n, c] of Object.entries(files)) fs.writeFileSync(path.join(dir, n), c, { mode: 0o755 });
     return dir;
 }
+
+const APT_GET_STANDIN = `#!/bin/bash
+# Test stand-in for apt-get (tests/support/hosts.ts).
+echo "apt-get $*" >> /var/log/hcp-standins.log
+D=/var/lib/hcp-standins/dpkg; POOL='@POOL@'; mkdir -p "$D"
+cmd=""; pkgs=(); held_ok=no
+for a in "$@"; do
+  case "$a" in
+    --allow-change-held-packages) held_ok=yes ;;
+    -*) ;;
+    update|install|remove|purge) if [ -z "$cmd" ]; then cmd=$a; else pkgs+=("$a"); fi ;;
+    *) pkgs+=("$a") ;;
+  esac
+done
+case "$cmd" in
+  update) exit 0 ;;
+  install)
+    for p in "\${pkgs[@]}"; do
+      n=\${p%%=*}; v=1.0
+      if [[ $p == *=* ]]; then v=\${p#*=}; if [[ $v == *-\\* ]]; then v=\${v%\\*}1.1; else v=\${v%\\*}-1; fi; fi
+      if [ -e "$D/$n.hold" ] && [ $held_ok = no ]; then echo "E: Held packages were changed and -y was used without --allow-change-held-packages." >&2; exit 100; fi
+      echo "$v" > "$D/$n.version"
+      if [ -f "$POOL/$n" ]; then install -m 755 "$POOL/$n" "/usr/local/bin/$n"; fi
+    done ;;
+  remove|purge)
+    for p in "\${pkgs[@]}"; do rm -f "$D/$p.version" "$D/$p.hold" "/usr/local/bin/$p"; done ;;
+  *) echo "apt-get stand-in: unsupported: $*" >&2; exit 100 ;;
+esac
+`;
+
+const APT_MARK_STANDIN = `#!/bin/bash
+# Test stand-in for apt-mark (tests/support/hosts.ts).
+echo "apt-mark $*" >> /var/log/hcp-standins.log
+D=/var/lib/hcp-standins/dpkg; mkdir -p "$D"
+verb=$1; shift
+case "$verb" in
+  hold) for p in "$@"; do [ -e "$D/$p.version" ] || { echo "E: Unable to locate package $p" >&2; exit 100; }; touch "$D/$p.hold"; echo "$p set on hold."; done ;;
+  unhold) for p in "$@"; do rm -f "$D/$p.hold"; done ;;
+  showhold) for f in "$D"/*.hold; do [ -e "$f" ] && basename "$f" .hold; done; exit 0 ;;
+  *) exit 100 ;;
+esac
+`;
+
+const DPKG_QUERY_STANDIN = `#!/bin/bash
+# Test stand-in for dpkg-query -W -f=FORMAT PACKAGE (tests/support/hosts.ts).
+D=/var/lib/hcp-standins/dpkg; fmt='\${Version}'; pkg=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -W) ;;
+    -f) fmt=$2; shift ;;
+    -f=*|--showformat=*) fmt=\${1#*=} ;;
+    *) pkg=$1 ;;
+  esac
+  shift
+done
+[ -e "$D/$pkg.version" ] || { echo "dpkg-query: no packages found matching $pkg" >&2; exit 1; }
+out=\${fmt//'\${Version}'/$(cat "$D/$pkg.version")}
+out=\${out//'\${Status}'/install ok installed}
+printf '%s' "$out"
+`;
+
+const CURL_STANDIN = `#!/bin/bash
+# Test stand-in for curl: no network; "downloads" a fake key (tests/support/hosts.ts).
+echo "curl $*" >> /var/log/hcp-standins.log
+out=""
+while [ $# -gt 0 ]; do case "$1" in -o) out=$2; shift ;; esac; shift; done
+key="-----BEGIN PGP PUBLIC KEY BLOCK-----
+stand-in
+-----END PGP PUBLIC KEY BLOCK-----"
+if [ -n "$out" ]; then echo "$key" > "$out"; else echo "$key"; fi
+`;
+
+const GPG_STANDIN = `#!/bin/bash
+# Test stand-in for gpg --dearmor -o FILE (tests/support/hosts.ts).
+echo "gpg $*" >> /var/log/hcp-standins.log
+out=""
+while [ $# -gt 0 ]; do case "$1" in -o|--output) out=$2; shift ;; esac; shift; done
+if [ -n "$out" ]; then cat > "$out"; else cat; fi
+`;
