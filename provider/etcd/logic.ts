@@ -157,7 +157,7 @@ export function explainError(raw: string, timeoutMs: number): string {
     if ((hit = m(TLS_SERVER_UNTRUSTED))) {
         return `TLS: the member's server certificate is not signed by caCertificate [${hit}]; pass the CA that issued the etcd server certificates`;
     }
-    if ((hit = m(/Hostname\/IP does not match certificate's altnames[^.]*|ERR_TLS_CERT_ALTNAME_INVALID/))) {
+    if ((hit = m(/Hostname\/IP does not match certificate's altnames/) ?? m(/ERR_TLS_CERT_ALTNAME_INVALID/))) {
         return `TLS: the member's server certificate does not name this address [${hit}]; use an endpoint listed in the certificate's subjectAltName, or reissue it with this name`;
     }
     if ((hit = m(/certificate has expired|CERT_HAS_EXPIRED/))) {
