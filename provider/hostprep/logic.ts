@@ -12,10 +12,7 @@ import { parsePublicKey, shellQuote } from "../ssh/logic";
 
 export type ReusePolicy = "retain" | "clean";
 
-export type RegistryCredential =
-    | { username: string; password: string }
-    | { auth: string }
-    | { identityToken: string };
+export type RegistryCredential = { username: string; password: string } | { auth: string } | { identityToken: string };
 
 export interface AptSource {
     kind: "apt";
@@ -70,7 +67,8 @@ export interface NormalizedPrep {
 }
 
 export const DEFAULT_CONTAINERD_VERSION = "1.7.27";
-export const SUPPORTED_OS = "debian, ubuntu (and distributions with ID_LIKE=debian); rhel-like (rhel, centos, rocky, almalinux, fedora, ol) with packageSource.kind bundle";
+export const SUPPORTED_OS =
+    "debian, ubuntu (and distributions with ID_LIKE=debian); rhel-like (rhel, centos, rocky, almalinux, fedora, ol) with packageSource.kind bundle";
 
 /** Binaries a bundle may hold besides kubeadm, kubelet and kubectl. */
 export const BUNDLE_CONTAINERD_FILES = ["containerd", "containerd-shim-runc-v2", "ctr", "runc", "crictl"];
@@ -110,21 +108,35 @@ export function validatePrep(a: any): Failure[] {
     }
     const c = a?.containerd ?? {};
     if (c.version !== undefined && (typeof c.version !== "string" || !/^\d+\.\d+\.\d+$/.test(c.version))) {
-        add("containerd.version", `must be a version like "${DEFAULT_CONTAINERD_VERSION}" (got ${JSON.stringify(c.version)})`);
+        add(
+            "containerd.version",
+            `must be a version like "${DEFAULT_CONTAINERD_VERSION}" (got ${JSON.stringify(c.version)})`,
+        );
     } else if (c.version !== undefined && !["1", "2"].includes(c.version.split(".")[0])) {
         add("containerd.version", `only containerd 1.x and 2.x are supported (got ${c.version})`);
     }
-    if (c.pauseImage !== undefined && (typeof c.pauseImage !== "string" || !/^[a-z0-9][\w./:@-]*$/i.test(c.pauseImage))) {
-        add("containerd.pauseImage", `must be an image reference like "registry.k8s.io/pause:3.10.1" (got ${JSON.stringify(c.pauseImage)})`);
+    if (
+        c.pauseImage !== undefined &&
+        (typeof c.pauseImage !== "string" || !/^[a-z0-9][\w./:@-]*$/i.test(c.pauseImage))
+    ) {
+        add(
+            "containerd.pauseImage",
+            `must be an image reference like "registry.k8s.io/pause:3.10.1" (got ${JSON.stringify(c.pauseImage)})`,
+        );
     }
     for (const [reg, mirrors] of Object.entries(c.registryMirrors ?? {})) {
-        if (!REGISTRY.test(reg)) add(`containerd.registryMirrors["${reg}"]`, `the key must be a registry host[:port] in lower case, or "*"`);
+        if (!REGISTRY.test(reg))
+            add(`containerd.registryMirrors["${reg}"]`, `the key must be a registry host[:port] in lower case, or "*"`);
         if (!Array.isArray(mirrors) || mirrors.length === 0) {
             add(`containerd.registryMirrors["${reg}"]`, "must be a non-empty list of mirror URLs");
             continue;
         }
         mirrors.forEach((m: unknown, i: number) => {
-            if (!isUrl(m)) add(`containerd.registryMirrors["${reg}"][${i}]`, `must be an http(s) URL like "https://mirror.example.com" (got ${JSON.stringify(m)})`);
+            if (!isUrl(m))
+                add(
+                    `containerd.registryMirrors["${reg}"][${i}]`,
+                    `must be an http(s) URL like "https://mirror.example.com" (got ${JSON.stringify(m)})`,
+                );
         });
     }
     for (const [reg, cred] of Object.entries(c.registryCredentials ?? {})) {
@@ -140,33 +152,55 @@ export function validatePrep(a: any): Failure[] {
     }
     const s = a?.packageSource;
     if (!s || (s.kind !== "apt" && s.kind !== "bundle")) {
-        add("packageSource.kind", `must be "apt" (an online apt repository) or "bundle" (a directory, tarball or URL of binaries) (got ${JSON.stringify(s?.kind)})`);
+        add(
+            "packageSource.kind",
+            `must be "apt" (an online apt repository) or "bundle" (a directory, tarball or URL of binaries) (got ${JSON.stringify(s?.kind)})`,
+        );
     } else if (s.kind === "apt") {
         for (const k of ["repository", "signingKeyUrl", "containerdSigningKeyUrl"]) {
-            if (s[k] !== undefined && !isUrl(s[k])) add(`packageSource.${k}`, `must be an http(s) URL (got ${JSON.stringify(s[k])})`);
+            if (s[k] !== undefined && !isUrl(s[k]))
+                add(`packageSource.${k}`, `must be an http(s) URL (got ${JSON.stringify(s[k])})`);
         }
         if (s.containerdPackage !== undefined && !/^[a-z0-9][a-z0-9.+-]+$/.test(s.containerdPackage)) {
-            add("packageSource.containerdPackage", `must be a Debian package name (got ${JSON.stringify(s.containerdPackage)})`);
+            add(
+                "packageSource.containerdPackage",
+                `must be a Debian package name (got ${JSON.stringify(s.containerdPackage)})`,
+            );
         }
-        if (s.containerdRepository !== undefined && (typeof s.containerdRepository !== "string" || !isUrl(s.containerdRepository.split(/\s+/)[0]))) {
-            add("packageSource.containerdRepository", `must be "URL SUITE COMPONENT..." like "https://download.docker.com/linux/debian bookworm stable"`);
+        if (
+            s.containerdRepository !== undefined &&
+            (typeof s.containerdRepository !== "string" || !isUrl(s.containerdRepository.split(/\s+/)[0]))
+        ) {
+            add(
+                "packageSource.containerdRepository",
+                `must be "URL SUITE COMPONENT..." like "https://download.docker.com/linux/debian bookworm stable"`,
+            );
         }
         if (s.containerdRepository && !s.containerdSigningKeyUrl) {
-            add("packageSource.containerdSigningKeyUrl", "is required with containerdRepository (the repository's ASCII-armored key)");
+            add(
+                "packageSource.containerdSigningKeyUrl",
+                "is required with containerdRepository (the repository's ASCII-armored key)",
+            );
         }
     } else {
         const hasPath = typeof s.path === "string" && s.path !== "";
         const hasUrl = typeof s.url === "string" && s.url !== "";
-        if (hasPath === hasUrl) add("packageSource", `kind "bundle" needs exactly one of path (a directory or tarball on the host) or url`);
-        if (hasPath && !s.path.startsWith("/")) add("packageSource.path", `must be an absolute path on the host (got ${JSON.stringify(s.path)})`);
+        if (hasPath === hasUrl)
+            add("packageSource", `kind "bundle" needs exactly one of path (a directory or tarball on the host) or url`);
+        if (hasPath && !s.path.startsWith("/"))
+            add("packageSource.path", `must be an absolute path on the host (got ${JSON.stringify(s.path)})`);
         if (hasUrl && !isUrl(s.url)) add("packageSource.url", `must be an http(s) URL (got ${JSON.stringify(s.url)})`);
-        if (s.sha256 !== undefined && !/^[0-9a-f]{64}$/.test(s.sha256)) add("packageSource.sha256", "must be 64 lower-case hex digits");
+        if (s.sha256 !== undefined && !/^[0-9a-f]{64}$/.test(s.sha256))
+            add("packageSource.sha256", "must be 64 lower-case hex digits");
         if (s.sha256 !== undefined && hasPath && !/\.(tar|tgz|tar\.gz|tar\.xz|tar\.zst)$/.test(s.path)) {
             add("packageSource.sha256", "applies to a tarball, not a directory");
         }
     }
     if (a?.reusePolicy !== undefined && a.reusePolicy !== "retain" && a.reusePolicy !== "clean") {
-        add("reusePolicy", `must be "retain" (leave the host as it is on delete) or "clean" (remove what preparation installed) (got ${JSON.stringify(a.reusePolicy)})`);
+        add(
+            "reusePolicy",
+            `must be "retain" (leave the host as it is on delete) or "clean" (remove what preparation installed) (got ${JSON.stringify(a.reusePolicy)})`,
+        );
     }
     return f;
 }
@@ -191,11 +225,17 @@ export function normalizePrep(a: PrepArgs): NormalizedPrep {
             repository,
             signingKeyUrl: s.signingKeyUrl ?? repository.replace(/\/?$/, "/") + "Release.key",
             containerdPackage: s.containerdPackage ?? "containerd",
-            ...(s.containerdRepository ? { containerdRepository: s.containerdRepository, containerdSigningKeyUrl: s.containerdSigningKeyUrl } : {}),
+            ...(s.containerdRepository
+                ? { containerdRepository: s.containerdRepository, containerdSigningKeyUrl: s.containerdSigningKeyUrl }
+                : {}),
         };
     } else {
         const s = a.packageSource;
-        packageSource = { kind: "bundle", ...(s.path ? { path: s.path } : { url: s.url }), ...(s.sha256 ? { sha256: s.sha256 } : {}) };
+        packageSource = {
+            kind: "bundle",
+            ...(s.path ? { path: s.path } : { url: s.url }),
+            ...(s.sha256 ? { sha256: s.sha256 } : {}),
+        };
     }
     return {
         kubernetesVersion,
@@ -257,7 +297,8 @@ function renderAuth(prefix: string, creds: Record<string, RegistryCredential>): 
     for (const [reg, c] of Object.entries(creds)) {
         out.push("", `[${prefix}.registry.configs.${tomlString(credentialHost(reg))}.auth]`);
         const x = c as any;
-        if (x.username !== undefined) out.push(`  username = ${tomlString(x.username)}`, `  password = ${tomlString(x.password)}`);
+        if (x.username !== undefined)
+            out.push(`  username = ${tomlString(x.username)}`, `  password = ${tomlString(x.password)}`);
         else if (x.auth !== undefined) out.push(`  auth = ${tomlString(x.auth)}`);
         else out.push(`  identitytoken = ${tomlString(x.identityToken)}`);
     }
@@ -339,8 +380,12 @@ export const FILES = {
 };
 
 const MODULES_CONF = "# managed by pulumi-hosted-control-plane (PreparedHost)\noverlay\nbr_netfilter\n";
-const SYSCTL_CONF = "# managed by pulumi-hosted-control-plane (PreparedHost)\n" + SYSCTLS.map(([k, v]) => `${k} = ${v}`).join("\n") + "\n";
-const CRICTL_YAML = "runtime-endpoint: unix:///run/containerd/containerd.sock\nimage-endpoint: unix:///run/containerd/containerd.sock\n";
+const SYSCTL_CONF =
+    "# managed by pulumi-hosted-control-plane (PreparedHost)\n" +
+    SYSCTLS.map(([k, v]) => `${k} = ${v}`).join("\n") +
+    "\n";
+const CRICTL_YAML =
+    "runtime-endpoint: unix:///run/containerd/containerd.sock\nimage-endpoint: unix:///run/containerd/containerd.sock\n";
 
 const CONTAINERD_UNIT = `# managed by pulumi-hosted-control-plane (PreparedHost)
 [Unit]
@@ -663,11 +708,14 @@ end
 }
 
 function stepPackagesApt(p: NormalizedPrep): string {
-    const s = p.packageSource as Required<Pick<AptSource, "repository" | "signingKeyUrl" | "containerdPackage">> & AptSource;
+    const s = p.packageSource as Required<Pick<AptSource, "repository" | "signingKeyUrl" | "containerdPackage">> &
+        AptSource;
     const kv = p.kubernetesVersion;
     const cv = p.containerd.version;
     const list = `deb [signed-by=${FILES.aptKeyring}] ${s.repository} /\n`;
-    const clist = s.containerdRepository ? `deb [signed-by=${FILES.aptContainerdKeyring}] ${s.containerdRepository}\n` : "";
+    const clist = s.containerdRepository
+        ? `deb [signed-by=${FILES.aptContainerdKeyring}] ${s.containerdRepository}\n`
+        : "";
     return String.raw`
 begin package-source
 APT_UPDATED=0
@@ -738,7 +786,10 @@ end
 function stepMirrors(p: NormalizedPrep): string {
     const regs = Object.keys(p.containerd.registryMirrors);
     const puts = regs
-        .map((r) => `put ${q(`${FILES.certsD}/${certsDir(r)}/hosts.toml`)} 644 ${b64(renderHostsToml(r, p.containerd.registryMirrors[r]))}`)
+        .map(
+            (r) =>
+                `put ${q(`${FILES.certsD}/${certsDir(r)}/hosts.toml`)} 644 ${b64(renderHostsToml(r, p.containerd.registryMirrors[r]))}`,
+        )
         .join("\n");
     const wanted = regs.map((r) => `${FILES.certsD}/${certsDir(r)}/hosts.toml`);
     return String.raw`
@@ -829,7 +880,13 @@ export function renderPrepareScript(p: NormalizedPrep): string {
  * lines. Runtime sysctl values are left as they are (they reset on reboot).
  */
 export function renderCleanScript(p: NormalizedPrep): string {
-    const fallback = [FILES.modules, FILES.sysctl, FILES.containerdConfig, FILES.crictl, ...Object.keys(p.containerd.registryMirrors).map((r) => `${FILES.certsD}/${certsDir(r)}/hosts.toml`)];
+    const fallback = [
+        FILES.modules,
+        FILES.sysctl,
+        FILES.containerdConfig,
+        FILES.crictl,
+        ...Object.keys(p.containerd.registryMirrors).map((r) => `${FILES.certsD}/${certsDir(r)}/hosts.toml`),
+    ];
     const body = String.raw`
 if [ ! -d ${FILES.stateDir} ]; then
   STEP=files
@@ -993,7 +1050,10 @@ export interface PropertyChange {
     kind: ChangeKind;
 }
 
-const stable = (v: unknown) => JSON.stringify(v, (_k, x) => (x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x));
+const stable = (v: unknown) =>
+    JSON.stringify(v, (_k, x) =>
+        x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x,
+    );
 
 /**
  * Which properties differ, and what each difference needs:
@@ -1013,16 +1073,30 @@ export function compare(o: Comparable, n: Comparable): PropertyChange[] {
     add("connection.trustOnFirstUse", "state", o.connection.trustOnFirstUse, n.connection.trustOnFirstUse);
     add("connection.agent", "state", o.connection.agent, n.connection.agent);
     add("connection.bastion", "state", o.connection.bastion, n.connection.bastion);
-    for (const k of ["privateKey", "passphrase", "password"] as const) add(`connection.${k}`, "state", o.connectionSecrets[k], n.connectionSecrets[k]);
+    for (const k of ["privateKey", "passphrase", "password"] as const)
+        add(`connection.${k}`, "state", o.connectionSecrets[k], n.connectionSecrets[k]);
     add("connection.bastion", "state", o.connectionSecrets.bastion, n.connectionSecrets.bastion);
     add("kubernetesVersion", "prepare", o.prep.kubernetesVersion, n.prep.kubernetesVersion);
     add("containerd.version", "prepare", o.prep.containerd.version, n.prep.containerd.version);
     add("containerd.pauseImage", "prepare", o.prep.containerd.pauseImage, n.prep.containerd.pauseImage);
-    const regs = new Set([...Object.keys(o.prep.containerd.registryMirrors), ...Object.keys(n.prep.containerd.registryMirrors)]);
+    const regs = new Set([
+        ...Object.keys(o.prep.containerd.registryMirrors),
+        ...Object.keys(n.prep.containerd.registryMirrors),
+    ]);
     for (const r of [...regs].sort()) {
-        add(`containerd.registryMirrors["${r}"]`, "prepare", o.prep.containerd.registryMirrors[r], n.prep.containerd.registryMirrors[r]);
+        add(
+            `containerd.registryMirrors["${r}"]`,
+            "prepare",
+            o.prep.containerd.registryMirrors[r],
+            n.prep.containerd.registryMirrors[r],
+        );
     }
-    add("containerd.registryCredentials", "prepare", o.prep.containerd.registryCredentials, n.prep.containerd.registryCredentials);
+    add(
+        "containerd.registryCredentials",
+        "prepare",
+        o.prep.containerd.registryCredentials,
+        n.prep.containerd.registryCredentials,
+    );
     add("packageSource", "prepare", o.prep.packageSource, n.prep.packageSource);
     add("reusePolicy", "state", o.reusePolicy, n.reusePolicy);
     // one entry per path

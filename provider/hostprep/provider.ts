@@ -64,7 +64,12 @@ export interface PreparedHostOutputs {
 
 function fromInputs(news: any): Comparable {
     const { pub, sec } = splitConnection(news.connection);
-    return { connection: pub, connectionSecrets: sec, prep: normalizePrep(news), reusePolicy: news.reusePolicy ?? "retain" };
+    return {
+        connection: pub,
+        connectionSecrets: sec,
+        prep: normalizePrep(news),
+        reusePolicy: news.reusePolicy ?? "retain",
+    };
 }
 
 function fromOutputs(olds: PreparedHostOutputs): Comparable {
@@ -95,7 +100,11 @@ function outputs(c: Comparable, f: Facts): PreparedHostOutputs {
     return {
         connection: c.connection,
         kubernetesVersion: c.prep.kubernetesVersion,
-        containerd: { version: c.prep.containerd.version, pauseImage: c.prep.containerd.pauseImage, registryMirrors: c.prep.containerd.registryMirrors },
+        containerd: {
+            version: c.prep.containerd.version,
+            pauseImage: c.prep.containerd.pauseImage,
+            registryMirrors: c.prep.containerd.registryMirrors,
+        },
         packageSource: c.prep.packageSource,
         reusePolicy: c.reusePolicy,
         secrets: { connection: c.connectionSecrets, registryCredentials: c.prep.containerd.registryCredentials },
@@ -108,7 +117,12 @@ function where(c: Comparable): string {
 }
 
 /** Runs a rendered script as root on the host; returns the parsed report. */
-async function runScript(c: Comparable, script: string, recordedHostKey: string | undefined, what: string): Promise<{ report: Report; hostKey: string }> {
+async function runScript(
+    c: Comparable,
+    script: string,
+    recordedHostKey: string | undefined,
+    what: string,
+): Promise<{ report: Report; hostKey: string }> {
     const args = joinConnection(c.connection, c.connectionSecrets);
     // A key recorded on first use is pinned from then on.
     if (!args.hostKey && recordedHostKey) args.hostKey = recordedHostKey;
@@ -126,7 +140,10 @@ async function runScript(c: Comparable, script: string, recordedHostKey: string 
             throw e;
         }
         const report = parseReport(stdout);
-        if (!report.done) throw new Error(`${what} ${where(c)}: the script ended early without an error report; output:\n${redact(stdout, secrets)}`);
+        if (!report.done)
+            throw new Error(
+                `${what} ${where(c)}: the script ended early without an error report; output:\n${redact(stdout, secrets)}`,
+            );
         return { report, hostKey: conn.hostKey };
     } finally {
         conn.close();
@@ -152,7 +169,10 @@ export async function check(_olds: any, news: any): Promise<pulumi.dynamic.Check
     const failures = validatePrep(news);
     const c = news.connection;
     if (!c || typeof c !== "object") {
-        failures.push({ property: "connection", reason: "required: { address, user, privateKey | password | agent, hostKey }" });
+        failures.push({
+            property: "connection",
+            reason: "required: { address, user, privateKey | password | agent, hostKey }",
+        });
     } else {
         try {
             validateConnection(c);

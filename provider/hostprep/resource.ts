@@ -87,7 +87,10 @@ export class PreparedHost extends pulumi.dynamic.Resource {
                       version: args.containerd.version,
                       pauseImage: args.containerd.pauseImage,
                       registryMirrors: args.containerd.registryMirrors,
-                      registryCredentials: args.containerd.registryCredentials === undefined ? undefined : pulumi.secret(args.containerd.registryCredentials),
+                      registryCredentials:
+                          args.containerd.registryCredentials === undefined
+                              ? undefined
+                              : pulumi.secret(args.containerd.registryCredentials),
                   }
                 : undefined,
             packageSource: args.packageSource,
@@ -102,6 +105,13 @@ export class PreparedHost extends pulumi.dynamic.Resource {
             hostKey: undefined,
             secrets: undefined,
         };
-        super(providerFor("hostprep/provider"), name, props, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["secrets"] }), "hcp", "PreparedHost");
+        super(
+            providerFor("hostprep/provider"),
+            name,
+            props,
+            pulumi.mergeOptions(opts, { additionalSecretOutputs: ["secrets"] }),
+            "hcp",
+            "PreparedHost",
+        );
     }
 }

@@ -277,7 +277,9 @@ export class SshConnection {
                     }
                     finish();
                 });
-                ch.on("error", (e: Error) => finish(new SshError(`${shown} on ${this.target}: ${e.message}`, "connection-lost")));
+                ch.on("error", (e: Error) =>
+                    finish(new SshError(`${shown} on ${this.target}: ${e.message}`, "connection-lost")),
+                );
                 if (o.stdin !== undefined) ch.end(o.stdin);
                 else ch.end();
             });
@@ -307,7 +309,12 @@ export class SshConnection {
                 `${shown} failed on ${this.target} with ${status}` +
                     (res.stderr.trim() ? `; stderr (last lines):\n${redact(tail(res.stderr), secrets)}` : ""),
                 "command",
-                { code: res.code, signal: res.signal, stdout: redact(res.stdout, secrets), stderr: redact(res.stderr, secrets) },
+                {
+                    code: res.code,
+                    signal: res.signal,
+                    stdout: redact(res.stdout, secrets),
+                    stderr: redact(res.stderr, secrets),
+                },
             );
         }
         return res;
@@ -361,7 +368,11 @@ export async function connect(args: ConnectionArgs, opts: ConnectOptions = {}): 
 }
 
 /** Runs fn with a fresh connection and always closes it. */
-export async function withConnection<T>(args: ConnectionArgs, opts: ConnectOptions, fn: (c: SshConnection) => Promise<T>): Promise<T> {
+export async function withConnection<T>(
+    args: ConnectionArgs,
+    opts: ConnectOptions,
+    fn: (c: SshConnection) => Promise<T>,
+): Promise<T> {
     const c = await connect(args, opts);
     try {
         return await fn(c);
@@ -387,7 +398,10 @@ async function connectHop(args: ConnectionArgs, opts: ConnectOptions, bastion?: 
             const kind = classifyConnectError(err);
             if (kind !== "dial") {
                 if (err instanceof SshError) throw err;
-                throw new SshError(`connecting to ${hop} failed: ${redact(err.message, connectionSecrets(args))}`, kind);
+                throw new SshError(
+                    `connecting to ${hop} failed: ${redact(err.message, connectionSecrets(args))}`,
+                    kind,
+                );
             }
             last = err;
             if (attempt < attempts) {
@@ -406,7 +420,12 @@ async function connectHop(args: ConnectionArgs, opts: ConnectOptions, bastion?: 
     );
 }
 
-function attemptHop(args: ConnectionArgs, opts: ConnectOptions, pinned: PublicKey | undefined, bastion?: SshConnection): Promise<Attempt> {
+function attemptHop(
+    args: ConnectionArgs,
+    opts: ConnectOptions,
+    pinned: PublicKey | undefined,
+    bastion?: SshConnection,
+): Promise<Attempt> {
     const timeoutMs = opts.attemptTimeoutMs ?? DEFAULTS.attemptTimeoutMs;
     return new Promise<Attempt>((resolve, reject) => {
         const client = new Client();
@@ -430,7 +449,12 @@ function attemptHop(args: ConnectionArgs, opts: ConnectOptions, pinned: PublicKe
         // Our own deadline covers the TCP dial too (ssh2's readyTimeout starts only after it).
         const timer = setTimeout(() => {
             // A timeout while connecting is retried like any dial failure.
-            fail(new SshError(`connect timed out after ${timeoutMs} ms${authStarted ? " (after the key exchange)" : ""}`, "dial"));
+            fail(
+                new SshError(
+                    `connect timed out after ${timeoutMs} ms${authStarted ? " (after the key exchange)" : ""}`,
+                    "dial",
+                ),
+            );
         }, timeoutMs);
 
         const hostVerifier = (key: Buffer): boolean => {
@@ -470,7 +494,9 @@ function attemptHop(args: ConnectionArgs, opts: ConnectOptions, pinned: PublicKe
             if (hostKeyError) return fail(hostKeyError);
             const kind = classifyConnectError(e);
             if (kind === "auth") {
-                const methods = [args.privateKey && "publickey", args.password && "password", args.agent && "agent"].filter(Boolean).join(", ");
+                const methods = [args.privateKey && "publickey", args.password && "password", args.agent && "agent"]
+                    .filter(Boolean)
+                    .join(", ");
                 return fail(
                     new SshError(
                         `authentication as ${args.user ?? "root"} on ${args.address}:${args.port ?? 22} failed (tried: ${methods}); ` +
@@ -511,16 +537,25 @@ function attemptHop(args: ConnectionArgs, opts: ConnectOptions, pinned: PublicKe
             return;
         }
         // Through the bastion: a direct-tcpip channel carries the target's SSH stream.
-        (bastion as any).client.forwardOut("127.0.0.1", 0, args.address, args.port ?? 22, (err: Error | undefined, stream: ClientChannel) => {
-            if (err) {
-                const e = new SshError(`bastion ${bastion.target} cannot open a channel to ${args.address}:${args.port ?? 22}: ${err.message}`, "dial");
-                return fail(e);
-            }
-            if (done) {
-                stream.close();
-                return;
-            }
-            client.connect({ ...cfg, sock: stream });
-        });
+        (bastion as any).client.forwardOut(
+            "127.0.0.1",
+            0,
+            args.address,
+            args.port ?? 22,
+            (err: Error | undefined, stream: ClientChannel) => {
+                if (err) {
+                    const e = new SshError(
+                        `bastion ${bastion.target} cannot open a channel to ${args.address}:${args.port ?? 22}: ${err.message}`,
+                        "dial",
+                    );
+                    return fail(e);
+                }
+                if (done) {
+                    stream.close();
+                    return;
+                }
+                client.connect({ ...cfg, sock: stream });
+            },
+        );
     });
 }

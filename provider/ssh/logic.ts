@@ -47,7 +47,8 @@ export const UPLOAD_SCRIPT =
 /** argv of an upload (to be run with stdin = file content). */
 export function uploadArgv(path: string, mode: string, owner?: string): string[] {
     if (!path.startsWith("/")) throw new Error(`upload path: must be absolute, got ${JSON.stringify(path)}`);
-    if (!/^[0-7]{3,4}$/.test(mode)) throw new Error(`upload mode: must be octal like "0644", got ${JSON.stringify(mode)}`);
+    if (!/^[0-7]{3,4}$/.test(mode))
+        throw new Error(`upload mode: must be octal like "0644", got ${JSON.stringify(mode)}`);
     if (owner !== undefined && !/^[A-Za-z0-9_.][A-Za-z0-9_.-]*(:[A-Za-z0-9_.][A-Za-z0-9_.-]*)?$/.test(owner)) {
         throw new Error(`upload owner: must be "user" or "user:group", got ${JSON.stringify(owner)}`);
     }
@@ -101,16 +102,26 @@ export function parsePublicKey(text: string, property: string = "hostKey"): Publ
         `must be an OpenSSH public key ("ssh-ed25519 AAAA..."); copy it from the host's ` +
         `/etc/ssh/ssh_host_ed25519_key.pub or run \`ssh-keyscan -t ed25519 HOST\``;
     if (typeof text !== "string" || text.trim() === "") throw new Error(`${property}: ${how}`);
-    const lines = text.trim().split(/\r?\n/).filter((l) => l.trim() !== "" && !l.trim().startsWith("#"));
-    if (lines.length !== 1) throw new Error(`${property}: expected exactly one key line, found ${lines.length}; ${how}`);
+    const lines = text
+        .trim()
+        .split(/\r?\n/)
+        .filter((l) => l.trim() !== "" && !l.trim().startsWith("#"));
+    if (lines.length !== 1)
+        throw new Error(`${property}: expected exactly one key line, found ${lines.length}; ${how}`);
     let fields = lines[0].trim().split(/\s+/);
-    if (fields.length >= 3 && !SUPPORTED_HOST_KEY_TYPES.includes(fields[0]) && SUPPORTED_HOST_KEY_TYPES.includes(fields[1])) {
+    if (
+        fields.length >= 3 &&
+        !SUPPORTED_HOST_KEY_TYPES.includes(fields[0]) &&
+        SUPPORTED_HOST_KEY_TYPES.includes(fields[1])
+    ) {
         fields = fields.slice(1); // "host type base64": ssh-keyscan / known_hosts form
     }
     if (fields.length < 2) throw new Error(`${property}: "${abbreviate(lines[0])}" has no key data; ${how}`);
     const [type, b64, ...rest] = fields;
     if (!SUPPORTED_HOST_KEY_TYPES.includes(type)) {
-        throw new Error(`${property}: key type "${abbreviate(type)}" is not supported (use one of ${SUPPORTED_HOST_KEY_TYPES.join(", ")}); ${how}`);
+        throw new Error(
+            `${property}: key type "${abbreviate(type)}" is not supported (use one of ${SUPPORTED_HOST_KEY_TYPES.join(", ")}); ${how}`,
+        );
     }
     if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || b64.length % 4 !== 0) {
         throw new Error(`${property}: the key data after "${type}" is not valid base64; ${how}`);
@@ -120,7 +131,12 @@ export function parsePublicKey(text: string, property: string = "hostKey"): Publ
     if (inner !== type) {
         throw new Error(`${property}: the key data says "${inner ?? "garbage"}" but the line says "${type}"; ${how}`);
     }
-    return { type, blob, line: `${type} ${blob.toString("base64")}`, comment: rest.length ? rest.join(" ") : undefined };
+    return {
+        type,
+        blob,
+        line: `${type} ${blob.toString("base64")}`,
+        comment: rest.length ? rest.join(" ") : undefined,
+    };
 }
 
 /** OpenSSH-style fingerprint: `SHA256:` + unpadded base64 of the SHA-256 of the key blob. */
@@ -143,7 +159,11 @@ export function sameKey(pinned: PublicKey, presented: Buffer): boolean {
  * Checks that a private key can be used: parses it (with the passphrase if given).
  * Returns undefined when fine, else an error message naming the property and the fix.
  */
-export function privateKeyProblem(privateKey: string, passphrase?: string, property: string = "privateKey"): string | undefined {
+export function privateKeyProblem(
+    privateKey: string,
+    passphrase?: string,
+    property: string = "privateKey",
+): string | undefined {
     if (typeof privateKey !== "string" || !privateKey.includes("PRIVATE KEY")) {
         return `${property}: must be a PEM/OpenSSH private key ("-----BEGIN OPENSSH PRIVATE KEY-----..."), not a path or a public key`;
     }
@@ -178,7 +198,8 @@ export function redact(text: string, secrets: readonly (string | undefined | nul
         const t = s.trim();
         if (t.length >= 4) needles.add(t);
         if (s.length >= 4) needles.add(s);
-        if (s.includes("\n")) for (const line of s.split(/\r?\n/)) if (line.trim().length >= 16) needles.add(line.trim());
+        if (s.includes("\n"))
+            for (const line of s.split(/\r?\n/)) if (line.trim().length >= 16) needles.add(line.trim());
     }
     let out = text;
     for (const n of [...needles].sort((a, b) => b.length - a.length)) out = out.split(n).join(REDACTED);
@@ -194,7 +215,11 @@ export function tail(text: string, maxLines: number = 20, maxChars: number = 400
 }
 
 /** A short, redacted rendering of argv for messages. */
-export function describeCommand(argv: readonly string[], secrets: readonly (string | undefined)[] = [], max = 200): string {
+export function describeCommand(
+    argv: readonly string[],
+    secrets: readonly (string | undefined)[] = [],
+    max = 200,
+): string {
     const s = redact(buildCommand(argv), secrets);
     return s.length > max ? s.slice(0, max) + "…" : s;
 }

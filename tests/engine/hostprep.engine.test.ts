@@ -48,7 +48,12 @@ describe("PreparedHost through the Pulumi engine", function () {
                 packageSource: { kind: "bundle", path: bundleDir },
                 reusePolicy: spec.reusePolicy,
             });
-            out[NAMES[i]] = { changedSteps: r.changedSteps, os: r.os, preparedVersion: r.preparedVersion, hostKey: r.hostKey };
+            out[NAMES[i]] = {
+                changedSteps: r.changedSteps,
+                os: r.os,
+                preparedVersion: r.preparedVersion,
+                hostKey: r.hostKey,
+            };
         });
         return out;
     };
@@ -57,7 +62,11 @@ describe("PreparedHost through the Pulumi engine", function () {
 
     before(async () => {
         makeBundle(bundleDir, { kubernetesVersion: "1.34.4", containerdVersion: "1.7.27" });
-        hosts = await Promise.all([lab.create(NAMES[0], IPS[0]), lab.create(NAMES[1], IPS[1], { user: "ops", sudo: true }), lab.create(NAMES[2], IPS[2])]);
+        hosts = await Promise.all([
+            lab.create(NAMES[0], IPS[0]),
+            lab.create(NAMES[1], IPS[1], { user: "ops", sudo: true }),
+            lab.create(NAMES[2], IPS[2]),
+        ]);
         for (const n of NAMES) await lab.installStandIns(n);
         ts = await newInlineStack("hcp-hostprep", program);
     });
@@ -88,7 +97,9 @@ describe("PreparedHost through the Pulumi engine", function () {
             expect(o.os).to.equal("debian");
             expect(o.preparedVersion).to.equal("v1.34.4");
             expect(o.changedSteps).to.include("containerd-config");
-            expect(await lab.readFile(n, "/etc/containerd/certs.d/docker.io/hosts.toml")).to.include("mirror-a.example");
+            expect(await lab.readFile(n, "/etc/containerd/certs.d/docker.io/hosts.toml")).to.include(
+                "mirror-a.example",
+            );
         }
     });
 
@@ -98,14 +109,19 @@ describe("PreparedHost through the Pulumi engine", function () {
         const exposed: string[] = [];
         const walk = (x: unknown, p: string, inSecret: boolean): void => {
             if (Array.isArray(x)) x.forEach((v, i) => walk(v, `${p}[${i}]`, inSecret));
-            else if (x && typeof x === "object") for (const [k, v] of Object.entries(x)) walk(v, `${p}.${k}`, inSecret || SIG in x);
-            else if (typeof x === "string" && (x.includes("PRIVATE KEY") || x.includes(REGISTRY_PASSWORD)) && !inSecret) exposed.push(p);
+            else if (x && typeof x === "object")
+                for (const [k, v] of Object.entries(x)) walk(v, `${p}.${k}`, inSecret || SIG in x);
+            else if (typeof x === "string" && (x.includes("PRIVATE KEY") || x.includes(REGISTRY_PASSWORD)) && !inSecret)
+                exposed.push(p);
         };
         walk(await ts.stack.exportStack(), "", false);
         expect(exposed).to.deep.equal([]);
         // and the backend's files hold them only encrypted
         const files: string[] = [];
-        const list = (d: string) => fs.readdirSync(d, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? list(path.join(d, e.name)) : files.push(path.join(d, e.name))));
+        const list = (d: string) =>
+            fs
+                .readdirSync(d, { withFileTypes: true })
+                .forEach((e) => (e.isDirectory() ? list(path.join(d, e.name)) : files.push(path.join(d, e.name))));
         list(path.join(ts.stateDir, "backend"));
         const raw = files.map((f) => fs.readFileSync(f, "utf8")).join("\n");
         expect(raw).to.include("198.18.0.121"); // the address is not secret
@@ -125,13 +141,20 @@ describe("PreparedHost through the Pulumi engine", function () {
         specs[NAMES[2]].mirror = "https://mirror-b.example";
         const p = await previewSteps(ts.stack);
         expect(p.counts).to.deep.equal({ update: 2 });
-        expect(p.steps.map((s) => `${s.op} ${name(s.urn)}`).sort()).to.deep.equal([`update ${NAMES[0]}`, `update ${NAMES[2]}`]);
+        expect(p.steps.map((s) => `${s.op} ${name(s.urn)}`).sort()).to.deep.equal([
+            `update ${NAMES[0]}`,
+            `update ${NAMES[2]}`,
+        ]);
         const up = await ts.stack.up();
         expect(changeCounts(up.summary.resourceChanges as any)).to.deep.equal({ update: 2 });
         expect(up.outputs[NAMES[0]].value.changedSteps).to.deep.equal(["registry-mirrors"]);
         expect(up.outputs[NAMES[2]].value.changedSteps).to.deep.equal(["registry-mirrors"]);
-        expect(await lab.readFile(NAMES[1], "/etc/containerd/certs.d/docker.io/hosts.toml")).to.include("mirror-a.example");
-        expect(await lab.readFile(NAMES[2], "/etc/containerd/certs.d/docker.io/hosts.toml")).to.include("mirror-b.example");
+        expect(await lab.readFile(NAMES[1], "/etc/containerd/certs.d/docker.io/hosts.toml")).to.include(
+            "mirror-a.example",
+        );
+        expect(await lab.readFile(NAMES[2], "/etc/containerd/certs.d/docker.io/hosts.toml")).to.include(
+            "mirror-b.example",
+        );
     });
 
     it("removing a host from the program previews its delete; up cleans it", async () => {

@@ -40,7 +40,10 @@ describe("PreparedHost provider on real hosts", function () {
             kubernetesVersion: "v1.34.4",
             containerd: {
                 version: "1.7.27",
-                registryMirrors: { "docker.io": ["https://mirror-a.example"], "quay.io": ["https://quay-mirror.example"] },
+                registryMirrors: {
+                    "docker.io": ["https://mirror-a.example"],
+                    "quay.io": ["https://quay-mirror.example"],
+                },
             },
             packageSource: { kind: "bundle", path: bundleDir },
             reusePolicy: i === 0 ? "retain" : "clean",
@@ -108,15 +111,27 @@ describe("PreparedHost provider on real hosts", function () {
             expect(cfg).to.include("SystemdCgroup = true");
             expect(cfg).to.include('sandbox_image = "registry.k8s.io/pause:3.10.1"');
             expect(cfg).to.include('config_path = "/etc/containerd/certs.d"');
-            expect(await lab.readFile(n, "/etc/containerd/certs.d/docker.io/hosts.toml")).to.include('[host."https://mirror-a.example"]');
-            expect(await lab.readFile(n, "/etc/modules-load.d/k8s.conf")).to.match(/^overlay$/m).and.match(/^br_netfilter$/m);
+            expect(await lab.readFile(n, "/etc/containerd/certs.d/docker.io/hosts.toml")).to.include(
+                '[host."https://mirror-a.example"]',
+            );
+            expect(await lab.readFile(n, "/etc/modules-load.d/k8s.conf"))
+                .to.match(/^overlay$/m)
+                .and.match(/^br_netfilter$/m);
             expect(await lab.readFile(n, "/etc/sysctl.d/99-kubernetes.conf")).to.include("net.ipv4.ip_forward = 1");
             // sysctl is per network namespace: the host's value changed
             expect((await lab.exec(n, ["cat", "/proc/sys/net/ipv4/ip_forward"])).trim()).to.equal("1");
-            expect((await lab.exec(n, ["/usr/local/bin/kubeadm", "version", "-o", "short"])).trim()).to.equal("v1.34.4");
-            expect((await lab.sh(n, "stat -c '%a' /etc/containerd/config.toml /usr/local/bin/kubelet")).split("\n")).to.deep.equal(["600", "755", ""]);
+            expect((await lab.exec(n, ["/usr/local/bin/kubeadm", "version", "-o", "short"])).trim()).to.equal(
+                "v1.34.4",
+            );
+            expect(
+                (await lab.sh(n, "stat -c '%a' /etc/containerd/config.toml /usr/local/bin/kubelet")).split("\n"),
+            ).to.deep.equal(["600", "755", ""]);
             const calls = await lab.standInCalls(n);
-            expect(calls).to.include.members(["systemctl enable containerd", "systemctl restart containerd", "systemctl enable kubelet"]);
+            expect(calls).to.include.members([
+                "systemctl enable containerd",
+                "systemctl restart containerd",
+                "systemctl enable kubelet",
+            ]);
             expect((await lab.exec(n, ["systemctl", "is-enabled", "kubelet"])).trim()).to.equal("enabled");
         }
         expect(await lab.readFile(NAMES[1], "/etc/fstab")).to.include("# hcp-disabled: /swapfile none swap sw 0 0");
@@ -136,18 +151,32 @@ describe("PreparedHost provider on real hosts", function () {
     });
 
     it("changing one registry mirror re-runs only that step", async () => {
-        const news = hosts.map((_h, i) => inputs(i, (a) => (a.containerd.registryMirrors["docker.io"] = ["https://mirror-b.example", "https://mirror-c.example"])));
+        const news = hosts.map((_h, i) =>
+            inputs(
+                i,
+                (a) =>
+                    (a.containerd.registryMirrors["docker.io"] = [
+                        "https://mirror-b.example",
+                        "https://mirror-c.example",
+                    ]),
+            ),
+        );
         for (let i = 0; i < 3; i++) {
             const d = await provider.diff(ids[i], outs[i], news[i]);
             expect(d).to.deep.equal({ changes: true, replaces: [], deleteBeforeReplace: false });
-            expect(provider.changesOf(outs[i], news[i])).to.deep.equal([{ path: 'containerd.registryMirrors["docker.io"]', kind: "prepare" }]);
+            expect(provider.changesOf(outs[i], news[i])).to.deep.equal([
+                { path: 'containerd.registryMirrors["docker.io"]', kind: "prepare" },
+            ]);
         }
         const before = await Promise.all(NAMES.map((n) => lab.standInCalls(n)));
         const ups = await Promise.all(hosts.map((_h, i) => provider.update(ids[i], outs[i], news[i])));
         for (let i = 0; i < 3; i++) {
             expect(ups[i].outs!.changedSteps).to.deep.equal(["registry-mirrors"]);
             const toml = (await lab.readFile(NAMES[i], "/etc/containerd/certs.d/docker.io/hosts.toml"))!;
-            expect(toml).to.include('[host."https://mirror-b.example"]').and.include('[host."https://mirror-c.example"]').and.not.include("mirror-a");
+            expect(toml)
+                .to.include('[host."https://mirror-b.example"]')
+                .and.include('[host."https://mirror-c.example"]')
+                .and.not.include("mirror-a");
             // no restart: containerd reads hosts.toml per pull
             const calls = (await lab.standInCalls(NAMES[i])).slice(before[i].length);
             expect(calls.filter((c) => / (restart|enable) /.test(c))).to.deep.equal([]);
@@ -213,35 +242,52 @@ describe("PreparedHost provider on real hosts", function () {
         it("refuses an unsupported OS, naming the ID found and the supported ones", async () => {
             await lab.writeFile(NAMES[2], "/etc/os-release", 'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.20.0\n');
             const e = await rejection(provider.create(inputs(2)));
-            expect(e.message).to.match(/^preparing 198\.18\.0\.113:22: os: unsupported operating system ID="alpine" in \/etc\/os-release; supported: debian, ubuntu/);
+            expect(e.message).to.match(
+                /^preparing 198\.18\.0\.113:22: os: unsupported operating system ID="alpine" in \/etc\/os-release; supported: debian, ubuntu/,
+            );
             expect(e.message).to.not.include("PRIVATE KEY");
             // the host's /etc/os-release is its own: the machine's stays Debian
             expect(fs.readFileSync("/etc/os-release", "utf8")).to.match(/^ID=debian$/m);
         });
 
         it("accepts ubuntu and reports it", async () => {
-            await lab.writeFile(NAMES[2], "/etc/os-release", 'NAME="Ubuntu"\nID=ubuntu\nID_LIKE=debian\nVERSION_ID="24.04"\n');
+            await lab.writeFile(
+                NAMES[2],
+                "/etc/os-release",
+                'NAME="Ubuntu"\nID=ubuntu\nID_LIKE=debian\nVERSION_ID="24.04"\n',
+            );
             const r = await provider.create(inputs(2));
             expect([r.outs.os, r.outs.osVersion]).to.deep.equal(["ubuntu", "24.04"]);
         });
 
         it("accepts a rhel-like host with a bundle but not with apt", async () => {
-            await lab.writeFile(NAMES[2], "/etc/os-release", 'NAME="Rocky Linux"\nID="rocky"\nID_LIKE="rhel centos fedora"\nVERSION_ID="9.4"\n');
+            await lab.writeFile(
+                NAMES[2],
+                "/etc/os-release",
+                'NAME="Rocky Linux"\nID="rocky"\nID_LIKE="rhel centos fedora"\nVERSION_ID="9.4"\n',
+            );
             const r = await provider.create(inputs(2));
             expect(r.outs.os).to.equal("rocky");
             const e = await rejection(provider.create(inputs(2, (a) => (a.packageSource = { kind: "apt" }))));
-            expect(e.message).to.include('os: packageSource.kind "apt" needs debian or ubuntu, but this host is ID="rocky"');
+            expect(e.message).to.include(
+                'os: packageSource.kind "apt" needs debian or ubuntu, but this host is ID="rocky"',
+            );
         });
     });
 
     it("without br_netfilter: bridge sysctls skipped and reported, the rest applied", async () => {
         await provider.create(inputs(2)); // settle the host at these inputs first
         // hide the bridge sysctls inside this host only (its own mount namespace)
-        await lab.sh(NAMES[2], "mount -t tmpfs hcp-hide /proc/sys/net/bridge && echo 0 > /proc/sys/net/ipv4/ip_forward");
+        await lab.sh(
+            NAMES[2],
+            "mount -t tmpfs hcp-hide /proc/sys/net/bridge && echo 0 > /proc/sys/net/ipv4/ip_forward",
+        );
         try {
             const r = await provider.create(inputs(2));
             expect(r.outs.warnings).to.have.length(1);
-            expect(r.outs.warnings[0]).to.match(/^kernel-modules: br_netfilter cannot be loaded \(modprobe: FATAL: Module br_netfilter not found/);
+            expect(r.outs.warnings[0]).to.match(
+                /^kernel-modules: br_netfilter cannot be loaded \(modprobe: FATAL: Module br_netfilter not found/,
+            );
             expect(r.outs.changedSteps).to.deep.equal(["sysctl"]);
             expect((await lab.exec(NAMES[2], ["cat", "/proc/sys/net/ipv4/ip_forward"])).trim()).to.equal("1");
             expect(await lab.standInCalls(NAMES[2])).to.include("modprobe br_netfilter");
@@ -270,7 +316,9 @@ describe("PreparedHost provider on real hosts", function () {
         expect((await lab.exec(NAMES[2], ["systemctl", "is-active", "containerd"])).trim()).to.equal("active");
         const third = await provider.create(inputs(2));
         expect(third.outs.changedSteps).to.deep.equal([]);
-        expect((await lab.sh(NAMES[2], "find /etc /usr/local/bin -name '*.hcp-*' 2>/dev/null | wc -l")).trim()).to.equal("0");
+        expect(
+            (await lab.sh(NAMES[2], "find /etc /usr/local/bin -name '*.hcp-*' 2>/dev/null | wc -l")).trim(),
+        ).to.equal("0");
         outs[2] = { ...r.outs };
     });
 
@@ -286,11 +334,19 @@ describe("PreparedHost provider on real hosts", function () {
         try {
             const port = (server.address() as any).port;
             const url = `http://198.18.0.1:${port}/bundle.tgz`;
-            const r = await provider.update(ids[0], outs[0], inputs(0, (a) => (a.packageSource = { kind: "bundle", url, sha256 })));
+            const r = await provider.update(
+                ids[0],
+                outs[0],
+                inputs(0, (a) => (a.packageSource = { kind: "bundle", url, sha256 })),
+            );
             // same binaries, another source: nothing to change on the host
             expect(r.outs!.changedSteps).to.deep.equal(["registry-mirrors"]);
-            const bad = await rejection(provider.create(inputs(0, (a) => (a.packageSource = { kind: "bundle", url, sha256: "0".repeat(64) }))));
-            expect(bad.message).to.match(/package-source: bundle http:\/\/198\.18\.0\.1:\d+\/bundle\.tgz has sha256 [0-9a-f]{64}, packageSource\.sha256 says 0{64}/);
+            const bad = await rejection(
+                provider.create(inputs(0, (a) => (a.packageSource = { kind: "bundle", url, sha256: "0".repeat(64) }))),
+            );
+            expect(bad.message).to.match(
+                /package-source: bundle http:\/\/198\.18\.0\.1:\d+\/bundle\.tgz has sha256 [0-9a-f]{64}, packageSource\.sha256 says 0{64}/,
+            );
             outs[0] = r.outs;
         } finally {
             server.close();
@@ -301,9 +357,15 @@ describe("PreparedHost provider on real hosts", function () {
         const other = path.join(repoRoot, ".lab", "bundles", `hostprep-test-${process.pid}-old`);
         makeBundle(other, { kubernetesVersion: "1.33.9", containerdVersion: "1.7.27" });
         try {
-            const e = await rejection(provider.create(inputs(0, (a) => (a.packageSource = { kind: "bundle", path: other }))));
-            expect(e.message).to.include("kubernetes-packages: the bundle's kubeadm reports version 1.33.9 but 1.34.4 is wanted");
-            expect((await lab.exec(NAMES[0], ["/usr/local/bin/kubeadm", "version", "-o", "short"])).trim()).to.equal("v1.34.4");
+            const e = await rejection(
+                provider.create(inputs(0, (a) => (a.packageSource = { kind: "bundle", path: other }))),
+            );
+            expect(e.message).to.include(
+                "kubernetes-packages: the bundle's kubeadm reports version 1.33.9 but 1.34.4 is wanted",
+            );
+            expect((await lab.exec(NAMES[0], ["/usr/local/bin/kubeadm", "version", "-o", "short"])).trim()).to.equal(
+                "v1.34.4",
+            );
         } finally {
             fs.rmSync(other, { recursive: true, force: true });
         }
@@ -325,19 +387,36 @@ describe("PreparedHost provider on real hosts", function () {
             a.containerd.registryMirrors["docker.io"] = ["https://mirror-z.example"];
         });
         const e = await rejection(provider.update(ids[0], recordedOther, n));
-        expect(e.message).to.match(/^host key mismatch for 198\.18\.0\.111:22: expected SHA256:\S+ \(ssh-ed25519\) from connection\.hostKey, but the host presented SHA256:\S+/);
+        expect(e.message).to.match(
+            /^host key mismatch for 198\.18\.0\.111:22: expected SHA256:\S+ \(ssh-ed25519\) from connection\.hostKey, but the host presented SHA256:\S+/,
+        );
     });
 
     it("delete: retain leaves the host as it is, clean removes what preparation installed", async () => {
-        const files = ["/etc/containerd/config.toml", "/etc/containerd/certs.d/docker.io/hosts.toml", "/usr/local/bin/kubelet", "/etc/sysctl.d/99-kubernetes.conf", "/etc/modules-load.d/k8s.conf", "/var/lib/hcp-hostprep/managed"];
+        const files = [
+            "/etc/containerd/config.toml",
+            "/etc/containerd/certs.d/docker.io/hosts.toml",
+            "/usr/local/bin/kubelet",
+            "/etc/sysctl.d/99-kubernetes.conf",
+            "/etc/modules-load.d/k8s.conf",
+            "/var/lib/hcp-hostprep/managed",
+        ];
         await Promise.all(ids.map((id, i) => provider.delete(id, outs[i])));
         for (const f of files) expect(await lab.readFile(NAMES[0], f), `${NAMES[0]} ${f}`).to.not.equal(undefined);
         for (const n of NAMES.slice(1)) {
             for (const f of files) expect(await lab.readFile(n, f), `${n} ${f}`).to.equal(undefined);
-            expect((await lab.sh(n, "ls -d /etc/containerd /etc/systemd/system/kubelet.service.d 2>/dev/null || true")).trim()).to.equal("");
-            expect((await lab.exec(n, ["sh", "-c", "systemctl is-enabled kubelet || true"])).trim()).to.equal("disabled");
+            expect(
+                (
+                    await lab.sh(n, "ls -d /etc/containerd /etc/systemd/system/kubelet.service.d 2>/dev/null || true")
+                ).trim(),
+            ).to.equal("");
+            expect((await lab.exec(n, ["sh", "-c", "systemctl is-enabled kubelet || true"])).trim()).to.equal(
+                "disabled",
+            );
         }
-        expect(await lab.readFile(NAMES[1], "/etc/fstab")).to.match(/^\/swapfile none swap sw 0 0$/m).and.not.include("hcp-disabled");
+        expect(await lab.readFile(NAMES[1], "/etc/fstab"))
+            .to.match(/^\/swapfile none swap sw 0 0$/m)
+            .and.not.include("hcp-disabled");
         // delete is idempotent: a second clean finds nothing to do
         await provider.delete(ids[1], outs[1]);
     });
@@ -362,16 +441,26 @@ describe("PreparedHost provider on real hosts", function () {
         it("adds the repository, installs pinned versions and holds them", async () => {
             const r = await provider.create(aptInputs());
             out = r.outs;
-            expect(r.outs.changedSteps).to.include.members(["package-source", "containerd-install", "kubernetes-packages"]);
+            expect(r.outs.changedSteps).to.include.members([
+                "package-source",
+                "containerd-install",
+                "kubernetes-packages",
+            ]);
             expect(r.outs.preparedVersion).to.equal("v1.34.4");
             expect(await lab.readFile(NAME, "/etc/apt/sources.list.d/kubernetes.list")).to.equal(
                 "deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.gpg] https://pkgs.k8s.io/core:/stable:/v1.34/deb/ /\n",
             );
             const calls = await lab.standInCalls(NAME);
-            expect(calls).to.include("curl -fsSL --retry 3 --connect-timeout 10 https://pkgs.k8s.io/core:/stable:/v1.34/deb/Release.key");
-            expect(calls).to.include("apt-get install -y -q --allow-downgrades --allow-change-held-packages containerd=1.7.27*");
+            expect(calls).to.include(
+                "curl -fsSL --retry 3 --connect-timeout 10 https://pkgs.k8s.io/core:/stable:/v1.34/deb/Release.key",
+            );
+            expect(calls).to.include(
+                "apt-get install -y -q --allow-downgrades --allow-change-held-packages containerd=1.7.27*",
+            );
             for (const p of ["kubelet", "kubeadm", "kubectl"]) {
-                expect(calls).to.include(`apt-get install -y -q --allow-downgrades --allow-change-held-packages ${p}=1.34.4-*`);
+                expect(calls).to.include(
+                    `apt-get install -y -q --allow-downgrades --allow-change-held-packages ${p}=1.34.4-*`,
+                );
                 expect(calls).to.include(`apt-mark hold ${p}`);
             }
             expect(calls).to.include("apt-mark hold containerd");
@@ -409,7 +498,9 @@ describe("PreparedHost provider on real hosts", function () {
             const gone = { ...outs[2], connection: { ...outs[2].connection, address: "198.18.0.251" } };
             const e = await rejection(provider.delete("198.18.0.251:22", gone));
             expect(e.message).to.match(/^cannot reach root@198\.18\.0\.251:22 after 1 attempt/);
-            expect(e.message).to.include('set reusePolicy: "retain" (an update that does not touch the host) and delete again');
+            expect(e.message).to.include(
+                'set reusePolicy: "retain" (an update that does not touch the host) and delete again',
+            );
         } finally {
             delete process.env.HCP_SSH_DIAL_ATTEMPTS;
         }

@@ -12,7 +12,10 @@ describe("lab worker hosts", function () {
     let keys: string[];
 
     before(async () => {
-        const hs = await Promise.all([lab.create("t-lab-1", "198.18.0.131"), lab.create("t-lab-2", "198.18.0.132", { user: "ops", sudo: false })]);
+        const hs = await Promise.all([
+            lab.create("t-lab-1", "198.18.0.131"),
+            lab.create("t-lab-2", "198.18.0.132", { user: "ops", sudo: false }),
+        ]);
         keys = hs.map((h) => h.hostKey);
     });
     after(() => lab.dispose());
@@ -40,7 +43,13 @@ describe("lab worker hosts", function () {
     });
 
     it("keeps writes to /etc, /usr/local, /opt, /root private to the host", async () => {
-        for (const f of ["/etc/hcp-lab-probe", "/usr/local/bin/hcp-lab-probe", "/opt/hcp-lab-probe", "/root/hcp-lab-probe", "/tmp/hcp-lab-probe"]) {
+        for (const f of [
+            "/etc/hcp-lab-probe",
+            "/usr/local/bin/hcp-lab-probe",
+            "/opt/hcp-lab-probe",
+            "/root/hcp-lab-probe",
+            "/tmp/hcp-lab-probe",
+        ]) {
             await lab.writeFile("t-lab-1", f, "one\n");
             expect(await lab.readFile("t-lab-1", f)).to.equal("one\n");
             expect(await lab.readFile("t-lab-2", f)).to.equal(undefined);
@@ -73,7 +82,9 @@ describe("lab worker hosts", function () {
     });
 
     it("delete leaves no process, namespace, veth or state behind", async () => {
-        const pid = fs.readFileSync(`${process.env.HCP_LAB_DIR ?? `${__dirname}/../../../.lab`}/hosts/t-lab-2/sshd.pid`, "utf8").trim();
+        const pid = fs
+            .readFileSync(`${process.env.HCP_LAB_DIR ?? `${__dirname}/../../../.lab`}/hosts/t-lab-2/sshd.pid`, "utf8")
+            .trim();
         await lab.delete("t-lab-2");
         expect(sh("ip netns list")).to.not.include("hcph-t-lab-2");
         expect(sh("ip -o link show")).to.not.include("hv-t-lab-2");

@@ -67,15 +67,19 @@ describe("ssh client against real sshd hosts", function () {
         });
 
         it("logs in with a passphrase-protected key", async () => {
-            const out = await withConnection(root(a, { privateKey: lab.keys.encryptedKey, passphrase: lab.keys.passphrase }), fast, (c) =>
-                c.exec(["whoami"]),
+            const out = await withConnection(
+                root(a, { privateKey: lab.keys.encryptedKey, passphrase: lab.keys.passphrase }),
+                fast,
+                (c) => c.exec(["whoami"]),
             );
             expect(out.stdout.trim()).to.equal("root");
         });
 
         it("refuses an encrypted key without its passphrase before dialing", async () => {
             let dials = 0;
-            const e = await rejection(connect(root(a, { privateKey: lab.keys.encryptedKey }), { ...fast, onRetry: () => dials++ }));
+            const e = await rejection(
+                connect(root(a, { privateKey: lab.keys.encryptedKey }), { ...fast, onRetry: () => dials++ }),
+            );
             expect(e.kind).to.equal("config");
             expect(e.message).to.match(/connection\.privateKey: the key is encrypted; set passphrase/);
             expect(dials).to.equal(0);
@@ -92,7 +96,10 @@ describe("ssh client against real sshd hosts", function () {
             const agent: ChildProcess = spawn("ssh-agent", ["-D", "-a", sock], { stdio: "ignore" });
             try {
                 for (let i = 0; i < 50 && !fs.existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
-                execFileSync("ssh-add", ["-q", path.join(lab.keys.dir, "client")], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: "ignore" });
+                execFileSync("ssh-add", ["-q", path.join(lab.keys.dir, "client")], {
+                    env: { ...process.env, SSH_AUTH_SOCK: sock },
+                    stdio: "ignore",
+                });
                 const args: ConnectionArgs = { address: a.address, user: "root", agent: sock, hostKey: a.hostKey };
                 const out = await withConnection(args, fast, (c) => c.exec(["whoami"]));
                 expect(out.stdout.trim()).to.equal("root");
@@ -104,7 +111,12 @@ describe("ssh client against real sshd hosts", function () {
         it("fails fast on a key the host does not authorize: no retry", async () => {
             const retries: number[] = [];
             const t0 = Date.now();
-            const e = await rejection(connect(root(a, { privateKey: lab.keys.strangerKey }), { ...fast, onRetry: (i) => retries.push(i.attempt) }));
+            const e = await rejection(
+                connect(root(a, { privateKey: lab.keys.strangerKey }), {
+                    ...fast,
+                    onRetry: (i) => retries.push(i.attempt),
+                }),
+            );
             measure("wrong private key -> error", Date.now() - t0);
             expect(e).to.be.instanceOf(SshError);
             expect(e.kind).to.equal("auth");
@@ -115,7 +127,10 @@ describe("ssh client against real sshd hosts", function () {
         it("fails on a wrong password without retrying", async () => {
             const retries: number[] = [];
             const e = await rejection(
-                connect({ address: b.address, user: "pw", password: "not-the-password", hostKey: b.hostKey }, { ...fast, onRetry: (i) => retries.push(i.attempt) }),
+                connect(
+                    { address: b.address, user: "pw", password: "not-the-password", hostKey: b.hostKey },
+                    { ...fast, onRetry: (i) => retries.push(i.attempt) },
+                ),
             );
             expect(e.kind).to.equal("auth");
             expect(e.message).to.not.include("not-the-password");
@@ -126,7 +141,9 @@ describe("ssh client against real sshd hosts", function () {
     describe("host keys", () => {
         it("refuses a host presenting another key, naming both fingerprints", async () => {
             const retries: number[] = [];
-            const e = await rejection(connect(root(a, { hostKey: b.hostKey }), { ...fast, onRetry: (i) => retries.push(i.attempt) }));
+            const e = await rejection(
+                connect(root(a, { hostKey: b.hostKey }), { ...fast, onRetry: (i) => retries.push(i.attempt) }),
+            );
             expect(e.kind).to.equal("host-key");
             const expected = fingerprint(parsePublicKey(b.hostKey));
             const presented = fingerprint(parsePublicKey(a.hostKey));
@@ -137,7 +154,11 @@ describe("ssh client against real sshd hosts", function () {
         });
 
         it("matches a pinned key given in ssh-keyscan form with a comment", async () => {
-            const out = await withConnection(root(a, { hostKey: `${a.address} ${a.hostKey} some comment` }), fast, (c) => c.exec(["true"]));
+            const out = await withConnection(
+                root(a, { hostKey: `${a.address} ${a.hostKey} some comment` }),
+                fast,
+                (c) => c.exec(["true"]),
+            );
             expect(out.code).to.equal(0);
         });
 
@@ -179,7 +200,11 @@ describe("ssh client against real sshd hosts", function () {
             const e = await rejection(
                 connect(
                     { address: NOBODY_IP, user: "root", privateKey: lab.keys.privateKey, hostKey: a.hostKey },
-                    { ...fast, attemptTimeoutMs: 2000, onRetry: (i) => retries.push({ attempt: i.attempt, delayMs: i.delayMs }) },
+                    {
+                        ...fast,
+                        attemptTimeoutMs: 2000,
+                        onRetry: (i) => retries.push({ attempt: i.attempt, delayMs: i.delayMs }),
+                    },
                 ),
             );
             measure("unreachable host, 3 attempts", Date.now() - t0);
@@ -194,7 +219,9 @@ describe("ssh client against real sshd hosts", function () {
 
         it("retries a refused port", async () => {
             const retries: number[] = [];
-            const e = await rejection(connect(root(a, { port: 2222 }), { ...fast, onRetry: (i) => retries.push(i.attempt) }));
+            const e = await rejection(
+                connect(root(a, { port: 2222 }), { ...fast, onRetry: (i) => retries.push(i.attempt) }),
+            );
             expect(e.kind).to.equal("dial");
             expect(e.message).to.include("ECONNREFUSED");
             expect(retries).to.deep.equal([1, 2]);
@@ -223,7 +250,12 @@ describe("ssh client against real sshd hosts", function () {
         });
 
         it("a bastion that cannot reach the target is a dial error", async () => {
-            const e = await rejection(connect({ ...root(b), address: NOBODY_IP, bastion: root(a) }, { ...fast, dialAttempts: 1, attemptTimeoutMs: 5000 }));
+            const e = await rejection(
+                connect(
+                    { ...root(b), address: NOBODY_IP, bastion: root(a) },
+                    { ...fast, dialAttempts: 1, attemptTimeoutMs: 5000 },
+                ),
+            );
             expect(e.kind).to.equal("dial");
             expect(e.message).to.include("through bastion root@198.18.0.101:22");
         });
@@ -246,7 +278,7 @@ describe("ssh client against real sshd hosts", function () {
             "`touch /tmp/pwned2`",
             "; rm -rf /tmp/victim",
             "&& touch /tmp/pwned3",
-            "it's \"quoted\" \\ back",
+            'it\'s "quoted" \\ back',
             "multi\nline\n",
             "$HOME ${PATH} $1 $$",
             "*",
@@ -285,9 +317,18 @@ describe("ssh client against real sshd hosts", function () {
         it("reports exit code and the redacted tail of stderr", async () => {
             const secret = "s3cret-registry-token";
             const e = await rejection(
-                c.exec(["sh", "-c", 'for i in $(seq 1 40); do echo "noise $i" >&2; done; echo "token=$1 rejected" >&2; exit 3', "sh", secret], {
-                    secrets: [secret],
-                }),
+                c.exec(
+                    [
+                        "sh",
+                        "-c",
+                        'for i in $(seq 1 40); do echo "noise $i" >&2; done; echo "token=$1 rejected" >&2; exit 3',
+                        "sh",
+                        secret,
+                    ],
+                    {
+                        secrets: [secret],
+                    },
+                ),
             );
             expect(e.kind).to.equal("command");
             expect(e.message).to.include("with exit code 3");
@@ -306,7 +347,10 @@ describe("ssh client against real sshd hosts", function () {
 
         it("uploads a file with mode through sudo, atomically", async () => {
             await ops.upload({ path: "/etc/hcp-test/dir with space/it's.conf", content: "a = 1\n", mode: "0640" });
-            const st = await lab.sh("t-ssh-a", "stat -c '%a %U' \"/etc/hcp-test/dir with space/it's.conf\"; ls -a '/etc/hcp-test/dir with space'");
+            const st = await lab.sh(
+                "t-ssh-a",
+                "stat -c '%a %U' \"/etc/hcp-test/dir with space/it's.conf\"; ls -a '/etc/hcp-test/dir with space'",
+            );
             expect(st).to.equal("640 root\n.\n..\nit's.conf\n");
             expect(await lab.readFile("t-ssh-a", "/etc/hcp-test/dir with space/it's.conf")).to.equal("a = 1\n");
             expect(fs.existsSync("/etc/hcp-test")).to.equal(false); // the machine's /etc is untouched

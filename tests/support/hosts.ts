@@ -35,15 +35,25 @@ export interface ClientKeys {
     authorizedKeysFile: string;
 }
 
-function run(cmd: string, args: string[], input?: string, timeoutMs = 60000): Promise<{ stdout: string; stderr: string }> {
+function run(
+    cmd: string,
+    args: string[],
+    input?: string,
+    timeoutMs = 60000,
+): Promise<{ stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
-        const child = execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-            if (err) {
-                reject(new Error(`${cmd} ${args.join(" ")} failed: ${err.message}\n${stderr}`));
-            } else {
-                resolve({ stdout: String(stdout), stderr: String(stderr) });
-            }
-        });
+        const child = execFile(
+            cmd,
+            args,
+            { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
+            (err, stdout, stderr) => {
+                if (err) {
+                    reject(new Error(`${cmd} ${args.join(" ")} failed: ${err.message}\n${stderr}`));
+                } else {
+                    resolve({ stdout: String(stdout), stderr: String(stderr) });
+                }
+            },
+        );
         if (input !== undefined) child.stdin?.end(input);
         else child.stdin?.end();
     });
@@ -54,14 +64,25 @@ export function makeClientKeys(): ClientKeys {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hcp-keys-"));
     const passphrase = "correct horse battery staple";
     const gen = (name: string, pass: string) =>
-        execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", pass, "-C", `hcp-test-${name}`, "-f", path.join(dir, name)]);
+        execFileSync("ssh-keygen", [
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            pass,
+            "-C",
+            `hcp-test-${name}`,
+            "-f",
+            path.join(dir, name),
+        ]);
     gen("client", "");
     gen("encrypted", passphrase);
     gen("stranger", "");
     const authorized = path.join(dir, "authorized_keys");
     fs.writeFileSync(
         authorized,
-        fs.readFileSync(path.join(dir, "client.pub"), "utf8") + fs.readFileSync(path.join(dir, "encrypted.pub"), "utf8"),
+        fs.readFileSync(path.join(dir, "client.pub"), "utf8") +
+            fs.readFileSync(path.join(dir, "encrypted.pub"), "utf8"),
     );
     return {
         dir,
@@ -123,11 +144,25 @@ export class HostLab {
     async writeFile(name: string, file: string, content: string, mode = "0644"): Promise<void> {
         // Write a temp file and rename it over the target: a symlink at the target is replaced, not
         // followed (it could lead out of the host's private directories onto the machine).
-        await this.exec(name, ["sh", "-c", 'mkdir -p "$(dirname "$1")" && t=$(mktemp "$1.XXXXXX") && cat > "$t" && chmod "$2" "$t" && mv -f "$t" "$1"', "sh", file, mode], content);
+        await this.exec(
+            name,
+            [
+                "sh",
+                "-c",
+                'mkdir -p "$(dirname "$1")" && t=$(mktemp "$1.XXXXXX") && cat > "$t" && chmod "$2" "$t" && mv -f "$t" "$1"',
+                "sh",
+                file,
+                mode,
+            ],
+            content,
+        );
     }
 
     async readFile(name: string, file: string): Promise<string | undefined> {
-        const out = await this.sh(name, `if [ -e ${JSON.stringify(file)} ]; then echo -n Y; cat ${JSON.stringify(file)}; else echo -n N; fi`);
+        const out = await this.sh(
+            name,
+            `if [ -e ${JSON.stringify(file)} ]; then echo -n Y; cat ${JSON.stringify(file)}; else echo -n N; fi`,
+        );
         return out.startsWith("Y") ? out.slice(1) : undefined;
     }
 
@@ -181,7 +216,10 @@ export class HostLab {
         await this.writeFile(name, "/usr/local/sbin/dpkg-query", DPKG_QUERY_STANDIN, "0755");
         await this.writeFile(name, "/usr/local/sbin/curl", CURL_STANDIN, "0755");
         await this.writeFile(name, "/usr/local/sbin/gpg", GPG_STANDIN, "0755");
-        await this.sh(name, "mkdir -p /var/lib/hcp-standins/dpkg && for p in curl ca-certificates gnupg; do echo 1.0 > /var/lib/hcp-standins/dpkg/$p.version; done");
+        await this.sh(
+            name,
+            "mkdir -p /var/lib/hcp-standins/dpkg && for p in curl ca-certificates gnupg; do echo 1.0 > /var/lib/hcp-standins/dpkg/$p.version; done",
+        );
     }
 
     /** Makes the next call of a stand-in tool on the host hang until resume(). */

@@ -37,28 +37,126 @@ describe("hostprep logic: validation", () => {
     const table: { name: string; patch: (a: any) => void; property?: string; reason?: RegExp }[] = [
         { name: "a minimal bundle input", patch: () => undefined },
         { name: "apt with defaults", patch: (a) => (a.packageSource = { kind: "apt" }) },
-        { name: "missing version", patch: (a) => delete a.kubernetesVersion, property: "kubernetesVersion", reason: /full version like "v1\.34\.4"/ },
+        {
+            name: "missing version",
+            patch: (a) => delete a.kubernetesVersion,
+            property: "kubernetesVersion",
+            reason: /full version like "v1\.34\.4"/,
+        },
         { name: "minor-only version", patch: (a) => (a.kubernetesVersion = "1.34"), property: "kubernetesVersion" },
-        { name: "containerd version with v", patch: (a) => (a.containerd.version = "v1.7.27"), property: "containerd.version" },
-        { name: "containerd 3.x", patch: (a) => (a.containerd.version = "3.0.0"), property: "containerd.version", reason: /1\.x and 2\.x/ },
-        { name: "registry key with a scheme", patch: (a) => (a.containerd.registryMirrors = { "https://docker.io": ["https://m.example"] }), property: 'containerd.registryMirrors["https://docker.io"]' },
-        { name: "upper-case registry", patch: (a) => (a.containerd.registryMirrors = { "Docker.IO": ["https://m.example"] }), property: 'containerd.registryMirrors["Docker.IO"]' },
-        { name: "registry with port and *", patch: (a) => (a.containerd.registryMirrors = { "registry.local:5000": ["http://m:5000"], "*": ["https://m.example"] }) },
-        { name: "empty mirror list", patch: (a) => (a.containerd.registryMirrors = { "docker.io": [] }), property: 'containerd.registryMirrors["docker.io"]', reason: /non-empty/ },
-        { name: "mirror that is not a URL", patch: (a) => (a.containerd.registryMirrors = { "docker.io": ["mirror.example"] }), property: 'containerd.registryMirrors["docker.io"][0]' },
-        { name: "mirror with a shell payload", patch: (a) => (a.containerd.registryMirrors = { "docker.io": ["https://m.example/$(reboot)"] }) },
-        { name: "credentials without password", patch: (a) => (a.containerd.registryCredentials = { "r.example": { username: "u" } }), property: 'containerd.registryCredentials["r.example"]' },
-        { name: "credentials for *", patch: (a) => (a.containerd.registryCredentials = { "*": { auth: "dTpw" } }), property: 'containerd.registryCredentials["*"]' },
-        { name: "unknown package kind", patch: (a) => (a.packageSource = { kind: "yum" }), property: "packageSource.kind", reason: /"apt".*"bundle"/ },
-        { name: "bundle with path and url", patch: (a) => (a.packageSource = { kind: "bundle", path: "/b", url: "http://x/b.tgz" }), property: "packageSource", reason: /exactly one/ },
-        { name: "bundle with neither", patch: (a) => (a.packageSource = { kind: "bundle" }), property: "packageSource" },
-        { name: "relative bundle path", patch: (a) => (a.packageSource = { kind: "bundle", path: "bundle" }), property: "packageSource.path", reason: /absolute/ },
-        { name: "bundle url", patch: (a) => (a.packageSource = { kind: "bundle", url: "http://198.18.0.1:8080/b.tgz", sha256: "a".repeat(64) }) },
-        { name: "bad sha256", patch: (a) => (a.packageSource = { kind: "bundle", url: "http://x/b.tgz", sha256: "xyz" }), property: "packageSource.sha256" },
-        { name: "sha256 on a directory", patch: (a) => (a.packageSource = { kind: "bundle", path: "/opt/b", sha256: "a".repeat(64) }), property: "packageSource.sha256" },
-        { name: "apt repository not a URL", patch: (a) => (a.packageSource = { kind: "apt", repository: "pkgs.k8s.io" }), property: "packageSource.repository" },
-        { name: "containerd repo without key", patch: (a) => (a.packageSource = { kind: "apt", containerdPackage: "containerd.io", containerdRepository: "https://download.docker.com/linux/debian bookworm stable" }), property: "packageSource.containerdSigningKeyUrl" },
-        { name: "bad reusePolicy", patch: (a) => (a.reusePolicy = "wipe"), property: "reusePolicy", reason: /"retain".*"clean"/ },
+        {
+            name: "containerd version with v",
+            patch: (a) => (a.containerd.version = "v1.7.27"),
+            property: "containerd.version",
+        },
+        {
+            name: "containerd 3.x",
+            patch: (a) => (a.containerd.version = "3.0.0"),
+            property: "containerd.version",
+            reason: /1\.x and 2\.x/,
+        },
+        {
+            name: "registry key with a scheme",
+            patch: (a) => (a.containerd.registryMirrors = { "https://docker.io": ["https://m.example"] }),
+            property: 'containerd.registryMirrors["https://docker.io"]',
+        },
+        {
+            name: "upper-case registry",
+            patch: (a) => (a.containerd.registryMirrors = { "Docker.IO": ["https://m.example"] }),
+            property: 'containerd.registryMirrors["Docker.IO"]',
+        },
+        {
+            name: "registry with port and *",
+            patch: (a) =>
+                (a.containerd.registryMirrors = {
+                    "registry.local:5000": ["http://m:5000"],
+                    "*": ["https://m.example"],
+                }),
+        },
+        {
+            name: "empty mirror list",
+            patch: (a) => (a.containerd.registryMirrors = { "docker.io": [] }),
+            property: 'containerd.registryMirrors["docker.io"]',
+            reason: /non-empty/,
+        },
+        {
+            name: "mirror that is not a URL",
+            patch: (a) => (a.containerd.registryMirrors = { "docker.io": ["mirror.example"] }),
+            property: 'containerd.registryMirrors["docker.io"][0]',
+        },
+        {
+            name: "mirror with a shell payload",
+            patch: (a) => (a.containerd.registryMirrors = { "docker.io": ["https://m.example/$(reboot)"] }),
+        },
+        {
+            name: "credentials without password",
+            patch: (a) => (a.containerd.registryCredentials = { "r.example": { username: "u" } }),
+            property: 'containerd.registryCredentials["r.example"]',
+        },
+        {
+            name: "credentials for *",
+            patch: (a) => (a.containerd.registryCredentials = { "*": { auth: "dTpw" } }),
+            property: 'containerd.registryCredentials["*"]',
+        },
+        {
+            name: "unknown package kind",
+            patch: (a) => (a.packageSource = { kind: "yum" }),
+            property: "packageSource.kind",
+            reason: /"apt".*"bundle"/,
+        },
+        {
+            name: "bundle with path and url",
+            patch: (a) => (a.packageSource = { kind: "bundle", path: "/b", url: "http://x/b.tgz" }),
+            property: "packageSource",
+            reason: /exactly one/,
+        },
+        {
+            name: "bundle with neither",
+            patch: (a) => (a.packageSource = { kind: "bundle" }),
+            property: "packageSource",
+        },
+        {
+            name: "relative bundle path",
+            patch: (a) => (a.packageSource = { kind: "bundle", path: "bundle" }),
+            property: "packageSource.path",
+            reason: /absolute/,
+        },
+        {
+            name: "bundle url",
+            patch: (a) =>
+                (a.packageSource = { kind: "bundle", url: "http://198.18.0.1:8080/b.tgz", sha256: "a".repeat(64) }),
+        },
+        {
+            name: "bad sha256",
+            patch: (a) => (a.packageSource = { kind: "bundle", url: "http://x/b.tgz", sha256: "xyz" }),
+            property: "packageSource.sha256",
+        },
+        {
+            name: "sha256 on a directory",
+            patch: (a) => (a.packageSource = { kind: "bundle", path: "/opt/b", sha256: "a".repeat(64) }),
+            property: "packageSource.sha256",
+        },
+        {
+            name: "apt repository not a URL",
+            patch: (a) => (a.packageSource = { kind: "apt", repository: "pkgs.k8s.io" }),
+            property: "packageSource.repository",
+        },
+        {
+            name: "containerd repo without key",
+            patch: (a) =>
+                (a.packageSource = {
+                    kind: "apt",
+                    containerdPackage: "containerd.io",
+                    containerdRepository: "https://download.docker.com/linux/debian bookworm stable",
+                }),
+            property: "packageSource.containerdSigningKeyUrl",
+        },
+        {
+            name: "bad reusePolicy",
+            patch: (a) => (a.reusePolicy = "wipe"),
+            property: "reusePolicy",
+            reason: /"retain".*"clean"/,
+        },
     ];
     for (const t of table) {
         it(`${t.name} -> ${t.property ?? "valid"}`, () => {
@@ -75,7 +173,9 @@ describe("hostprep logic: validation", () => {
     }
 
     it("normalizePrep throws all failures, one per line", () => {
-        expect(() => normalizePrep({ kubernetesVersion: "x", packageSource: { kind: "nope" } } as any)).to.throw(/kubernetesVersion: .*\npackageSource\.kind: /s);
+        expect(() => normalizePrep({ kubernetesVersion: "x", packageSource: { kind: "nope" } } as any)).to.throw(
+            /kubernetesVersion: .*\npackageSource\.kind: /s,
+        );
     });
 });
 
@@ -86,7 +186,8 @@ describe("hostprep logic: defaults", () => {
         ["1.31.2", "registry.k8s.io/pause:3.10"],
         ["1.30.9", "registry.k8s.io/pause:3.9"],
     ];
-    for (const [v, img] of pause) it(`pause image for ${v} is ${img}`, () => expect(defaultPauseImage(v)).to.equal(img));
+    for (const [v, img] of pause)
+        it(`pause image for ${v} is ${img}`, () => expect(defaultPauseImage(v)).to.equal(img));
 
     it("fills containerd and apt defaults", () => {
         const p = normalizePrep({ kubernetesVersion: "v1.34.4", packageSource: { kind: "apt" } });
@@ -102,13 +203,28 @@ describe("hostprep logic: defaults", () => {
     });
 
     it("sorts registries so that input order does not make a diff", () => {
-        const a = normalizePrep({ ...base(), containerd: { registryMirrors: { "quay.io": ["https://q"], "docker.io": ["https://d"] } } });
+        const a = normalizePrep({
+            ...base(),
+            containerd: { registryMirrors: { "quay.io": ["https://q"], "docker.io": ["https://d"] } },
+        });
         expect(Object.keys(a.containerd.registryMirrors)).to.deep.equal(["docker.io", "quay.io"]);
     });
 
     it("lists credential strings (and user:password in base64) as secrets", () => {
-        const p = normalizePrep({ ...base(), containerd: { registryCredentials: { "r.example": { username: "u", password: "pw-secret" }, "q.example": { auth: "YXV0aA==" } } } });
-        expect(prepSecrets(p)).to.have.members(["pw-secret", Buffer.from("u:pw-secret").toString("base64"), "YXV0aA=="]);
+        const p = normalizePrep({
+            ...base(),
+            containerd: {
+                registryCredentials: {
+                    "r.example": { username: "u", password: "pw-secret" },
+                    "q.example": { auth: "YXV0aA==" },
+                },
+            },
+        });
+        expect(prepSecrets(p)).to.have.members([
+            "pw-secret",
+            Buffer.from("u:pw-secret").toString("base64"),
+            "YXV0aA==",
+        ]);
     });
 });
 
@@ -116,27 +232,43 @@ describe("hostprep logic: rendered files", () => {
     it("containerd 1.x config: v2 format, systemd cgroups, pause image, certs.d", () => {
         const t = renderContainerdConfig(normalizePrep(base()));
         expect(t).to.include("version = 2\n");
-        expect(t).to.include('[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]\n  SystemdCgroup = true\n');
+        expect(t).to.include(
+            '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]\n  SystemdCgroup = true\n',
+        );
         expect(t).to.include('sandbox_image = "registry.k8s.io/pause:3.10.1"');
         expect(t).to.include('config_path = "/etc/containerd/certs.d"');
         expect(t).to.not.include("configs.");
     });
 
     it("containerd 2.x config: v3 format with the pinned sandbox image", () => {
-        const t = renderContainerdConfig(normalizePrep({ ...base(), containerd: { version: "2.1.4", pauseImage: "mirror.local/pause:3.10" } }));
+        const t = renderContainerdConfig(
+            normalizePrep({ ...base(), containerd: { version: "2.1.4", pauseImage: "mirror.local/pause:3.10" } }),
+        );
         expect(t).to.include("version = 3\n");
-        expect(t).to.include('[plugins."io.containerd.cri.v1.images".pinned_images]\n  sandbox = "mirror.local/pause:3.10"');
-        expect(t).to.include('[plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc.options]\n  SystemdCgroup = true');
+        expect(t).to.include(
+            '[plugins."io.containerd.cri.v1.images".pinned_images]\n  sandbox = "mirror.local/pause:3.10"',
+        );
+        expect(t).to.include(
+            '[plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc.options]\n  SystemdCgroup = true',
+        );
     });
 
     it("renders credentials with TOML escaping; docker.io maps to registry-1.docker.io", () => {
         const t = renderContainerdConfig(
             normalizePrep({
                 ...base(),
-                containerd: { registryCredentials: { "docker.io": { username: "me", password: 'p"w\\x' }, "ghcr.io": { identityToken: "tok" }, "q.io": { auth: "YTpi" } } },
+                containerd: {
+                    registryCredentials: {
+                        "docker.io": { username: "me", password: 'p"w\\x' },
+                        "ghcr.io": { identityToken: "tok" },
+                        "q.io": { auth: "YTpi" },
+                    },
+                },
             }),
         );
-        expect(t).to.include('[plugins."io.containerd.grpc.v1.cri".registry.configs."registry-1.docker.io".auth]\n  username = "me"\n  password = "p\\"w\\\\x"');
+        expect(t).to.include(
+            '[plugins."io.containerd.grpc.v1.cri".registry.configs."registry-1.docker.io".auth]\n  username = "me"\n  password = "p\\"w\\\\x"',
+        );
         expect(t).to.include('configs."ghcr.io".auth]\n  identitytoken = "tok"');
         expect(t).to.include('configs."q.io".auth]\n  auth = "YTpi"');
     });
@@ -149,10 +281,19 @@ describe("hostprep logic: rendered files", () => {
                 '# managed by pulumi-hosted-control-plane (PreparedHost)\nserver = "https://registry-1.docker.io"\n\n' +
                 '[host."https://m1.example"]\n  capabilities = ["pull", "resolve"]\n\n[host."http://m2.example:5000"]\n  capabilities = ["pull", "resolve"]\n',
         },
-        { reg: "registry.k8s.io", mirrors: ["https://m"], want: '# managed by pulumi-hosted-control-plane (PreparedHost)\nserver = "https://registry.k8s.io"\n\n[host."https://m"]\n  capabilities = ["pull", "resolve"]\n' },
-        { reg: "*", mirrors: ["https://m"], want: '# managed by pulumi-hosted-control-plane (PreparedHost)\n\n[host."https://m"]\n  capabilities = ["pull", "resolve"]\n' },
+        {
+            reg: "registry.k8s.io",
+            mirrors: ["https://m"],
+            want: '# managed by pulumi-hosted-control-plane (PreparedHost)\nserver = "https://registry.k8s.io"\n\n[host."https://m"]\n  capabilities = ["pull", "resolve"]\n',
+        },
+        {
+            reg: "*",
+            mirrors: ["https://m"],
+            want: '# managed by pulumi-hosted-control-plane (PreparedHost)\n\n[host."https://m"]\n  capabilities = ["pull", "resolve"]\n',
+        },
     ];
-    for (const h of hosts) it(`hosts.toml for ${h.reg}`, () => expect(renderHostsToml(h.reg, h.mirrors)).to.equal(h.want));
+    for (const h of hosts)
+        it(`hosts.toml for ${h.reg}`, () => expect(renderHostsToml(h.reg, h.mirrors)).to.equal(h.want));
     it("maps * to certs.d/_default", () => {
         expect(certsDir("*")).to.equal("_default");
         expect(certsDir("registry.local:5000")).to.equal("registry.local:5000");
@@ -162,7 +303,13 @@ describe("hostprep logic: rendered files", () => {
 describe("hostprep logic: scripts", () => {
     const variants: { name: string; input: any }[] = [
         { name: "bundle directory", input: base() },
-        { name: "bundle URL with sha256", input: { ...base(), packageSource: { kind: "bundle", url: "http://198.18.0.1:8080/b.tgz", sha256: "a".repeat(64) } } },
+        {
+            name: "bundle URL with sha256",
+            input: {
+                ...base(),
+                packageSource: { kind: "bundle", url: "http://198.18.0.1:8080/b.tgz", sha256: "a".repeat(64) },
+            },
+        },
         { name: "apt", input: { ...base(), packageSource: { kind: "apt" } } },
         {
             name: "apt with containerd.io repository",
@@ -177,7 +324,10 @@ describe("hostprep logic: scripts", () => {
             },
         },
         { name: "no mirrors", input: { ...base(), containerd: {} } },
-        { name: "hostile bundle path", input: { ...base(), packageSource: { kind: "bundle", path: "/opt/it's $(touch /tmp/pwned); `id`\nx" } } },
+        {
+            name: "hostile bundle path",
+            input: { ...base(), packageSource: { kind: "bundle", path: "/opt/it's $(touch /tmp/pwned); `id`\nx" } },
+        },
     ];
     for (const v of variants) {
         it(`${v.name}: preparation and clean-up scripts are valid bash`, () => {
@@ -202,7 +352,10 @@ describe("hostprep logic: scripts", () => {
     });
 
     it("never carries registry passwords in clear text", () => {
-        const p = normalizePrep({ ...base(), containerd: { registryCredentials: { "r.example": { username: "u", password: "pw-very-secret" } } } });
+        const p = normalizePrep({
+            ...base(),
+            containerd: { registryCredentials: { "r.example": { username: "u", password: "pw-very-secret" } } },
+        });
         const s = renderPrepareScript(p);
         expect(s).to.not.include("pw-very-secret");
         expect(s).to.include(Buffer.from(renderContainerdConfig(p)).toString("base64"));
@@ -210,7 +363,7 @@ describe("hostprep logic: scripts", () => {
 
     it("rhel-like hosts are refused for apt, and unsupported OSes name the found ID", () => {
         const s = renderPrepareScript(normalizePrep({ ...base(), packageSource: { kind: "apt" } }));
-        expect(s).to.include('needs debian or ubuntu, but this host is ID=');
+        expect(s).to.include("needs debian or ubuntu, but this host is ID=");
         expect(s).to.include("unsupported operating system ID=");
     });
 
@@ -237,7 +390,10 @@ describe("hostprep logic: reports", () => {
             ].join("\n"),
         );
         expect(r.steps).to.deep.equal({ os: "unchanged", sysctl: "changed", "containerd-service": "skipped" });
-        expect(r.details.sysctl).to.deep.equal(["wrote /etc/sysctl.d/99-kubernetes.conf", "sysctl -p /etc/sysctl.d/99-kubernetes.conf"]);
+        expect(r.details.sysctl).to.deep.equal([
+            "wrote /etc/sysctl.d/99-kubernetes.conf",
+            "sysctl -p /etc/sysctl.d/99-kubernetes.conf",
+        ]);
         expect(r.facts).to.deep.equal({ os: "debian", osVersion: "12" });
         expect(r.warnings).to.deep.equal(["kernel-modules: br_netfilter cannot be loaded"]);
         expect(r.done).to.equal(true);
@@ -252,27 +408,72 @@ describe("hostprep logic: diff rules", () => {
     const conn = { address: "198.18.0.11", privateKey: "KEY", hostKey: ED };
     const cmp = (inputs: any): Comparable => {
         const { pub, sec } = splitConnection(inputs.connection);
-        return { connection: pub, connectionSecrets: sec, prep: normalizePrep(inputs), reusePolicy: inputs.reusePolicy ?? "retain" };
+        return {
+            connection: pub,
+            connectionSecrets: sec,
+            prep: normalizePrep(inputs),
+            reusePolicy: inputs.reusePolicy ?? "retain",
+        };
     };
     const old = { ...base(), connection: conn, reusePolicy: "retain" };
     const table: { name: string; patch: (a: any) => void; want: string[] }[] = [
         { name: "nothing", patch: () => undefined, want: [] },
         { name: "v prefix only", patch: (a) => (a.kubernetesVersion = "1.34.4"), want: [] },
         { name: "host key comment", patch: (a) => (a.connection.hostKey = `${ED} root@somewhere`), want: [] },
-        { name: "explicit defaults", patch: (a) => ((a.connection.port = 22), (a.connection.user = "root"), (a.containerd.version = "1.7.27")), want: [] },
+        {
+            name: "explicit defaults",
+            patch: (a) => ((a.connection.port = 22), (a.connection.user = "root"), (a.containerd.version = "1.7.27")),
+            want: [],
+        },
         { name: "address", patch: (a) => (a.connection.address = "198.18.0.12"), want: ["connection.address:replace"] },
         { name: "port", patch: (a) => (a.connection.port = 2222), want: ["connection.port:replace"] },
         { name: "user", patch: (a) => (a.connection.user = "ops"), want: ["connection.user:state"] },
-        { name: "private key", patch: (a) => (a.connection.privateKey = "OTHER"), want: ["connection.privateKey:state"] },
+        {
+            name: "private key",
+            patch: (a) => (a.connection.privateKey = "OTHER"),
+            want: ["connection.privateKey:state"],
+        },
         { name: "host key", patch: (a) => (a.connection.hostKey = ED2), want: ["connection.hostKey:state"] },
-        { name: "bastion", patch: (a) => (a.connection.bastion = { address: "198.18.0.2", privateKey: "K", hostKey: ED }), want: ["connection.bastion:state"] },
-        { name: "version", patch: (a) => (a.kubernetesVersion = "v1.34.5"), want: ["kubernetesVersion:prepare", "containerd.pauseImage:prepare"].slice(0, 1) },
-        { name: "minor version", patch: (a) => (a.kubernetesVersion = "v1.33.1"), want: ["kubernetesVersion:prepare", "containerd.pauseImage:prepare"] },
-        { name: "containerd version", patch: (a) => (a.containerd.version = "1.7.28"), want: ["containerd.version:prepare"] },
-        { name: "one mirror", patch: (a) => (a.containerd.registryMirrors["docker.io"] = ["https://other.example"]), want: ['containerd.registryMirrors["docker.io"]:prepare'] },
-        { name: "added registry", patch: (a) => (a.containerd.registryMirrors["quay.io"] = ["https://q"]), want: ['containerd.registryMirrors["quay.io"]:prepare'] },
-        { name: "credentials", patch: (a) => (a.containerd.registryCredentials = { "r.io": { auth: "YTpi" } }), want: ["containerd.registryCredentials:prepare"] },
-        { name: "package source", patch: (a) => (a.packageSource = { kind: "bundle", path: "/opt/other" }), want: ["packageSource:prepare"] },
+        {
+            name: "bastion",
+            patch: (a) => (a.connection.bastion = { address: "198.18.0.2", privateKey: "K", hostKey: ED }),
+            want: ["connection.bastion:state"],
+        },
+        {
+            name: "version",
+            patch: (a) => (a.kubernetesVersion = "v1.34.5"),
+            want: ["kubernetesVersion:prepare", "containerd.pauseImage:prepare"].slice(0, 1),
+        },
+        {
+            name: "minor version",
+            patch: (a) => (a.kubernetesVersion = "v1.33.1"),
+            want: ["kubernetesVersion:prepare", "containerd.pauseImage:prepare"],
+        },
+        {
+            name: "containerd version",
+            patch: (a) => (a.containerd.version = "1.7.28"),
+            want: ["containerd.version:prepare"],
+        },
+        {
+            name: "one mirror",
+            patch: (a) => (a.containerd.registryMirrors["docker.io"] = ["https://other.example"]),
+            want: ['containerd.registryMirrors["docker.io"]:prepare'],
+        },
+        {
+            name: "added registry",
+            patch: (a) => (a.containerd.registryMirrors["quay.io"] = ["https://q"]),
+            want: ['containerd.registryMirrors["quay.io"]:prepare'],
+        },
+        {
+            name: "credentials",
+            patch: (a) => (a.containerd.registryCredentials = { "r.io": { auth: "YTpi" } }),
+            want: ["containerd.registryCredentials:prepare"],
+        },
+        {
+            name: "package source",
+            patch: (a) => (a.packageSource = { kind: "bundle", path: "/opt/other" }),
+            want: ["packageSource:prepare"],
+        },
         { name: "reusePolicy", patch: (a) => (a.reusePolicy = "clean"), want: ["reusePolicy:state"] },
     ];
     for (const t of table) {
@@ -284,11 +485,23 @@ describe("hostprep logic: diff rules", () => {
     }
 
     it("split and join of a connection round-trip, secrets kept apart", () => {
-        const c = { address: "a", port: 2222, user: "ops", privateKey: "K", passphrase: "P", hostKey: ED, bastion: { address: "b", password: "PW", hostKey: ED2 } };
+        const c = {
+            address: "a",
+            port: 2222,
+            user: "ops",
+            privateKey: "K",
+            passphrase: "P",
+            hostKey: ED,
+            bastion: { address: "b", password: "PW", hostKey: ED2 },
+        };
         const { pub, sec } = splitConnection(c);
         expect(JSON.stringify(pub)).to.not.match(/"K"|"P"|"PW"/);
         expect(sec).to.deep.equal({ privateKey: "K", passphrase: "P", bastion: { password: "PW" } });
-        expect(joinConnection(pub, sec)).to.deep.equal({ ...c, trustOnFirstUse: false, bastion: { ...c.bastion, port: 22, user: "root", trustOnFirstUse: false } });
+        expect(joinConnection(pub, sec)).to.deep.equal({
+            ...c,
+            trustOnFirstUse: false,
+            bastion: { ...c.bastion, port: 22, user: "root", trustOnFirstUse: false },
+        });
     });
 });
 
@@ -300,7 +513,11 @@ describe("hostprep provider: check and diff (no host)", () => {
         key = execFileSync("cat", [`${dir}/k`], { encoding: "utf8" });
         execFileSync("rm", ["-rf", dir]);
     });
-    const inputs = () => ({ ...base(), connection: { address: "198.18.0.11", privateKey: key, hostKey: ED }, reusePolicy: "retain" });
+    const inputs = () => ({
+        ...base(),
+        connection: { address: "198.18.0.11", privateKey: key, hostKey: ED },
+        reusePolicy: "retain",
+    });
 
     it("accepts valid inputs", async () => {
         expect((await provider.check({}, inputs())).failures).to.deep.equal([]);
@@ -339,7 +556,11 @@ describe("hostprep provider: check and diff (no host)", () => {
         return {
             connection: pub,
             kubernetesVersion: p.kubernetesVersion,
-            containerd: { version: p.containerd.version, pauseImage: p.containerd.pauseImage, registryMirrors: p.containerd.registryMirrors },
+            containerd: {
+                version: p.containerd.version,
+                pauseImage: p.containerd.pauseImage,
+                registryMirrors: p.containerd.registryMirrors,
+            },
             packageSource: p.packageSource,
             reusePolicy: i.reusePolicy,
             secrets: { connection: sec, registryCredentials: p.containerd.registryCredentials },
@@ -348,9 +569,19 @@ describe("hostprep provider: check and diff (no host)", () => {
     }
     const diffs: { name: string; patch: (a: any) => void; changes: boolean; replaces: string[] }[] = [
         { name: "same", patch: () => undefined, changes: false, replaces: [] },
-        { name: "mirror", patch: (a) => (a.containerd.registryMirrors["docker.io"] = ["https://x"]), changes: true, replaces: [] },
+        {
+            name: "mirror",
+            patch: (a) => (a.containerd.registryMirrors["docker.io"] = ["https://x"]),
+            changes: true,
+            replaces: [],
+        },
         { name: "reusePolicy", patch: (a) => (a.reusePolicy = "clean"), changes: true, replaces: [] },
-        { name: "address", patch: (a) => (a.connection.address = "198.18.0.12"), changes: true, replaces: ["connection"] },
+        {
+            name: "address",
+            patch: (a) => (a.connection.address = "198.18.0.12"),
+            changes: true,
+            replaces: ["connection"],
+        },
     ];
     for (const d of diffs) {
         it(`diff: ${d.name}`, async () => {
@@ -365,7 +596,16 @@ describe("hostprep provider: check and diff (no host)", () => {
 
     it("update without a prepare-relevant change does not contact the host", async () => {
         const i = inputs();
-        const o = { ...outs(i), os: "debian", osVersion: "12", arch: "amd64", preparedVersion: "v1.34.4", steps: {}, warnings: [], changedSteps: ["sysctl"] };
+        const o = {
+            ...outs(i),
+            os: "debian",
+            osVersion: "12",
+            arch: "amd64",
+            preparedVersion: "v1.34.4",
+            steps: {},
+            warnings: [],
+            changedSteps: ["sysctl"],
+        };
         // 198.18.0.11 may not exist: a connection attempt would fail this test
         const r = await provider.update("id", o, { ...i, reusePolicy: "clean" });
         expect(r.outs.reusePolicy).to.equal("clean");

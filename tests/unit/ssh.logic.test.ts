@@ -26,7 +26,9 @@ import {
 
 /** What /bin/sh makes of a command line: the argv it would pass to a program. */
 function shArgv(commandLine: string): string[] {
-    const out = execFileSync("sh", ["-c", `for a in ${commandLine}; do printf '%s\\0' "$a"; done`], { encoding: "utf8" });
+    const out = execFileSync("sh", ["-c", `for a in ${commandLine}; do printf '%s\\0' "$a"; done`], {
+        encoding: "utf8",
+    });
     return out.split("\0").slice(0, -1);
 }
 
@@ -101,7 +103,13 @@ describe("ssh logic: uploadArgv", () => {
     for (const t of table) {
         it(`${t.path} ${t.mode} ${t.owner ?? ""} -> ${t.err ? "error" : "ok"}`, () => {
             if (t.err) expect(() => uploadArgv(t.path, t.mode, t.owner)).to.throw(t.err);
-            else expect(uploadArgv(t.path, t.mode, t.owner).slice(3)).to.deep.equal(["sh", t.path, t.mode, t.owner ?? ""]);
+            else
+                expect(uploadArgv(t.path, t.mode, t.owner).slice(3)).to.deep.equal([
+                    "sh",
+                    t.path,
+                    t.mode,
+                    t.owner ?? "",
+                ]);
         });
     }
 
@@ -132,7 +140,8 @@ describe("ssh logic: public keys and fingerprints", () => {
         execFileSync("ssh-keygen", ["-q", "-t", "rsa", "-b", "2048", "-N", "", "-f", path.join(dir, "rsa")]);
         ed = fs.readFileSync(path.join(dir, "ed.pub"), "utf8").trim();
         rsa = fs.readFileSync(path.join(dir, "rsa.pub"), "utf8").trim();
-        const fp = (f: string) => execFileSync("ssh-keygen", ["-l", "-E", "sha256", "-f", f], { encoding: "utf8" }).split(" ")[1];
+        const fp = (f: string) =>
+            execFileSync("ssh-keygen", ["-l", "-E", "sha256", "-f", f], { encoding: "utf8" }).split(" ")[1];
         edFp = fp(path.join(dir, "ed.pub"));
         rsaFp = fp(path.join(dir, "rsa.pub"));
     });
@@ -185,7 +194,9 @@ describe("ssh logic: public keys and fingerprints", () => {
     }
 
     it("rejects two keys, naming the property", () => {
-        expect(() => parsePublicKey(`${ed}\n${rsa}`, "bastion.hostKey")).to.throw(/^bastion\.hostKey: expected exactly one key line, found 2/);
+        expect(() => parsePublicKey(`${ed}\n${rsa}`, "bastion.hostKey")).to.throw(
+            /^bastion\.hostKey: expected exactly one key line, found 2/,
+        );
     });
 
     it("fingerprints a raw blob the same as the parsed key", () => {
@@ -228,7 +239,11 @@ describe("ssh logic: redact and tail", () => {
         { text: "a hunter22 b hunter22", secrets: ["hunter22"], want: "a [REDACTED] b [REDACTED]" },
         { text: "abc", secrets: ["ab"], want: "abc" }, // too short to redact
         { text: "nothing", secrets: [undefined, ""], want: "nothing" },
-        { text: "tok=abcdef-long; tok2=abcdef", secrets: ["abcdef", "abcdef-long"], want: "tok=[REDACTED]; tok2=[REDACTED]" },
+        {
+            text: "tok=abcdef-long; tok2=abcdef",
+            secrets: ["abcdef", "abcdef-long"],
+            want: "tok=[REDACTED]; tok2=[REDACTED]",
+        },
         {
             text: "line: MIIEowIBAAKCAQEAxyz0123456789 end",
             secrets: ["-----BEGIN KEY-----\nMIIEowIBAAKCAQEAxyz0123456789\n-----END KEY-----\n"],
@@ -254,7 +269,10 @@ describe("ssh logic: retry classification and backoff", () => {
         { err: { code: "ETIMEDOUT" }, kind: "dial" },
         { err: { level: "client-timeout", message: "Timed out while waiting for handshake" }, kind: "dial" },
         { err: { message: "Connection lost before handshake" }, kind: "dial" },
-        { err: { level: "client-authentication", message: "All configured authentication methods failed" }, kind: "auth" },
+        {
+            err: { level: "client-authentication", message: "All configured authentication methods failed" },
+            kind: "auth",
+        },
         { err: { message: "Host denied (verification failed)" }, kind: "host-key" },
         { err: { kind: "host-key", code: "ECONNRESET" }, kind: "host-key" },
         { err: { message: "Encrypted private OpenSSH key detected, but no passphrase given" }, kind: "other" },
@@ -273,7 +291,9 @@ describe("ssh logic: retry classification and backoff", () => {
     it("recognizes sudo password failures", () => {
         expect(sudoProblem("sudo: a password is required\n")).to.equal("needs-password");
         expect(sudoProblem("sudo: a terminal is required to read the password")).to.equal("needs-password");
-        expect(sudoProblem("ops is not in the sudoers file.  This incident will be reported.")).to.equal("needs-password");
+        expect(sudoProblem("ops is not in the sudoers file.  This incident will be reported.")).to.equal(
+            "needs-password",
+        );
         expect(sudoProblem("bash: line 1: sudo: command not found")).to.equal("not-installed");
         expect(sudoProblem("E: Unable to locate package")).to.equal(undefined);
     });
