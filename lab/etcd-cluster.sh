@@ -115,9 +115,22 @@ mint_pki() {
   mint_cert "$PKI" root "/O=system:masters/CN=root" "" clientAuth
 }
 
+# running PID: the process exists and is not a zombie (etcd is re-parented to PID 1 when `up`
+# exits; this container's PID 1 reaps slowly, and kill -0 succeeds on a zombie).
+running() { [ -r "/proc/$1/stat" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
+
+# stop_process PID SIGNAL SECONDS: signal PID, wait until it is gone, then KILL.
+stop_process() {
+  local pid=$1 sig=$2 secs=$3 n
+  kill "-$sig" "$pid" 2>/dev/null || return 0
+  for ((n = 0; n < secs * 20; n++)); do running "$pid" || return 0; sleep 0.05; done
+  kill -9 "$pid" 2>/dev/null || true
+  for ((n = 0; n < 100; n++)); do running "$pid" || return 0; sleep 0.05; done
+}
+
 # pid_is_member FILE I: the recorded process is alive and is this member's etcd (guards against pid reuse).
 pid_is_member() {
-  pid_alive "$1" && tr '\0' ' ' < "/proc/$(cat "$1")/cmdline" 2>/dev/null | grep -q -- "--data-dir $D/m$2 "
+  [ -f "$1" ] && running "$(cat "$1")" && tr '\0' ' ' < "/proc/$(cat "$1")/cmdline" 2>/dev/null | grep -q -- "--data-dir $D/m$2 "
 }
 
 # start_member I [EXTRA FLAGS...]: start member I unless it runs (does not wait)
@@ -225,18 +238,21 @@ member_index() {
 
 stop_member() {
   local i=$1 pidf=$D/m$1.pid
-  if [ -f "$pidf" ] && ! pid_is_member "$pidf" "$i"; then rm -f "$pidf"; return 0; fi
-  stop_pid "$pidf"
+  # Graceful (TERM: etcd hands off leadership first), KILL after 15 s.
+  if pid_is_member "$pidf" "$i"; then stop_process "$(cat "$pidf")" TERM 15; fi
+  rm -f "$pidf"
 }
 
 cmd_down() {
   load_cluster "$1"
   [ -d "$D" ] || return 0
-  local i f
+  local i f pid
   for f in "$D"/m*.pid; do
     [ -e "$f" ] || continue
     i=${f##*/m}; i=${i%.pid}
-    stop_member "$i"
+    # The data is deleted next, so no graceful shutdown (which takes 2-5 s per member): KILL.
+    if pid_is_member "$f" "$i"; then stop_process "$(cat "$f")" KILL 5; fi
+    rm -f "$f"
   done
   rm -rf "$D"
   lab_log "etcd cluster $NAME down"
