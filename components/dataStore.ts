@@ -101,7 +101,8 @@ export class DataStore extends pulumi.ComponentResource {
     public readonly managementCluster: ManagementCluster;
 
     constructor(name: string, args: DataStoreArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("hcp:index:DataStore", name, args, opts);
+        // Args hold keys or credentials; they are not recorded as the component's inputs.
+        super("hcp:index:DataStore", name, {}, opts);
         const label = `DataStore ${name}`;
         const mgmt = args.managementCluster;
         this.managementCluster = mgmt;
@@ -191,7 +192,7 @@ export class DataStore extends pulumi.ComponentResource {
         const ref = (secret: k8s.core.v1.Secret, keyPath: string) => ({
             secretReference: { name: secret.metadata.name, namespace: secret.metadata.namespace, keyPath },
         });
-        const annotations: Record<string, string> = {};
+        const annotations: Record<string, string> = { "pulumi.com/deletionPropagationPolicy": "background" };
         if (args.waitForReady !== false) {
             annotations["pulumi.com/waitFor"] = "jsonpath={.status.ready}=true";
             annotations["pulumi.com/timeoutSeconds"] = "600";

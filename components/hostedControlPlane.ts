@@ -229,6 +229,9 @@ export class HostedControlPlane extends pulumi.ComponentResource {
             annotations: {
                 "pulumi.com/waitFor": JSON.stringify(readinessConditions(ver)),
                 "pulumi.com/timeoutSeconds": String(timeout),
+                // Kamaji's finalizers do the cleanup; "foreground" would also wait for the garbage
+                // collector to remove the Deployment and Secrets Kamaji owns.
+                "pulumi.com/deletionPropagationPolicy": "background",
             },
         }));
 

@@ -97,7 +97,8 @@ export class ManagementCluster extends pulumi.ComponentResource {
     private lbCheck: Promise<LoadBalancerSupport> | undefined;
 
     constructor(name: string, args: ManagementClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("hcp:index:ManagementCluster", name, args, opts);
+        // Args hold keys or credentials; they are not recorded as the component's inputs.
+        super("hcp:index:ManagementCluster", name, {}, opts);
         const label = `ManagementCluster ${name}`;
 
         const errors = validateManagementRanges(args.podCidrs, args.serviceCidrs);

@@ -157,7 +157,8 @@ export class WorkerPool extends pulumi.ComponentResource {
     public readonly joins: Record<string, NodeJoin>;
 
     constructor(name: string, args: WorkerPoolArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("hcp:index:WorkerPool", name, args, opts);
+        // Args hold keys or credentials; they are not recorded as the component's inputs.
+        super("hcp:index:WorkerPool", name, {}, opts);
         const label = `WorkerPool ${name}`;
         const cp = args.controlPlane;
 

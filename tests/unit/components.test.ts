@@ -203,7 +203,11 @@ describe("components (mocked engine)", function () {
             expect(cr.apiVersion).to.equal("kamaji.clastix.io/v1alpha1");
             expect(cr.kind).to.equal("DataStore");
             expect(cr.metadata.name).to.equal("etcd3");
-            expect(cr.metadata.annotations).to.deep.equal({ "pulumi.com/waitFor": "jsonpath={.status.ready}=true", "pulumi.com/timeoutSeconds": "600" });
+            expect(cr.metadata.annotations).to.deep.equal({
+                "pulumi.com/deletionPropagationPolicy": "background",
+                "pulumi.com/waitFor": "jsonpath={.status.ready}=true",
+                "pulumi.com/timeoutSeconds": "600",
+            });
             expect(cr.spec).to.deep.equal({
                 driver: "etcd",
                 endpoints: ["etcd-0.example:2379", "etcd-1.example:2379"],
@@ -227,7 +231,7 @@ describe("components (mocked engine)", function () {
             await fresh();
             new hcp.DataStore("etcd4", dsArgs(m, { waitForReady: false }));
             await settle();
-            expect(unwrap(byName("etcd4-datastore").inputs).metadata.annotations).to.deep.equal({});
+            expect(unwrap(byName("etcd4-datastore").inputs).metadata.annotations).to.deep.equal({ "pulumi.com/deletionPropagationPolicy": "background" });
         });
 
         it("insecure: true accepts http:// endpoints and strips the scheme", async () => {
@@ -313,6 +317,7 @@ describe("components (mocked engine)", function () {
                         "jsonpath={.status.controlPlaneEndpoint}",
                     ]),
                     "pulumi.com/timeoutSeconds": "1200",
+                    "pulumi.com/deletionPropagationPolicy": "background",
                 },
             });
             expect(tcp.spec).to.deep.equal({
