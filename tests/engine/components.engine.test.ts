@@ -150,6 +150,8 @@ describe("engine: ManagementCluster + DataStore + HostedControlPlane on the lab 
 
     after(async () => {
         kamaji?.stop();
+        // What the stand-in wrote in Kamaji's place (Kamaji would remove these with the tenant).
+        for (const suffix of ["admin-kubeconfig", "ca"]) await client?.delete(`/api/v1/namespaces/${tenantNs}/secrets/${tcpName}-${suffix}`).catch(() => undefined);
         if (ts) {
             await ts.stack.destroy().catch(() => undefined);
             await ts.dispose();
