@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# The lab's management cluster: a real etcd and a real kube-apiserver on loopback.
+# The lab's management cluster: a real etcd, kube-apiserver and kube-controller-manager on loopback.
+# The controller-manager matters: foreground deletion (what pulumi-kubernetes asks for), namespace
+# finalization and garbage collection only happen with it.
 #   lab/management-cluster.sh up|down|status
 # Idempotent: `up` on a running cluster only checks readiness; `down` twice is harmless.
 # The admin kubeconfig is written to $HCP_LAB_DIR/management/admin.kubeconfig.
@@ -10,6 +12,7 @@ D=$LAB_DIR/management
 ETCD_PORT=${HCP_MGMT_ETCD_PORT:-12379}
 API_PORT=${HCP_MGMT_API_PORT:-16443}
 SERVICE_CIDR=10.96.0.0/16
+KCM_PORT=${HCP_MGMT_KCM_PORT:-16257}
 KUBECONFIG_FILE=$D/admin.kubeconfig
 
 apiserver_ready() {
@@ -23,6 +26,7 @@ up() {
   mint_ca "$D/pki" "hcp-lab-management-ca"
   mint_cert "$D/pki" apiserver "/CN=kube-apiserver" "IP:127.0.0.1,DNS:localhost,IP:10.96.0.1,DNS:kubernetes.default.svc" serverAuth
   mint_cert "$D/pki" admin "/O=system:masters/CN=hcp-lab-admin" "" clientAuth
+  mint_cert "$D/pki" controller-manager "/CN=system:kube-controller-manager" "" clientAuth
   [ -f "$D/pki/sa.key" ] || { openssl genrsa -out "$D/pki/sa.key" 2048 2>/dev/null; openssl rsa -in "$D/pki/sa.key" -pubout -out "$D/pki/sa.pub" 2>/dev/null; }
 
   if ! pid_alive "$D/etcd.pid"; then
@@ -54,10 +58,29 @@ up() {
   fi
   wait_for "kube-apiserver" 90 apiserver_ready || lab_die "kube-apiserver not ready after 90 s; see $D/logs/apiserver.log"
   write_kubeconfig "$KUBECONFIG_FILE" "https://127.0.0.1:$API_PORT" "$D/pki/ca.crt" "$D/pki/admin.crt" "$D/pki/admin.key" hcp-lab-admin
+
+  if ! pid_alive "$D/controller-manager.pid"; then
+    [ -x "$BIN/kube-controller-manager" ] || lab_die "$BIN/kube-controller-manager is missing: run scripts/toolchain first"
+    port_free "$KCM_PORT" || lab_die "port $KCM_PORT is taken: set HCP_MGMT_KCM_PORT"
+    write_kubeconfig "$D/controller-manager.kubeconfig" "https://127.0.0.1:$API_PORT" "$D/pki/ca.crt" \
+      "$D/pki/controller-manager.crt" "$D/pki/controller-manager.key" system:kube-controller-manager
+    lab_log "starting management kube-controller-manager"
+    setsid kube-controller-manager --kubeconfig "$D/controller-manager.kubeconfig" \
+      --authentication-kubeconfig "$D/controller-manager.kubeconfig" --authorization-kubeconfig "$D/controller-manager.kubeconfig" \
+      --bind-address 127.0.0.1 --secure-port "$KCM_PORT" --leader-elect=false \
+      --root-ca-file "$D/pki/ca.crt" --service-account-private-key-file "$D/pki/sa.key" --use-service-account-credentials \
+      --cluster-signing-cert-file "$D/pki/ca.crt" --cluster-signing-key-file "$D/pki/ca.key" \
+      --controllers '*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller' \
+      > "$D/logs/controller-manager.log" 2>&1 < /dev/null &
+    echo $! > "$D/controller-manager.pid"
+    wait_for "kube-controller-manager" 60 curl -skf "https://127.0.0.1:$KCM_PORT/healthz" ||
+      lab_die "kube-controller-manager not healthy after 60 s; see $D/logs/controller-manager.log"
+  fi
   lab_log "management cluster ready; kubeconfig: $KUBECONFIG_FILE"
 }
 
 down() {
+  stop_pid "$D/controller-manager.pid"
   stop_pid "$D/apiserver.pid"
   stop_pid "$D/etcd.pid"
   rm -rf "$D/etcd"
@@ -65,12 +88,14 @@ down() {
 }
 
 status() {
-  local e=down a=down
+  local e=down a=down c=down
   pid_alive "$D/etcd.pid" && e=up
   pid_alive "$D/apiserver.pid" && apiserver_ready && a=ready
+  pid_alive "$D/controller-manager.pid" && c=up
   echo "management etcd: $e"
   echo "management kube-apiserver: $a (https://127.0.0.1:$API_PORT, kubeconfig $KUBECONFIG_FILE)"
-  [ "$a" = ready ]
+  echo "management kube-controller-manager: $c"
+  [ "$a" = ready ] && [ "$c" = up ]
 }
 
 case ${1:-} in

@@ -67,6 +67,15 @@ export async function newInlineStack(
     };
 }
 
+/**
+ * The stack's state file exactly as the backend stores it. (The Automation API's exportStack
+ * decrypts secrets, so it cannot show whether a secret was stored in plain text.)
+ */
+export function rawState(ts: TestStack, projectName: string): string {
+    const dir = path.join(ts.stateDir, "backend", ".pulumi", "stacks", projectName);
+    return fs.readFileSync(path.join(dir, "test.json"), "utf8");
+}
+
 /** Counts of a preview's or update's operations, without "same". */
 export function changeCounts(summary: Record<string, number> | undefined): Record<string, number> {
     const out: Record<string, number> = {};
@@ -74,13 +83,13 @@ export function changeCounts(summary: Record<string, number> | undefined): Recor
     return out;
 }
 
-/** The resources a preview says will change, by operation: { update: ["urn…"], create: [...] }. */
+/** The resources a preview says will change (the stack itself and providers left out). */
 export async function previewSteps(stack: automation.Stack): Promise<{ counts: Record<string, number>; steps: { op: string; urn: string; diffs: string[] }[] }> {
     const steps: { op: string; urn: string; diffs: string[] }[] = [];
     const res = await stack.preview({
         onEvent: (e) => {
             const m = e.resourcePreEvent?.metadata;
-            if (m && m.op !== "same") steps.push({ op: m.op, urn: m.urn, diffs: m.diffs ?? [] });
+            if (m && m.op !== "same" && !m.urn.includes("::pulumi:pulumi:Stack::") && !m.urn.includes("::pulumi:providers:")) steps.push({ op: m.op, urn: m.urn, diffs: m.diffs ?? [] });
         },
     });
     return { counts: changeCounts(res.changeSummary as any), steps };
