@@ -39,13 +39,31 @@ export class EtcdHealthInputError extends Error {
 
 type Etcd3Module = typeof import("etcd3");
 
+let dep0123Filtered = false;
+/**
+ * grpc-js sets the TLS ServerName to the endpoint's host even when it is an IP address, and Node
+ * then prints DeprecationWarning DEP0123 — at every `pulumi preview` that runs this check in the
+ * program. Drop exactly that warning (code DEP0123); every other warning passes through.
+ */
+function filterIpServernameWarning(): void {
+    if (dep0123Filtered) return;
+    dep0123Filtered = true;
+    const original = process.emitWarning.bind(process) as (...a: any[]) => void;
+    process.emitWarning = ((warning: any, ...rest: any[]) => {
+        const code = typeof rest[0] === "object" && rest[0] !== null ? rest[0].code : rest[1];
+        if (code === "DEP0123") return;
+        original(warning, ...rest);
+    }) as typeof process.emitWarning;
+}
+
 /** Probe one endpoint with its own client. Never throws. */
 async function probeEndpoint(endpoint: string, opts: EtcdHealthOptions, timeoutMs: number): Promise<EndpointProbe> {
     // Loaded lazily: programs that only import the resource class do not pay for gRPC at load time.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+
     const { Etcd3 } = require("etcd3") as Etcd3Module;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+
     const { noop } = require("cockatiel") as typeof import("cockatiel");
+    filterIpServernameWarning();
     const url = parseEndpoint(endpoint).url;
     const started = Date.now();
     const client = new Etcd3({
@@ -87,14 +105,23 @@ async function probeEndpoint(endpoint: string, opts: EtcdHealthOptions, timeoutM
         ]);
         const probe: EndpointProbe = { endpoint, readOk: false, latencyMs: 0 };
         if (read.status === "fulfilled") probe.readOk = true;
-        else if (/permission denied/i.test(String(read.reason?.message))) probe.readOk = true; // committed through raft: healthy
+        else if (/permission denied/i.test(String(read.reason?.message)))
+            probe.readOk = true; // committed through raft: healthy
         else probe.readError = explain(read.reason);
         if (status.status === "fulfilled") {
             const s = status.value;
-            probe.status = { version: s.version, dbSize: Number(s.dbSize), memberId: String(s.header.member_id), leaderId: String(s.leader) };
+            probe.status = {
+                version: s.version,
+                dbSize: Number(s.dbSize),
+                memberId: String(s.header.member_id),
+                leaderId: String(s.leader),
+            };
         } else probe.statusError = explain(status.reason);
         if (alarm.status === "fulfilled") {
-            probe.alarms = (alarm.value.alarms ?? []).map((a) => ({ memberId: String(a.memberID), alarm: String(a.alarm) }));
+            probe.alarms = (alarm.value.alarms ?? []).map((a) => ({
+                memberId: String(a.memberID),
+                alarm: String(a.alarm),
+            }));
         } else probe.alarmError = explain(alarm.reason);
         probe.latencyMs = Date.now() - started;
         return probe;

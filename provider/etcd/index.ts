@@ -1,3 +1,12 @@
 export { EtcdHealth, EtcdHealthArgs, EtcdEndpointStatus, FailOn } from "./resource";
 export { checkEtcdHealth, EtcdHealthOptions, EtcdHealthInputError } from "./health";
-export { interpretHealth, explainError, parseEndpoint, validateEtcdHealthInputs, EtcdHealthReport, EndpointStatus, RaisedAlarm, HealthLevel } from "./logic";
+export {
+    interpretHealth,
+    explainError,
+    parseEndpoint,
+    validateEtcdHealthInputs,
+    EtcdHealthReport,
+    EndpointStatus,
+    RaisedAlarm,
+    HealthLevel,
+} from "./logic";

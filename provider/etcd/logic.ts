@@ -31,7 +31,8 @@ export interface ParsedEndpoint {
  * "https://host:port" is accepted too. Throws with the rule when invalid.
  */
 export function parseEndpoint(given: string): ParsedEndpoint {
-    if (typeof given !== "string" || given.trim() === "") throw new Error('must be "host:port" or "https://host:port"; got an empty value');
+    if (typeof given !== "string" || given.trim() === "")
+        throw new Error('must be "host:port" or "https://host:port"; got an empty value');
     const s = given.trim();
     const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(s);
     if (scheme && scheme[1].toLowerCase() !== "https") {
@@ -64,7 +65,10 @@ export function validateEtcdHealthInputs(inputs: EtcdHealthInputs, now: Date): P
     const failures: PropertyFailure[] = [];
     const eps = inputs.endpoints;
     if (!Array.isArray(eps) || eps.length === 0) {
-        failures.push({ property: "endpoints", reason: 'endpoints: must list the DataStore\'s etcd client endpoints ("host:2379" or "https://host:2379"); got none' });
+        failures.push({
+            property: "endpoints",
+            reason: 'endpoints: must list the DataStore\'s etcd client endpoints ("host:2379" or "https://host:2379"); got none',
+        });
     } else {
         const seen = new Map<string, number>();
         eps.forEach((e, i) => {
@@ -72,7 +76,10 @@ export function validateEtcdHealthInputs(inputs: EtcdHealthInputs, now: Date): P
                 const p = parseEndpoint(e as string);
                 const prev = seen.get(p.url);
                 if (prev !== undefined) {
-                    failures.push({ property: "endpoints", reason: `endpoints[${i}]: "${e}" repeats endpoints[${prev}]; list each member once (the quorum is computed from the list)` });
+                    failures.push({
+                        property: "endpoints",
+                        reason: `endpoints[${i}]: "${e}" repeats endpoints[${prev}]; list each member once (the quorum is computed from the list)`,
+                    });
                 } else seen.set(p.url, i);
             } catch (err) {
                 failures.push({ property: "endpoints", reason: `endpoints[${i}]: ${(err as Error).message}` });
@@ -82,12 +89,19 @@ export function validateEtcdHealthInputs(inputs: EtcdHealthInputs, now: Date): P
     if (inputs.timeoutMs !== undefined && inputs.timeoutMs !== null) {
         const t = inputs.timeoutMs;
         if (typeof t !== "number" || !Number.isInteger(t) || t < 100 || t > 60_000) {
-            failures.push({ property: "timeoutMs", reason: `timeoutMs: must be an integer number of milliseconds in 100..60000; got ${JSON.stringify(t)}` });
+            failures.push({
+                property: "timeoutMs",
+                reason: `timeoutMs: must be an integer number of milliseconds in 100..60000; got ${JSON.stringify(t)}`,
+            });
         }
     }
     failures.push(
         ...validateClientTlsBundle(
-            { caCertificate: inputs.caCertificate, clientCertificate: inputs.clientCertificate, clientPrivateKey: inputs.clientPrivateKey },
+            {
+                caCertificate: inputs.caCertificate,
+                clientCertificate: inputs.clientCertificate,
+                clientPrivateKey: inputs.clientPrivateKey,
+            },
             now,
         ),
     );
@@ -141,8 +155,10 @@ export interface EtcdHealthReport {
     checkedAt: string;
 }
 
-const TLS_CLIENT_REJECTED = /alert (unknown ca|bad certificate|certificate required|certificate unknown|unsupported certificate|access denied|decrypt error)/i;
-const TLS_SERVER_UNTRUSTED = /unable to verify the first certificate|self[- ]signed certificate|unable to get (local )?issuer certificate|certificate signature failure|UNABLE_TO_VERIFY_LEAF_SIGNATURE|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN/i;
+const TLS_CLIENT_REJECTED =
+    /alert (unknown ca|bad certificate|certificate required|certificate unknown|unsupported certificate|access denied|decrypt error)/i;
+const TLS_SERVER_UNTRUSTED =
+    /unable to verify the first certificate|self[- ]signed certificate|unable to get (local )?issuer certificate|certificate signature failure|UNABLE_TO_VERIFY_LEAF_SIGNATURE|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN/i;
 
 /**
  * A one-line explanation of a client error, naming the cause and the fix; the classified phrase of
@@ -166,13 +182,17 @@ export function explainError(raw: string, timeoutMs: number): string {
     if ((hit = m(/wrong version number|packet length too long|unknown protocol|http_request/i))) {
         return `TLS: the endpoint does not speak TLS [${hit}]; is etcd serving plain http on it? The DataStore must use https with --client-cert-auth`;
     }
-    if ((hit = m(/ECONNREFUSED[^.\s]*/))) return `connection refused [${hit}]: the member is not running or not listening on this address`;
-    if ((hit = m(/ENOTFOUND \S+|EAI_AGAIN \S+/))) return `name does not resolve [${hit}]; check the endpoint's host name`;
-    if ((hit = m(/EHOSTUNREACH|ENETUNREACH|ETIMEDOUT/))) return `unreachable [${hit}]; check routing and firewalls to the member`;
+    if ((hit = m(/ECONNREFUSED[^.\s]*/)))
+        return `connection refused [${hit}]: the member is not running or not listening on this address`;
+    if ((hit = m(/ENOTFOUND \S+|EAI_AGAIN \S+/)))
+        return `name does not resolve [${hit}]; check the endpoint's host name`;
+    if ((hit = m(/EHOSTUNREACH|ENETUNREACH|ETIMEDOUT/)))
+        return `unreachable [${hit}]; check routing and firewalls to the member`;
     if ((hit = m(/ECONNRESET|socket hang up|Connection dropped|ended by the other party/i))) {
         return `connection reset [${hit}]: the member closed the connection (restarting, or a TLS/proxy problem)`;
     }
-    if ((hit = m(/etcdserver: no leader|etcdserver: leader changed/))) return `no raft leader [${hit}]: the member cannot reach a quorum of its peers`;
+    if ((hit = m(/etcdserver: no leader|etcdserver: leader changed/)))
+        return `no raft leader [${hit}]: the member cannot reach a quorum of its peers`;
     if ((hit = m(/DEADLINE_EXCEEDED|deadline exceeded|request timed out|timed out/i))) {
         return `no answer within ${timeoutMs} ms [${hit}]: the member is partitioned from its peers, has no leader, or is overloaded`;
     }
@@ -183,7 +203,10 @@ export function explainError(raw: string, timeoutMs: number): string {
         return `authentication failed [${hit}]: etcd auth is enabled and the client certificate's CN is not a known user; use the root client certificate`;
     }
     // Unknown: keep the first line, without gRPC's timestamp and resolution-note noise.
-    const first = raw.split("\n")[0].replace(/\s*Resolution note:.*$/, "").trim();
+    const first = raw
+        .split("\n")[0]
+        .replace(/\s*Resolution note:.*$/, "")
+        .trim();
     return first || "unknown error";
 }
 
@@ -251,7 +274,11 @@ export function interpretHealth(probes: EndpointProbe[], checkedAt: Date): EtcdH
         for (const a of p.alarms ?? []) {
             if (a.alarm === "None" || a.alarm === "NONE") continue;
             const alarm = a.alarm.toUpperCase();
-            alarmMap.set(`${a.memberId}/${alarm}`, { alarm, memberId: memberIdHex(a.memberId), endpoint: byMember.get(a.memberId) });
+            alarmMap.set(`${a.memberId}/${alarm}`, {
+                alarm,
+                memberId: memberIdHex(a.memberId),
+                endpoint: byMember.get(a.memberId),
+            });
         }
     }
     const alarms = [...alarmMap.values()].sort((a, b) => (a.alarm + a.memberId).localeCompare(b.alarm + b.memberId));
@@ -280,7 +307,9 @@ export function interpretHealth(probes: EndpointProbe[], checkedAt: Date): EtcdH
                 .filter((a) => a.alarm === kind)
                 .map((a) => `member ${a.memberId}${a.endpoint ? ` (${a.endpoint})` : ""}`)
                 .join(", ");
-            problems.push(`etcd alarm ${kind} raised on ${on}: ${ALARM_FIX[kind] ?? "see the etcd logs of that member, fix the cause, then etcdctl alarm disarm"}`);
+            problems.push(
+                `etcd alarm ${kind} raised on ${on}: ${ALARM_FIX[kind] ?? "see the etcd logs of that member, fix the cause, then etcdctl alarm disarm"}`,
+            );
         }
     }
     if (level === "ok" && unhealthy.length > 0) {
@@ -297,12 +326,30 @@ export function interpretHealth(probes: EndpointProbe[], checkedAt: Date): EtcdH
     } else {
         message = problems.join(". ");
     }
-    return { level, message, endpoints, healthyCount, total, quorum, leaderEndpoint, alarms, checkedAt: checkedAt.toISOString() };
+    return {
+        level,
+        message,
+        endpoints,
+        healthyCount,
+        total,
+        quorum,
+        leaderEndpoint,
+        alarms,
+        checkedAt: checkedAt.toISOString(),
+    };
 }
 
 /** The properties the resource stores as outputs (no credentials). */
 export function reportOutputs(report: EtcdHealthReport): {
-    statuses: { endpoint: string; healthy: boolean; version?: string; dbSize?: number; leader: boolean; memberId?: string; error?: string }[];
+    statuses: {
+        endpoint: string;
+        healthy: boolean;
+        version?: string;
+        dbSize?: number;
+        leader: boolean;
+        memberId?: string;
+        error?: string;
+    }[];
     healthyCount: number;
     leaderEndpoint: string;
     alarms: RaisedAlarm[];
@@ -312,7 +359,15 @@ export function reportOutputs(report: EtcdHealthReport): {
 } {
     return {
         statuses: report.endpoints.map((e) => {
-            const o: { endpoint: string; healthy: boolean; version?: string; dbSize?: number; leader: boolean; memberId?: string; error?: string } = {
+            const o: {
+                endpoint: string;
+                healthy: boolean;
+                version?: string;
+                dbSize?: number;
+                leader: boolean;
+                memberId?: string;
+                error?: string;
+            } = {
                 endpoint: e.endpoint,
                 healthy: e.healthy,
                 leader: e.leader,

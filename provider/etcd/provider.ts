@@ -42,8 +42,16 @@ function options(inputs: any) {
 
 export async function check(_olds: any, news: any): Promise<pulumi.dynamic.CheckResult> {
     const failures: pulumi.dynamic.CheckFailure[] = [];
-    if (news.failOn !== undefined && news.failOn !== null && !containsUnknown(news.failOn) && !FAIL_ON.includes(news.failOn)) {
-        failures.push({ property: "failOn", reason: `failOn: must be one of "error", "warning", "never"; got ${JSON.stringify(news.failOn)}` });
+    if (
+        news.failOn !== undefined &&
+        news.failOn !== null &&
+        !containsUnknown(news.failOn) &&
+        !FAIL_ON.includes(news.failOn)
+    ) {
+        failures.push({
+            property: "failOn",
+            reason: `failOn: must be one of "error", "warning", "never"; got ${JSON.stringify(news.failOn)}`,
+        });
     }
     // Validate what is known; unknown values (preview with computed inputs) are checked at update time.
     const known = (k: string) => !containsUnknown(news[k]);
@@ -66,7 +74,9 @@ function outputs(inputs: any, report: EtcdHealthReport) {
         endpoints: inputs.endpoints,
         timeoutMs: inputs.timeoutMs,
         failOn: failOnOf(inputs.failOn),
-        caCertificateFingerprints: parseCertificates(inputs.caCertificate, "caCertificate").map((c) => c.fingerprint256),
+        caCertificateFingerprints: parseCertificates(inputs.caCertificate, "caCertificate").map(
+            (c) => c.fingerprint256,
+        ),
         clientCertificateFingerprint: client.fingerprint256,
         clientCommonName: commonName(client) ?? "",
         ...reportOutputs(report),
@@ -96,7 +106,13 @@ export async function diff(_id: string, olds: any, news: any): Promise<pulumi.dy
             return false; // unparsable or unknown: treat as changed
         }
     };
-    if (!same(() => JSON.stringify(parseCertificates(news.caCertificate, "caCertificate").map((c) => c.fingerprint256)) === JSON.stringify(olds.caCertificateFingerprints))) {
+    if (
+        !same(
+            () =>
+                JSON.stringify(parseCertificates(news.caCertificate, "caCertificate").map((c) => c.fingerprint256)) ===
+                JSON.stringify(olds.caCertificateFingerprints),
+        )
+    ) {
         changed.push("caCertificate");
     }
     if (!same(() => fingerprint(news.clientCertificate, "clientCertificate") === olds.clientCertificateFingerprint)) {

@@ -100,16 +100,31 @@ export class EtcdHealth extends pulumi.dynamic.Resource {
      */
     private warnAtPreview(args: EtcdHealthArgs): void {
         pulumi
-            .all([args.endpoints, args.caCertificate, args.clientCertificate, args.clientPrivateKey, args.timeoutMs, args.failOn])
+            .all([
+                args.endpoints,
+                args.caCertificate,
+                args.clientCertificate,
+                args.clientPrivateKey,
+                args.timeoutMs,
+                args.failOn,
+            ])
             .apply(async ([endpoints, ca, cert, key, timeoutMs, failOn]) => {
                 try {
-                    const report = await checkEtcdHealth({ endpoints, caCertificate: ca, clientCertificate: cert, clientPrivateKey: key, timeoutMs });
+                    const report = await checkEtcdHealth({
+                        endpoints,
+                        caCertificate: ca,
+                        clientCertificate: cert,
+                        clientPrivateKey: key,
+                        timeoutMs,
+                    });
                     const policy = failOn ?? "error";
-                    const failsInCheck = policy === "warning" ? report.level !== "ok" : policy === "error" && report.level === "error";
+                    const failsInCheck =
+                        policy === "warning" ? report.level !== "ok" : policy === "error" && report.level === "error";
                     if (report.level !== "ok" && !failsInCheck) await pulumi.log.warn(report.message, this);
                 } catch (e) {
                     // Input problems are reported by the provider's check, property by property.
-                    if (!(e instanceof EtcdHealthInputError)) await pulumi.log.warn(`etcd health check could not run: ${(e as Error).message}`, this);
+                    if (!(e instanceof EtcdHealthInputError))
+                        await pulumi.log.warn(`etcd health check could not run: ${(e as Error).message}`, this);
                 }
             });
     }

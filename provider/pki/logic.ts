@@ -37,8 +37,10 @@ export function describePem(text: unknown): string {
     if (text.trim() === "") return "an empty string";
     const blocks = pemBlocks(text);
     if (blocks.length === 0) {
-        if (/-----BEGIN /.test(text)) return "a PEM block without a matching END line (truncated or mangled line breaks?)";
-        if (/^[A-Za-z0-9+/=\r\n]{16,}$/.test(text.trim())) return "base64 text without PEM armour (base64-decode it first?)";
+        if (/-----BEGIN /.test(text))
+            return "a PEM block without a matching END line (truncated or mangled line breaks?)";
+        if (/^[A-Za-z0-9+/=\r\n]{16,}$/.test(text.trim()))
+            return "base64 text without PEM armour (base64-decode it first?)";
         return "text without any PEM block";
     }
     const labels = [...new Set(blocks.map((b) => b.label))].map((l) => `"${l}"`);
@@ -95,14 +97,20 @@ export function parsePrivateKey(pem: unknown, property: string): crypto.KeyObjec
     if (keys.length > 1) throw new PemError(property, `${rule}; got ${keys.length} private keys, expected one`);
     const k = keys[0];
     if (k.label === "ENCRYPTED PRIVATE KEY" || /Proc-Type:\s*4,ENCRYPTED/.test(pem)) {
-        throw new PemError(property, `${rule}; got an encrypted key: decrypt it (openssl pkey -in key.pem -out plain.pem)`);
+        throw new PemError(
+            property,
+            `${rule}; got an encrypted key: decrypt it (openssl pkey -in key.pem -out plain.pem)`,
+        );
     }
     try {
         const type = k.label === "EC PRIVATE KEY" ? "sec1" : k.label === "RSA PRIVATE KEY" ? "pkcs1" : "pkcs8";
         return crypto.createPrivateKey({ key: k.der, format: "der", type });
     } catch (e) {
         // Node's message ("error:1E08010C:DECODER routines::unsupported") never contains key material.
-        throw new PemError(property, `${rule}; the "${k.label}" block is not a valid key (${(e as Error).message}); re-export it`);
+        throw new PemError(
+            property,
+            `${rule}; the "${k.label}" block is not a valid key (${(e as Error).message}); re-export it`,
+        );
     }
 }
 
@@ -199,7 +207,11 @@ const EKU_CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
 export function validateClientTlsBundle(
     bundle: TlsBundle,
     now: Date,
-    names: TlsBundleNames = { caCertificate: "caCertificate", clientCertificate: "clientCertificate", clientPrivateKey: "clientPrivateKey" },
+    names: TlsBundleNames = {
+        caCertificate: "caCertificate",
+        clientCertificate: "clientCertificate",
+        clientPrivateKey: "clientPrivateKey",
+    },
 ): PropertyFailure[] {
     const failures: PropertyFailure[] = [];
     const attempt = <T>(f: () => T): T | undefined => {

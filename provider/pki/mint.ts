@@ -4,7 +4,7 @@
  * inputs elsewhere accept PEM from any source.
  */
 // @peculiar/x509 uses decorators that need the reflect-metadata polyfill loaded first.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 require("reflect-metadata");
 import * as nodeCrypto from "crypto";
 import * as net from "net";
@@ -46,7 +46,11 @@ function window(validity: Validity, property: string): { notBefore: Date; notAft
         const notBefore = new Date(Date.now() - 60_000);
         return { notBefore, notAfter: new Date(notBefore.getTime() + 60_000 + validity * 86_400_000) };
     }
-    if (!(validity.notBefore instanceof Date) || !(validity.notAfter instanceof Date) || validity.notAfter <= validity.notBefore) {
+    if (
+        !(validity.notBefore instanceof Date) ||
+        !(validity.notAfter instanceof Date) ||
+        validity.notAfter <= validity.notBefore
+    ) {
         throw new Error(`${property}: notAfter must be a Date after notBefore`);
     }
     return validity;
@@ -79,27 +83,43 @@ async function exportKey(k: CryptoKey): Promise<string> {
 }
 
 /** Import a PEM signing key (PKCS#8, SEC1 or PKCS#1) as a WebCrypto key with its signature algorithm. */
-async function importSigningKey(keyPem: string, property: string): Promise<{ key: CryptoKey; alg: EcdsaParams | RsaHashedImportParams }> {
+async function importSigningKey(
+    keyPem: string,
+    property: string,
+): Promise<{ key: CryptoKey; alg: EcdsaParams | RsaHashedImportParams }> {
     const ko = parsePrivateKey(keyPem, property);
     const pkcs8 = ko.export({ type: "pkcs8", format: "der" });
     if (ko.asymmetricKeyType === "ec") {
         const curve = ({ prime256v1: "P-256", secp384r1: "P-384", secp521r1: "P-521" } as Record<string, string>)[
             ko.asymmetricKeyDetails?.namedCurve ?? ""
         ];
-        if (!curve) throw new PemError(property, `${property}: EC curve ${ko.asymmetricKeyDetails?.namedCurve} is not supported; use P-256`);
+        if (!curve)
+            throw new PemError(
+                property,
+                `${property}: EC curve ${ko.asymmetricKeyDetails?.namedCurve} is not supported; use P-256`,
+            );
         const hash = curve === "P-256" ? "SHA-256" : curve === "P-384" ? "SHA-384" : "SHA-512";
-        const key = await webcrypto.subtle.importKey("pkcs8", pkcs8, { name: "ECDSA", namedCurve: curve }, false, ["sign"]);
+        const key = await webcrypto.subtle.importKey("pkcs8", pkcs8, { name: "ECDSA", namedCurve: curve }, false, [
+            "sign",
+        ]);
         return { key, alg: { name: "ECDSA", hash } };
     }
     if (ko.asymmetricKeyType === "rsa") {
         const alg = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
         return { key: await webcrypto.subtle.importKey("pkcs8", pkcs8, alg, false, ["sign"]), alg };
     }
-    throw new PemError(property, `${property}: ${ko.asymmetricKeyType} keys cannot sign certificates here; use an EC P-256 or RSA CA key`);
+    throw new PemError(
+        property,
+        `${property}: ${ko.asymmetricKeyType} keys cannot sign certificates here; use an EC P-256 or RSA CA key`,
+    );
 }
 
 /** A self-signed CA (basicConstraints CA:TRUE critical, keyCertSign + cRLSign), ECDSA P-256. */
-export async function createCertificateAuthority(commonName: string, validity: Validity, organizations: string[] = []): Promise<CertificateAndKey> {
+export async function createCertificateAuthority(
+    commonName: string,
+    validity: Validity,
+    organizations: string[] = [],
+): Promise<CertificateAndKey> {
     if (!commonName) throw new Error("commonName: must be a non-empty string");
     const { notBefore, notAfter } = window(validity, "validity");
     const keys = await newKeyPair();
@@ -112,7 +132,10 @@ export async function createCertificateAuthority(commonName: string, validity: V
         signingAlgorithm: EC_P256,
         extensions: [
             new x509.BasicConstraintsExtension(true, undefined, true),
-            new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
+            new x509.KeyUsagesExtension(
+                x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature,
+                true,
+            ),
             await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
         ],
     });
@@ -123,14 +146,17 @@ export async function createCertificateAuthority(commonName: string, validity: V
 export async function issueCertificate(ca: CertificateAndKey, opts: IssueOptions): Promise<CertificateAndKey> {
     if (!opts.commonName) throw new Error("commonName: must be a non-empty string");
     if (!opts.usages || opts.usages.length === 0) throw new Error('usages: must list "server", "client" or both');
-    for (const u of opts.usages) if (u !== "server" && u !== "client") throw new Error(`usages: "${u}" is not one of "server", "client"`);
+    for (const u of opts.usages)
+        if (u !== "server" && u !== "client") throw new Error(`usages: "${u}" is not one of "server", "client"`);
     for (const ip of opts.ipAddresses ?? []) {
         if (!net.isIP(ip)) throw new Error(`ipAddresses: "${ip}" is not an IPv4 or IPv6 address`);
     }
     const caCert = parseCertificate(ca.certPem, "ca.certPem");
     const caKey = parsePrivateKey(ca.keyPem, "ca.keyPem");
-    if (!caCert.ca) throw new Error(`ca.certPem: "${caCert.subject}" is not a CA certificate (basicConstraints CA:FALSE)`);
-    if (!keyMatchesCertificate(caCert, caKey)) throw new Error("ca.keyPem: does not match ca.certPem; pass the CA's own key");
+    if (!caCert.ca)
+        throw new Error(`ca.certPem: "${caCert.subject}" is not a CA certificate (basicConstraints CA:FALSE)`);
+    if (!keyMatchesCertificate(caCert, caKey))
+        throw new Error("ca.keyPem: does not match ca.certPem; pass the CA's own key");
     const { key: signingKey, alg } = await importSigningKey(ca.keyPem, "ca.keyPem");
     const { notBefore, notAfter } = window(opts.validity, "validity");
     const keys = await newKeyPair();
@@ -140,7 +166,9 @@ export async function issueCertificate(ca: CertificateAndKey, opts: IssueOptions
         ...(opts.dnsNames ?? []).map((value) => ({ type: "dns" as const, value })),
         ...(opts.ipAddresses ?? []).map((value) => ({ type: "ip" as const, value })),
     ];
-    const eku = opts.usages.map((u) => (u === "server" ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth));
+    const eku = opts.usages.map((u) =>
+        u === "server" ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth,
+    );
     const extensions: x509.Extension[] = [
         new x509.BasicConstraintsExtension(false, undefined, true),
         new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),

@@ -50,13 +50,25 @@ describe("lab/etcd-cluster.sh (integration: 3 members, mTLS, auth enabled)", fun
     });
 
     it("root client certificate (CN=root) is healthy with auth on; a certificate for an unknown user is denied", async () => {
-        const r = await checkEtcdHealth({ endpoints: etcd.endpoints, caCertificate: etcd.caCertificate, clientCertificate: etcd.clientCertificate, clientPrivateKey: etcd.clientPrivateKey });
+        const r = await checkEtcdHealth({
+            endpoints: etcd.endpoints,
+            caCertificate: etcd.caCertificate,
+            clientCertificate: etcd.clientCertificate,
+            clientPrivateKey: etcd.clientPrivateKey,
+        });
         expect(r.level).to.equal("ok");
-        const nobody = await issueCertificate({ certPem: etcd.caCertificate, keyPem: etcd.caPrivateKey }, { commonName: "nobody", usages: ["client"], validity: 1 });
+        const nobody = await issueCertificate(
+            { certPem: etcd.caCertificate, keyPem: etcd.caPrivateKey },
+            { commonName: "nobody", usages: ["client"], validity: 1 },
+        );
         const { Etcd3 } = await import("etcd3");
         const c = new Etcd3({
             hosts: etcd.urls[0],
-            credentials: { rootCertificate: Buffer.from(etcd.caCertificate), certChain: Buffer.from(nobody.certPem), privateKey: Buffer.from(nobody.keyPem) },
+            credentials: {
+                rootCertificate: Buffer.from(etcd.caCertificate),
+                certChain: Buffer.from(nobody.certPem),
+                privateKey: Buffer.from(nobody.keyPem),
+            },
         });
         try {
             let err: any;
@@ -70,7 +82,12 @@ describe("lab/etcd-cluster.sh (integration: 3 members, mTLS, auth enabled)", fun
             c.close();
         }
         // etcdctl's rule: a permission-denied read was still committed through raft, so the endpoint is healthy.
-        const r2 = await checkEtcdHealth({ endpoints: etcd.endpoints, caCertificate: etcd.caCertificate, clientCertificate: nobody.certPem, clientPrivateKey: nobody.keyPem });
+        const r2 = await checkEtcdHealth({
+            endpoints: etcd.endpoints,
+            caCertificate: etcd.caCertificate,
+            clientCertificate: nobody.certPem,
+            clientPrivateKey: nobody.keyPem,
+        });
         expect(r2.healthyCount).to.equal(3);
     });
 

@@ -44,7 +44,9 @@ describe("etcd health (integration: 3 members, mutual TLS)", function () {
             expect(e.error).to.equal(undefined);
         }
         expect(r.message).to.match(/^etcd healthy: 3 of 3 endpoints, leader 127\.0\.0\.1:\d+, version 3\./);
-        console.log(`      latency per endpoint: ${r.endpoints.map((e) => `${e.endpoint} ${e.latencyMs} ms`).join(", ")}; whole check ${total} ms`);
+        console.log(
+            `      latency per endpoint: ${r.endpoints.map((e) => `${e.endpoint} ${e.latencyMs} ms`).join(", ")}; whole check ${total} ms`,
+        );
     });
 
     it("one member stopped: warning naming it (connection refused), quorum holds", async () => {
@@ -77,7 +79,11 @@ describe("etcd health (integration: 3 members, mutual TLS)", function () {
             expect(r.message).to.match(/^etcd quorum lost: 0 of 3 endpoints healthy, 2 needed\./);
             expect(r.message).to.include(`${etcd.endpoints[1]} (connection refused`);
             expect(r.message).to.include(`${etcd.endpoints[2]} (connection refused`);
-            expect(r.message).to.match(new RegExp(`${etcd.endpoints[0].replace(/\./g, "\\.")} \\((no answer within ${TIMEOUT_MS} ms|no raft leader)`));
+            expect(r.message).to.match(
+                new RegExp(
+                    `${etcd.endpoints[0].replace(/\./g, "\\.")} \\((no answer within ${TIMEOUT_MS} ms|no raft leader)`,
+                ),
+            );
             expect(r.message).to.include("Fix: start the stopped members");
             expect(r.leaderEndpoint).to.equal(undefined);
             // Per-endpoint deadlines bound the check (no retries against other members).
@@ -101,7 +107,11 @@ describe("etcd health (integration: 3 members, mutual TLS)", function () {
             const r = await checkEtcdHealth(opts());
             expect(r.level).to.equal("error");
             expect(r.alarms).to.deep.equal([{ alarm: "NOSPACE", memberId, endpoint: etcd.endpoints[2] }]);
-            expect(r.message).to.match(new RegExp(`^etcd alarm NOSPACE raised on member ${memberId} \\(${etcd.endpoints[2].replace(/\./g, "\\.")}\\): `));
+            expect(r.message).to.match(
+                new RegExp(
+                    `^etcd alarm NOSPACE raised on member ${memberId} \\(${etcd.endpoints[2].replace(/\./g, "\\.")}\\): `,
+                ),
+            );
             expect(r.message).to.include("etcdctl alarm disarm");
             const res = await provider.check({}, { ...opts(), failOn: "error" });
             expect(res.failures!.map((f) => f.property)).to.deep.equal(["endpoints"]);
@@ -119,7 +129,12 @@ describe("etcd health (integration: 3 members, mutual TLS)", function () {
         let otherCa: { certPem: string; keyPem: string };
         before(async () => {
             otherCa = await createCertificateAuthority("not-the-datastore-ca", 1);
-            other = await issueCertificate(otherCa, { commonName: "root", organizations: ["system:masters"], usages: ["client"], validity: 1 });
+            other = await issueCertificate(otherCa, {
+                commonName: "root",
+                organizations: ["system:masters"],
+                usages: ["client"],
+                validity: 1,
+            });
         });
 
         it("caught locally, before any connection, naming clientCertificate", async () => {
@@ -132,7 +147,9 @@ describe("etcd health (integration: 3 members, mutual TLS)", function () {
             expect(err).to.be.instanceOf(EtcdHealthInputError);
             const failures = (err as EtcdHealthInputError).failures;
             expect(failures.map((f) => f.property)).to.deep.equal(["clientCertificate"]);
-            expect(failures[0].reason).to.match(/^clientCertificate: "root" \(issuer "CN=not-the-datastore-ca"\) is not signed by caCertificate/);
+            expect(failures[0].reason).to.match(
+                /^clientCertificate: "root" \(issuer "CN=not-the-datastore-ca"\) is not signed by caCertificate/,
+            );
             expect((err as Error).message).to.not.include("PRIVATE KEY");
         });
 
@@ -146,15 +163,23 @@ describe("etcd health (integration: 3 members, mutual TLS)", function () {
             expect(r.level).to.equal("error");
             expect(r.healthyCount).to.equal(0);
             for (const e of r.endpoints) {
-                expect(e.error).to.match(/^TLS: the member rejected the client certificate \[alert (unknown ca|bad certificate)\]: clientCertificate is not signed by a CA in the member's --trusted-ca-file/);
+                expect(e.error).to.match(
+                    /^TLS: the member rejected the client certificate \[alert (unknown ca|bad certificate)\]: clientCertificate is not signed by a CA in the member's --trusted-ca-file/,
+                );
             }
         });
 
         it("server certificate not signed by caCertificate: a clear TLS error", async () => {
             const ownClient = await issueCertificate(otherCa, { commonName: "root", usages: ["client"], validity: 1 });
-            const r = await checkEtcdHealth({ ...opts(), caCertificate: otherCa.certPem, clientCertificate: ownClient.certPem, clientPrivateKey: ownClient.keyPem });
+            const r = await checkEtcdHealth({
+                ...opts(),
+                caCertificate: otherCa.certPem,
+                clientCertificate: ownClient.certPem,
+                clientPrivateKey: ownClient.keyPem,
+            });
             expect(r.level).to.equal("error");
-            for (const e of r.endpoints) expect(e.error).to.match(/^TLS: the member's server certificate is not signed by caCertificate \[/);
+            for (const e of r.endpoints)
+                expect(e.error).to.match(/^TLS: the member's server certificate is not signed by caCertificate \[/);
         });
     });
 

@@ -86,9 +86,8 @@ export async function findFreeBasePort(members: number): Promise<number> {
 }
 
 function etcdClient(c: EtcdTestCluster, hosts: string[]) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { Etcd3 } = require("etcd3") as typeof import("etcd3");
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+
     const { noop } = require("cockatiel") as typeof import("cockatiel");
     return new Etcd3({
         hosts,
@@ -115,7 +114,15 @@ export async function startEtcdCluster(opts: StartOptions = {}): Promise<EtcdTes
     const t0 = Date.now();
     let upOut: { stdout: string; stderr: string };
     try {
-        upOut = await script("up", name, "--members", String(members), "--base-port", String(basePort), ...(opts.auth ? ["--auth"] : []));
+        upOut = await script(
+            "up",
+            name,
+            "--members",
+            String(members),
+            "--base-port",
+            String(basePort),
+            ...(opts.auth ? ["--auth"] : []),
+        );
     } catch (e) {
         await script("down", name).catch(() => undefined);
         fs.rmSync(labDir, { recursive: true, force: true });
@@ -176,7 +183,9 @@ export async function startEtcdCluster(opts: StartOptions = {}): Promise<EtcdTes
             const client = etcdClient(c, urls);
             try {
                 const r = await client.maintenance.alarm({ action: 0, memberID: 0, alarm: 0 });
-                return (r.alarms ?? []).map((a) => [BigInt(a.memberID).toString(16), String(a.alarm).toUpperCase()] as [string, string]);
+                return (r.alarms ?? []).map(
+                    (a) => [BigInt(a.memberID).toString(16), String(a.alarm).toUpperCase()] as [string, string],
+                );
             } finally {
                 client.close();
             }
@@ -191,7 +200,11 @@ export async function startEtcdCluster(opts: StartOptions = {}): Promise<EtcdTes
             try {
                 const r = await client.maintenance.alarm({ action: 0, memberID: 0, alarm: 0 });
                 for (const a of r.alarms ?? []) {
-                    await client.maintenance.alarm({ action: 2 /* DEACTIVATE */, memberID: a.memberID, alarm: a.alarm });
+                    await client.maintenance.alarm({
+                        action: 2 /* DEACTIVATE */,
+                        memberID: a.memberID,
+                        alarm: a.alarm,
+                    });
                 }
             } finally {
                 client.close();

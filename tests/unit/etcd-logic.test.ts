@@ -19,9 +19,19 @@ const ID = ["1001", "1002", "1003", "1004", "1005"];
 const LEADER = ID[1];
 
 function up(i: number, extra: Partial<EndpointProbe> = {}): EndpointProbe {
-    return { endpoint: EP[i], readOk: true, status: { version: "3.7.3", dbSize: 20480, memberId: ID[i], leaderId: LEADER }, alarms: [], latencyMs: 5, ...extra };
+    return {
+        endpoint: EP[i],
+        readOk: true,
+        status: { version: "3.7.3", dbSize: 20480, memberId: ID[i], leaderId: LEADER },
+        alarms: [],
+        latencyMs: 5,
+        ...extra,
+    };
 }
-function down(i: number, err = "connection refused [ECONNREFUSED]: the member is not running or not listening on this address"): EndpointProbe {
+function down(
+    i: number,
+    err = "connection refused [ECONNREFUSED]: the member is not running or not listening on this address",
+): EndpointProbe {
     return { endpoint: EP[i], readOk: false, readError: err, statusError: err, alarmError: err, latencyMs: 2 };
 }
 
@@ -61,21 +71,37 @@ describe("etcd logic: explainError (messages seen from grpc-js / etcd)", () => {
             "14 UNAVAILABLE: No connection established. Last error: C0AC2A16957F0000:error:0A000418:SSL routines:ssl3_read_bytes:tlsv1 alert unknown ca:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:918:SSL alert number 48\n (2026-11-25T18:24:49.147Z). Resolution note: ",
             /^TLS: the member rejected the client certificate \[alert unknown ca\]: clientCertificate is not signed by a CA in the member's --trusted-ca-file/,
         ],
-        ["bad certificate alert", "SSL routines:ssl3_read_bytes:sslv3 alert bad certificate", /^TLS: the member rejected the client certificate \[alert bad certificate\]/],
-        ["TLS 1.3 certificate required", "tlsv13 alert certificate required", /^TLS: the member rejected the client certificate \[alert certificate required\]/],
+        [
+            "bad certificate alert",
+            "SSL routines:ssl3_read_bytes:sslv3 alert bad certificate",
+            /^TLS: the member rejected the client certificate \[alert bad certificate\]/,
+        ],
+        [
+            "TLS 1.3 certificate required",
+            "tlsv13 alert certificate required",
+            /^TLS: the member rejected the client certificate \[alert certificate required\]/,
+        ],
         [
             "server cert from another CA",
             "14 UNAVAILABLE: No connection established. Last error: Error: unable to verify the first certificate. Resolution note: ",
             /^TLS: the member's server certificate is not signed by caCertificate \[unable to verify the first certificate\]; pass the CA that issued/,
         ],
-        ["self-signed server", "Error: self-signed certificate", /^TLS: the member's server certificate is not signed by caCertificate/],
+        [
+            "self-signed server",
+            "Error: self-signed certificate",
+            /^TLS: the member's server certificate is not signed by caCertificate/,
+        ],
         [
             "SAN mismatch",
             "Error [ERR_TLS_CERT_ALTNAME_INVALID]: Hostname/IP does not match certificate's altnames: IP: 10.0.0.9 is not in the cert's list: 127.0.0.1",
             /^TLS: the member's server certificate does not name this address \[Hostname\/IP does not match certificate's altnames/,
         ],
         ["expired server cert", "Error: certificate has expired", /^TLS: the member's server certificate has expired/],
-        ["plain http server", "SSL routines::wrong version number", /^TLS: the endpoint does not speak TLS \[wrong version number\]/],
+        [
+            "plain http server",
+            "SSL routines::wrong version number",
+            /^TLS: the endpoint does not speak TLS \[wrong version number\]/,
+        ],
         [
             "refused",
             "14 UNAVAILABLE: No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:21385. Resolution note: ",
@@ -91,9 +117,17 @@ describe("etcd logic: explainError (messages seen from grpc-js / etcd)", () => {
             /^no answer within 1500 ms \[DEADLINE_EXCEEDED\]: the member is partitioned from its peers, has no leader, or is overloaded$/,
         ],
         ["own guard", "timed out after 1500 ms", /^no answer within 1500 ms \[timed out\]/],
-        ["permission", "7 PERMISSION_DENIED: etcdserver: permission denied", /^permission denied \[PERMISSION_DENIED\]/],
+        [
+            "permission",
+            "7 PERMISSION_DENIED: etcdserver: permission denied",
+            /^permission denied \[PERMISSION_DENIED\]/,
+        ],
         ["auth user", "etcdserver: user name not found", /^authentication failed \[user name not found\]/],
-        ["unknown, trimmed", "13 INTERNAL: something odd. Resolution note: x\nsecond line", /^13 INTERNAL: something odd\.$/],
+        [
+            "unknown, trimmed",
+            "13 INTERNAL: something odd. Resolution note: x\nsecond line",
+            /^13 INTERNAL: something odd\.$/,
+        ],
         ["empty", "", /^unknown error$/],
     ];
     for (const [name, raw, re] of cases) {
@@ -122,7 +156,15 @@ describe("etcd logic: interpretHealth", () => {
             leader: EP[1],
             message: [/^etcd healthy: 3 of 3 endpoints, leader 10\.0\.0\.2:2379, version 3\.7\.3$/],
         },
-        { name: "single member, healthy", probes: [up(1)], level: "ok", healthy: 1, quorum: 1, leader: EP[1], message: [/^etcd healthy: 1 of 1/] },
+        {
+            name: "single member, healthy",
+            probes: [up(1)],
+            level: "ok",
+            healthy: 1,
+            quorum: 1,
+            leader: EP[1],
+            message: [/^etcd healthy: 1 of 1/],
+        },
         {
             name: "1 of 3 down: warning naming it",
             probes: [up(0), up(1), down(2)],
@@ -130,12 +172,19 @@ describe("etcd logic: interpretHealth", () => {
             healthy: 2,
             quorum: 2,
             leader: EP[1],
-            message: [/^etcd degraded: 2 of 3 endpoints healthy \(quorum of 2 holds\)\. Unhealthy: 10\.0\.0\.3:2379 \(connection refused/, /One more failure loses quorum\. Fix: restart or replace/],
+            message: [
+                /^etcd degraded: 2 of 3 endpoints healthy \(quorum of 2 holds\)\. Unhealthy: 10\.0\.0\.3:2379 \(connection refused/,
+                /One more failure loses quorum\. Fix: restart or replace/,
+            ],
             notInMessage: [EP[0], EP[1]],
         },
         {
             name: "the leader is the one down: a new leader is reported",
-            probes: [up(0, { status: { version: "3.7.3", dbSize: 1, memberId: ID[0], leaderId: ID[0] } }), up(2, { status: { version: "3.7.3", dbSize: 1, memberId: ID[2], leaderId: ID[0] } }), down(1)],
+            probes: [
+                up(0, { status: { version: "3.7.3", dbSize: 1, memberId: ID[0], leaderId: ID[0] } }),
+                up(2, { status: { version: "3.7.3", dbSize: 1, memberId: ID[2], leaderId: ID[0] } }),
+                down(1),
+            ],
             level: "warning",
             healthy: 2,
             quorum: 2,
@@ -149,7 +198,10 @@ describe("etcd logic: interpretHealth", () => {
             healthy: 3,
             quorum: 3,
             leader: EP[1],
-            message: [/^etcd degraded: 3 of 5 endpoints healthy \(quorum of 3 holds\)\. Unhealthy: 10\.0\.0\.4:2379 \(.*\); 10\.0\.0\.5:2379 \(/, /One more failure loses quorum/],
+            message: [
+                /^etcd degraded: 3 of 5 endpoints healthy \(quorum of 3 holds\)\. Unhealthy: 10\.0\.0\.4:2379 \(.*\); 10\.0\.0\.5:2379 \(/,
+                /One more failure loses quorum/,
+            ],
         },
         {
             name: "1 of 5 down: warning without the 'one more' note",
@@ -158,11 +210,17 @@ describe("etcd logic: interpretHealth", () => {
             healthy: 4,
             quorum: 3,
             leader: EP[1],
-            message: [/^etcd degraded: 4 of 5 endpoints healthy \(quorum of 3 holds\)\. Unhealthy: 10\.0\.0\.5:2379 \([^)]*\)\. Fix:/],
+            message: [
+                /^etcd degraded: 4 of 5 endpoints healthy \(quorum of 3 holds\)\. Unhealthy: 10\.0\.0\.5:2379 \([^)]*\)\. Fix:/,
+            ],
         },
         {
             name: "2 of 3 down: quorum lost, names both, the fix",
-            probes: [down(0, "no answer within 3000 ms [DEADLINE_EXCEEDED]: the member is partitioned"), down(1), down(2)],
+            probes: [
+                down(0, "no answer within 3000 ms [DEADLINE_EXCEEDED]: the member is partitioned"),
+                down(1),
+                down(2),
+            ],
             level: "error",
             healthy: 0,
             quorum: 2,
@@ -181,12 +239,18 @@ describe("etcd logic: interpretHealth", () => {
         },
         {
             name: "NOSPACE on one member, all healthy: error naming alarm, member and endpoint",
-            probes: [up(0, { alarms: [{ memberId: ID[2], alarm: "NOSPACE" }] }), up(1, { alarms: [{ memberId: ID[2], alarm: "NOSPACE" }] }), up(2, { alarms: [{ memberId: ID[2], alarm: "NOSPACE" }] })],
+            probes: [
+                up(0, { alarms: [{ memberId: ID[2], alarm: "NOSPACE" }] }),
+                up(1, { alarms: [{ memberId: ID[2], alarm: "NOSPACE" }] }),
+                up(2, { alarms: [{ memberId: ID[2], alarm: "NOSPACE" }] }),
+            ],
             level: "error",
             healthy: 3,
             quorum: 2,
             leader: EP[1],
-            message: [/^etcd alarm NOSPACE raised on member 3eb \(10\.0\.0\.3:2379\): the member's backend reached --quota-backend-bytes .*etcdctl alarm disarm; or raise --quota-backend-bytes$/],
+            message: [
+                /^etcd alarm NOSPACE raised on member 3eb \(10\.0\.0\.3:2379\): the member's backend reached --quota-backend-bytes .*etcdctl alarm disarm; or raise --quota-backend-bytes$/,
+            ],
         },
         {
             name: "CORRUPT on a member not in the list (no endpoint known)",
@@ -199,12 +263,23 @@ describe("etcd logic: interpretHealth", () => {
         },
         {
             name: "two members with NOSPACE, and a member down: both problems",
-            probes: [up(0, { alarms: [{ memberId: ID[0], alarm: "Nospace" }, { memberId: ID[1], alarm: "NOSPACE" }] }), up(1), down(2)],
+            probes: [
+                up(0, {
+                    alarms: [
+                        { memberId: ID[0], alarm: "Nospace" },
+                        { memberId: ID[1], alarm: "NOSPACE" },
+                    ],
+                }),
+                up(1),
+                down(2),
+            ],
             level: "error",
             healthy: 2,
             quorum: 2,
             leader: EP[1],
-            message: [/^etcd alarm NOSPACE raised on member 3e9 \(10\.0\.0\.1:2379\), member 3ea \(10\.0\.0\.2:2379\): /],
+            message: [
+                /^etcd alarm NOSPACE raised on member 3e9 \(10\.0\.0\.1:2379\), member 3ea \(10\.0\.0\.2:2379\): /,
+            ],
         },
         {
             name: "quorum lost and CORRUPT: both in the message",
@@ -234,7 +309,11 @@ describe("etcd logic: interpretHealth", () => {
         },
         {
             name: "mixed versions are all named",
-            probes: [up(0), up(1, { status: { version: "3.6.5", dbSize: 1, memberId: ID[1], leaderId: LEADER } }), up(2)],
+            probes: [
+                up(0),
+                up(1, { status: { version: "3.6.5", dbSize: 1, memberId: ID[1], leaderId: LEADER } }),
+                up(2),
+            ],
             level: "ok",
             healthy: 3,
             quorum: 2,
@@ -260,7 +339,16 @@ describe("etcd logic: interpretHealth", () => {
 
     it("per-endpoint status carries version, dbSize, hex member ID and error", () => {
         const r = interpretHealth([up(0), down(1)], AT);
-        expect(r.endpoints[0]).to.deep.equal({ endpoint: EP[0], healthy: true, version: "3.7.3", dbSize: 20480, memberId: "3e9", leader: false, latencyMs: 5, error: undefined });
+        expect(r.endpoints[0]).to.deep.equal({
+            endpoint: EP[0],
+            healthy: true,
+            version: "3.7.3",
+            dbSize: 20480,
+            memberId: "3e9",
+            leader: false,
+            latencyMs: 5,
+            error: undefined,
+        });
         expect(r.endpoints[1]).to.include({ endpoint: EP[1], healthy: false, leader: false });
         expect(r.endpoints[1].error).to.match(/^connection refused/);
     });
@@ -272,7 +360,12 @@ describe("etcd logic: interpretHealth", () => {
             if (v && typeof v === "object") Object.values(v).forEach(walk);
         };
         walk(o);
-        expect(o.statuses[1]).to.deep.equal({ endpoint: EP[1], healthy: false, leader: false, error: down(1).readError });
+        expect(o.statuses[1]).to.deep.equal({
+            endpoint: EP[1],
+            healthy: false,
+            leader: false,
+            error: down(1).readError,
+        });
         expect(o.leaderEndpoint).to.equal(""); // the reported leader (member 1002) is the endpoint that is down
         expect(JSON.stringify(o)).to.not.include("latency");
     });
@@ -289,12 +382,25 @@ describe("etcd logic: validateEtcdHealthInputs", () => {
         ca = await createCertificateAuthority("unit-etcd-ca", 1);
         client = await issueCertificate(ca, { commonName: "root", usages: ["client"], validity: 1 });
     });
-    const good = () => ({ endpoints: ["etcd-0:2379", "etcd-1:2379"], caCertificate: ca.certPem, clientCertificate: client.certPem, clientPrivateKey: client.keyPem });
+    const good = () => ({
+        endpoints: ["etcd-0:2379", "etcd-1:2379"],
+        caCertificate: ca.certPem,
+        clientCertificate: client.certPem,
+        clientPrivateKey: client.keyPem,
+    });
     const cases: { name: string; patch: () => Record<string, unknown>; expect: [string, RegExp][] }[] = [
         { name: "valid", patch: () => ({}), expect: [] },
         { name: "valid with timeout", patch: () => ({ timeoutMs: 500 }), expect: [] },
-        { name: "no endpoints", patch: () => ({ endpoints: [] }), expect: [["endpoints", /^endpoints: must list the DataStore's etcd client endpoints .*got none$/]] },
-        { name: "endpoints not a list", patch: () => ({ endpoints: "etcd:2379" }), expect: [["endpoints", /got none/]] },
+        {
+            name: "no endpoints",
+            patch: () => ({ endpoints: [] }),
+            expect: [["endpoints", /^endpoints: must list the DataStore's etcd client endpoints .*got none$/]],
+        },
+        {
+            name: "endpoints not a list",
+            patch: () => ({ endpoints: "etcd:2379" }),
+            expect: [["endpoints", /got none/]],
+        },
         {
             name: "bad and duplicate endpoints",
             patch: () => ({ endpoints: ["etcd-0:2379", "http://etcd-1:2379", "https://etcd-0:2379"] }),
@@ -303,10 +409,26 @@ describe("etcd logic: validateEtcdHealthInputs", () => {
                 ["endpoints", /^endpoints\[2\]: "https:\/\/etcd-0:2379" repeats endpoints\[0\]; list each member once/],
             ],
         },
-        { name: "timeout too small", patch: () => ({ timeoutMs: 5 }), expect: [["timeoutMs", /^timeoutMs: must be an integer number of milliseconds in 100\.\.60000; got 5$/]] },
+        {
+            name: "timeout too small",
+            patch: () => ({ timeoutMs: 5 }),
+            expect: [["timeoutMs", /^timeoutMs: must be an integer number of milliseconds in 100\.\.60000; got 5$/]],
+        },
         { name: "timeout not a number", patch: () => ({ timeoutMs: "3s" }), expect: [["timeoutMs", /got "3s"$/]] },
-        { name: "key missing", patch: () => ({ clientPrivateKey: undefined }), expect: [["clientPrivateKey", /^clientPrivateKey: must be an unencrypted PEM private key .*got nothing/]] },
-        { name: "CA and cert swapped", patch: () => ({ caCertificate: client.certPem, clientCertificate: ca.certPem }), expect: [["caCertificate", /is not a CA certificate/], ["clientCertificate", /is not signed by caCertificate/], ["clientPrivateKey", /does not match/]] },
+        {
+            name: "key missing",
+            patch: () => ({ clientPrivateKey: undefined }),
+            expect: [["clientPrivateKey", /^clientPrivateKey: must be an unencrypted PEM private key .*got nothing/]],
+        },
+        {
+            name: "CA and cert swapped",
+            patch: () => ({ caCertificate: client.certPem, clientCertificate: ca.certPem }),
+            expect: [
+                ["caCertificate", /is not a CA certificate/],
+                ["clientCertificate", /is not signed by caCertificate/],
+                ["clientPrivateKey", /does not match/],
+            ],
+        },
     ];
     for (const c of cases) {
         it(c.name, () => {

@@ -16,7 +16,12 @@ describe("etcd provider (no network)", () => {
         client = await issueCertificate(ca, { commonName: "root", usages: ["client"], validity: 1 });
         client2 = await issueCertificate(ca, { commonName: "root", usages: ["client"], validity: 1 });
     });
-    const inputs = () => ({ endpoints: ["127.0.0.1:1", "127.0.0.1:3"], caCertificate: ca.certPem, clientCertificate: client.certPem, clientPrivateKey: client.keyPem });
+    const inputs = () => ({
+        endpoints: ["127.0.0.1:1", "127.0.0.1:3"],
+        caCertificate: ca.certPem,
+        clientCertificate: client.certPem,
+        clientPrivateKey: client.keyPem,
+    });
 
     describe("fails(level, failOn)", () => {
         const table: [string, string, boolean][] = [
@@ -30,7 +35,8 @@ describe("etcd provider (no network)", () => {
             ["warning", "never", false],
         ];
         for (const [level, failOn, want] of table) {
-            it(`${level} under failOn=${failOn}: ${want}`, () => expect(provider.fails(level as any, failOn as any)).to.equal(want));
+            it(`${level} under failOn=${failOn}: ${want}`, () =>
+                expect(provider.fails(level as any, failOn as any)).to.equal(want));
         }
     });
 
@@ -41,13 +47,32 @@ describe("etcd provider (no network)", () => {
                 news: () => ({ ...inputs(), caCertificate: "nope", clientPrivateKey: client.certPem }),
                 failures: [
                     ["caCertificate", /^caCertificate: must be a PEM certificate .*got text without any PEM block$/],
-                    ["clientPrivateKey", /^clientPrivateKey: .*this looks like a certificate: swap it with the private key$/],
+                    [
+                        "clientPrivateKey",
+                        /^clientPrivateKey: .*this looks like a certificate: swap it with the private key$/,
+                    ],
                 ],
             },
-            { name: "bad failOn", news: () => ({ ...inputs(), failOn: "sometimes" }), failures: [["failOn", /^failOn: must be one of "error", "warning", "never"; got "sometimes"$/]] },
-            { name: "http endpoint", news: () => ({ ...inputs(), endpoints: ["http://127.0.0.1:1"] }), failures: [["endpoints", /^endpoints\[0\]: must use https/]] },
-            { name: "unknown endpoints at preview: skipped, no failure", news: () => ({ ...inputs(), endpoints: UNKNOWN }), failures: [] },
-            { name: "unknown key at preview: skipped", news: () => ({ ...inputs(), clientPrivateKey: UNKNOWN }), failures: [] },
+            {
+                name: "bad failOn",
+                news: () => ({ ...inputs(), failOn: "sometimes" }),
+                failures: [["failOn", /^failOn: must be one of "error", "warning", "never"; got "sometimes"$/]],
+            },
+            {
+                name: "http endpoint",
+                news: () => ({ ...inputs(), endpoints: ["http://127.0.0.1:1"] }),
+                failures: [["endpoints", /^endpoints\[0\]: must use https/]],
+            },
+            {
+                name: "unknown endpoints at preview: skipped, no failure",
+                news: () => ({ ...inputs(), endpoints: UNKNOWN }),
+                failures: [],
+            },
+            {
+                name: "unknown key at preview: skipped",
+                news: () => ({ ...inputs(), clientPrivateKey: UNKNOWN }),
+                failures: [],
+            },
             {
                 name: "unknown endpoints but a bad CA: the CA failure still shows",
                 news: () => ({ ...inputs(), endpoints: [UNKNOWN], caCertificate: client.certPem }),
@@ -81,9 +106,21 @@ describe("etcd provider (no network)", () => {
         const cases: { name: string; news: () => any; changes: boolean }[] = [
             { name: "same inputs", news: () => inputs(), changes: false },
             { name: "failOn default equals 'error'", news: () => ({ ...inputs(), failOn: undefined }), changes: false },
-            { name: "endpoint added", news: () => ({ ...inputs(), endpoints: ["127.0.0.1:1", "127.0.0.1:3", "127.0.0.1:5"] }), changes: true },
-            { name: "endpoints reordered", news: () => ({ ...inputs(), endpoints: ["127.0.0.1:3", "127.0.0.1:1"] }), changes: true },
-            { name: "new client certificate", news: () => ({ ...inputs(), clientCertificate: client2.certPem, clientPrivateKey: client2.keyPem }), changes: true },
+            {
+                name: "endpoint added",
+                news: () => ({ ...inputs(), endpoints: ["127.0.0.1:1", "127.0.0.1:3", "127.0.0.1:5"] }),
+                changes: true,
+            },
+            {
+                name: "endpoints reordered",
+                news: () => ({ ...inputs(), endpoints: ["127.0.0.1:3", "127.0.0.1:1"] }),
+                changes: true,
+            },
+            {
+                name: "new client certificate",
+                news: () => ({ ...inputs(), clientCertificate: client2.certPem, clientPrivateKey: client2.keyPem }),
+                changes: true,
+            },
             { name: "new CA", news: () => ({ ...inputs(), caCertificate: client.certPem }), changes: true },
             { name: "unknown certificate", news: () => ({ ...inputs(), clientCertificate: UNKNOWN }), changes: true },
             { name: "timeout set", news: () => ({ ...inputs(), timeoutMs: 1000 }), changes: true },
@@ -133,7 +170,9 @@ describe("EtcdHealth resource (mocks)", () => {
             clientCertificate: "cert-pem",
             clientPrivateKey: "key-pem",
         });
-        const [urn, level] = await new Promise<[string, string]>((resolve) => pulumi.all([r.urn, r.level]).apply((v) => resolve(v)));
+        const [urn, level] = await new Promise<[string, string]>((resolve) =>
+            pulumi.all([r.urn, r.level]).apply((v) => resolve(v)),
+        );
         expect(urn).to.match(/::pulumi-nodejs:dynamic\/hcp:EtcdHealth::store$/);
         expect(level).to.equal("ok");
         const reg = registered.find((x) => x.name === "store")!;

@@ -55,11 +55,31 @@ kUeSvd4E/N/kiBKkrKC38QmN9zkuOXhpcg==
 
 describe("pki: caCertHash and fingerprints (against openssl)", () => {
     const cases = [
-        { name: "EC P-256 CA", pem: OPENSSL_EC_CA, hash: "sha256:e9dfa5d7b65417cd6715d2e40444f584323bd1fd5df7e9a3fc8c600d181b2970" },
-        { name: "RSA 2048 CA", pem: OPENSSL_RSA_CA, hash: "sha256:75e1ec8c565d55829bf3a0fe5ea9df9aa345d76ee555df9d15323d46e50ed78d" },
-        { name: "CRLF line endings", pem: OPENSSL_EC_CA.replace(/\n/g, "\r\n"), hash: "sha256:e9dfa5d7b65417cd6715d2e40444f584323bd1fd5df7e9a3fc8c600d181b2970" },
-        { name: "text around the block", pem: "subject=CN=fixture-ca\n" + OPENSSL_EC_CA + "trailer\n", hash: "sha256:e9dfa5d7b65417cd6715d2e40444f584323bd1fd5df7e9a3fc8c600d181b2970" },
-        { name: "bundle: first certificate wins", pem: OPENSSL_EC_CA + OPENSSL_RSA_CA, hash: "sha256:e9dfa5d7b65417cd6715d2e40444f584323bd1fd5df7e9a3fc8c600d181b2970" },
+        {
+            name: "EC P-256 CA",
+            pem: OPENSSL_EC_CA,
+            hash: "sha256:e9dfa5d7b65417cd6715d2e40444f584323bd1fd5df7e9a3fc8c600d181b2970",
+        },
+        {
+            name: "RSA 2048 CA",
+            pem: OPENSSL_RSA_CA,
+            hash: "sha256:75e1ec8c565d55829bf3a0fe5ea9df9aa345d76ee555df9d15323d46e50ed78d",
+        },
+        {
+            name: "CRLF line endings",
+            pem: OPENSSL_EC_CA.replace(/\n/g, "\r\n"),
+            hash: "sha256:e9dfa5d7b65417cd6715d2e40444f584323bd1fd5df7e9a3fc8c600d181b2970",
+        },
+        {
+            name: "text around the block",
+            pem: "subject=CN=fixture-ca\n" + OPENSSL_EC_CA + "trailer\n",
+            hash: "sha256:e9dfa5d7b65417cd6715d2e40444f584323bd1fd5df7e9a3fc8c600d181b2970",
+        },
+        {
+            name: "bundle: first certificate wins",
+            pem: OPENSSL_EC_CA + OPENSSL_RSA_CA,
+            hash: "sha256:e9dfa5d7b65417cd6715d2e40444f584323bd1fd5df7e9a3fc8c600d181b2970",
+        },
     ];
     for (const c of cases) {
         it(`caCertHash: ${c.name}`, () => {
@@ -79,17 +99,42 @@ describe("pki: caCertHash and fingerprints (against openssl)", () => {
 });
 
 describe("pki: malformed PEM names the property and never echoes the content", () => {
-    const KEY = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgSECRETSECRETSECRET\n-----END PRIVATE KEY-----\n";
+    const KEY =
+        "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgSECRETSECRETSECRET\n-----END PRIVATE KEY-----\n";
     const cases: { name: string; input: unknown; expect: RegExp }[] = [
-        { name: "undefined", input: undefined, expect: /^caCertificate: must be a PEM certificate .*got nothing \(the value is missing\)$/ },
+        {
+            name: "undefined",
+            input: undefined,
+            expect: /^caCertificate: must be a PEM certificate .*got nothing \(the value is missing\)$/,
+        },
         { name: "number", input: 42, expect: /^caCertificate: .*got a number, not a string$/ },
         { name: "empty", input: "  \n", expect: /^caCertificate: .*got an empty string$/ },
         { name: "plain text", input: "hello world", expect: /^caCertificate: .*got text without any PEM block$/ },
-        { name: "base64 without armour", input: "MIIBgDCCASegAwIBAgIU", expect: /^caCertificate: .*base64 text without PEM armour/ },
-        { name: "truncated", input: OPENSSL_EC_CA.slice(0, 200), expect: /^caCertificate: .*without a matching END line/ },
-        { name: "a private key", input: KEY, expect: /^caCertificate: .*labelled "PRIVATE KEY"; this looks like a private key: swap it/ },
-        { name: "a CSR", input: "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n", expect: /labelled "CERTIFICATE REQUEST"$/ },
-        { name: "garbage DER", input: "-----BEGIN CERTIFICATE-----\nAAAAAAAA\n-----END CERTIFICATE-----\n", expect: /^caCertificate: .*the certificate is not valid DER .*re-export it$/ },
+        {
+            name: "base64 without armour",
+            input: "MIIBgDCCASegAwIBAgIU",
+            expect: /^caCertificate: .*base64 text without PEM armour/,
+        },
+        {
+            name: "truncated",
+            input: OPENSSL_EC_CA.slice(0, 200),
+            expect: /^caCertificate: .*without a matching END line/,
+        },
+        {
+            name: "a private key",
+            input: KEY,
+            expect: /^caCertificate: .*labelled "PRIVATE KEY"; this looks like a private key: swap it/,
+        },
+        {
+            name: "a CSR",
+            input: "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n",
+            expect: /labelled "CERTIFICATE REQUEST"$/,
+        },
+        {
+            name: "garbage DER",
+            input: "-----BEGIN CERTIFICATE-----\nAAAAAAAA\n-----END CERTIFICATE-----\n",
+            expect: /^caCertificate: .*the certificate is not valid DER .*re-export it$/,
+        },
     ];
     for (const c of cases) {
         it(`parseCertificate: ${c.name}`, () => {
@@ -107,15 +152,31 @@ describe("pki: malformed PEM names the property and never echoes the content", (
     }
 
     const keyCases: { name: string; input: unknown; expect: RegExp }[] = [
-        { name: "empty", input: "", expect: /^clientPrivateKey: must be an unencrypted PEM private key .*got an empty string$/ },
-        { name: "a certificate", input: OPENSSL_EC_CA, expect: /^clientPrivateKey: .*this looks like a certificate: swap it with the private key$/ },
-        { name: "encrypted PKCS#8", input: "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n", expect: /got an encrypted key: decrypt it/ },
+        {
+            name: "empty",
+            input: "",
+            expect: /^clientPrivateKey: must be an unencrypted PEM private key .*got an empty string$/,
+        },
+        {
+            name: "a certificate",
+            input: OPENSSL_EC_CA,
+            expect: /^clientPrivateKey: .*this looks like a certificate: swap it with the private key$/,
+        },
+        {
+            name: "encrypted PKCS#8",
+            input: "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n",
+            expect: /got an encrypted key: decrypt it/,
+        },
         {
             name: "encrypted legacy PEM",
             input: "-----BEGIN EC PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAAAA\n-----END EC PRIVATE KEY-----\n",
             expect: /got an encrypted key/,
         },
-        { name: "corrupt key", input: KEY, expect: /^clientPrivateKey: .*the "PRIVATE KEY" block is not a valid key .*re-export it$/ },
+        {
+            name: "corrupt key",
+            input: KEY,
+            expect: /^clientPrivateKey: .*the "PRIVATE KEY" block is not a valid key .*re-export it$/,
+        },
         { name: "two keys", input: KEY + KEY, expect: /got 2 private keys, expected one/ },
     ];
     for (const c of keyCases) {
@@ -150,7 +211,12 @@ describe("pki: minting (ECDSA P-256)", function () {
             usages: ["server", "client"],
             validity: 5,
         });
-        client = await issueCertificate(ca, { commonName: "root", organizations: ["system:masters"], usages: ["client"], validity: 5 });
+        client = await issueCertificate(ca, {
+            commonName: "root",
+            organizations: ["system:masters"],
+            usages: ["client"],
+            validity: 5,
+        });
     });
 
     it("CA: self-signed, CA:TRUE, P-256, PKCS#8 key", () => {
@@ -166,7 +232,9 @@ describe("pki: minting (ECDSA P-256)", function () {
     it("server certificate: SANs, usages, chain, validity", () => {
         const c = parseCertificate(server.certPem, "server");
         expect(c.ca).to.equal(false);
-        expect(c.subjectAltName).to.equal("DNS:localhost, DNS:etcd-0.example, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1");
+        expect(c.subjectAltName).to.equal(
+            "DNS:localhost, DNS:etcd-0.example, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1",
+        );
         expect(c.keyUsage).to.have.members(["1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"]);
         expect(c.checkIP("127.0.0.1")).to.equal("127.0.0.1");
         expect(isSignedBy(c, parseCertificate(ca.certPem, "ca"))).to.equal(true);
@@ -191,15 +259,65 @@ describe("pki: minting (ECDSA P-256)", function () {
     });
 
     const rejects: { name: string; run: () => Promise<unknown>; expect: RegExp }[] = [
-        { name: "empty CN", run: () => createCertificateAuthority("", 1), expect: /^commonName: must be a non-empty string$/ },
-        { name: "negative validity", run: () => createCertificateAuthority("x", -1), expect: /^validity: must be a positive number of days/ },
-        { name: "inverted window", run: () => createCertificateAuthority("x", { notBefore: new Date(2), notAfter: new Date(1) }), expect: /^validity: notAfter must be a Date after notBefore$/ },
-        { name: "no usages", run: () => issueCertificate(ca, { commonName: "x", usages: [], validity: 1 }), expect: /^usages: must list/ },
-        { name: "bad usage", run: () => issueCertificate(ca, { commonName: "x", usages: ["peer" as any], validity: 1 }), expect: /^usages: "peer" is not one of/ },
-        { name: "bad IP", run: () => issueCertificate(ca, { commonName: "x", ipAddresses: ["127.0.0.256"], usages: ["server"], validity: 1 }), expect: /^ipAddresses: "127.0.0.256" is not an IPv4 or IPv6 address$/ },
-        { name: "leaf as CA", run: () => issueCertificate(server, { commonName: "x", usages: ["client"], validity: 1 }), expect: /^ca.certPem: .*is not a CA certificate/ },
-        { name: "CA key mismatch", run: () => issueCertificate({ certPem: ca.certPem, keyPem: otherCa.keyPem }, { commonName: "x", usages: ["client"], validity: 1 }), expect: /^ca.keyPem: does not match ca.certPem/ },
-        { name: "CA key is a cert", run: () => issueCertificate({ certPem: ca.certPem, keyPem: ca.certPem }, { commonName: "x", usages: ["client"], validity: 1 }), expect: /^ca.keyPem: must be an unencrypted PEM private key/ },
+        {
+            name: "empty CN",
+            run: () => createCertificateAuthority("", 1),
+            expect: /^commonName: must be a non-empty string$/,
+        },
+        {
+            name: "negative validity",
+            run: () => createCertificateAuthority("x", -1),
+            expect: /^validity: must be a positive number of days/,
+        },
+        {
+            name: "inverted window",
+            run: () => createCertificateAuthority("x", { notBefore: new Date(2), notAfter: new Date(1) }),
+            expect: /^validity: notAfter must be a Date after notBefore$/,
+        },
+        {
+            name: "no usages",
+            run: () => issueCertificate(ca, { commonName: "x", usages: [], validity: 1 }),
+            expect: /^usages: must list/,
+        },
+        {
+            name: "bad usage",
+            run: () => issueCertificate(ca, { commonName: "x", usages: ["peer" as any], validity: 1 }),
+            expect: /^usages: "peer" is not one of/,
+        },
+        {
+            name: "bad IP",
+            run: () =>
+                issueCertificate(ca, {
+                    commonName: "x",
+                    ipAddresses: ["127.0.0.256"],
+                    usages: ["server"],
+                    validity: 1,
+                }),
+            expect: /^ipAddresses: "127.0.0.256" is not an IPv4 or IPv6 address$/,
+        },
+        {
+            name: "leaf as CA",
+            run: () => issueCertificate(server, { commonName: "x", usages: ["client"], validity: 1 }),
+            expect: /^ca.certPem: .*is not a CA certificate/,
+        },
+        {
+            name: "CA key mismatch",
+            run: () =>
+                issueCertificate(
+                    { certPem: ca.certPem, keyPem: otherCa.keyPem },
+                    { commonName: "x", usages: ["client"], validity: 1 },
+                ),
+            expect: /^ca.keyPem: does not match ca.certPem/,
+        },
+        {
+            name: "CA key is a cert",
+            run: () =>
+                issueCertificate(
+                    { certPem: ca.certPem, keyPem: ca.certPem },
+                    { commonName: "x", usages: ["client"], validity: 1 },
+                ),
+            expect: /^ca.keyPem: must be an unencrypted PEM private key/,
+        },
     ];
     for (const r of rejects) {
         it(`rejects: ${r.name}`, async () => {
@@ -215,37 +333,79 @@ describe("pki: minting (ECDSA P-256)", function () {
     }
 
     describe("validateClientTlsBundle", () => {
-        type Case = { name: string; bundle: () => { caCertificate: unknown; clientCertificate: unknown; clientPrivateKey: unknown }; at?: Date; expect: [string, RegExp][] };
+        type Case = {
+            name: string;
+            bundle: () => { caCertificate: unknown; clientCertificate: unknown; clientPrivateKey: unknown };
+            at?: Date;
+            expect: [string, RegExp][];
+        };
         let expired: CertificateAndKey;
         let serverOnly: CertificateAndKey;
         before(async () => {
             expired = await issueCertificate(ca, {
                 commonName: "old",
                 usages: ["client"],
-                validity: { notBefore: new Date(Date.now() - 10 * 86_400_000), notAfter: new Date(Date.now() - 86_400_000) },
+                validity: {
+                    notBefore: new Date(Date.now() - 10 * 86_400_000),
+                    notAfter: new Date(Date.now() - 86_400_000),
+                },
             });
             serverOnly = await issueCertificate(ca, { commonName: "srv", usages: ["server"], validity: 1 });
         });
         const cases: Case[] = [
-            { name: "valid", bundle: () => ({ caCertificate: ca.certPem, clientCertificate: client.certPem, clientPrivateKey: client.keyPem }), expect: [] },
+            {
+                name: "valid",
+                bundle: () => ({
+                    caCertificate: ca.certPem,
+                    clientCertificate: client.certPem,
+                    clientPrivateKey: client.keyPem,
+                }),
+                expect: [],
+            },
             {
                 name: "CA bundle containing the issuer",
-                bundle: () => ({ caCertificate: otherCa.certPem + ca.certPem, clientCertificate: client.certPem, clientPrivateKey: client.keyPem }),
+                bundle: () => ({
+                    caCertificate: otherCa.certPem + ca.certPem,
+                    clientCertificate: client.certPem,
+                    clientPrivateKey: client.keyPem,
+                }),
                 expect: [],
             },
             {
                 name: "client cert from another CA",
-                bundle: () => ({ caCertificate: otherCa.certPem, clientCertificate: client.certPem, clientPrivateKey: client.keyPem }),
-                expect: [["clientCertificate", /^clientCertificate: "root" \(issuer "CN=unit-ca"\) is not signed by caCertificate \("CN=other-ca"\); use a client certificate issued by the DataStore's CA$/]],
+                bundle: () => ({
+                    caCertificate: otherCa.certPem,
+                    clientCertificate: client.certPem,
+                    clientPrivateKey: client.keyPem,
+                }),
+                expect: [
+                    [
+                        "clientCertificate",
+                        /^clientCertificate: "root" \(issuer "CN=unit-ca"\) is not signed by caCertificate \("CN=other-ca"\); use a client certificate issued by the DataStore's CA$/,
+                    ],
+                ],
             },
             {
                 name: "key of another certificate",
-                bundle: () => ({ caCertificate: ca.certPem, clientCertificate: client.certPem, clientPrivateKey: server.keyPem }),
-                expect: [["clientPrivateKey", /^clientPrivateKey: does not match the public key of clientCertificate "root"/]],
+                bundle: () => ({
+                    caCertificate: ca.certPem,
+                    clientCertificate: client.certPem,
+                    clientPrivateKey: server.keyPem,
+                }),
+                expect: [
+                    [
+                        "clientPrivateKey",
+                        /^clientPrivateKey: does not match the public key of clientCertificate "root"/,
+                    ],
+                ],
             },
             {
                 name: "leaf passed as CA",
-                bundle: () => ({ caCertificate: server.certPem, clientCertificate: client.certPem, clientPrivateKey: client.keyPem }),
+                bundle: () => ({
+                    caCertificate: server.certPem,
+                    clientCertificate: client.certPem,
+                    clientPrivateKey: client.keyPem,
+                }),
                 expect: [
                     ["caCertificate", /^caCertificate: "etcd-0" is not a CA certificate/],
                     ["clientCertificate", /is not signed by caCertificate/],
@@ -253,13 +413,25 @@ describe("pki: minting (ECDSA P-256)", function () {
             },
             {
                 name: "expired client cert",
-                bundle: () => ({ caCertificate: ca.certPem, clientCertificate: expired.certPem, clientPrivateKey: expired.keyPem }),
-                expect: [["clientCertificate", /^clientCertificate: certificate "old" expired at .*; issue a new one$/]],
+                bundle: () => ({
+                    caCertificate: ca.certPem,
+                    clientCertificate: expired.certPem,
+                    clientPrivateKey: expired.keyPem,
+                }),
+                expect: [
+                    ["clientCertificate", /^clientCertificate: certificate "old" expired at .*; issue a new one$/],
+                ],
             },
             {
                 name: "server-only certificate",
-                bundle: () => ({ caCertificate: ca.certPem, clientCertificate: serverOnly.certPem, clientPrivateKey: serverOnly.keyPem }),
-                expect: [["clientCertificate", /does not allow client authentication \(extendedKeyUsage lacks clientAuth\)/]],
+                bundle: () => ({
+                    caCertificate: ca.certPem,
+                    clientCertificate: serverOnly.certPem,
+                    clientPrivateKey: serverOnly.keyPem,
+                }),
+                expect: [
+                    ["clientCertificate", /does not allow client authentication \(extendedKeyUsage lacks clientAuth\)/],
+                ],
             },
             {
                 name: "everything swapped",
@@ -272,7 +444,11 @@ describe("pki: minting (ECDSA P-256)", function () {
             },
             {
                 name: "checked at a time before the CA existed",
-                bundle: () => ({ caCertificate: ca.certPem, clientCertificate: client.certPem, clientPrivateKey: client.keyPem }),
+                bundle: () => ({
+                    caCertificate: ca.certPem,
+                    clientCertificate: client.certPem,
+                    clientPrivateKey: client.keyPem,
+                }),
                 at: new Date("2001-01-01T00:00:00Z"),
                 expect: [
                     ["caCertificate", /^caCertificate: certificate "unit-ca" is not valid before .*check the clock/],
@@ -295,6 +471,9 @@ describe("pki: minting (ECDSA P-256)", function () {
     });
 
     it("parseCertificates returns every certificate of a bundle", () => {
-        expect(parseCertificates(ca.certPem + otherCa.certPem, "ca").map((c) => c.subject)).to.deep.equal(["CN=unit-ca", "CN=other-ca"]);
+        expect(parseCertificates(ca.certPem + otherCa.certPem, "ca").map((c) => c.subject)).to.deep.equal([
+            "CN=unit-ca",
+            "CN=other-ca",
+        ]);
     });
 });
