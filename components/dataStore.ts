@@ -3,6 +3,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { EtcdHealth, FailOn } from "../provider/etcd/resource";
 import { KubeClient, resourcePath } from "../provider/kube";
 import { daysUntilExpiry, isSignedBy, issueCertificate, keyMatchesCertificate, parseCertificate, parsePrivateKey, commonName, validateClientTlsBundle } from "../provider/pki";
 import { isPlain, throwIfInvalid, ValidationError } from "./errors";
@@ -63,6 +64,17 @@ export interface DataStoreArgs {
      * depends on it is created. Defaults to true.
      */
     waitForReady?: boolean;
+    /**
+     * Check etcd's health (`EtcdHealth`: every member, alarms, leader) from the machine running
+     * Pulumi, at preview and before the DataStore is created or changed. Defaults to true. Turn it off
+     * only when that machine cannot reach etcd (Kamaji still can).
+     */
+    healthCheck?: boolean;
+    /**
+     * Which health verdict stops preview and update: "error" (quorum lost or an alarm raised),
+     * "warning" (also a minority of members down) or "never". Defaults to "error".
+     */
+    healthFailOn?: pulumi.Input<FailOn>;
 }
 
 /**
@@ -97,6 +109,8 @@ export class DataStore extends pulumi.ComponentResource {
     public readonly clientSecret: k8s.core.v1.Secret;
     /** The DataStore custom resource. */
     public readonly dataStore: k8s.apiextensions.CustomResource;
+    /** The etcd health check, unless `healthCheck` is false. */
+    public readonly health: EtcdHealth | undefined;
     /** The management cluster it lives on. */
     public readonly managementCluster: ManagementCluster;
 
@@ -197,7 +211,22 @@ export class DataStore extends pulumi.ComponentResource {
             annotations["pulumi.com/waitFor"] = "jsonpath={.status.ready}=true";
             annotations["pulumi.com/timeoutSeconds"] = "600";
         }
-        const dependsOn: pulumi.Resource[] = [this.caSecret, this.clientSecret];
+        // etcd must be healthy before Kamaji is pointed at it.
+        this.health =
+            args.healthCheck === false
+                ? undefined
+                : new EtcdHealth(
+                      `${name}-health`,
+                      {
+                          endpoints: this.endpoints,
+                          caCertificate: this.caCertificate,
+                          clientCertificate: this.clientCertificate,
+                          clientPrivateKey: this.clientPrivateKey,
+                          failOn: args.healthFailOn,
+                      },
+                      { parent: this },
+                  );
+        const dependsOn: pulumi.Resource[] = [this.caSecret, this.clientSecret, ...(this.health ? [this.health] : [])];
         this.dataStore = new k8s.apiextensions.CustomResource(
             `${name}-datastore`,
             {

@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PackageSource, ReusePolicy, ContainerdArgs } from "../provider/hostprep/logic";
 import type { Taint } from "../provider/kubeadm/logic";
+import { PreparedHost } from "../provider/hostprep/resource";
 import { NodeJoin } from "../provider/kubeadm/resource";
 import { parsePublicKey } from "../provider/ssh/logic";
 import { isPlain, throwIfInvalid } from "./errors";
@@ -130,13 +131,13 @@ export function workerPoolValues(args: WorkerPoolArgs, controlPlaneVersion?: str
 }
 
 /**
- * A pool of worker hosts joined to a HostedControlPlane: per host, a `NodeJoin` (kubeadm join
+ * A pool of worker hosts joined to a HostedControlPlane: per host, a `PreparedHost` and a `NodeJoin` (kubeadm join
  * with a short-lived bootstrap token and the CA pinned by hash). Upgrades are ordered so that at
  * most `maxUnavailable` hosts are drained at once: host i depends on host i - maxUnavailable, so
  * the engine (which otherwise runs everything in parallel) walks the pool in waves.
  *
- * Host preparation (`PreparedHost`: containerd, kubelet, kubeadm from `packageSource`) is wired in
- * once provider/hostprep provides its resource; until then hosts must already be prepared.
+ * Per host, a `PreparedHost` (swap, kernel modules, sysctls, containerd, kubelet and kubeadm from
+ * `packageSource`) comes first, then the `NodeJoin`.
  *
  * ## Example Usage
  * ```ts
@@ -153,6 +154,8 @@ export class WorkerPool extends pulumi.ComponentResource {
     public readonly nodeNames: pulumi.Output<string[]>;
     /** Per-host status, in host order. */
     public readonly hostStatus: pulumi.Output<WorkerHostStatus[]>;
+    /** The host preparations, keyed by host address. */
+    public readonly preparations: Record<string, PreparedHost>;
     /** The joins, keyed by host address. */
     public readonly joins: Record<string, NodeJoin>;
 
@@ -186,9 +189,33 @@ export class WorkerPool extends pulumi.ComponentResource {
         const maxUnavailable = args.maxUnavailable ?? 1;
         const joins: NodeJoin[] = [];
         this.joins = {};
+        this.preparations = {};
         args.hosts.forEach((h, i) => {
             const nodeName = h.nodeName ?? defaultNodeName(h.address);
-            const dependsOn = i >= maxUnavailable ? [joins[i - maxUnavailable]] : [];
+            // Waves: host i starts (preparation, join, upgrade) after host i - maxUnavailable finished.
+            const wave = i >= maxUnavailable ? [joins[i - maxUnavailable]] : [];
+            const prep = new PreparedHost(
+                `${name}-${hostSlug(h.address)}-prep`,
+                {
+                    connection: {
+                        address: h.address,
+                        port: h.port,
+                        user: h.user,
+                        privateKey: h.privateKey,
+                        passphrase: h.privateKeyPassphrase,
+                        password: h.password,
+                        hostKey: h.hostKey,
+                        trustOnFirstUse: args.trustOnFirstUse,
+                    },
+                    kubernetesVersion: version,
+                    containerd: args.containerd,
+                    packageSource: args.packageSource ?? { kind: "apt" },
+                    reusePolicy: args.reusePolicy,
+                },
+                { parent: this, dependsOn: wave },
+            );
+            this.preparations[h.address] = prep;
+            const dependsOn = [prep, ...wave];
             const join = new NodeJoin(
                 `${name}-${hostSlug(h.address)}-join`,
                 {

@@ -166,6 +166,7 @@ describe("components (mocked engine)", function () {
                 ["hcp:index:DataStore", "etcd"],
                 ["kubernetes:core/v1:Secret", "etcd-ca"],
                 ["kubernetes:core/v1:Secret", "etcd-client"],
+                ["pulumi-nodejs:dynamic/hcp:EtcdHealth", "etcd-health"],
                 ["kubernetes:kamaji.clastix.io/v1alpha1:DataStore", "etcd-datastore"],
             ]);
         });
@@ -224,13 +225,20 @@ describe("components (mocked engine)", function () {
             });
             expect(await promiseOf(ds.dataStoreName)).to.equal("etcd3");
             expect(await pulumi.isSecret(ds.clientPrivateKey)).to.equal(true);
+            // The health check gets the same identity Kamaji gets; the key only as a secret.
+            const health = byName("etcd3-health").inputs;
+            expect(health.endpoints).to.deep.equal(["etcd-0.example:2379", "etcd-1.example:2379"]);
+            expect(isSecretInput(health.clientPrivateKey)).to.equal(true);
+            expect(unwrap(health.clientPrivateKey)).to.equal(etcdClient.keyPem);
+            expect(unwrap(health.caCertificate)).to.equal(etcdCa.certPem);
         });
 
-        it("waitForReady: false drops the readiness annotation", async () => {
+        it("waitForReady: false drops the readiness annotation; healthCheck: false drops EtcdHealth", async () => {
             const m = new hcp.ManagementCluster("m4", mgmtArgs());
             await fresh();
-            new hcp.DataStore("etcd4", dsArgs(m, { waitForReady: false }));
+            new hcp.DataStore("etcd4", dsArgs(m, { waitForReady: false, healthCheck: false }));
             await settle();
+            expect(recorded.map((r) => r.name)).to.deep.equal(["etcd4", "etcd4-ca", "etcd4-client", "etcd4-datastore"]);
             expect(unwrap(byName("etcd4-datastore").inputs).metadata.annotations).to.deep.equal({ "pulumi.com/deletionPropagationPolicy": "background" });
         });
 
@@ -466,11 +474,19 @@ describe("components (mocked engine)", function () {
                 ],
             });
             await settle();
-            expect(recorded.map((r) => [r.type, r.name])).to.deep.equal([
+            expect(recorded.map((r) => [r.type, r.name])).to.have.deep.members([
                 ["hcp:index:WorkerPool", "pool1"],
+                ["pulumi-nodejs:dynamic/hcp:PreparedHost", "pool1-198-18-0-11-prep"],
+                ["pulumi-nodejs:dynamic/hcp:PreparedHost", "pool1-198-18-0-12-prep"],
                 ["pulumi-nodejs:dynamic/hcp:NodeJoin", "pool1-198-18-0-11-join"],
                 ["pulumi-nodejs:dynamic/hcp:NodeJoin", "pool1-198-18-0-12-join"],
             ]);
+            expect(recorded).to.have.length(5);
+            const p1 = byName("pool1-198-18-0-11-prep").inputs;
+            expect(unwrap(p1.connection)).to.include({ address: "198.18.0.11", user: "ops", hostKey });
+            expect(isSecretInput(p1.connection)).to.equal(true);
+            expect(p1.kubernetesVersion).to.equal("v1.33.4");
+            expect(p1.packageSource).to.deep.equal({ kind: "apt" });
             const j1 = byName("pool1-198-18-0-11-join").inputs;
             expect(isSecretInput(j1.connection)).to.equal(true);
             expect(unwrap(j1.connection)).to.include({ address: "198.18.0.11", user: "ops", hostKey });
