@@ -5,7 +5,16 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { EtcdHealth, FailOn } from "../provider/etcd/resource";
 import { KubeClient, resourcePath } from "../provider/kube";
-import { daysUntilExpiry, isSignedBy, issueCertificate, keyMatchesCertificate, parseCertificate, parsePrivateKey, commonName, validateClientTlsBundle } from "../provider/pki";
+import {
+    daysUntilExpiry,
+    isSignedBy,
+    issueCertificate,
+    keyMatchesCertificate,
+    parseCertificate,
+    parsePrivateKey,
+    commonName,
+    validateClientTlsBundle,
+} from "../provider/pki";
 import { isPlain, throwIfInvalid, ValidationError } from "./errors";
 import { ManagementCluster } from "./managementCluster";
 import { dnsSubdomainProblem, PropertyError, validateEndpoints } from "./validation";
@@ -123,19 +132,40 @@ export class DataStore extends pulumi.ComponentResource {
 
         // Plain-value rules at once; Output-valued ones when they resolve.
         const errors: PropertyError[] = [];
-        if (!(mgmt instanceof ManagementCluster)) errors.push({ propertyPath: "managementCluster", reason: "must be a ManagementCluster component" });
-        if (!args.tls || args.tls.caCertificate === undefined) errors.push({ propertyPath: "tls.caCertificate", reason: "is required: the PEM of the CA that signed the etcd server and client certificates" });
+        if (!(mgmt instanceof ManagementCluster))
+            errors.push({ propertyPath: "managementCluster", reason: "must be a ManagementCluster component" });
+        if (!args.tls || args.tls.caCertificate === undefined)
+            errors.push({
+                propertyPath: "tls.caCertificate",
+                reason: "is required: the PEM of the CA that signed the etcd server and client certificates",
+            });
         if (!args.tls || args.tls.caPrivateKey === undefined) {
-            errors.push({ propertyPath: "tls.caPrivateKey", reason: "is required: Kamaji signs a client certificate per tenant with the CA key (tlsConfig.certificateAuthority.privateKey)" });
+            errors.push({
+                propertyPath: "tls.caPrivateKey",
+                reason: "is required: Kamaji signs a client certificate per tenant with the CA key (tlsConfig.certificateAuthority.privateKey)",
+            });
         }
         if ((args.tls?.clientCertificate === undefined) !== (args.tls?.clientPrivateKey === undefined)) {
-            errors.push({ propertyPath: args.tls?.clientCertificate === undefined ? "tls.clientCertificate" : "tls.clientPrivateKey", reason: "clientCertificate and clientPrivateKey go together: give both, or neither to have one minted from the CA" });
+            errors.push({
+                propertyPath:
+                    args.tls?.clientCertificate === undefined ? "tls.clientCertificate" : "tls.clientPrivateKey",
+                reason: "clientCertificate and clientPrivateKey go together: give both, or neither to have one minted from the CA",
+            });
         }
         if (args.tls?.clientCertificate === undefined && mgmt instanceof ManagementCluster && !mgmt.preflightEnabled) {
-            errors.push({ propertyPath: "tls.clientCertificate", reason: "is required when the ManagementCluster has no kubeconfig (a minted certificate is reused from the cluster's Secret on later runs, which needs API access); pass clientCertificate and clientPrivateKey" });
+            errors.push({
+                propertyPath: "tls.clientCertificate",
+                reason: "is required when the ManagementCluster has no kubeconfig (a minted certificate is reused from the cluster's Secret on later runs, which needs API access); pass clientCertificate and clientPrivateKey",
+            });
         }
-        if (args.clientCertificateValidityDays !== undefined && (!Number.isInteger(args.clientCertificateValidityDays) || args.clientCertificateValidityDays < 31)) {
-            errors.push({ propertyPath: "clientCertificateValidityDays", reason: `must be a whole number of days >= 31 (renewal starts 30 days before expiry); got ${args.clientCertificateValidityDays}` });
+        if (
+            args.clientCertificateValidityDays !== undefined &&
+            (!Number.isInteger(args.clientCertificateValidityDays) || args.clientCertificateValidityDays < 31)
+        ) {
+            errors.push({
+                propertyPath: "clientCertificateValidityDays",
+                reason: `must be a whole number of days >= 31 (renewal starts 30 days before expiry); got ${args.clientCertificateValidityDays}`,
+            });
         }
         if (args.name !== undefined && isPlain(args.name)) {
             const p = dnsSubdomainProblem(args.name);
@@ -145,7 +175,10 @@ export class DataStore extends pulumi.ComponentResource {
         throwIfInvalid(label, errors);
 
         const dsName = pulumi.output(args.name ?? name).apply((n) => {
-            throwIfInvalid(label, (dnsSubdomainProblem(n) ? [{ propertyPath: "name", reason: dnsSubdomainProblem(n)! }] : []));
+            throwIfInvalid(
+                label,
+                dnsSubdomainProblem(n) ? [{ propertyPath: "name", reason: dnsSubdomainProblem(n)! }] : [],
+            );
             return n;
         });
         this.dataStoreName = dsName;
@@ -162,17 +195,34 @@ export class DataStore extends pulumi.ComponentResource {
         const days = args.clientCertificateValidityDays ?? 365;
 
         // The client identity: given, or reused-or-minted from the CA.
-        const client = args.tls.clientCertificate !== undefined
-            ? pulumi.all([caCert, args.tls.clientCertificate, pulumi.secret(args.tls.clientPrivateKey!)]).apply(([ca, cert, key]) => {
-                  const failures = validateClientTlsBundle({ caCertificate: ca, clientCertificate: cert, clientPrivateKey: key }, new Date(), {
-                      caCertificate: "tls.caCertificate",
-                      clientCertificate: "tls.clientCertificate",
-                      clientPrivateKey: "tls.clientPrivateKey",
-                  });
-                  throwIfInvalid(label, failures.map((f) => ({ propertyPath: f.property, reason: stripPrefix(f.reason, f.property) })));
-                  return { certPem: cert, keyPem: key };
-              })
-            : pulumi.all([mgmt.kubeconfig!, ns, dsName, caCert, caKey]).apply(([kc, n, ds, ca, key]) => reuseOrMint(label, kc, n, `${ds}-etcd-client`, ca, key, cn, days));
+        const client =
+            args.tls.clientCertificate !== undefined
+                ? pulumi
+                      .all([caCert, args.tls.clientCertificate, pulumi.secret(args.tls.clientPrivateKey!)])
+                      .apply(([ca, cert, key]) => {
+                          const failures = validateClientTlsBundle(
+                              { caCertificate: ca, clientCertificate: cert, clientPrivateKey: key },
+                              new Date(),
+                              {
+                                  caCertificate: "tls.caCertificate",
+                                  clientCertificate: "tls.clientCertificate",
+                                  clientPrivateKey: "tls.clientPrivateKey",
+                              },
+                          );
+                          throwIfInvalid(
+                              label,
+                              failures.map((f) => ({
+                                  propertyPath: f.property,
+                                  reason: stripPrefix(f.reason, f.property),
+                              })),
+                          );
+                          return { certPem: cert, keyPem: key };
+                      })
+                : pulumi
+                      .all([mgmt.kubeconfig!, ns, dsName, caCert, caKey])
+                      .apply(([kc, n, ds, ca, key]) =>
+                          reuseOrMint(label, kc, n, `${ds}-etcd-client`, ca, key, cn, days),
+                      );
         this.clientCertificate = client.apply((c) => c.certPem);
         this.clientPrivateKey = pulumi.secret(client.apply((c) => c.keyPem));
         this.caCertificate = caCert.apply((ca) => {
@@ -181,8 +231,13 @@ export class DataStore extends pulumi.ComponentResource {
             return ca;
         });
 
-        const b64 = (s: pulumi.Input<string>) => pulumi.output(s).apply((v) => Buffer.from(v, "utf8").toString("base64"));
-        const metadata = (suffix: string) => ({ name: pulumi.interpolate`${dsName}-${suffix}`, namespace: ns, labels: MANAGED_BY });
+        const b64 = (s: pulumi.Input<string>) =>
+            pulumi.output(s).apply((v) => Buffer.from(v, "utf8").toString("base64"));
+        const metadata = (suffix: string) => ({
+            name: pulumi.interpolate`${dsName}-${suffix}`,
+            namespace: ns,
+            labels: MANAGED_BY,
+        });
         const childOpts: pulumi.CustomResourceOptions = { parent: this, provider: mgmt.provider };
         this.caSecret = new k8s.core.v1.Secret(
             `${name}-ca`,
@@ -198,7 +253,11 @@ export class DataStore extends pulumi.ComponentResource {
             {
                 metadata: metadata("etcd-client"),
                 type: "kubernetes.io/tls",
-                data: pulumi.secret({ "tls.crt": b64(this.clientCertificate), "tls.key": b64(this.clientPrivateKey), "ca.crt": b64(this.caCertificate) }),
+                data: pulumi.secret({
+                    "tls.crt": b64(this.clientCertificate),
+                    "tls.key": b64(this.clientPrivateKey),
+                    "ca.crt": b64(this.caCertificate),
+                }),
             },
             { ...childOpts, deleteBeforeReplace: true },
         );
@@ -233,13 +292,21 @@ export class DataStore extends pulumi.ComponentResource {
                 apiVersion: "kamaji.clastix.io/v1alpha1",
                 kind: "DataStore",
                 // The preflight result gates the object: no DataStore unless Kamaji is installed.
-                metadata: pulumi.all([dsName, mgmt.ready]).apply(([n]) => ({ name: n, labels: MANAGED_BY, annotations })),
+                metadata: pulumi
+                    .all([dsName, mgmt.ready])
+                    .apply(([n]) => ({ name: n, labels: MANAGED_BY, annotations })),
                 spec: {
                     driver: "etcd",
                     endpoints: this.endpoints,
                     tlsConfig: {
-                        certificateAuthority: { certificate: ref(this.caSecret, "ca.crt"), privateKey: ref(this.caSecret, "ca.key") },
-                        clientCertificate: { certificate: ref(this.clientSecret, "tls.crt"), privateKey: ref(this.clientSecret, "tls.key") },
+                        certificateAuthority: {
+                            certificate: ref(this.caSecret, "ca.crt"),
+                            privateKey: ref(this.caSecret, "ca.key"),
+                        },
+                        clientCertificate: {
+                            certificate: ref(this.clientSecret, "tls.crt"),
+                            privateKey: ref(this.clientSecret, "tls.key"),
+                        },
                     },
                 },
             },
@@ -263,7 +330,13 @@ function stripPrefix(reason: string, property: string): string {
 function validateCa(pem: string): PropertyError[] {
     try {
         const ca = parseCertificate(pem, "tls.caCertificate");
-        if (!ca.ca) return [{ propertyPath: "tls.caCertificate", reason: `"${commonName(ca) ?? ca.subject}" is not a CA certificate (basicConstraints CA:FALSE); pass the CA that signed the etcd certificates` }];
+        if (!ca.ca)
+            return [
+                {
+                    propertyPath: "tls.caCertificate",
+                    reason: `"${commonName(ca) ?? ca.subject}" is not a CA certificate (basicConstraints CA:FALSE); pass the CA that signed the etcd certificates`,
+                },
+            ];
         return [];
     } catch (e) {
         return [{ propertyPath: "tls.caCertificate", reason: stripPrefix((e as Error).message, "tls.caCertificate") }];
@@ -291,26 +364,43 @@ export async function reuseOrMint(
     try {
         const ca = parseCertificate(caPem, "tls.caCertificate");
         if (!keyMatchesCertificate(ca, parsePrivateKey(caKeyPem, "tls.caPrivateKey"))) {
-            problems.push({ propertyPath: "tls.caPrivateKey", reason: "does not match tls.caCertificate; pass the CA's own private key" });
+            problems.push({
+                propertyPath: "tls.caPrivateKey",
+                reason: "does not match tls.caCertificate; pass the CA's own private key",
+            });
         }
     } catch (e) {
-        if (!problems.length) problems.push({ propertyPath: "tls.caPrivateKey", reason: stripPrefix((e as Error).message, "tls.caPrivateKey") });
+        if (!problems.length)
+            problems.push({
+                propertyPath: "tls.caPrivateKey",
+                reason: stripPrefix((e as Error).message, "tls.caPrivateKey"),
+            });
     }
     if (problems.length) throw new ValidationError(label, problems);
     const c = client ?? KubeClient.fromKubeconfig(kubeconfig);
-    const existing = await c.get(resourcePath({ version: "v1", plural: "secrets", namespace, name: secretName })).catch(() => undefined);
+    const existing = await c
+        .get(resourcePath({ version: "v1", plural: "secrets", namespace, name: secretName }))
+        .catch(() => undefined);
     const crt = existing?.data?.["tls.crt"] && Buffer.from(existing.data["tls.crt"], "base64").toString("utf8");
     const key = existing?.data?.["tls.key"] && Buffer.from(existing.data["tls.key"], "base64").toString("utf8");
     if (crt && key) {
         try {
             const cert = parseCertificate(crt, "tls.crt");
             const ca = parseCertificate(caPem, "ca");
-            if (isSignedBy(cert, ca) && commonName(cert) === cn && keyMatchesCertificate(cert, parsePrivateKey(key, "tls.key")) && daysUntilExpiry(cert, new Date()) > 30) {
+            if (
+                isSignedBy(cert, ca) &&
+                commonName(cert) === cn &&
+                keyMatchesCertificate(cert, parsePrivateKey(key, "tls.key")) &&
+                daysUntilExpiry(cert, new Date()) > 30
+            ) {
                 return { certPem: crt, keyPem: key };
             }
         } catch {
             /* unusable: mint a new one */
         }
     }
-    return issueCertificate({ certPem: caPem, keyPem: caKeyPem }, { commonName: cn, organizations: ["system:masters"], usages: ["client"], validity: validityDays });
+    return issueCertificate(
+        { certPem: caPem, keyPem: caKeyPem },
+        { commonName: cn, organizations: ["system:masters"], usages: ["client"], validity: validityDays },
+    );
 }

@@ -9,7 +9,15 @@ import { caCertHash } from "../provider/pki";
 import { DataStore, MANAGED_BY } from "./dataStore";
 import { isPlain, throwIfInvalid, ValidationError } from "./errors";
 import { ManagementCluster } from "./managementCluster";
-import { ControlPlaneValues, DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, PropertyError, ServiceType, validateControlPlane, versionChangeProblem } from "./validation";
+import {
+    ControlPlaneValues,
+    DEFAULT_POD_CIDR,
+    DEFAULT_SERVICE_CIDR,
+    PropertyError,
+    ServiceType,
+    validateControlPlane,
+    versionChangeProblem,
+} from "./validation";
 
 /** The tenant's network ranges (`spec.networkProfile`). */
 export interface HostedControlPlaneNetworkArgs {
@@ -169,13 +177,24 @@ export class HostedControlPlane extends pulumi.ComponentResource {
         this.namespace = namespace;
 
         const structural: PropertyError[] = [];
-        if (!(mgmt instanceof ManagementCluster)) structural.push({ propertyPath: "managementCluster", reason: "must be a ManagementCluster component" });
-        if (!(args.dataStore instanceof DataStore)) structural.push({ propertyPath: "dataStore", reason: "must be a DataStore component" });
+        if (!(mgmt instanceof ManagementCluster))
+            structural.push({ propertyPath: "managementCluster", reason: "must be a ManagementCluster component" });
+        if (!(args.dataStore instanceof DataStore))
+            structural.push({ propertyPath: "dataStore", reason: "must be a DataStore component" });
         if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) || namespace.length > 63) {
-            structural.push({ propertyPath: "namespace", reason: `must be a namespace name (lower-case letters, digits and "-"); got "${namespace}"` });
+            structural.push({
+                propertyPath: "namespace",
+                reason: `must be a namespace name (lower-case letters, digits and "-"); got "${namespace}"`,
+            });
         }
-        if (args.readyTimeoutSeconds !== undefined && (!Number.isInteger(args.readyTimeoutSeconds) || args.readyTimeoutSeconds < 1)) {
-            structural.push({ propertyPath: "readyTimeoutSeconds", reason: `must be a whole number of seconds >= 1; got ${args.readyTimeoutSeconds}` });
+        if (
+            args.readyTimeoutSeconds !== undefined &&
+            (!Number.isInteger(args.readyTimeoutSeconds) || args.readyTimeoutSeconds < 1)
+        ) {
+            structural.push({
+                propertyPath: "readyTimeoutSeconds",
+                reason: `must be a whole number of seconds >= 1; got ${args.readyTimeoutSeconds}`,
+            });
         }
         const k = args.addons?.konnectivity;
         const valueInputs = {
@@ -188,14 +207,19 @@ export class HostedControlPlane extends pulumi.ComponentResource {
             advertiseAddress: args.advertiseAddress,
             certSANs: args.certSANs,
             network: args.network,
-            addons: k ? { konnectivity: { serverPort: k.serverPort, agentMode: k.agentMode, agentReplicas: k.agentReplicas } } : undefined,
+            addons: k
+                ? { konnectivity: { serverPort: k.serverPort, agentMode: k.agentMode, agentReplicas: k.agentReplicas } }
+                : undefined,
             kubeletCgroupDriver: args.kubeletCgroupDriver,
             managementPodCidrs: mgmt?.podCidrs,
             managementServiceCidrs: mgmt?.serviceCidrs,
         };
         // Plain arguments are checked here, all together; Output-valued ones when they resolve.
         const plain = isPlain(valueInputs);
-        throwIfInvalid(label, [...structural, ...(plain ? validateControlPlane(valueInputs as ControlPlaneValues) : [])]);
+        throwIfInvalid(label, [
+            ...structural,
+            ...(plain ? validateControlPlane(valueInputs as ControlPlaneValues) : []),
+        ]);
         const values = pulumi.output(valueInputs).apply((v) => {
             if (!plain) throwIfInvalid(label, validateControlPlane(v as ControlPlaneValues));
             return v as unknown as ControlPlaneValues;
@@ -209,7 +233,11 @@ export class HostedControlPlane extends pulumi.ComponentResource {
             const errors: PropertyError[] = [];
             for (const prev of new Set([l.specVersion, l.installedVersion].filter((x): x is string => !!x))) {
                 const p = versionChangeProblem(prev, v.kubernetesVersion);
-                if (p) errors.push({ propertyPath: "kubernetesVersion", reason: `${p} (the live TenantControlPlane ${namespace}/${tcpName} is at ${prev})` });
+                if (p)
+                    errors.push({
+                        propertyPath: "kubernetesVersion",
+                        reason: `${p} (the live TenantControlPlane ${namespace}/${tcpName} is at ${prev})`,
+                    });
             }
             throwIfInvalid(label, errors);
             return v.kubernetesVersion;
@@ -217,9 +245,11 @@ export class HostedControlPlane extends pulumi.ComponentResource {
         this.kubernetesVersion = version;
 
         // LoadBalancer support is a warning, not an error: an address may come from elsewhere.
-        const lb = pulumi.output(args.serviceType ?? "LoadBalancer").apply((t) =>
-            t === "LoadBalancer" ? mgmt.checkLoadBalancerSupport(this).apply(() => t) : pulumi.output(t),
-        );
+        const lb = pulumi
+            .output(args.serviceType ?? "LoadBalancer")
+            .apply((t) =>
+                t === "LoadBalancer" ? mgmt.checkLoadBalancerSupport(this).apply(() => t) : pulumi.output(t),
+            );
 
         const timeout = args.readyTimeoutSeconds ?? 1200;
         const metadata = pulumi.all([version, mgmt.ready, lb]).apply(([ver]) => ({
@@ -262,11 +292,18 @@ export class HostedControlPlane extends pulumi.ComponentResource {
                 clusterDomain: net.clusterDomain,
             },
             addons: {
-                coreDNS: addons.coreDNS ? { imageRepository: addons.coreDNS.imageRepository, imageTag: addons.coreDNS.imageTag } : undefined,
-                kubeProxy: addons.kubeProxy ? { imageRepository: addons.kubeProxy.imageRepository, imageTag: addons.kubeProxy.imageTag } : undefined,
+                coreDNS: addons.coreDNS
+                    ? { imageRepository: addons.coreDNS.imageRepository, imageTag: addons.coreDNS.imageTag }
+                    : undefined,
+                kubeProxy: addons.kubeProxy
+                    ? { imageRepository: addons.kubeProxy.imageRepository, imageTag: addons.kubeProxy.imageTag }
+                    : undefined,
                 konnectivity: addons.konnectivity
                     ? {
-                          server: { port: addons.konnectivity.serverPort ?? 8132, version: addons.konnectivity.version },
+                          server: {
+                              port: addons.konnectivity.serverPort ?? 8132,
+                              version: addons.konnectivity.version,
+                          },
                           agent: {
                               mode: addons.konnectivity.agentMode ?? "DaemonSet",
                               replicas: addons.konnectivity.agentReplicas,
@@ -296,14 +333,26 @@ export class HostedControlPlane extends pulumi.ComponentResource {
         this.kubeconfig = pulumi.secret(
             adminSecret.data.apply((d) => {
                 const v = d?.["admin.conf"];
-                if (!v) throw new ValidationError(label, [{ propertyPath: "kubeconfig", reason: `Secret ${namespace}/${tcpName}-admin-kubeconfig has no "admin.conf" key; is Kamaji reconciling this tenant? (kubectl -n ${namespace} describe tcp ${tcpName})` }]);
+                if (!v)
+                    throw new ValidationError(label, [
+                        {
+                            propertyPath: "kubeconfig",
+                            reason: `Secret ${namespace}/${tcpName}-admin-kubeconfig has no "admin.conf" key; is Kamaji reconciling this tenant? (kubectl -n ${namespace} describe tcp ${tcpName})`,
+                        },
+                    ]);
                 return Buffer.from(v, "base64").toString("utf8");
             }),
         );
         this.caCertificate = pulumi.unsecret(
             caSecret.data.apply((d) => {
                 const v = d?.["ca.crt"];
-                if (!v) throw new ValidationError(label, [{ propertyPath: "caCertificate", reason: `Secret ${namespace}/${tcpName}-ca has no "ca.crt" key; is Kamaji reconciling this tenant?` }]);
+                if (!v)
+                    throw new ValidationError(label, [
+                        {
+                            propertyPath: "caCertificate",
+                            reason: `Secret ${namespace}/${tcpName}-ca has no "ca.crt" key; is Kamaji reconciling this tenant?`,
+                        },
+                    ]);
                 return Buffer.from(v, "base64").toString("utf8");
             }),
         );
@@ -314,7 +363,11 @@ export class HostedControlPlane extends pulumi.ComponentResource {
         this.cni =
             args.cniManifest === undefined
                 ? undefined
-                : new k8s.yaml.v2.ConfigGroup(`${name}-cni`, { yaml: args.cniManifest }, { parent: this, provider: this.provider, dependsOn: [tcp] });
+                : new k8s.yaml.v2.ConfigGroup(
+                      `${name}-cni`,
+                      { yaml: args.cniManifest },
+                      { parent: this, provider: this.provider, dependsOn: [tcp] },
+                  );
 
         this.registerOutputs({
             tenantName: this.tenantName,
@@ -346,8 +399,24 @@ export interface LiveVersion {
 }
 
 /** The live TenantControlPlane's versions, or nothing when it does not exist (yet). */
-export async function readLiveVersion(kubeconfig: string, namespace: string, name: string, client?: KubeClient): Promise<LiveVersion> {
+export async function readLiveVersion(
+    kubeconfig: string,
+    namespace: string,
+    name: string,
+    client?: KubeClient,
+): Promise<LiveVersion> {
     const c = client ?? KubeClient.fromKubeconfig(kubeconfig);
-    const obj = await c.get(resourcePath({ group: "kamaji.clastix.io", version: "v1alpha1", plural: "tenantcontrolplanes", namespace, name }));
-    return { specVersion: obj?.spec?.kubernetes?.version, installedVersion: obj?.status?.kubernetesResources?.version?.version };
+    const obj = await c.get(
+        resourcePath({
+            group: "kamaji.clastix.io",
+            version: "v1alpha1",
+            plural: "tenantcontrolplanes",
+            namespace,
+            name,
+        }),
+    );
+    return {
+        specVersion: obj?.spec?.kubernetes?.version,
+        installedVersion: obj?.status?.kubernetesResources?.version?.version,
+    };
 }

@@ -103,10 +103,20 @@ export class ManagementCluster extends pulumi.ComponentResource {
 
         const errors = validateManagementRanges(args.podCidrs, args.serviceCidrs);
         if (args.kubeconfig === undefined && args.provider === undefined) {
-            errors.push({ propertyPath: "kubeconfig", reason: "either kubeconfig or provider is required: pass the management cluster's admin kubeconfig (e.g. cfg.requireSecret(\"mgmtKubeconfig\"))" });
+            errors.push({
+                propertyPath: "kubeconfig",
+                reason: 'either kubeconfig or provider is required: pass the management cluster\'s admin kubeconfig (e.g. cfg.requireSecret("mgmtKubeconfig"))',
+            });
         }
-        if (args.kamajiNamespace !== undefined && isPlain(args.kamajiNamespace) && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(args.kamajiNamespace as string)) {
-            errors.push({ propertyPath: "kamajiNamespace", reason: `must be a namespace name such as "kamaji-system"; got "${args.kamajiNamespace}"` });
+        if (
+            args.kamajiNamespace !== undefined &&
+            isPlain(args.kamajiNamespace) &&
+            !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(args.kamajiNamespace as string)
+        ) {
+            errors.push({
+                propertyPath: "kamajiNamespace",
+                reason: `must be a namespace name such as "kamaji-system"; got "${args.kamajiNamespace}"`,
+            });
         }
         throwIfInvalid(label, errors);
 
@@ -114,12 +124,16 @@ export class ManagementCluster extends pulumi.ComponentResource {
         this.serviceCidrs = [...(args.serviceCidrs ?? [])];
         this.kamajiNamespace = pulumi.output(args.kamajiNamespace ?? "kamaji-system");
         this.kubeconfig = args.kubeconfig === undefined ? undefined : pulumi.secret(args.kubeconfig);
-        this.provider = args.provider ?? new k8s.Provider(`${name}-provider`, { kubeconfig: this.kubeconfig }, { parent: this });
+        this.provider =
+            args.provider ?? new k8s.Provider(`${name}-provider`, { kubeconfig: this.kubeconfig }, { parent: this });
         this.preflightEnabled = args.preflight !== false && this.kubeconfig !== undefined;
 
         if (!this.preflightEnabled) {
             if (args.preflight !== false) {
-                pulumi.log.warn(`${label}: no kubeconfig given with the provider, so the preflight checks (Kamaji CRDs, LoadBalancer support, upgrade steps) are skipped; pass kubeconfig as well to enable them`, this);
+                pulumi.log.warn(
+                    `${label}: no kubeconfig given with the provider, so the preflight checks (Kamaji CRDs, LoadBalancer support, upgrade steps) are skipped; pass kubeconfig as well to enable them`,
+                    this,
+                );
             }
             this.ready = pulumi.output({ checked: false, kamajiResources: [] });
         } else {
@@ -147,7 +161,8 @@ export class ManagementCluster extends pulumi.ComponentResource {
      * to fix it. Called by HostedControlPlane when its service type is LoadBalancer.
      */
     checkLoadBalancerSupport(requester?: pulumi.Resource): pulumi.Output<LoadBalancerSupport> {
-        if (!this.preflightEnabled) return pulumi.output({ available: undefined, detail: "not checked (preflight disabled)" });
+        if (!this.preflightEnabled)
+            return pulumi.output({ available: undefined, detail: "not checked (preflight disabled)" });
         return pulumi.unsecret(
             this.kubeconfig!.apply(async (kc) => {
                 this.lbCheck ??= detectLoadBalancer(KubeClient.fromKubeconfig(kc));
@@ -172,7 +187,10 @@ async function checkKamaji(label: string, kubeconfig: string, namespace: string)
     } catch (e) {
         const why = e instanceof KubeApiError ? e.message : String(e);
         throw new ValidationError(label, [
-            { propertyPath: "kubeconfig", reason: `cannot reach the management cluster to check that Kamaji is installed (${why}); check the kubeconfig's server and credentials, or set preflight: false` },
+            {
+                propertyPath: "kubeconfig",
+                reason: `cannot reach the management cluster to check that Kamaji is installed (${why}); check the kubeconfig's server and credentials, or set preflight: false`,
+            },
         ]);
     }
     const missing = ["datastores", "tenantcontrolplanes"].filter((r) => !(served ?? []).includes(r));
@@ -187,7 +205,10 @@ async function checkKamaji(label: string, kubeconfig: string, namespace: string)
     }
     const ns = await client.get(`/api/v1/namespaces/${encodeURIComponent(namespace)}`).catch(() => undefined);
     if (!ns) {
-        problems.push({ propertyPath: "kamajiNamespace", reason: `namespace "${namespace}" does not exist in the management cluster; set kamajiNamespace to the namespace Kamaji runs in, or create it (kubectl create namespace ${namespace})` });
+        problems.push({
+            propertyPath: "kamajiNamespace",
+            reason: `namespace "${namespace}" does not exist in the management cluster; set kamajiNamespace to the namespace Kamaji runs in, or create it (kubectl create namespace ${namespace})`,
+        });
     }
     throwIfInvalid(label, problems);
     return { checked: true, kamajiResources: served ?? [] };
@@ -208,15 +229,30 @@ export async function detectLoadBalancer(client: KubeClient): Promise<LoadBalanc
             notes.push("Cilium LB IPAM has no pool");
         }
         const services = await client.list("/api/v1/services");
-        const withAddress = services.filter((s: any) => s.spec?.type === "LoadBalancer" && (s.status?.loadBalancer?.ingress ?? []).length > 0);
+        const withAddress = services.filter(
+            (s: any) => s.spec?.type === "LoadBalancer" && (s.status?.loadBalancer?.ingress ?? []).length > 0,
+        );
         if (withAddress.length > 0) {
             const s = withAddress[0];
-            return { available: true, detail: `LoadBalancer Service ${s.metadata.namespace}/${s.metadata.name} has an address` };
+            return {
+                available: true,
+                detail: `LoadBalancer Service ${s.metadata.namespace}/${s.metadata.name} has an address`,
+            };
         }
         notes.push("no LoadBalancer Service has an address");
         const nodes = await client.list("/api/v1/nodes");
-        if (nodes.some((n: any) => typeof n.spec?.providerID === "string" && n.spec.providerID !== "" && !/^(kind|k3s|rke2):\/\//.test(n.spec.providerID))) {
-            return { available: true, detail: "nodes carry a cloud providerID (a cloud controller usually provides LoadBalancers)" };
+        if (
+            nodes.some(
+                (n: any) =>
+                    typeof n.spec?.providerID === "string" &&
+                    n.spec.providerID !== "" &&
+                    !/^(kind|k3s|rke2):\/\//.test(n.spec.providerID),
+            )
+        ) {
+            return {
+                available: true,
+                detail: "nodes carry a cloud providerID (a cloud controller usually provides LoadBalancers)",
+            };
         }
         notes.push(nodes.length === 0 ? "the cluster has no nodes" : "no node has a cloud providerID");
         return { available: false, detail: notes.join("; ") };

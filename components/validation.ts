@@ -87,7 +87,7 @@ function formatIp(family: 4 | 6, v: bigint): string {
     // Compress the longest run of zero groups (RFC 5952).
     let best = -1;
     let bestLen = 0;
-    for (let i = 0; i < 8; ) {
+    for (let i = 0; i < 8;) {
         if (groups[i] !== "0") {
             i++;
             continue;
@@ -109,13 +109,16 @@ export function parseCidr(s: string): ParsedCidr | { error: string } {
     if (typeof s !== "string" || !s.includes("/")) return { error: 'must be a CIDR such as "10.20.0.0/16"' };
     const [addr, len, ...rest] = s.split("/");
     const ip = parseIp(addr);
-    if (rest.length > 0 || !ip || !/^(0|[1-9][0-9]{0,2})$/.test(len)) return { error: 'must be a CIDR such as "10.20.0.0/16"' };
+    if (rest.length > 0 || !ip || !/^(0|[1-9][0-9]{0,2})$/.test(len))
+        return { error: 'must be a CIDR such as "10.20.0.0/16"' };
     const prefix = Number(len);
     const max = bits(ip.family);
     if (prefix > max) return { error: `prefix length /${prefix} is longer than an IPv${ip.family} address (/${max})` };
     const hostMask = (1n << BigInt(max - prefix)) - 1n;
     if ((ip.value & hostMask) !== 0n) {
-        return { error: `has host bits set; use the network address "${formatIp(ip.family, ip.value & ~hostMask)}/${prefix}"` };
+        return {
+            error: `has host bits set; use the network address "${formatIp(ip.family, ip.value & ~hostMask)}/${prefix}"`,
+        };
     }
     return { family: ip.family, base: ip.value, prefix, text: s };
 }
@@ -208,13 +211,15 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 export function dnsLabelProblem(s: unknown, max = 63): string | undefined {
     if (typeof s !== "string" || s === "") return "is required";
     if (s.length > max) return `must be at most ${max} characters (got ${s.length}); choose a shorter name`;
-    if (!DNS_LABEL.test(s)) return `must be lower-case letters, digits and "-", starting with a letter and ending with a letter or digit (an RFC 1035 label); got "${s}"`;
+    if (!DNS_LABEL.test(s))
+        return `must be lower-case letters, digits and "-", starting with a letter and ending with a letter or digit (an RFC 1035 label); got "${s}"`;
     return undefined;
 }
 
 export function dnsSubdomainProblem(s: unknown): string | undefined {
     if (typeof s !== "string" || s === "") return "is required";
-    if (s.length > 253 || !DNS_SUBDOMAIN.test(s)) return `must be a lower-case DNS name such as "cluster.local"; got "${s}"`;
+    if (s.length > 253 || !DNS_SUBDOMAIN.test(s))
+        return `must be a lower-case DNS name such as "cluster.local"; got "${s}"`;
     return undefined;
 }
 
@@ -228,11 +233,18 @@ const isPort = (p: unknown) => typeof p === "number" && Number.isInteger(p) && p
  * `https://`). `http://` endpoints are plaintext and refused unless `insecure` is set, in which
  * case the scheme is stripped. Returns the normalized endpoints and the errors.
  */
-export function validateEndpoints(endpoints: unknown, insecure: boolean, path = "endpoints"): { endpoints: string[]; errors: PropertyError[] } {
+export function validateEndpoints(
+    endpoints: unknown,
+    insecure: boolean,
+    path = "endpoints",
+): { endpoints: string[]; errors: PropertyError[] } {
     const errors: PropertyError[] = [];
     const out: string[] = [];
     if (!Array.isArray(endpoints) || endpoints.length === 0) {
-        errors.push({ propertyPath: path, reason: 'must list at least one etcd endpoint "host:port", e.g. ["etcd-0.example:2379"]' });
+        errors.push({
+            propertyPath: path,
+            reason: 'must list at least one etcd endpoint "host:port", e.g. ["etcd-0.example:2379"]',
+        });
         return { endpoints: out, errors };
     }
     const seen = new Set<string>();
@@ -248,7 +260,10 @@ export function validateEndpoints(endpoints: unknown, insecure: boolean, path = 
             const s = scheme[1].toLowerCase();
             hostPort = e.slice(scheme[0].length).replace(/\/+$/, "");
             if (s === "https") {
-                errors.push({ propertyPath: p, reason: `must not carry a scheme: Kamaji adds "https://" itself; write "${hostPort}"` });
+                errors.push({
+                    propertyPath: p,
+                    reason: `must not carry a scheme: Kamaji adds "https://" itself; write "${hostPort}"`,
+                });
                 return;
             }
             if (s === "http") {
@@ -260,13 +275,19 @@ export function validateEndpoints(endpoints: unknown, insecure: boolean, path = 
                     return;
                 }
             } else {
-                errors.push({ propertyPath: p, reason: `unsupported scheme "${s}://"; write "host:port" without a scheme` });
+                errors.push({
+                    propertyPath: p,
+                    reason: `unsupported scheme "${s}://"; write "host:port" without a scheme`,
+                });
                 return;
             }
         }
         const m = /^(\[[0-9a-fA-F:.]+\]|[^:/\s[\]]+):([0-9]+)$/.exec(hostPort);
         if (!m || !isPort(Number(m[2]))) {
-            errors.push({ propertyPath: p, reason: `must be "host:port" with a port from 1 to 65535 (etcd's client port is usually 2379); got "${e}"` });
+            errors.push({
+                propertyPath: p,
+                reason: `must be "host:port" with a port from 1 to 65535 (etcd's client port is usually 2379); got "${e}"`,
+            });
             return;
         }
         if (m[1].startsWith("[") && !parseIp(m[1].slice(1, -1))) {
@@ -274,7 +295,10 @@ export function validateEndpoints(endpoints: unknown, insecure: boolean, path = 
             return;
         }
         if (seen.has(hostPort)) {
-            errors.push({ propertyPath: p, reason: `duplicates an earlier endpoint "${hostPort}"; list each etcd member once` });
+            errors.push({
+                propertyPath: p,
+                reason: `duplicates an earlier endpoint "${hostPort}"; list each etcd member once`,
+            });
             return;
         }
         seen.add(hostPort);
@@ -327,13 +351,17 @@ export function validateControlPlane(v: ControlPlaneValues): PropertyError[] {
     const err = (propertyPath: string, reason: string) => errors.push({ propertyPath, reason });
 
     const nameProblem = dnsLabelProblem(v.name, 63 - "-admin-kubeconfig".length);
-    if (nameProblem) err("name", `${nameProblem} (it names the TenantControlPlane, its Service and the prefix of its Secrets)`);
+    if (nameProblem)
+        err("name", `${nameProblem} (it names the TenantControlPlane, its Service and the prefix of its Secrets)`);
 
     const vp = versionProblem(v.kubernetesVersion);
     if (vp) err("kubernetesVersion", vp);
 
     if (v.replicas !== undefined && (!Number.isInteger(v.replicas) || v.replicas < 0)) {
-        err("replicas", `must be a whole number >= 0 (0 puts the control plane to sleep; 2 or more is highly available); got ${v.replicas}`);
+        err(
+            "replicas",
+            `must be a whole number >= 0 (0 puts the control plane to sleep; 2 or more is highly available); got ${v.replicas}`,
+        );
     }
 
     const serviceType = v.serviceType ?? "LoadBalancer";
@@ -342,19 +370,32 @@ export function validateControlPlane(v: ControlPlaneValues): PropertyError[] {
     }
     if (v.address !== undefined && v.address !== "") {
         if (/[:/]/.test(v.address) && !parseIp(v.address)) {
-            err("address", `must be a bare IP or host name without scheme or port (the port is "port"); got "${v.address}"`);
+            err(
+                "address",
+                `must be a bare IP or host name without scheme or port (the port is "port"); got "${v.address}"`,
+            );
         }
     } else if (serviceType === "NodePort" || serviceType === "ClusterIP") {
-        err("address", `is required when serviceType is ${serviceType}: Kamaji cannot discover an address to advertise; set the IP or DNS name workers use to reach the API server`);
+        err(
+            "address",
+            `is required when serviceType is ${serviceType}: Kamaji cannot discover an address to advertise; set the IP or DNS name workers use to reach the API server`,
+        );
     }
-    if (v.port !== undefined && !isPort(v.port)) err("port", `must be a TCP port from 1 to 65535 (default 6443); got ${v.port}`);
+    if (v.port !== undefined && !isPort(v.port))
+        err("port", `must be a TCP port from 1 to 65535 (default 6443); got ${v.port}`);
     if (v.advertiseAddress !== undefined && v.advertiseAddress !== "" && !parseIp(v.advertiseAddress)) {
-        err("advertiseAddress", `must be an IP address (Kamaji passes it to --advertise-address); got "${v.advertiseAddress}"`);
+        err(
+            "advertiseAddress",
+            `must be an IP address (Kamaji passes it to --advertise-address); got "${v.advertiseAddress}"`,
+        );
     }
     (v.certSANs ?? []).forEach((s, i) => {
         if (typeof s !== "string" || s === "") err(`certSANs[${i}]`, "must be a non-empty host name or IP");
         else if (/^[a-z]+:\/\//i.test(s) || (!parseIp(s) && s.includes(":")) || s.includes("/")) {
-            err(`certSANs[${i}]`, `must be a bare host name or IP, not a URL or host:port (Kamaji loops rotating certificates otherwise, kamaji#679); got "${s}"`);
+            err(
+                `certSANs[${i}]`,
+                `must be a bare host name or IP, not a URL or host:port (Kamaji loops rotating certificates otherwise, kamaji#679); got "${s}"`,
+            );
         }
     });
 
@@ -366,11 +407,16 @@ export function validateControlPlane(v: ControlPlaneValues): PropertyError[] {
     if (!isParsedCidr(svc)) err("network.serviceCidr", svc.error);
     if (isParsedCidr(pod) && isParsedCidr(svc)) {
         if (cidrsOverlap(pod, svc)) {
-            err("network.podCidr", `${pod.text} overlaps the service range ${svc.text}; pod and service ranges must be disjoint (choose e.g. a different second octet)`);
+            err(
+                "network.podCidr",
+                `${pod.text} overlaps the service range ${svc.text}; pod and service ranges must be disjoint (choose e.g. a different second octet)`,
+            );
         }
     }
     const mgmt = (list: string[] | undefined, what: string) =>
-        (list ?? []).map((t) => ({ t, c: parseCidr(t), what })).filter((x): x is { t: string; c: ParsedCidr; what: string } => isParsedCidr(x.c));
+        (list ?? [])
+            .map((t) => ({ t, c: parseCidr(t), what }))
+            .filter((x): x is { t: string; c: ParsedCidr; what: string } => isParsedCidr(x.c));
     const mgmtRanges = [...mgmt(v.managementPodCidrs, "pod"), ...mgmt(v.managementServiceCidrs, "service")];
     for (const [path, c] of [
         ["network.podCidr", pod],
@@ -379,23 +425,33 @@ export function validateControlPlane(v: ControlPlaneValues): PropertyError[] {
         if (!isParsedCidr(c)) continue;
         for (const m of mgmtRanges) {
             if (cidrsOverlap(c, m.c)) {
-                err(path, `${c.text} overlaps the management cluster's ${m.what} range ${m.t}; tenant ranges must be disjoint from the management cluster's, so pick another range`);
+                err(
+                    path,
+                    `${c.text} overlaps the management cluster's ${m.what} range ${m.t}; tenant ranges must be disjoint from the management cluster's, so pick another range`,
+                );
             }
         }
     }
     if (net.dnsServiceIPs !== undefined) {
-        if (net.dnsServiceIPs.length > 8) err("network.dnsServiceIPs", `may list at most 8 addresses; got ${net.dnsServiceIPs.length}`);
+        if (net.dnsServiceIPs.length > 8)
+            err("network.dnsServiceIPs", `may list at most 8 addresses; got ${net.dnsServiceIPs.length}`);
         net.dnsServiceIPs.forEach((s, i) => {
             const p = `network.dnsServiceIPs[${i}]`;
             const ip = parseIp(s);
             if (!ip) return err(p, `must be an IP address; got "${s}"`);
             if (!isParsedCidr(svc)) return;
             if (!ipInCidr(ip, svc)) {
-                err(p, `${s} is outside the service range ${svc.text}; the DNS service IP must be a service address, e.g. ${nthAddress(svc, 10)}`);
+                err(
+                    p,
+                    `${s} is outside the service range ${svc.text}; the DNS service IP must be a service address, e.g. ${nthAddress(svc, 10)}`,
+                );
             } else if (ip.value === svc.base) {
                 err(p, `${s} is the network address of ${svc.text}; use e.g. ${nthAddress(svc, 10)}`);
             } else if (ip.value === svc.base + 1n) {
-                err(p, `${s} is taken by the "kubernetes" Service (first address of ${svc.text}); use e.g. ${nthAddress(svc, 10)}`);
+                err(
+                    p,
+                    `${s} is taken by the "kubernetes" Service (first address of ${svc.text}); use e.g. ${nthAddress(svc, 10)}`,
+                );
             }
         });
     }
@@ -407,19 +463,43 @@ export function validateControlPlane(v: ControlPlaneValues): PropertyError[] {
     const k = v.addons?.konnectivity;
     if (k) {
         if (k.serverPort !== undefined) {
-            if (!isPort(k.serverPort)) err("addons.konnectivity.serverPort", `must be a TCP port from 1 to 65535 (default 8132); got ${k.serverPort}`);
-            else if (k.serverPort === (v.port ?? 6443)) err("addons.konnectivity.serverPort", `must differ from the API server port ${v.port ?? 6443}: both are ports of the same Service`);
+            if (!isPort(k.serverPort))
+                err(
+                    "addons.konnectivity.serverPort",
+                    `must be a TCP port from 1 to 65535 (default 8132); got ${k.serverPort}`,
+                );
+            else if (k.serverPort === (v.port ?? 6443))
+                err(
+                    "addons.konnectivity.serverPort",
+                    `must differ from the API server port ${v.port ?? 6443}: both are ports of the same Service`,
+                );
         }
         const mode = k.agentMode ?? "DaemonSet";
-        if (mode !== "DaemonSet" && mode !== "Deployment") err("addons.konnectivity.agentMode", `must be "DaemonSet" or "Deployment"; got "${mode}"`);
+        if (mode !== "DaemonSet" && mode !== "Deployment")
+            err("addons.konnectivity.agentMode", `must be "DaemonSet" or "Deployment"; got "${mode}"`);
         if (k.agentReplicas !== undefined) {
-            if (mode === "DaemonSet" && k.agentReplicas !== 0) err("addons.konnectivity.agentReplicas", 'only applies when agentMode is "Deployment"; remove it or set agentMode: "Deployment"');
-            else if (mode === "Deployment" && (!Number.isInteger(k.agentReplicas) || k.agentReplicas < 1)) err("addons.konnectivity.agentReplicas", `must be a whole number >= 1 in Deployment mode; got ${k.agentReplicas}`);
+            if (mode === "DaemonSet" && k.agentReplicas !== 0)
+                err(
+                    "addons.konnectivity.agentReplicas",
+                    'only applies when agentMode is "Deployment"; remove it or set agentMode: "Deployment"',
+                );
+            else if (mode === "Deployment" && (!Number.isInteger(k.agentReplicas) || k.agentReplicas < 1))
+                err(
+                    "addons.konnectivity.agentReplicas",
+                    `must be a whole number >= 1 in Deployment mode; got ${k.agentReplicas}`,
+                );
         }
     }
 
-    if (v.kubeletCgroupDriver !== undefined && v.kubeletCgroupDriver !== "systemd" && v.kubeletCgroupDriver !== "cgroupfs") {
-        err("kubeletCgroupDriver", `must be "systemd" (what containerd is configured with) or "cgroupfs"; got "${v.kubeletCgroupDriver}"`);
+    if (
+        v.kubeletCgroupDriver !== undefined &&
+        v.kubeletCgroupDriver !== "systemd" &&
+        v.kubeletCgroupDriver !== "cgroupfs"
+    ) {
+        err(
+            "kubeletCgroupDriver",
+            `must be "systemd" (what containerd is configured with) or "cgroupfs"; got "${v.kubeletCgroupDriver}"`,
+        );
     }
     return errors;
 }
@@ -488,8 +568,10 @@ export function labelKeyProblem(key: string): string | undefined {
     const parts = key.split("/");
     if (parts.length > 2) return `"${key}" has more than one "/"; use "prefix/name"`;
     const [prefix, name] = parts.length === 2 ? parts : [undefined, parts[0]];
-    if (prefix !== undefined && dnsSubdomainProblem(prefix)) return `the prefix "${prefix}" must be a lower-case DNS name`;
-    if (!name || name.length > 63 || !LABEL_NAME.test(name)) return `"${key}": the name part must be 1-63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit`;
+    if (prefix !== undefined && dnsSubdomainProblem(prefix))
+        return `the prefix "${prefix}" must be a lower-case DNS name`;
+    if (!name || name.length > 63 || !LABEL_NAME.test(name))
+        return `"${key}": the name part must be 1-63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit`;
     return undefined;
 }
 
@@ -501,10 +583,28 @@ export function selfLabelProblem(key: string): string | undefined {
     const slash = key.indexOf("/");
     if (slash < 0) return undefined;
     const prefix = key.slice(0, slash);
-    const restricted = prefix === "kubernetes.io" || prefix.endsWith(".kubernetes.io") || prefix === "k8s.io" || prefix.endsWith(".k8s.io");
+    const restricted =
+        prefix === "kubernetes.io" ||
+        prefix.endsWith(".kubernetes.io") ||
+        prefix === "k8s.io" ||
+        prefix.endsWith(".k8s.io");
     if (!restricted) return undefined;
-    const allowed = prefix === "kubelet.kubernetes.io" || prefix === "node.kubernetes.io" || prefix.endsWith(".kubelet.kubernetes.io") || prefix.endsWith(".node.kubernetes.io");
-    const wellKnown = ["kubernetes.io/hostname", "kubernetes.io/arch", "kubernetes.io/os", "beta.kubernetes.io/instance-type", "node.kubernetes.io/instance-type", "failure-domain.beta.kubernetes.io/region", "failure-domain.beta.kubernetes.io/zone", "topology.kubernetes.io/region", "topology.kubernetes.io/zone"];
+    const allowed =
+        prefix === "kubelet.kubernetes.io" ||
+        prefix === "node.kubernetes.io" ||
+        prefix.endsWith(".kubelet.kubernetes.io") ||
+        prefix.endsWith(".node.kubernetes.io");
+    const wellKnown = [
+        "kubernetes.io/hostname",
+        "kubernetes.io/arch",
+        "kubernetes.io/os",
+        "beta.kubernetes.io/instance-type",
+        "node.kubernetes.io/instance-type",
+        "failure-domain.beta.kubernetes.io/region",
+        "failure-domain.beta.kubernetes.io/zone",
+        "topology.kubernetes.io/region",
+        "topology.kubernetes.io/zone",
+    ];
     if (allowed || wellKnown.includes(key)) return undefined;
     return `"${key}" is in the ${prefix} namespace, which kubelet may not set on its own Node (NodeRestriction); use your own prefix (e.g. "example.com/role") or node.kubernetes.io/...`;
 }
@@ -513,18 +613,25 @@ const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\.[A-Za-
 
 /** The identity of a host for uniqueness: the address, lower-cased, IPv6 brackets removed. */
 export function hostIdentity(address: string): string {
-    return address.trim().toLowerCase().replace(/^\[|\]$/g, "");
+    return address
+        .trim()
+        .toLowerCase()
+        .replace(/^\[|\]$/g, "");
 }
 
 /**
  * Every rule for a WorkerPool's arguments. `hostKeyProblem` checks one OpenSSH public key line
  * (injected so the SSH layer's parser is the single source of truth).
  */
-export function validateWorkerPool(v: WorkerPoolValues, hostKeyProblem: (key: string, path: string) => string | undefined): PropertyError[] {
+export function validateWorkerPool(
+    v: WorkerPoolValues,
+    hostKeyProblem: (key: string, path: string) => string | undefined,
+): PropertyError[] {
     const errors: PropertyError[] = [];
     const err = (propertyPath: string, reason: string) => errors.push({ propertyPath, reason });
 
-    if (!Array.isArray(v.hosts)) err("hosts", 'must be a list of hosts, e.g. [{ address: "192.0.2.11", user: "ops", privateKey, hostKey }]');
+    if (!Array.isArray(v.hosts))
+        err("hosts", 'must be a list of hosts, e.g. [{ address: "192.0.2.11", user: "ops", privateKey, hostKey }]');
     const seen = new Map<string, number>();
     (v.hosts ?? []).forEach((h, i) => {
         const p = `hosts[${i}]`;
@@ -532,31 +639,48 @@ export function validateWorkerPool(v: WorkerPoolValues, hostKeyProblem: (key: st
             err(`${p}.address`, "is required: the host's IP address or DNS name as reachable over SSH");
         } else {
             const a = hostIdentity(h.address);
-            if (!parseIp(a) && !HOST_NAME.test(a)) err(`${p}.address`, `must be an IP address or DNS name without scheme or port (the port is "port"); got "${h.address}"`);
+            if (!parseIp(a) && !HOST_NAME.test(a))
+                err(
+                    `${p}.address`,
+                    `must be an IP address or DNS name without scheme or port (the port is "port"); got "${h.address}"`,
+                );
             const first = seen.get(a);
-            if (first !== undefined) err(`${p}.address`, `${h.address} is listed twice (also hosts[${first}]); list each host once`);
+            if (first !== undefined)
+                err(`${p}.address`, `${h.address} is listed twice (also hosts[${first}]); list each host once`);
             else seen.set(a, i);
         }
-        if (h.port !== undefined && !isPort(h.port)) err(`${p}.port`, `must be a TCP port from 1 to 65535 (default 22); got ${h.port}`);
-        if (h.user !== undefined && !/^[a-z_][a-z0-9_-]*\$?$/i.test(h.user)) err(`${p}.user`, `must be a login name such as "ops" (default "root"); got "${h.user}"`);
-        if (!h.hasPrivateKey && !h.hasPassword) err(`${p}`, "needs credentials: set privateKey (preferred) or password");
+        if (h.port !== undefined && !isPort(h.port))
+            err(`${p}.port`, `must be a TCP port from 1 to 65535 (default 22); got ${h.port}`);
+        if (h.user !== undefined && !/^[a-z_][a-z0-9_-]*\$?$/i.test(h.user))
+            err(`${p}.user`, `must be a login name such as "ops" (default "root"); got "${h.user}"`);
+        if (!h.hasPrivateKey && !h.hasPassword)
+            err(`${p}`, "needs credentials: set privateKey (preferred) or password");
         if (h.hostKey !== undefined) {
             const hk = hostKeyProblem(h.hostKey, `${p}.hostKey`);
             if (hk) err(`${p}.hostKey`, hk);
         } else if (!h.hostKeyUnknown && !v.trustOnFirstUse) {
-            err(`${p}.hostKey`, "is required so the host is authenticated: copy /etc/ssh/ssh_host_ed25519_key.pub from the host (or `ssh-keyscan -t ed25519 HOST`), or set trustOnFirstUse: true to record the key on first contact");
+            err(
+                `${p}.hostKey`,
+                "is required so the host is authenticated: copy /etc/ssh/ssh_host_ed25519_key.pub from the host (or `ssh-keyscan -t ed25519 HOST`), or set trustOnFirstUse: true to record the key on first contact",
+            );
         }
         for (const [k, val] of Object.entries(h.labels ?? {})) {
             const kp = labelKeyProblem(k) ?? selfLabelProblem(k);
             if (kp) err(`${p}.labels`, kp);
-            if (typeof val !== "string" || val.length > 63 || !LABEL_VALUE.test(val)) err(`${p}.labels["${k}"]`, `must be at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit; got "${val}"`);
+            if (typeof val !== "string" || val.length > 63 || !LABEL_VALUE.test(val))
+                err(
+                    `${p}.labels["${k}"]`,
+                    `must be at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit; got "${val}"`,
+                );
         }
         (h.taints ?? []).forEach((t, j) => {
             const tp = `${p}.taints[${j}]`;
             const kp = typeof t.key === "string" && t.key !== "" ? labelKeyProblem(t.key) : "is required";
             if (kp) err(`${tp}.key`, kp);
-            if (t.value !== undefined && (t.value.length > 63 || !LABEL_VALUE.test(t.value))) err(`${tp}.value`, `must be at most 63 letters, digits, "-", "_" or "."; got "${t.value}"`);
-            if (!TAINT_EFFECTS.includes(t.effect as string)) err(`${tp}.effect`, `must be one of ${TAINT_EFFECTS.join(", ")}; got "${t.effect}"`);
+            if (t.value !== undefined && (t.value.length > 63 || !LABEL_VALUE.test(t.value)))
+                err(`${tp}.value`, `must be at most 63 letters, digits, "-", "_" or "."; got "${t.value}"`);
+            if (!TAINT_EFFECTS.includes(t.effect as string))
+                err(`${tp}.effect`, `must be one of ${TAINT_EFFECTS.join(", ")}; got "${t.effect}"`);
         });
     });
 
@@ -568,25 +692,48 @@ export function validateWorkerPool(v: WorkerPoolValues, hostKeyProblem: (key: st
         const k = parseVersion(v.kubernetesVersion as string)!;
         const cp = parseVersion(v.controlPlaneVersion)!;
         if (compareVersions({ ...k, patch: 0 }, { ...cp, patch: 0 }) > 0) {
-            err("kubernetesVersion", `${v.kubernetesVersion} is newer than the control plane (${v.controlPlaneVersion}); kubelets must not be newer than the API server: upgrade the control plane first`);
+            err(
+                "kubernetesVersion",
+                `${v.kubernetesVersion} is newer than the control plane (${v.controlPlaneVersion}); kubelets must not be newer than the API server: upgrade the control plane first`,
+            );
         } else if (k.major === cp.major && cp.minor - k.minor > 3) {
-            err("kubernetesVersion", `${v.kubernetesVersion} is more than 3 minor versions older than the control plane (${v.controlPlaneVersion}), outside Kubernetes' supported skew; upgrade the pool step by step`);
+            err(
+                "kubernetesVersion",
+                `${v.kubernetesVersion} is more than 3 minor versions older than the control plane (${v.controlPlaneVersion}), outside Kubernetes' supported skew; upgrade the pool step by step`,
+            );
         }
     }
     if (v.containerdVersion !== undefined && !/^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.~+]+)?$/.test(v.containerdVersion)) {
-        err("containerd.version", `must be a containerd release such as "1.7.27" (optionally with a package revision, "1.7.27-4"); got "${v.containerdVersion}"`);
+        err(
+            "containerd.version",
+            `must be a containerd release such as "1.7.27" (optionally with a package revision, "1.7.27-4"); got "${v.containerdVersion}"`,
+        );
     }
     for (const [registry, mirrors] of Object.entries(v.registryMirrors ?? {})) {
-        if (/^[a-z]+:\/\//i.test(registry) || registry.includes("/")) err("containerd.registryMirrors", `key "${registry}" must be a registry host such as "docker.io", without scheme or path`);
+        if (/^[a-z]+:\/\//i.test(registry) || registry.includes("/"))
+            err(
+                "containerd.registryMirrors",
+                `key "${registry}" must be a registry host such as "docker.io", without scheme or path`,
+            );
         (mirrors ?? []).forEach((m, i) => {
-            if (typeof m !== "string" || !/^https?:\/\/[^\s/]+/.test(m)) err(`containerd.registryMirrors["${registry}"][${i}]`, `must be a mirror URL such as "https://mirror.example"; got "${m}"`);
+            if (typeof m !== "string" || !/^https?:\/\/[^\s/]+/.test(m))
+                err(
+                    `containerd.registryMirrors["${registry}"][${i}]`,
+                    `must be a mirror URL such as "https://mirror.example"; got "${m}"`,
+                );
         });
     }
     if (v.reusePolicy !== undefined && !REUSE_POLICIES.includes(v.reusePolicy)) {
-        err("reusePolicy", `must be "retain" (leave the host as it is after removal) or "clean" (remove what preparation installed); got "${v.reusePolicy}"`);
+        err(
+            "reusePolicy",
+            `must be "retain" (leave the host as it is after removal) or "clean" (remove what preparation installed); got "${v.reusePolicy}"`,
+        );
     }
     if (v.maxUnavailable !== undefined && (!Number.isInteger(v.maxUnavailable) || v.maxUnavailable < 1)) {
-        err("maxUnavailable", `must be a whole number >= 1 (how many hosts may be drained at once during an upgrade); got ${v.maxUnavailable}`);
+        err(
+            "maxUnavailable",
+            `must be a whole number >= 1 (how many hosts may be drained at once during an upgrade); got ${v.maxUnavailable}`,
+        );
     }
     return errors;
 }
@@ -605,7 +752,10 @@ export class HostRegistry {
             const id = hostIdentity(address);
             const owner = this.owners.get(id);
             if (owner !== undefined && owner !== pool) {
-                errors.push({ propertyPath: path, reason: `${address} already belongs to WorkerPool "${owner}" in this stack; a host can join one pool only: remove it from one of them` });
+                errors.push({
+                    propertyPath: path,
+                    reason: `${address} already belongs to WorkerPool "${owner}" in this stack; a host can join one pool only: remove it from one of them`,
+                });
             }
         }
         if (errors.length === 0) for (const { address } of addresses) this.owners.set(hostIdentity(address), pool);

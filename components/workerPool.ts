@@ -9,7 +9,14 @@ import { NodeJoin } from "../provider/kubeadm/resource";
 import { parsePublicKey } from "../provider/ssh/logic";
 import { isPlain, throwIfInvalid } from "./errors";
 import { HostedControlPlane } from "./hostedControlPlane";
-import { hostIdentity, PropertyError, stackHosts, validateWorkerPool, WorkerHostValues, WorkerPoolValues } from "./validation";
+import {
+    hostIdentity,
+    PropertyError,
+    stackHosts,
+    validateWorkerPool,
+    WorkerHostValues,
+    WorkerPoolValues,
+} from "./validation";
 
 /** One host of a pool. Connection fields follow pulumi-command's `ConnectionArgs` names and defaults. */
 export interface WorkerHostArgs {
@@ -90,7 +97,9 @@ export function defaultNodeName(address: string): string {
 
 /** The slug used in a host's resource names. */
 function hostSlug(address: string): string {
-    return hostIdentity(address).replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+    return hostIdentity(address)
+        .replace(/[^a-z0-9]+/g, "-")
+        .replace(/^-+|-+$/g, "");
 }
 
 /** Problems of one OpenSSH host key line, phrased without the property prefix. */
@@ -166,23 +175,38 @@ export class WorkerPool extends pulumi.ComponentResource {
         const cp = args.controlPlane;
 
         const errors: PropertyError[] = [];
-        if (!(cp instanceof HostedControlPlane)) errors.push({ propertyPath: "controlPlane", reason: "must be a HostedControlPlane component" });
+        if (!(cp instanceof HostedControlPlane))
+            errors.push({ propertyPath: "controlPlane", reason: "must be a HostedControlPlane component" });
         const values = workerPoolValues(args);
         errors.push(...validateWorkerPool(values, hostKeyProblem));
         (args.hosts ?? []).forEach((h, i) => {
-            if (h.nodeName !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(h.nodeName)) {
-                errors.push({ propertyPath: `hosts[${i}].nodeName`, reason: `must be a lower-case DNS name (a Node name); got "${h.nodeName}"` });
+            if (
+                h.nodeName !== undefined &&
+                !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(h.nodeName)
+            ) {
+                errors.push({
+                    propertyPath: `hosts[${i}].nodeName`,
+                    reason: `must be a lower-case DNS name (a Node name); got "${h.nodeName}"`,
+                });
             }
         });
         if (errors.length === 0 && Array.isArray(args.hosts)) {
-            errors.push(...stackHosts.claim(name, args.hosts.map((h, i) => ({ address: h.address, path: `hosts[${i}].address` }))));
+            errors.push(
+                ...stackHosts.claim(
+                    name,
+                    args.hosts.map((h, i) => ({ address: h.address, path: `hosts[${i}].address` })),
+                ),
+            );
         }
         throwIfInvalid(label, errors);
 
         // The version rules that need the control plane's version run when it is known.
         const version = pulumi.all([cp.kubernetesVersion, args.kubernetesVersion]).apply(([cpv, v]) => {
             const kv = v ?? cpv;
-            throwIfInvalid(label, validateWorkerPool({ hosts: [], kubernetesVersion: kv, controlPlaneVersion: cpv }, hostKeyProblem));
+            throwIfInvalid(
+                label,
+                validateWorkerPool({ hosts: [], kubernetesVersion: kv, controlPlaneVersion: cpv }, hostKeyProblem),
+            );
             return kv;
         });
 
@@ -224,7 +248,8 @@ export class WorkerPool extends pulumi.ComponentResource {
                         port: h.port,
                         user: h.user,
                         privateKey: h.privateKey === undefined ? undefined : pulumi.secret(h.privateKey),
-                        passphrase: h.privateKeyPassphrase === undefined ? undefined : pulumi.secret(h.privateKeyPassphrase),
+                        passphrase:
+                            h.privateKeyPassphrase === undefined ? undefined : pulumi.secret(h.privateKeyPassphrase),
                         password: h.password === undefined ? undefined : pulumi.secret(h.password),
                         hostKey: h.hostKey,
                         trustOnFirstUse: args.trustOnFirstUse,

@@ -29,7 +29,9 @@ export class KubeApiError extends Error {
         readonly reason: string,
         readonly apiMessage: string,
     ) {
-        super(`${method} ${path}: ${status === 0 ? "" : `HTTP ${status} `}${reason}${apiMessage ? `: ${apiMessage}` : ""}`);
+        super(
+            `${method} ${path}: ${status === 0 ? "" : `HTTP ${status} `}${reason}${apiMessage ? `: ${apiMessage}` : ""}`,
+        );
         this.name = "KubeApiError";
     }
     get notFound(): boolean {
@@ -148,8 +150,10 @@ export class KubeClient {
                         }
                         const status = res.statusCode ?? 0;
                         if (status >= 200 && status < 300) return resolve(body as T);
-                        const reason = (body && typeof body === "object" && body.reason) || res.statusMessage || "error";
-                        const message = body && typeof body === "object" ? (body.message ?? "") : String(text).slice(0, 300);
+                        const reason =
+                            (body && typeof body === "object" && body.reason) || res.statusMessage || "error";
+                        const message =
+                            body && typeof body === "object" ? (body.message ?? "") : String(text).slice(0, 300);
                         reject(new KubeApiError(method, path, status, reason, message));
                     });
                     res.on("error", (e) => reject(new KubeApiError(method, path, 0, "connection error", e.message)));
@@ -190,19 +194,32 @@ export class KubeClient {
      * Patches an object. `apply` is server-side apply and needs `fieldManager`; `force` takes
      * over fields another manager owns.
      */
-    patch<T = any>(path: string, patch: unknown, type: PatchType = "merge", opts: { fieldManager?: string; force?: boolean } = {}): Promise<T> {
+    patch<T = any>(
+        path: string,
+        patch: unknown,
+        type: PatchType = "merge",
+        opts: { fieldManager?: string; force?: boolean } = {},
+    ): Promise<T> {
         if (type === "apply" && !opts.fieldManager) throw new Error("patch: server-side apply needs a fieldManager");
         return this.request<T>("PATCH", path, {
             body: patch,
             contentType: PATCH_CONTENT_TYPES[type],
-            query: { fieldManager: opts.fieldManager, force: opts.force === undefined ? undefined : String(opts.force) },
+            query: {
+                fieldManager: opts.fieldManager,
+                force: opts.force === undefined ? undefined : String(opts.force),
+            },
         });
     }
 
     /** Deletes an object; resolves false when it was already gone. */
-    async delete(path: string, propagationPolicy: "Foreground" | "Background" | "Orphan" = "Background"): Promise<boolean> {
+    async delete(
+        path: string,
+        propagationPolicy: "Foreground" | "Background" | "Orphan" = "Background",
+    ): Promise<boolean> {
         try {
-            await this.request("DELETE", path, { body: { kind: "DeleteOptions", apiVersion: "v1", propagationPolicy } });
+            await this.request("DELETE", path, {
+                body: { kind: "DeleteOptions", apiVersion: "v1", propagationPolicy },
+            });
             return true;
         } catch (e) {
             if (e instanceof KubeApiError && e.notFound) return false;
@@ -226,7 +243,11 @@ export class KubeClient {
      * A missing object (404) counts as "not yet". Transport errors are retried until the deadline;
      * API errors other than 404 are thrown at once (a 403 will not fix itself).
      */
-    async waitFor<R>(path: string, predicate: (obj: any | undefined) => R | undefined | false | null, opts: WaitOptions = {}): Promise<R> {
+    async waitFor<R>(
+        path: string,
+        predicate: (obj: any | undefined) => R | undefined | false | null,
+        opts: WaitOptions = {},
+    ): Promise<R> {
         const timeoutMs = opts.timeoutMs ?? 5 * 60_000;
         const intervalMs = opts.intervalMs ?? 1000;
         const deadline = Date.now() + timeoutMs;
@@ -242,7 +263,9 @@ export class KubeClient {
                 last = e.message;
             }
             if (Date.now() >= deadline) {
-                throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${opts.description ?? path} (${last})`);
+                throw new Error(
+                    `timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${opts.description ?? path} (${last})`,
+                );
             }
             await new Promise((r) => setTimeout(r, intervalMs));
         }

@@ -50,10 +50,15 @@ class FakeKamaji {
         try {
             const ds = await this.client.get(resourcePath({ ...KAMAJI, plural: "datastores", name: dsName }));
             if (ds && ds.status?.ready !== true) {
-                await this.client.patch(resourcePath({ ...KAMAJI, plural: "datastores", name: dsName, subresource: "status" }), { status: { ready: true, usedBy: [] } });
+                await this.client.patch(
+                    resourcePath({ ...KAMAJI, plural: "datastores", name: dsName, subresource: "status" }),
+                    { status: { ready: true, usedBy: [] } },
+                );
                 this.events.push("datastore ready");
             }
-            const tcp = await this.client.get(resourcePath({ ...KAMAJI, plural: "tenantcontrolplanes", namespace: tenantNs, name: tcpName }));
+            const tcp = await this.client.get(
+                resourcePath({ ...KAMAJI, plural: "tenantcontrolplanes", namespace: tenantNs, name: tcpName }),
+            );
             if (!tcp || tcp.metadata.deletionTimestamp) return;
             const want = tcp.spec.kubernetes.version;
             const st = tcp.status?.kubernetesResources?.version;
@@ -66,17 +71,33 @@ class FakeKamaji {
                     apiVersion: "v1",
                     kind: "Secret",
                     metadata: { name: `${tcpName}-${suffix}`, namespace: tenantNs },
-                    data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString("base64")])),
+                    data: Object.fromEntries(
+                        Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString("base64")]),
+                    ),
                 };
-                await this.client.patch(resourcePath({ version: "v1", plural: "secrets", namespace: tenantNs, name: body.metadata.name }), body, "apply", { fieldManager: "fake-kamaji", force: true });
+                await this.client.patch(
+                    resourcePath({ version: "v1", plural: "secrets", namespace: tenantNs, name: body.metadata.name }),
+                    body,
+                    "apply",
+                    { fieldManager: "fake-kamaji", force: true },
+                );
             }
-            await this.client.patch(resourcePath({ ...KAMAJI, plural: "tenantcontrolplanes", namespace: tenantNs, name: tcpName, subresource: "status" }), {
-                status: {
-                    controlPlaneEndpoint: ENDPOINT,
-                    kubeconfig: { admin: { secretName: `${tcpName}-admin-kubeconfig` } },
-                    kubernetesResources: { version: { status: "Ready", version: want } },
+            await this.client.patch(
+                resourcePath({
+                    ...KAMAJI,
+                    plural: "tenantcontrolplanes",
+                    namespace: tenantNs,
+                    name: tcpName,
+                    subresource: "status",
+                }),
+                {
+                    status: {
+                        controlPlaneEndpoint: ENDPOINT,
+                        kubeconfig: { admin: { secretName: `${tcpName}-admin-kubeconfig` } },
+                        kubernetesResources: { version: { status: "Ready", version: want } },
+                    },
                 },
-            });
+            );
             this.events.push(`tcp ready at ${want}`);
         } catch (e) {
             this.events.push(`error: ${(e as Error).message}`);
@@ -127,7 +148,13 @@ describe("engine: ManagementCluster + DataStore + HostedControlPlane on the lab 
             addons: { coreDNS: {}, kubeProxy: {}, konnectivity: { serverPort: 8132, agentMode: "DaemonSet" } },
             readyTimeoutSeconds: 120,
         });
-        return { endpoint: cp.endpoint, kubeconfig: cp.kubeconfig, caCertificate: cp.caCertificate, caCertHash: cp.caCertHash, dataStore: store.dataStoreName };
+        return {
+            endpoint: cp.endpoint,
+            kubeconfig: cp.kubeconfig,
+            caCertificate: cp.caCertificate,
+            caCertHash: cp.caCertHash,
+            dataStore: store.dataStoreName,
+        };
     };
 
     before(async () => {
@@ -136,7 +163,12 @@ describe("engine: ManagementCluster + DataStore + HostedControlPlane on the lab 
         const served = await client.servedResources("kamaji.clastix.io/v1alpha1");
         if (!served?.includes("tenantcontrolplanes")) await installCrds(client);
         for (const ns of ["kamaji-system", tenantNs]) {
-            if (!(await client.get(`/api/v1/namespaces/${ns}`))) await client.create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
+            if (!(await client.get(`/api/v1/namespaces/${ns}`)))
+                await client.create("/api/v1/namespaces", {
+                    apiVersion: "v1",
+                    kind: "Namespace",
+                    metadata: { name: ns },
+                });
         }
         etcdCa = await createCertificateAuthority("engine-etcd-ca", 30);
         tenantCa = await createCertificateAuthority("engine-tenant-ca", 30);
@@ -153,22 +185,36 @@ describe("engine: ManagementCluster + DataStore + HostedControlPlane on the lab 
     after(async () => {
         kamaji?.stop();
         // What the stand-in wrote in Kamaji's place (Kamaji would remove these with the tenant).
-        for (const suffix of ["admin-kubeconfig", "ca"]) await client?.delete(`/api/v1/namespaces/${tenantNs}/secrets/${tcpName}-${suffix}`).catch(() => undefined);
+        for (const suffix of ["admin-kubeconfig", "ca"])
+            await client?.delete(`/api/v1/namespaces/${tenantNs}/secrets/${tcpName}-${suffix}`).catch(() => undefined);
         if (ts) {
             await ts.stack.destroy().catch(() => undefined);
             await ts.dispose();
         }
     });
 
-    const tcpPath = () => resourcePath({ ...KAMAJI, plural: "tenantcontrolplanes", namespace: tenantNs, name: tcpName });
+    const tcpPath = () =>
+        resourcePath({ ...KAMAJI, plural: "tenantcontrolplanes", namespace: tenantNs, name: tcpName });
     const dsPath = () => resourcePath({ ...KAMAJI, plural: "datastores", name: dsName });
 
     it("previews the creates, reading nothing that does not exist yet", async () => {
         const p = await previewSteps(ts.stack);
         const creates = p.steps.filter((s) => s.op === "create").map((s) => s.urn.split("::").pop());
-        expect(creates).to.include.members(["mgmt", "mgmt-provider", "etcd", "etcd-ca", "etcd-client", "etcd-datastore", "team", "team-tcp", "team-tenant"]);
+        expect(creates).to.include.members([
+            "mgmt",
+            "mgmt-provider",
+            "etcd",
+            "etcd-ca",
+            "etcd-client",
+            "etcd-datastore",
+            "team",
+            "team-tcp",
+            "team-tenant",
+        ]);
         // Kamaji's Secrets are read (resource reads with an ID that is unknown until the tenant exists).
-        expect(p.steps.filter((s) => s.op !== "create").map((s) => [s.op, s.urn.split("::").pop()])).to.have.deep.members([
+        expect(
+            p.steps.filter((s) => s.op !== "create").map((s) => [s.op, s.urn.split("::").pop()]),
+        ).to.have.deep.members([
             ["read", "team-admin-kubeconfig"],
             ["read", "team-ca"],
         ]);
@@ -183,10 +229,18 @@ describe("engine: ManagementCluster + DataStore + HostedControlPlane on the lab 
         expect(ds.spec.driver).to.equal("etcd");
         expect(ds.spec.endpoints).to.deep.equal(["etcd-0.example:2379", "etcd-1.example:2379"]);
         expect(ds.spec.tlsConfig.certificateAuthority).to.deep.equal({
-            certificate: { secretReference: { name: `${dsName}-etcd-ca`, namespace: "kamaji-system", keyPath: "ca.crt" } },
-            privateKey: { secretReference: { name: `${dsName}-etcd-ca`, namespace: "kamaji-system", keyPath: "ca.key" } },
+            certificate: {
+                secretReference: { name: `${dsName}-etcd-ca`, namespace: "kamaji-system", keyPath: "ca.crt" },
+            },
+            privateKey: {
+                secretReference: { name: `${dsName}-etcd-ca`, namespace: "kamaji-system", keyPath: "ca.key" },
+            },
         });
-        expect(ds.spec.tlsConfig.clientCertificate.privateKey.secretReference).to.deep.equal({ name: `${dsName}-etcd-client`, namespace: "kamaji-system", keyPath: "tls.key" });
+        expect(ds.spec.tlsConfig.clientCertificate.privateKey.secretReference).to.deep.equal({
+            name: `${dsName}-etcd-client`,
+            namespace: "kamaji-system",
+            keyPath: "tls.key",
+        });
         const caSecret = await client.get(`/api/v1/namespaces/kamaji-system/secrets/${dsName}-etcd-ca`);
         expect(Buffer.from(caSecret.data["ca.key"], "base64").toString()).to.equal(etcdCa.keyPem);
         const clientSecret = await client.get(`/api/v1/namespaces/kamaji-system/secrets/${dsName}-etcd-client`);
@@ -201,7 +255,14 @@ describe("engine: ManagementCluster + DataStore + HostedControlPlane on the lab 
         expect(tcp.spec.kubernetes.kubelet.cgroupfs).to.equal("systemd");
         expect(tcp.spec.controlPlane.deployment.replicas).to.equal(2);
         expect(tcp.spec.controlPlane.service.serviceType).to.equal("NodePort");
-        expect(tcp.spec.networkProfile).to.deep.include({ address: "192.0.2.50", port: 6443, podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16", dnsServiceIPs: ["10.21.0.10"], certSANs: ["api.team.example"] });
+        expect(tcp.spec.networkProfile).to.deep.include({
+            address: "192.0.2.50",
+            port: 6443,
+            podCidr: "10.20.0.0/16",
+            serviceCidr: "10.21.0.0/16",
+            dnsServiceIPs: ["10.21.0.10"],
+            certSANs: ["api.team.example"],
+        });
         expect(tcp.spec.addons.konnectivity.server.port).to.equal(8132);
         expect(tcp.spec.addons.konnectivity.agent.mode).to.equal("DaemonSet");
         expect(tcp.spec.addons).to.have.keys("coreDNS", "kubeProxy", "konnectivity");
@@ -234,10 +295,12 @@ describe("engine: ManagementCluster + DataStore + HostedControlPlane on the lab 
         await ts.stack.setConfig("version", { value: "v1.34.0" });
         const p = await previewSteps(ts.stack);
         // The TenantControlPlane updates in place (the component's version output changes with it).
-        expect(p.steps.filter((s) => s.op !== "read").map((s) => [s.op, s.urn.split("::").pop()])).to.have.deep.members([
-            ["update", "team"],
-            ["update", "team-tcp"],
-        ]);
+        expect(p.steps.filter((s) => s.op !== "read").map((s) => [s.op, s.urn.split("::").pop()])).to.have.deep.members(
+            [
+                ["update", "team"],
+                ["update", "team-tcp"],
+            ],
+        );
         const up = await ts.stack.up();
         expect(changeCounts(up.summary.resourceChanges as any)).to.deep.equal({ read: 2, update: 2 });
         expect(kamaji.events).to.include("tcp ready at v1.34.0");
@@ -263,12 +326,16 @@ describe("engine: ManagementCluster + DataStore + HostedControlPlane on the lab 
             () => undefined,
             (e) => e,
         );
-        expect(String(err?.message ?? err)).to.include("cannot go from v1.34.0 to v1.36.0 in one step: upgrade one minor version at a time; set v1.35.x first, apply, then continue");
+        expect(String(err?.message ?? err)).to.include(
+            "cannot go from v1.34.0 to v1.36.0 in one step: upgrade one minor version at a time; set v1.35.x first, apply, then continue",
+        );
         await ts.stack.setConfig("version", { value: "v1.34.0" });
     });
 
     it("destroy deletes the TenantControlPlane, the DataStore and its Secrets", async () => {
-        const res = await ts.stack.destroy({ onOutput: (o) => process.env.HCP_TEST_VERBOSE && process.stderr.write(o) });
+        const res = await ts.stack.destroy({
+            onOutput: (o) => process.env.HCP_TEST_VERBOSE && process.stderr.write(o),
+        });
         expect(res.summary.result).to.equal("succeeded");
         expect(await client.get(tcpPath())).to.equal(undefined);
         expect(await client.get(dsPath())).to.equal(undefined);
@@ -276,4 +343,3 @@ describe("engine: ManagementCluster + DataStore + HostedControlPlane on the lab 
         expect(await client.get(`/api/v1/namespaces/kamaji-system/secrets/${dsName}-etcd-client`)).to.equal(undefined);
     });
 });
-

@@ -61,7 +61,12 @@ describe("components (mocked engine)", function () {
 
     before(async () => {
         etcdCa = await createCertificateAuthority("etcd-ca", 30);
-        etcdClient = await issueCertificate(etcdCa, { commonName: "root", organizations: ["system:masters"], usages: ["client"], validity: 30 });
+        etcdClient = await issueCertificate(etcdCa, {
+            commonName: "root",
+            organizations: ["system:masters"],
+            usages: ["client"],
+            validity: 30,
+        });
         tenantCa = await createCertificateAuthority("tenant-ca", 30);
         pulumi.runtime.setMocks(
             {
@@ -78,7 +83,15 @@ describe("components (mocked engine)", function () {
                         const ns = args.inputs.metadata.namespace;
                         return {
                             id: `${ns}/${args.inputs.metadata.name}`,
-                            state: { ...args.inputs, status: { controlPlaneEndpoint: "192.0.2.50:6443", kubernetesResources: { version: { status: "Ready", version: args.inputs.spec.kubernetes.version } } } },
+                            state: {
+                                ...args.inputs,
+                                status: {
+                                    controlPlaneEndpoint: "192.0.2.50:6443",
+                                    kubernetesResources: {
+                                        version: { status: "Ready", version: args.inputs.spec.kubernetes.version },
+                                    },
+                                },
+                            },
                         };
                     }
                     return { id: `${args.name}-id`, state: args.inputs };
@@ -98,7 +111,12 @@ describe("components (mocked engine)", function () {
         recorded = [];
     });
 
-    const mgmtArgs = () => ({ kubeconfig: "apiVersion: v1\nkind: Config\n", podCidrs: ["10.1.0.0/16"], serviceCidrs: ["10.2.0.0/16"], preflight: false });
+    const mgmtArgs = () => ({
+        kubeconfig: "apiVersion: v1\nkind: Config\n",
+        podCidrs: ["10.1.0.0/16"],
+        serviceCidrs: ["10.2.0.0/16"],
+        preflight: false,
+    });
 
     describe("ManagementCluster", () => {
         it("creates exactly one Kubernetes provider, named after the component, with the kubeconfig as a secret", async () => {
@@ -126,7 +144,14 @@ describe("components (mocked engine)", function () {
         });
 
         it("reports every invalid argument at once", () => {
-            expect(() => new hcp.ManagementCluster("bad", { podCidrs: ["10.1.0.0"], serviceCidrs: ["10.2.0.1/16"], kamajiNamespace: "Kamaji" }))
+            expect(
+                () =>
+                    new hcp.ManagementCluster("bad", {
+                        podCidrs: ["10.1.0.0"],
+                        serviceCidrs: ["10.2.0.1/16"],
+                        kamajiNamespace: "Kamaji",
+                    }),
+            )
                 .to.throw(hcp.ValidationError)
                 .with.property(
                     "message",
@@ -144,16 +169,26 @@ describe("components (mocked engine)", function () {
                 expect.fail("should throw");
             } catch (e) {
                 expect(pulumi.InputPropertiesError.isInstance(e)).to.equal(true);
-                expect((e as pulumi.InputPropertiesError).errors.map((x) => x.propertyPath)).to.deep.equal(["kubeconfig"]);
+                expect((e as pulumi.InputPropertiesError).errors.map((x) => x.propertyPath)).to.deep.equal([
+                    "kubeconfig",
+                ]);
             }
         });
     });
 
     describe("DataStore", () => {
-        const dsArgs = (m: componentsModule.ManagementCluster, extra: Partial<componentsModule.DataStoreArgs> = {}): componentsModule.DataStoreArgs => ({
+        const dsArgs = (
+            m: componentsModule.ManagementCluster,
+            extra: Partial<componentsModule.DataStoreArgs> = {},
+        ): componentsModule.DataStoreArgs => ({
             managementCluster: m,
             endpoints: ["etcd-0.example:2379", "etcd-1.example:2379"],
-            tls: { caCertificate: etcdCa.certPem, caPrivateKey: pulumi.secret(etcdCa.keyPem), clientCertificate: etcdClient.certPem, clientPrivateKey: pulumi.secret(etcdClient.keyPem) },
+            tls: {
+                caCertificate: etcdCa.certPem,
+                caPrivateKey: pulumi.secret(etcdCa.keyPem),
+                clientCertificate: etcdClient.certPem,
+                clientPrivateKey: pulumi.secret(etcdClient.keyPem),
+            },
             ...extra,
         });
 
@@ -214,12 +249,28 @@ describe("components (mocked engine)", function () {
                 endpoints: ["etcd-0.example:2379", "etcd-1.example:2379"],
                 tlsConfig: {
                     certificateAuthority: {
-                        certificate: { secretReference: { name: "etcd3-etcd-ca", namespace: "kamaji-system", keyPath: "ca.crt" } },
-                        privateKey: { secretReference: { name: "etcd3-etcd-ca", namespace: "kamaji-system", keyPath: "ca.key" } },
+                        certificate: {
+                            secretReference: { name: "etcd3-etcd-ca", namespace: "kamaji-system", keyPath: "ca.crt" },
+                        },
+                        privateKey: {
+                            secretReference: { name: "etcd3-etcd-ca", namespace: "kamaji-system", keyPath: "ca.key" },
+                        },
                     },
                     clientCertificate: {
-                        certificate: { secretReference: { name: "etcd3-etcd-client", namespace: "kamaji-system", keyPath: "tls.crt" } },
-                        privateKey: { secretReference: { name: "etcd3-etcd-client", namespace: "kamaji-system", keyPath: "tls.key" } },
+                        certificate: {
+                            secretReference: {
+                                name: "etcd3-etcd-client",
+                                namespace: "kamaji-system",
+                                keyPath: "tls.crt",
+                            },
+                        },
+                        privateKey: {
+                            secretReference: {
+                                name: "etcd3-etcd-client",
+                                namespace: "kamaji-system",
+                                keyPath: "tls.key",
+                            },
+                        },
                     },
                 },
             });
@@ -239,7 +290,9 @@ describe("components (mocked engine)", function () {
             new hcp.DataStore("etcd4", dsArgs(m, { waitForReady: false, healthCheck: false }));
             await settle();
             expect(recorded.map((r) => r.name)).to.deep.equal(["etcd4", "etcd4-ca", "etcd4-client", "etcd4-datastore"]);
-            expect(unwrap(byName("etcd4-datastore").inputs).metadata.annotations).to.deep.equal({ "pulumi.com/deletionPropagationPolicy": "background" });
+            expect(unwrap(byName("etcd4-datastore").inputs).metadata.annotations).to.deep.equal({
+                "pulumi.com/deletionPropagationPolicy": "background",
+            });
         });
 
         it("insecure: true accepts http:// endpoints and strips the scheme", async () => {
@@ -258,7 +311,11 @@ describe("components (mocked engine)", function () {
                         managementCluster: m,
                         name: "Bad_Name",
                         endpoints: ["https://etcd-0:2379", "http://etcd-1:2379"],
-                        tls: { caCertificate: etcdCa.certPem, caPrivateKey: undefined as any, clientCertificate: etcdClient.certPem },
+                        tls: {
+                            caCertificate: etcdCa.certPem,
+                            caPrivateKey: undefined as any,
+                            clientCertificate: etcdClient.certPem,
+                        },
                     }),
             )
                 .to.throw(hcp.ValidationError)
@@ -275,7 +332,14 @@ describe("components (mocked engine)", function () {
 
         it("needs a client certificate when the management cluster gives no API access to reuse a minted one", () => {
             const m = new hcp.ManagementCluster("m7", mgmtArgs());
-            expect(() => new hcp.DataStore("mint", { managementCluster: m, endpoints: ["e:2379"], tls: { caCertificate: etcdCa.certPem, caPrivateKey: etcdCa.keyPem } })).to.throw(
+            expect(
+                () =>
+                    new hcp.DataStore("mint", {
+                        managementCluster: m,
+                        endpoints: ["e:2379"],
+                        tls: { caCertificate: etcdCa.certPem, caPrivateKey: etcdCa.keyPem },
+                    }),
+            ).to.throw(
                 "  - tls.clientCertificate: is required when the ManagementCluster has no kubeconfig (a minted certificate is reused from the cluster's Secret on later runs, which needs API access); pass clientCertificate and clientPrivateKey",
             );
         });
@@ -287,7 +351,12 @@ describe("components (mocked engine)", function () {
             const ds = new hcp.DataStore(`${n}-ds`, {
                 managementCluster: m,
                 endpoints: ["etcd-0.example:2379"],
-                tls: { caCertificate: etcdCa.certPem, caPrivateKey: etcdCa.keyPem, clientCertificate: etcdClient.certPem, clientPrivateKey: etcdClient.keyPem },
+                tls: {
+                    caCertificate: etcdCa.certPem,
+                    caPrivateKey: etcdCa.keyPem,
+                    clientCertificate: etcdClient.certPem,
+                    clientPrivateKey: etcdClient.keyPem,
+                },
             });
             return { m, ds };
         };
@@ -295,7 +364,12 @@ describe("components (mocked engine)", function () {
         it("creates the TenantControlPlane, reads Kamaji's two Secrets and creates a tenant provider; exact types and names", async () => {
             const { m, ds } = setup("a");
             await fresh();
-            new hcp.HostedControlPlane("team-a", { managementCluster: m, dataStore: ds, kubernetesVersion: "v1.33.4", network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16" } });
+            new hcp.HostedControlPlane("team-a", {
+                managementCluster: m,
+                dataStore: ds,
+                kubernetesVersion: "v1.33.4",
+                network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16" },
+            });
             await settle();
             expect(recorded.map((r) => [r.type, r.name, r.id ?? ""])).to.deep.equal([
                 ["hcp:index:HostedControlPlane", "team-a", ""],
@@ -309,7 +383,12 @@ describe("components (mocked engine)", function () {
         it("writes the TenantControlPlane spec per Kamaji's CRD, with defaults", async () => {
             const { m, ds } = setup("b");
             await fresh();
-            new hcp.HostedControlPlane("team-b", { managementCluster: m, dataStore: ds, kubernetesVersion: "v1.33.4", network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16" } });
+            new hcp.HostedControlPlane("team-b", {
+                managementCluster: m,
+                dataStore: ds,
+                kubernetesVersion: "v1.33.4",
+                network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16" },
+            });
             await settle();
             const tcp = unwrap(byName("team-b-tcp").inputs);
             expect(tcp.apiVersion).to.equal("kamaji.clastix.io/v1alpha1");
@@ -333,7 +412,11 @@ describe("components (mocked engine)", function () {
                 controlPlane: { deployment: { replicas: 2 }, service: { serviceType: "LoadBalancer" } },
                 kubernetes: { version: "v1.33.4", kubelet: { cgroupfs: "systemd" } },
                 networkProfile: { port: 6443, podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16" },
-                addons: { coreDNS: {}, kubeProxy: {}, konnectivity: { server: { port: 8132 }, agent: { mode: "DaemonSet" } } },
+                addons: {
+                    coreDNS: {},
+                    kubeProxy: {},
+                    konnectivity: { server: { port: 8132 }, agent: { mode: "DaemonSet" } },
+                },
             });
         });
 
@@ -353,8 +436,22 @@ describe("components (mocked engine)", function () {
                 advertiseAddress: "192.0.2.10",
                 certSANs: ["api.tenant-c.example"],
                 serviceAnnotations: { "example.com/a": "b" },
-                network: { podCidr: "10.30.0.0/16", serviceCidr: "10.31.0.0/16", dnsServiceIPs: ["10.31.0.10"], clusterDomain: "c.local" },
-                addons: { coreDNS: { imageTag: "v1.12.0" }, konnectivity: { serverPort: 32132, agentMode: "Deployment", agentReplicas: 2, agentHostNetwork: true, version: "v0.34.0" } },
+                network: {
+                    podCidr: "10.30.0.0/16",
+                    serviceCidr: "10.31.0.0/16",
+                    dnsServiceIPs: ["10.31.0.10"],
+                    clusterDomain: "c.local",
+                },
+                addons: {
+                    coreDNS: { imageTag: "v1.12.0" },
+                    konnectivity: {
+                        serverPort: 32132,
+                        agentMode: "Deployment",
+                        agentReplicas: 2,
+                        agentHostNetwork: true,
+                        version: "v0.34.0",
+                    },
+                },
                 kubeletCgroupDriver: "cgroupfs",
                 readyTimeoutSeconds: 60,
             });
@@ -365,7 +462,10 @@ describe("components (mocked engine)", function () {
             expect(tcp.metadata.annotations["pulumi.com/timeoutSeconds"]).to.equal("60");
             expect(tcp.spec).to.deep.equal({
                 dataStore: "c-ds",
-                controlPlane: { deployment: { replicas: 3 }, service: { serviceType: "NodePort", additionalMetadata: { annotations: { "example.com/a": "b" } } } },
+                controlPlane: {
+                    deployment: { replicas: 3 },
+                    service: { serviceType: "NodePort", additionalMetadata: { annotations: { "example.com/a": "b" } } },
+                },
                 kubernetes: { version: "v1.34.1", kubelet: { cgroupfs: "cgroupfs" } },
                 networkProfile: {
                     address: "192.0.2.10",
@@ -379,7 +479,10 @@ describe("components (mocked engine)", function () {
                 },
                 addons: {
                     coreDNS: { imageTag: "v1.12.0" },
-                    konnectivity: { server: { port: 32132, version: "v0.34.0" }, agent: { mode: "Deployment", replicas: 2, hostNetwork: true, version: "v0.34.0" } },
+                    konnectivity: {
+                        server: { port: 32132, version: "v0.34.0" },
+                        agent: { mode: "Deployment", replicas: 2, hostNetwork: true, version: "v0.34.0" },
+                    },
                 },
             });
             expect(byName("team-c-admin-kubeconfig").id).to.equal("tenants/tenant-c-admin-kubeconfig");
@@ -387,13 +490,20 @@ describe("components (mocked engine)", function () {
 
         it("exposes endpoint, a secret kubeconfig from admin.conf, the CA and its kubeadm pin", async () => {
             const { m, ds } = setup("d");
-            const cp = new hcp.HostedControlPlane("team-d", { managementCluster: m, dataStore: ds, kubernetesVersion: "v1.33.4", network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16" } });
+            const cp = new hcp.HostedControlPlane("team-d", {
+                managementCluster: m,
+                dataStore: ds,
+                kubernetesVersion: "v1.33.4",
+                network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16" },
+            });
             expect(await promiseOf(cp.endpoint)).to.equal("192.0.2.50:6443");
             expect(await promiseOf(cp.kubeconfig)).to.equal(ADMIN_CONF);
             expect(await pulumi.isSecret(cp.kubeconfig)).to.equal(true);
             expect(await promiseOf(cp.caCertificate)).to.equal(tenantCa.certPem);
             expect(await pulumi.isSecret(cp.caCertificate)).to.equal(false);
-            expect(await promiseOf(cp.caCertHash)).to.equal(caCertHash(tenantCa.certPem)).and.match(/^sha256:[0-9a-f]{64}$/);
+            expect(await promiseOf(cp.caCertHash))
+                .to.equal(caCertHash(tenantCa.certPem))
+                .and.match(/^sha256:[0-9a-f]{64}$/);
             await settle();
             const tenantProvider = byName("team-d-tenant").inputs;
             expect(isSecretInput(tenantProvider.kubeconfig)).to.equal(true);
@@ -444,10 +554,16 @@ describe("components (mocked engine)", function () {
         it("child names all start with the component name", async () => {
             const { m, ds } = setup("g");
             await fresh();
-            new hcp.HostedControlPlane("team-g", { managementCluster: m, dataStore: ds, kubernetesVersion: "v1.33.4", network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16" } });
+            new hcp.HostedControlPlane("team-g", {
+                managementCluster: m,
+                dataStore: ds,
+                kubernetesVersion: "v1.33.4",
+                network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16" },
+            });
             await settle();
             expect(recorded.length).to.be.greaterThan(0);
-            for (const r of recorded.filter((x) => x.type !== "hcp:index:HostedControlPlane")) expect(r.name.startsWith("team-g-"), r.name).to.equal(true);
+            for (const r of recorded.filter((x) => x.type !== "hcp:index:HostedControlPlane"))
+                expect(r.name.startsWith("team-g-"), r.name).to.equal(true);
         });
     });
     describe("WorkerPool", () => {
@@ -457,9 +573,19 @@ describe("components (mocked engine)", function () {
             const ds = new hcp.DataStore(`${n}-ds`, {
                 managementCluster: m,
                 endpoints: ["etcd-0.example:2379"],
-                tls: { caCertificate: etcdCa.certPem, caPrivateKey: etcdCa.keyPem, clientCertificate: etcdClient.certPem, clientPrivateKey: etcdClient.keyPem },
+                tls: {
+                    caCertificate: etcdCa.certPem,
+                    caPrivateKey: etcdCa.keyPem,
+                    clientCertificate: etcdClient.certPem,
+                    clientPrivateKey: etcdClient.keyPem,
+                },
             });
-            const cp = new hcp.HostedControlPlane(`${n}-cp`, { managementCluster: m, dataStore: ds, kubernetesVersion: "v1.33.4", network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16" } });
+            const cp = new hcp.HostedControlPlane(`${n}-cp`, {
+                managementCluster: m,
+                dataStore: ds,
+                kubernetesVersion: "v1.33.4",
+                network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16" },
+            });
             return cp;
         };
 
@@ -469,8 +595,19 @@ describe("components (mocked engine)", function () {
             const pool = new hcp.WorkerPool("pool1", {
                 controlPlane: cp,
                 hosts: [
-                    { address: "198.18.0.11", user: "ops", privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n", hostKey },
-                    { address: "198.18.0.12", password: "pw", hostKey, labels: { "example.com/role": "gpu" }, taints: [{ key: "gpu", effect: "NoSchedule" }] },
+                    {
+                        address: "198.18.0.11",
+                        user: "ops",
+                        privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n",
+                        hostKey,
+                    },
+                    {
+                        address: "198.18.0.12",
+                        password: "pw",
+                        hostKey,
+                        labels: { "example.com/role": "gpu" },
+                        taints: [{ key: "gpu", effect: "NoSchedule" }],
+                    },
                 ],
             });
             await settle();
@@ -517,17 +654,37 @@ describe("components (mocked engine)", function () {
             )
                 .to.throw(hcp.ValidationError)
                 .that.satisfies((e: componentsModule.ValidationError) => {
-                    expect(e.errors.map((x) => x.propertyPath)).to.deep.equal(["hosts[0]", "hosts[0].hostKey", "hosts[1].address", "kubernetesVersion", "maxUnavailable", "hosts[1].nodeName"]);
-                    expect(e.message).to.include("  - hosts[0]: needs credentials: set privateKey (preferred) or password\n");
-                    expect(e.message).to.include("  - hosts[1].address: 198.18.0.21 is listed twice (also hosts[0]); list each host once\n");
+                    expect(e.errors.map((x) => x.propertyPath)).to.deep.equal([
+                        "hosts[0]",
+                        "hosts[0].hostKey",
+                        "hosts[1].address",
+                        "kubernetesVersion",
+                        "maxUnavailable",
+                        "hosts[1].nodeName",
+                    ]);
+                    expect(e.message).to.include(
+                        "  - hosts[0]: needs credentials: set privateKey (preferred) or password\n",
+                    );
+                    expect(e.message).to.include(
+                        "  - hosts[1].address: 198.18.0.21 is listed twice (also hosts[0]); list each host once\n",
+                    );
                     return true;
                 });
         });
 
         it("refuses a host that another pool of the stack already has", () => {
             const cp = setup("wp3");
-            new hcp.WorkerPool("pool3a", { controlPlane: cp, hosts: [{ address: "198.18.0.31", privateKey: "k", hostKey }] });
-            expect(() => new hcp.WorkerPool("pool3b", { controlPlane: cp, hosts: [{ address: "198.18.0.31", privateKey: "k", hostKey }] })).to.throw(
+            new hcp.WorkerPool("pool3a", {
+                controlPlane: cp,
+                hosts: [{ address: "198.18.0.31", privateKey: "k", hostKey }],
+            });
+            expect(
+                () =>
+                    new hcp.WorkerPool("pool3b", {
+                        controlPlane: cp,
+                        hosts: [{ address: "198.18.0.31", privateKey: "k", hostKey }],
+                    }),
+            ).to.throw(
                 '  - hosts[0].address: 198.18.0.31 already belongs to WorkerPool "pool3a" in this stack; a host can join one pool only: remove it from one of them',
             );
         });

@@ -48,10 +48,16 @@ contexts: [{name: only, context: {cluster: c, user: u}}]`;
     });
     const bad: [string, string][] = [
         ["", "kubeconfig: is empty; pass the contents of the file, not its path"],
-        ["/root/.kube/config", "kubeconfig: is not a kubeconfig document (expected apiVersion: v1, kind: Config); did you pass a file path instead of its contents?"],
+        [
+            "/root/.kube/config",
+            "kubeconfig: is not a kubeconfig document (expected apiVersion: v1, kind: Config); did you pass a file path instead of its contents?",
+        ],
         ["a: [", "kubeconfig: is not valid YAML"],
         ["clusters: []\ncontexts: []", "kubeconfig: has no current-context; set one (kubectl config use-context NAME)"],
-        ["current-context: x\ncontexts: []\nclusters: []", 'kubeconfig: context "x" is not defined; check the context\'s context entry'],
+        [
+            "current-context: x\ncontexts: []\nclusters: []",
+            'kubeconfig: context "x" is not defined; check the context\'s context entry',
+        ],
         [
             "current-context: x\ncontexts: [{name: x, context: {cluster: c, user: u}}]\nclusters: [{name: c, cluster: {server: 'https://h'}}]\nusers: [{name: u, user: {exec: {command: aws}}}]",
             'kubeconfig: user "u" uses an exec plugin, which this client does not run; use a kubeconfig with a client certificate or token (e.g. a ServiceAccount token)',
@@ -66,14 +72,27 @@ contexts: [{name: only, context: {cluster: c, user: u}}]`;
     }
     it("never echoes credential values in errors", () => {
         const text = `current-context: x\ncontexts: [{name: x, context: {cluster: c, user: u}}]\nclusters: [{name: c, cluster: {server: 'https://h'}}]\nusers: [{name: u, user: {client-key-data: c2VjcmV0LWtleQ==}}]`;
-        expect(() => parseKubeconfig(text)).to.throw(Error).that.satisfies((e: Error) => !e.message.includes("secret-key") && !e.message.includes("c2VjcmV0"));
+        expect(() => parseKubeconfig(text))
+            .to.throw(Error)
+            .that.satisfies((e: Error) => !e.message.includes("secret-key") && !e.message.includes("c2VjcmV0"));
     });
     it("resourcePath builds core, group, namespaced and subresource paths", () => {
-        expect(resourcePath({ version: "v1", plural: "secrets", namespace: "ns", name: "a" })).to.equal("/api/v1/namespaces/ns/secrets/a");
-        expect(resourcePath({ group: "kamaji.clastix.io", version: "v1alpha1", plural: "datastores", name: "d" })).to.equal("/apis/kamaji.clastix.io/v1alpha1/datastores/d");
-        expect(resourcePath({ group: "kamaji.clastix.io", version: "v1alpha1", plural: "tenantcontrolplanes", namespace: "n", name: "t", subresource: "status" })).to.equal(
-            "/apis/kamaji.clastix.io/v1alpha1/namespaces/n/tenantcontrolplanes/t/status",
+        expect(resourcePath({ version: "v1", plural: "secrets", namespace: "ns", name: "a" })).to.equal(
+            "/api/v1/namespaces/ns/secrets/a",
         );
+        expect(
+            resourcePath({ group: "kamaji.clastix.io", version: "v1alpha1", plural: "datastores", name: "d" }),
+        ).to.equal("/apis/kamaji.clastix.io/v1alpha1/datastores/d");
+        expect(
+            resourcePath({
+                group: "kamaji.clastix.io",
+                version: "v1alpha1",
+                plural: "tenantcontrolplanes",
+                namespace: "n",
+                name: "t",
+                subresource: "status",
+            }),
+        ).to.equal("/apis/kamaji.clastix.io/v1alpha1/namespaces/n/tenantcontrolplanes/t/status");
     });
 });
 
@@ -89,43 +108,78 @@ describe("kube: REST client over HTTPS with a client certificate", function () {
 
     before(async () => {
         ca = await createCertificateAuthority("kube-test-ca", 1);
-        const serverCert = await issueCertificate(ca, { commonName: "apiserver", ipAddresses: ["127.0.0.1"], usages: ["server"], validity: 1 });
-        client = await issueCertificate(ca, { commonName: "admin", organizations: ["system:masters"], usages: ["client"], validity: 1 });
-        server = https.createServer({ key: serverCert.keyPem, cert: serverCert.certPem, ca: ca.certPem, requestCert: true, rejectUnauthorized: true }, (req, res) => {
-            let body = "";
-            req.on("data", (d) => (body += d));
-            req.on("end", () => {
-                const cn = (req.socket as any).getPeerCertificate?.()?.subject?.CN;
-                seen.push({ method: req.method!, path: req.url!, contentType: req.headers["content-type"], body, cn });
-                const path = req.url!.split("?")[0];
-                const send = (code: number, obj: unknown) => {
-                    res.writeHead(code, { "content-type": "application/json" });
-                    res.end(JSON.stringify(obj));
-                };
-                if (path === "/apis/kamaji.clastix.io/v1alpha1") return send(200, { resources: [{ name: "datastores" }, { name: "tenantcontrolplanes" }] });
-                if (path === "/api/v1/namespaces/ns/configmaps" && req.method === "POST") {
-                    const obj = JSON.parse(body);
-                    objects.set(`${path}/${obj.metadata.name}`, obj);
-                    return send(201, obj);
-                }
-                if (path === "/api/v1/namespaces/ns/configmaps" && req.method === "GET") return send(200, { items: [...objects.values()] });
-                if (path === "/api/v1/forbidden") return send(403, { kind: "Status", reason: "Forbidden", message: 'configmaps is forbidden: User "x" cannot list' });
-                if (path === "/api/v1/namespaces/ns/configmaps/slow") {
-                    return send(200, { metadata: { name: "slow" }, data: { ready: String(Date.now() >= readyAfter) } });
-                }
-                const obj = objects.get(path);
-                if (!obj) return send(404, { kind: "Status", reason: "NotFound", message: `${path} not found` });
-                if (req.method === "PATCH") {
-                    Object.assign(obj.data, JSON.parse(body).data);
-                    return send(200, obj);
-                }
-                if (req.method === "DELETE") {
-                    objects.delete(path);
-                    return send(200, { kind: "Status", status: "Success" });
-                }
-                return send(200, obj);
-            });
+        const serverCert = await issueCertificate(ca, {
+            commonName: "apiserver",
+            ipAddresses: ["127.0.0.1"],
+            usages: ["server"],
+            validity: 1,
         });
+        client = await issueCertificate(ca, {
+            commonName: "admin",
+            organizations: ["system:masters"],
+            usages: ["client"],
+            validity: 1,
+        });
+        server = https.createServer(
+            {
+                key: serverCert.keyPem,
+                cert: serverCert.certPem,
+                ca: ca.certPem,
+                requestCert: true,
+                rejectUnauthorized: true,
+            },
+            (req, res) => {
+                let body = "";
+                req.on("data", (d) => (body += d));
+                req.on("end", () => {
+                    const cn = (req.socket as any).getPeerCertificate?.()?.subject?.CN;
+                    seen.push({
+                        method: req.method!,
+                        path: req.url!,
+                        contentType: req.headers["content-type"],
+                        body,
+                        cn,
+                    });
+                    const path = req.url!.split("?")[0];
+                    const send = (code: number, obj: unknown) => {
+                        res.writeHead(code, { "content-type": "application/json" });
+                        res.end(JSON.stringify(obj));
+                    };
+                    if (path === "/apis/kamaji.clastix.io/v1alpha1")
+                        return send(200, { resources: [{ name: "datastores" }, { name: "tenantcontrolplanes" }] });
+                    if (path === "/api/v1/namespaces/ns/configmaps" && req.method === "POST") {
+                        const obj = JSON.parse(body);
+                        objects.set(`${path}/${obj.metadata.name}`, obj);
+                        return send(201, obj);
+                    }
+                    if (path === "/api/v1/namespaces/ns/configmaps" && req.method === "GET")
+                        return send(200, { items: [...objects.values()] });
+                    if (path === "/api/v1/forbidden")
+                        return send(403, {
+                            kind: "Status",
+                            reason: "Forbidden",
+                            message: 'configmaps is forbidden: User "x" cannot list',
+                        });
+                    if (path === "/api/v1/namespaces/ns/configmaps/slow") {
+                        return send(200, {
+                            metadata: { name: "slow" },
+                            data: { ready: String(Date.now() >= readyAfter) },
+                        });
+                    }
+                    const obj = objects.get(path);
+                    if (!obj) return send(404, { kind: "Status", reason: "NotFound", message: `${path} not found` });
+                    if (req.method === "PATCH") {
+                        Object.assign(obj.data, JSON.parse(body).data);
+                        return send(200, obj);
+                    }
+                    if (req.method === "DELETE") {
+                        objects.delete(path);
+                        return send(200, { kind: "Status", status: "Success" });
+                    }
+                    return send(200, obj);
+                });
+            },
+        );
         await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
         url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
     });
@@ -135,7 +189,10 @@ describe("kube: REST client over HTTPS with a client certificate", function () {
 
     it("authenticates with the client certificate and reads discovery", async () => {
         const c = newClient();
-        expect(await c.servedResources("kamaji.clastix.io/v1alpha1")).to.deep.equal(["datastores", "tenantcontrolplanes"]);
+        expect(await c.servedResources("kamaji.clastix.io/v1alpha1")).to.deep.equal([
+            "datastores",
+            "tenantcontrolplanes",
+        ]);
         expect(seen[seen.length - 1].cn).to.equal("admin");
         expect(await c.servedResources("metallb.io/v1beta1")).to.equal(undefined);
     });
@@ -152,7 +209,10 @@ describe("kube: REST client over HTTPS with a client certificate", function () {
         expect(patched.data).to.deep.equal({ x: "1", y: "2" });
         expect(seen[seen.length - 1].contentType).to.equal("application/merge-patch+json");
         await c.patch(`${col}/a`, { data: {} }, "apply", { fieldManager: "hcp", force: true });
-        expect(seen[seen.length - 1]).to.include({ contentType: "application/apply-patch+yaml", path: "/api/v1/namespaces/ns/configmaps/a?fieldManager=hcp&force=true" });
+        expect(seen[seen.length - 1]).to.include({
+            contentType: "application/apply-patch+yaml",
+            path: "/api/v1/namespaces/ns/configmaps/a?fieldManager=hcp&force=true",
+        });
         expect(await c.delete(`${col}/a`)).to.equal(true);
         expect(await c.delete(`${col}/a`)).to.equal(false);
     });
@@ -166,23 +226,35 @@ describe("kube: REST client over HTTPS with a client certificate", function () {
             );
         expect(err).to.be.instanceOf(KubeApiError);
         expect(err.status).to.equal(403);
-        expect(err.message).to.equal('GET /api/v1/forbidden: HTTP 403 Forbidden: configmaps is forbidden: User "x" cannot list');
+        expect(err.message).to.equal(
+            'GET /api/v1/forbidden: HTTP 403 Forbidden: configmaps is forbidden: User "x" cannot list',
+        );
     });
 
     it("waitFor polls until the predicate holds", async () => {
         readyAfter = Date.now() + 600;
-        const got = await newClient().waitFor("/api/v1/namespaces/ns/configmaps/slow", (o) => o?.data?.ready === "true" && o.metadata.name, { intervalMs: 100, timeoutMs: 5000 });
+        const got = await newClient().waitFor(
+            "/api/v1/namespaces/ns/configmaps/slow",
+            (o) => o?.data?.ready === "true" && o.metadata.name,
+            { intervalMs: 100, timeoutMs: 5000 },
+        );
         expect(got).to.equal("slow");
     });
 
     it("waitFor times out naming what it waited for", async () => {
         const err = await newClient()
-            .waitFor("/api/v1/namespaces/ns/configmaps/never", (o) => o, { intervalMs: 50, timeoutMs: 200, description: "ConfigMap ns/never" })
+            .waitFor("/api/v1/namespaces/ns/configmaps/never", (o) => o, {
+                intervalMs: 50,
+                timeoutMs: 200,
+                description: "ConfigMap ns/never",
+            })
             .then(
                 () => undefined,
                 (e) => e,
             );
-        expect(err.message).to.match(/^timed out after 0 s waiting for ConfigMap ns\/never \(the object does not exist yet\)$/);
+        expect(err.message).to.match(
+            /^timed out after 0 s waiting for ConfigMap ns\/never \(the object does not exist yet\)$/,
+        );
     });
 
     it("refuses a server whose certificate is not signed by the kubeconfig's CA", async () => {
@@ -198,7 +270,9 @@ describe("kube: REST client over HTTPS with a client certificate", function () {
     });
 
     it("fails fast on a closed port", async () => {
-        const c = KubeClient.fromKubeconfig(kubeconfig("https://127.0.0.1:1", ca.certPem, client.certPem, client.keyPem));
+        const c = KubeClient.fromKubeconfig(
+            kubeconfig("https://127.0.0.1:1", ca.certPem, client.certPem, client.keyPem),
+        );
         const err = await c.get("/version").then(
             () => undefined,
             (e) => e,

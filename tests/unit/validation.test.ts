@@ -83,7 +83,8 @@ describe("validation: IP and CIDR math", () => {
         ["10.0.0.0/8", "fd00::/8", false],
     ];
     for (const [a, b, want] of overlaps) {
-        it(`${a} ${want ? "overlaps" : "does not overlap"} ${b}`, () => expect(cidrsOverlap(cidr(a), cidr(b))).to.equal(want));
+        it(`${a} ${want ? "overlaps" : "does not overlap"} ${b}`, () =>
+            expect(cidrsOverlap(cidr(a), cidr(b))).to.equal(want));
     }
 
     it("ipInCidr and nthAddress", () => {
@@ -116,9 +117,21 @@ describe("validation: Kubernetes versions", () => {
         ["v1.33.4", "v1.33.5", undefined],
         ["v1.33.4", "v1.34.0", undefined],
         ["v1.33.4", "v1.34.9", undefined],
-        ["v1.33.4", "v1.33.3", "cannot go from v1.33.4 down to v1.33.3: Kubernetes control planes cannot be downgraded; keep v1.33.4 (or a later patch), or recreate the tenant"],
-        ["v1.33.4", "v1.32.9", "cannot go from v1.33.4 down to v1.32.9: Kubernetes control planes cannot be downgraded; keep v1.33.4 (or a later patch), or recreate the tenant"],
-        ["v1.33.4", "v1.35.0", "cannot go from v1.33.4 to v1.35.0 in one step: upgrade one minor version at a time; set v1.34.x first, apply, then continue"],
+        [
+            "v1.33.4",
+            "v1.33.3",
+            "cannot go from v1.33.4 down to v1.33.3: Kubernetes control planes cannot be downgraded; keep v1.33.4 (or a later patch), or recreate the tenant",
+        ],
+        [
+            "v1.33.4",
+            "v1.32.9",
+            "cannot go from v1.33.4 down to v1.32.9: Kubernetes control planes cannot be downgraded; keep v1.33.4 (or a later patch), or recreate the tenant",
+        ],
+        [
+            "v1.33.4",
+            "v1.35.0",
+            "cannot go from v1.33.4 to v1.35.0 in one step: upgrade one minor version at a time; set v1.34.x first, apply, then continue",
+        ],
         ["v1.33.4", "v2.0.0", "cannot go from v1.33.4 to v2.0.0: a major version change is not a supported upgrade"],
         ["garbage", "v1.33.0", undefined],
     ];
@@ -129,10 +142,45 @@ describe("validation: Kubernetes versions", () => {
 
 describe("validation: DataStore endpoints", () => {
     const cases: [unknown, boolean, string[], { propertyPath: string; reason: string }[]][] = [
-        [["etcd-0.example:2379", "10.0.0.5:2379", "[fd00::5]:2379"], false, ["etcd-0.example:2379", "10.0.0.5:2379", "[fd00::5]:2379"], []],
-        [[], false, [], [{ propertyPath: "endpoints", reason: 'must list at least one etcd endpoint "host:port", e.g. ["etcd-0.example:2379"]' }]],
-        [undefined, false, [], [{ propertyPath: "endpoints", reason: 'must list at least one etcd endpoint "host:port", e.g. ["etcd-0.example:2379"]' }]],
-        [["https://etcd-0.example:2379"], false, [], [{ propertyPath: "endpoints[0]", reason: 'must not carry a scheme: Kamaji adds "https://" itself; write "etcd-0.example:2379"' }]],
+        [
+            ["etcd-0.example:2379", "10.0.0.5:2379", "[fd00::5]:2379"],
+            false,
+            ["etcd-0.example:2379", "10.0.0.5:2379", "[fd00::5]:2379"],
+            [],
+        ],
+        [
+            [],
+            false,
+            [],
+            [
+                {
+                    propertyPath: "endpoints",
+                    reason: 'must list at least one etcd endpoint "host:port", e.g. ["etcd-0.example:2379"]',
+                },
+            ],
+        ],
+        [
+            undefined,
+            false,
+            [],
+            [
+                {
+                    propertyPath: "endpoints",
+                    reason: 'must list at least one etcd endpoint "host:port", e.g. ["etcd-0.example:2379"]',
+                },
+            ],
+        ],
+        [
+            ["https://etcd-0.example:2379"],
+            false,
+            [],
+            [
+                {
+                    propertyPath: "endpoints[0]",
+                    reason: 'must not carry a scheme: Kamaji adds "https://" itself; write "etcd-0.example:2379"',
+                },
+            ],
+        ],
         [
             ["http://etcd-0.example:2379"],
             false,
@@ -145,12 +193,62 @@ describe("validation: DataStore endpoints", () => {
             ],
         ],
         [["http://etcd-0.example:2379"], true, ["etcd-0.example:2379"], []],
-        [["unix://etcd"], false, [], [{ propertyPath: "endpoints[0]", reason: 'unsupported scheme "unix://"; write "host:port" without a scheme' }]],
-        [["etcd-0.example"], false, [], [{ propertyPath: "endpoints[0]", reason: 'must be "host:port" with a port from 1 to 65535 (etcd\'s client port is usually 2379); got "etcd-0.example"' }]],
-        [["etcd-0.example:99999"], false, [], [{ propertyPath: "endpoints[0]", reason: 'must be "host:port" with a port from 1 to 65535 (etcd\'s client port is usually 2379); got "etcd-0.example:99999"' }]],
-        [["[fd00::1::2]:2379"], false, [], [{ propertyPath: "endpoints[0]", reason: '"[fd00::1::2]" is not a valid bracketed IPv6 address' }]],
-        [["a:2379", "a:2379"], false, ["a:2379"], [{ propertyPath: "endpoints[1]", reason: 'duplicates an earlier endpoint "a:2379"; list each etcd member once' }]],
-        [[""], false, [], [{ propertyPath: "endpoints[0]", reason: 'must be "host:port", e.g. "etcd-0.example:2379"' }]],
+        [
+            ["unix://etcd"],
+            false,
+            [],
+            [
+                {
+                    propertyPath: "endpoints[0]",
+                    reason: 'unsupported scheme "unix://"; write "host:port" without a scheme',
+                },
+            ],
+        ],
+        [
+            ["etcd-0.example"],
+            false,
+            [],
+            [
+                {
+                    propertyPath: "endpoints[0]",
+                    reason: 'must be "host:port" with a port from 1 to 65535 (etcd\'s client port is usually 2379); got "etcd-0.example"',
+                },
+            ],
+        ],
+        [
+            ["etcd-0.example:99999"],
+            false,
+            [],
+            [
+                {
+                    propertyPath: "endpoints[0]",
+                    reason: 'must be "host:port" with a port from 1 to 65535 (etcd\'s client port is usually 2379); got "etcd-0.example:99999"',
+                },
+            ],
+        ],
+        [
+            ["[fd00::1::2]:2379"],
+            false,
+            [],
+            [{ propertyPath: "endpoints[0]", reason: '"[fd00::1::2]" is not a valid bracketed IPv6 address' }],
+        ],
+        [
+            ["a:2379", "a:2379"],
+            false,
+            ["a:2379"],
+            [
+                {
+                    propertyPath: "endpoints[1]",
+                    reason: 'duplicates an earlier endpoint "a:2379"; list each etcd member once',
+                },
+            ],
+        ],
+        [
+            [""],
+            false,
+            [],
+            [{ propertyPath: "endpoints[0]", reason: 'must be "host:port", e.g. "etcd-0.example:2379"' }],
+        ],
     ];
     for (const [input, insecure, endpoints, errors] of cases) {
         it(`${JSON.stringify(input)}${insecure ? " (insecure)" : ""}`, () => {
@@ -169,72 +267,216 @@ describe("validation: HostedControlPlane arguments", () => {
     };
     const cases: [string, Partial<ControlPlaneValues>, [string, string][]][] = [
         ["valid arguments", {}, []],
-        ["defaults (no network) are valid", { network: undefined, managementPodCidrs: [], managementServiceCidrs: [] }, []],
+        [
+            "defaults (no network) are valid",
+            { network: undefined, managementPodCidrs: [], managementServiceCidrs: [] },
+            [],
+        ],
         [
             "bad name",
             { name: "Team_A" },
-            [["name", 'must be lower-case letters, digits and "-", starting with a letter and ending with a letter or digit (an RFC 1035 label); got "Team_A" (it names the TenantControlPlane, its Service and the prefix of its Secrets)']],
+            [
+                [
+                    "name",
+                    'must be lower-case letters, digits and "-", starting with a letter and ending with a letter or digit (an RFC 1035 label); got "Team_A" (it names the TenantControlPlane, its Service and the prefix of its Secrets)',
+                ],
+            ],
         ],
-        ["name too long", { name: "a".repeat(47) }, [["name", "must be at most 46 characters (got 47); choose a shorter name (it names the TenantControlPlane, its Service and the prefix of its Secrets)"]]],
-        ["bad version", { kubernetesVersion: "1.33.4" }, [["kubernetesVersion", 'must start with "v" (Kamaji and kubeadm expect "v1.33.4"); write "v1.33.4"']]],
-        ["negative replicas", { replicas: -1 }, [["replicas", "must be a whole number >= 0 (0 puts the control plane to sleep; 2 or more is highly available); got -1"]]],
-        ["bad service type", { serviceType: "Ingress" }, [["serviceType", 'must be one of LoadBalancer, NodePort, ClusterIP; got "Ingress"']]],
+        [
+            "name too long",
+            { name: "a".repeat(47) },
+            [
+                [
+                    "name",
+                    "must be at most 46 characters (got 47); choose a shorter name (it names the TenantControlPlane, its Service and the prefix of its Secrets)",
+                ],
+            ],
+        ],
+        [
+            "bad version",
+            { kubernetesVersion: "1.33.4" },
+            [["kubernetesVersion", 'must start with "v" (Kamaji and kubeadm expect "v1.33.4"); write "v1.33.4"']],
+        ],
+        [
+            "negative replicas",
+            { replicas: -1 },
+            [
+                [
+                    "replicas",
+                    "must be a whole number >= 0 (0 puts the control plane to sleep; 2 or more is highly available); got -1",
+                ],
+            ],
+        ],
+        [
+            "bad service type",
+            { serviceType: "Ingress" },
+            [["serviceType", 'must be one of LoadBalancer, NodePort, ClusterIP; got "Ingress"']],
+        ],
         [
             "NodePort without address",
             { serviceType: "NodePort" },
-            [["address", "is required when serviceType is NodePort: Kamaji cannot discover an address to advertise; set the IP or DNS name workers use to reach the API server"]],
+            [
+                [
+                    "address",
+                    "is required when serviceType is NodePort: Kamaji cannot discover an address to advertise; set the IP or DNS name workers use to reach the API server",
+                ],
+            ],
         ],
         ["NodePort with address", { serviceType: "NodePort", address: "192.0.2.10" }, []],
-        ["address with port", { address: "192.0.2.10:6443" }, [["address", 'must be a bare IP or host name without scheme or port (the port is "port"); got "192.0.2.10:6443"']]],
+        [
+            "address with port",
+            { address: "192.0.2.10:6443" },
+            [
+                [
+                    "address",
+                    'must be a bare IP or host name without scheme or port (the port is "port"); got "192.0.2.10:6443"',
+                ],
+            ],
+        ],
         ["bad port", { port: 70000 }, [["port", "must be a TCP port from 1 to 65535 (default 6443); got 70000"]]],
-        ["advertiseAddress not an IP", { advertiseAddress: "cp.example" }, [["advertiseAddress", 'must be an IP address (Kamaji passes it to --advertise-address); got "cp.example"']]],
+        [
+            "advertiseAddress not an IP",
+            { advertiseAddress: "cp.example" },
+            [["advertiseAddress", 'must be an IP address (Kamaji passes it to --advertise-address); got "cp.example"']],
+        ],
         [
             "certSAN with port",
             { certSANs: ["cp.example", "cp.example:6443", "10.0.0.1", "fd00::1"] },
-            [["certSANs[1]", 'must be a bare host name or IP, not a URL or host:port (Kamaji loops rotating certificates otherwise, kamaji#679); got "cp.example:6443"']],
+            [
+                [
+                    "certSANs[1]",
+                    'must be a bare host name or IP, not a URL or host:port (Kamaji loops rotating certificates otherwise, kamaji#679); got "cp.example:6443"',
+                ],
+            ],
         ],
-        ["invalid pod CIDR", { network: { podCidr: "10.20.0.0", serviceCidr: "10.21.0.0/16" } }, [["network.podCidr", 'must be a CIDR such as "10.20.0.0/16"']]],
-        ["service CIDR with host bits", { network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.1/16" } }, [["network.serviceCidr", 'has host bits set; use the network address "10.21.0.0/16"']]],
+        [
+            "invalid pod CIDR",
+            { network: { podCidr: "10.20.0.0", serviceCidr: "10.21.0.0/16" } },
+            [["network.podCidr", 'must be a CIDR such as "10.20.0.0/16"']],
+        ],
+        [
+            "service CIDR with host bits",
+            { network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.1/16" } },
+            [["network.serviceCidr", 'has host bits set; use the network address "10.21.0.0/16"']],
+        ],
         [
             "pod and service overlap",
             { network: { podCidr: "10.20.0.0/15", serviceCidr: "10.21.0.0/16" } },
-            [["network.podCidr", "10.20.0.0/15 overlaps the service range 10.21.0.0/16; pod and service ranges must be disjoint (choose e.g. a different second octet)"]],
+            [
+                [
+                    "network.podCidr",
+                    "10.20.0.0/15 overlaps the service range 10.21.0.0/16; pod and service ranges must be disjoint (choose e.g. a different second octet)",
+                ],
+            ],
         ],
         [
             "overlaps the management cluster",
             { network: { podCidr: "10.1.128.0/17", serviceCidr: "10.2.0.0/24" } },
             [
-                ["network.podCidr", "10.1.128.0/17 overlaps the management cluster's pod range 10.1.0.0/16; tenant ranges must be disjoint from the management cluster's, so pick another range"],
-                ["network.serviceCidr", "10.2.0.0/24 overlaps the management cluster's service range 10.2.0.0/16; tenant ranges must be disjoint from the management cluster's, so pick another range"],
+                [
+                    "network.podCidr",
+                    "10.1.128.0/17 overlaps the management cluster's pod range 10.1.0.0/16; tenant ranges must be disjoint from the management cluster's, so pick another range",
+                ],
+                [
+                    "network.serviceCidr",
+                    "10.2.0.0/24 overlaps the management cluster's service range 10.2.0.0/16; tenant ranges must be disjoint from the management cluster's, so pick another range",
+                ],
             ],
         ],
-        ["DNS IP inside", { network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16", dnsServiceIPs: ["10.21.0.10"] } }, []],
+        [
+            "DNS IP inside",
+            { network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16", dnsServiceIPs: ["10.21.0.10"] } },
+            [],
+        ],
         [
             "DNS IP outside the service range",
             { network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16", dnsServiceIPs: ["10.96.0.10"] } },
-            [["network.dnsServiceIPs[0]", "10.96.0.10 is outside the service range 10.21.0.0/16; the DNS service IP must be a service address, e.g. 10.21.0.10"]],
+            [
+                [
+                    "network.dnsServiceIPs[0]",
+                    "10.96.0.10 is outside the service range 10.21.0.0/16; the DNS service IP must be a service address, e.g. 10.21.0.10",
+                ],
+            ],
         ],
         [
             "DNS IP is the network address / kubernetes service / not an IP",
-            { network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16", dnsServiceIPs: ["10.21.0.0", "10.21.0.1", "dns"] } },
+            {
+                network: {
+                    podCidr: "10.20.0.0/16",
+                    serviceCidr: "10.21.0.0/16",
+                    dnsServiceIPs: ["10.21.0.0", "10.21.0.1", "dns"],
+                },
+            },
             [
                 ["network.dnsServiceIPs[0]", "10.21.0.0 is the network address of 10.21.0.0/16; use e.g. 10.21.0.10"],
-                ["network.dnsServiceIPs[1]", '10.21.0.1 is taken by the "kubernetes" Service (first address of 10.21.0.0/16); use e.g. 10.21.0.10'],
+                [
+                    "network.dnsServiceIPs[1]",
+                    '10.21.0.1 is taken by the "kubernetes" Service (first address of 10.21.0.0/16); use e.g. 10.21.0.10',
+                ],
                 ["network.dnsServiceIPs[2]", 'must be an IP address; got "dns"'],
             ],
         ],
         [
             "too many DNS IPs",
-            { network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16", dnsServiceIPs: Array.from({ length: 9 }, (_, i) => `10.21.0.${10 + i}`) } },
+            {
+                network: {
+                    podCidr: "10.20.0.0/16",
+                    serviceCidr: "10.21.0.0/16",
+                    dnsServiceIPs: Array.from({ length: 9 }, (_, i) => `10.21.0.${10 + i}`),
+                },
+            },
             [["network.dnsServiceIPs", "may list at most 8 addresses; got 9"]],
         ],
-        ["bad cluster domain", { network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16", clusterDomain: "Cluster_Local" } }, [["network.clusterDomain", 'must be a lower-case DNS name such as "cluster.local"; got "Cluster_Local"']]],
-        ["konnectivity port = API port", { addons: { konnectivity: { serverPort: 6443 } } }, [["addons.konnectivity.serverPort", "must differ from the API server port 6443: both are ports of the same Service"]]],
-        ["konnectivity port invalid", { addons: { konnectivity: { serverPort: 0 } } }, [["addons.konnectivity.serverPort", "must be a TCP port from 1 to 65535 (default 8132); got 0"]]],
-        ["konnectivity bad mode", { addons: { konnectivity: { agentMode: "StatefulSet" } } }, [["addons.konnectivity.agentMode", 'must be "DaemonSet" or "Deployment"; got "StatefulSet"']]],
-        ["konnectivity replicas with DaemonSet", { addons: { konnectivity: { agentReplicas: 2 } } }, [["addons.konnectivity.agentReplicas", 'only applies when agentMode is "Deployment"; remove it or set agentMode: "Deployment"']]],
-        ["konnectivity zero replicas with Deployment", { addons: { konnectivity: { agentMode: "Deployment", agentReplicas: 0 } } }, [["addons.konnectivity.agentReplicas", "must be a whole number >= 1 in Deployment mode; got 0"]]],
-        ["bad cgroup driver", { kubeletCgroupDriver: "cgroup" }, [["kubeletCgroupDriver", 'must be "systemd" (what containerd is configured with) or "cgroupfs"; got "cgroup"']]],
+        [
+            "bad cluster domain",
+            { network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16", clusterDomain: "Cluster_Local" } },
+            [["network.clusterDomain", 'must be a lower-case DNS name such as "cluster.local"; got "Cluster_Local"']],
+        ],
+        [
+            "konnectivity port = API port",
+            { addons: { konnectivity: { serverPort: 6443 } } },
+            [
+                [
+                    "addons.konnectivity.serverPort",
+                    "must differ from the API server port 6443: both are ports of the same Service",
+                ],
+            ],
+        ],
+        [
+            "konnectivity port invalid",
+            { addons: { konnectivity: { serverPort: 0 } } },
+            [["addons.konnectivity.serverPort", "must be a TCP port from 1 to 65535 (default 8132); got 0"]],
+        ],
+        [
+            "konnectivity bad mode",
+            { addons: { konnectivity: { agentMode: "StatefulSet" } } },
+            [["addons.konnectivity.agentMode", 'must be "DaemonSet" or "Deployment"; got "StatefulSet"']],
+        ],
+        [
+            "konnectivity replicas with DaemonSet",
+            { addons: { konnectivity: { agentReplicas: 2 } } },
+            [
+                [
+                    "addons.konnectivity.agentReplicas",
+                    'only applies when agentMode is "Deployment"; remove it or set agentMode: "Deployment"',
+                ],
+            ],
+        ],
+        [
+            "konnectivity zero replicas with Deployment",
+            { addons: { konnectivity: { agentMode: "Deployment", agentReplicas: 0 } } },
+            [["addons.konnectivity.agentReplicas", "must be a whole number >= 1 in Deployment mode; got 0"]],
+        ],
+        [
+            "bad cgroup driver",
+            { kubeletCgroupDriver: "cgroup" },
+            [
+                [
+                    "kubeletCgroupDriver",
+                    'must be "systemd" (what containerd is configured with) or "cgroupfs"; got "cgroup"',
+                ],
+            ],
+        ],
     ];
     for (const [title, patch, want] of cases) {
         it(title, () => {
@@ -244,7 +486,12 @@ describe("validation: HostedControlPlane arguments", () => {
     }
 
     it("reports every problem at once", () => {
-        const errors = validateControlPlane({ ...base, kubernetesVersion: "latest", replicas: 1.5, network: { podCidr: "10.2.0.0/16", serviceCidr: "10.2.0.0/16", dnsServiceIPs: ["1.1.1.1"] } });
+        const errors = validateControlPlane({
+            ...base,
+            kubernetesVersion: "latest",
+            replicas: 1.5,
+            network: { podCidr: "10.2.0.0/16", serviceCidr: "10.2.0.0/16", dnsServiceIPs: ["1.1.1.1"] },
+        });
         expect(errors.map((e) => e.propertyPath)).to.deep.equal([
             "kubernetesVersion",
             "replicas",
@@ -265,33 +512,98 @@ describe("validation: HostedControlPlane arguments", () => {
 
 describe("validation: WorkerPool arguments", () => {
     const hostKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeFakeFakeFakeFakeFakeFakeFakeFakeFakeFake";
-    const keyOk = (k: string) => (k.startsWith("ssh-ed25519 ") ? undefined : 'must be an OpenSSH public key ("ssh-ed25519 AAAA...")');
+    const keyOk = (k: string) =>
+        k.startsWith("ssh-ed25519 ") ? undefined : 'must be an OpenSSH public key ("ssh-ed25519 AAAA...")';
     const host = { address: "192.0.2.11", user: "ops", hasPrivateKey: true, hostKey };
     const base: WorkerPoolValues = { hosts: [host], kubernetesVersion: "v1.33.4", controlPlaneVersion: "v1.33.4" };
     const cases: [string, Partial<WorkerPoolValues>, [string, string][]][] = [
         ["valid", {}, []],
-        ["not a list", { hosts: undefined }, [["hosts", 'must be a list of hosts, e.g. [{ address: "192.0.2.11", user: "ops", privateKey, hostKey }]']]],
-        ["missing address", { hosts: [{ ...host, address: "" }] }, [["hosts[0].address", "is required: the host's IP address or DNS name as reachable over SSH"]]],
-        ["address with port", { hosts: [{ ...host, address: "192.0.2.11:22" }] }, [["hosts[0].address", 'must be an IP address or DNS name without scheme or port (the port is "port"); got "192.0.2.11:22"']]],
-        ["duplicate host", { hosts: [host, { ...host, address: "192.0.2.11" }] }, [["hosts[1].address", "192.0.2.11 is listed twice (also hosts[0]); list each host once"]]],
-        ["bad port", { hosts: [{ ...host, port: 0 }] }, [["hosts[0].port", "must be a TCP port from 1 to 65535 (default 22); got 0"]]],
-        ["bad user", { hosts: [{ ...host, user: "o p s" }] }, [["hosts[0].user", 'must be a login name such as "ops" (default "root"); got "o p s"']]],
-        ["no credentials", { hosts: [{ ...host, hasPrivateKey: false }] }, [["hosts[0]", "needs credentials: set privateKey (preferred) or password"]]],
-        ["bad host key", { hosts: [{ ...host, hostKey: "AAAA" }] }, [["hosts[0].hostKey", 'must be an OpenSSH public key ("ssh-ed25519 AAAA...")']]],
+        [
+            "not a list",
+            { hosts: undefined },
+            [["hosts", 'must be a list of hosts, e.g. [{ address: "192.0.2.11", user: "ops", privateKey, hostKey }]']],
+        ],
+        [
+            "missing address",
+            { hosts: [{ ...host, address: "" }] },
+            [["hosts[0].address", "is required: the host's IP address or DNS name as reachable over SSH"]],
+        ],
+        [
+            "address with port",
+            { hosts: [{ ...host, address: "192.0.2.11:22" }] },
+            [
+                [
+                    "hosts[0].address",
+                    'must be an IP address or DNS name without scheme or port (the port is "port"); got "192.0.2.11:22"',
+                ],
+            ],
+        ],
+        [
+            "duplicate host",
+            { hosts: [host, { ...host, address: "192.0.2.11" }] },
+            [["hosts[1].address", "192.0.2.11 is listed twice (also hosts[0]); list each host once"]],
+        ],
+        [
+            "bad port",
+            { hosts: [{ ...host, port: 0 }] },
+            [["hosts[0].port", "must be a TCP port from 1 to 65535 (default 22); got 0"]],
+        ],
+        [
+            "bad user",
+            { hosts: [{ ...host, user: "o p s" }] },
+            [["hosts[0].user", 'must be a login name such as "ops" (default "root"); got "o p s"']],
+        ],
+        [
+            "no credentials",
+            { hosts: [{ ...host, hasPrivateKey: false }] },
+            [["hosts[0]", "needs credentials: set privateKey (preferred) or password"]],
+        ],
+        [
+            "bad host key",
+            { hosts: [{ ...host, hostKey: "AAAA" }] },
+            [["hosts[0].hostKey", 'must be an OpenSSH public key ("ssh-ed25519 AAAA...")']],
+        ],
         [
             "no host key",
             { hosts: [{ ...host, hostKey: undefined }] },
-            [["hosts[0].hostKey", "is required so the host is authenticated: copy /etc/ssh/ssh_host_ed25519_key.pub from the host (or `ssh-keyscan -t ed25519 HOST`), or set trustOnFirstUse: true to record the key on first contact"]],
+            [
+                [
+                    "hosts[0].hostKey",
+                    "is required so the host is authenticated: copy /etc/ssh/ssh_host_ed25519_key.pub from the host (or `ssh-keyscan -t ed25519 HOST`), or set trustOnFirstUse: true to record the key on first contact",
+                ],
+            ],
         ],
         ["no host key, trust on first use", { hosts: [{ ...host, hostKey: undefined }], trustOnFirstUse: true }, []],
         ["host key from an Output", { hosts: [{ ...host, hostKey: undefined, hostKeyUnknown: true }] }, []],
         [
             "restricted label",
             { hosts: [{ ...host, labels: { "node-role.kubernetes.io/worker": "" } }] },
-            [["hosts[0].labels", '"node-role.kubernetes.io/worker" is in the node-role.kubernetes.io namespace, which kubelet may not set on its own Node (NodeRestriction); use your own prefix (e.g. "example.com/role") or node.kubernetes.io/...']],
+            [
+                [
+                    "hosts[0].labels",
+                    '"node-role.kubernetes.io/worker" is in the node-role.kubernetes.io namespace, which kubelet may not set on its own Node (NodeRestriction); use your own prefix (e.g. "example.com/role") or node.kubernetes.io/...',
+                ],
+            ],
         ],
-        ["allowed labels", { hosts: [{ ...host, labels: { "node.kubernetes.io/pool": "a", "example.com/role": "worker", plain: "x" } }] }, []],
-        ["bad label value", { hosts: [{ ...host, labels: { "example.com/role": "-x" } }] }, [['hosts[0].labels["example.com/role"]', 'must be at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit; got "-x"']]],
+        [
+            "allowed labels",
+            {
+                hosts: [
+                    { ...host, labels: { "node.kubernetes.io/pool": "a", "example.com/role": "worker", plain: "x" } },
+                ],
+            },
+            [],
+        ],
+        [
+            "bad label value",
+            { hosts: [{ ...host, labels: { "example.com/role": "-x" } }] },
+            [
+                [
+                    'hosts[0].labels["example.com/role"]',
+                    'must be at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit; got "-x"',
+                ],
+            ],
+        ],
         [
             "bad label key",
             { hosts: [{ ...host, labels: { "a/b/c": "x" } }] },
@@ -299,40 +611,99 @@ describe("validation: WorkerPool arguments", () => {
         ],
         [
             "bad taint",
-            { hosts: [{ ...host, taints: [{ key: "", effect: "NoSchedule" }, { key: "dedicated", value: "gpu", effect: "Never" }] }] },
+            {
+                hosts: [
+                    {
+                        ...host,
+                        taints: [
+                            { key: "", effect: "NoSchedule" },
+                            { key: "dedicated", value: "gpu", effect: "Never" },
+                        ],
+                    },
+                ],
+            },
             [
                 ["hosts[0].taints[0].key", "is required"],
                 ["hosts[0].taints[1].effect", 'must be one of NoSchedule, PreferNoSchedule, NoExecute; got "Never"'],
             ],
         ],
-        ["bad version", { kubernetesVersion: "1.33" }, [["kubernetesVersion", 'must name a patch release, e.g. "v1.33.0"']]],
+        [
+            "bad version",
+            { kubernetesVersion: "1.33" },
+            [["kubernetesVersion", 'must name a patch release, e.g. "v1.33.0"']],
+        ],
         [
             "kubelet newer than control plane",
             { kubernetesVersion: "v1.34.0" },
-            [["kubernetesVersion", "v1.34.0 is newer than the control plane (v1.33.4); kubelets must not be newer than the API server: upgrade the control plane first"]],
+            [
+                [
+                    "kubernetesVersion",
+                    "v1.34.0 is newer than the control plane (v1.33.4); kubelets must not be newer than the API server: upgrade the control plane first",
+                ],
+            ],
         ],
         ["older patch is fine", { kubernetesVersion: "v1.33.1" }, []],
         [
             "kubelet too old",
             { kubernetesVersion: "v1.29.0" },
-            [["kubernetesVersion", "v1.29.0 is more than 3 minor versions older than the control plane (v1.33.4), outside Kubernetes' supported skew; upgrade the pool step by step"]],
+            [
+                [
+                    "kubernetesVersion",
+                    "v1.29.0 is more than 3 minor versions older than the control plane (v1.33.4), outside Kubernetes' supported skew; upgrade the pool step by step",
+                ],
+            ],
         ],
         ["containerd version", { containerdVersion: "1.7.27-4" }, []],
-        ["bad containerd version", { containerdVersion: "latest" }, [["containerd.version", 'must be a containerd release such as "1.7.27" (optionally with a package revision, "1.7.27-4"); got "latest"']]],
+        [
+            "bad containerd version",
+            { containerdVersion: "latest" },
+            [
+                [
+                    "containerd.version",
+                    'must be a containerd release such as "1.7.27" (optionally with a package revision, "1.7.27-4"); got "latest"',
+                ],
+            ],
+        ],
         [
             "bad registry mirrors",
             { registryMirrors: { "https://docker.io": ["https://mirror.example"], "docker.io": ["mirror.example"] } },
             [
-                ["containerd.registryMirrors", 'key "https://docker.io" must be a registry host such as "docker.io", without scheme or path'],
-                ['containerd.registryMirrors["docker.io"][0]', 'must be a mirror URL such as "https://mirror.example"; got "mirror.example"'],
+                [
+                    "containerd.registryMirrors",
+                    'key "https://docker.io" must be a registry host such as "docker.io", without scheme or path',
+                ],
+                [
+                    'containerd.registryMirrors["docker.io"][0]',
+                    'must be a mirror URL such as "https://mirror.example"; got "mirror.example"',
+                ],
             ],
         ],
-        ["bad reuse policy", { reusePolicy: "wipe" }, [["reusePolicy", 'must be "retain" (leave the host as it is after removal) or "clean" (remove what preparation installed); got "wipe"']]],
-        ["bad maxUnavailable", { maxUnavailable: 0 }, [["maxUnavailable", "must be a whole number >= 1 (how many hosts may be drained at once during an upgrade); got 0"]]],
+        [
+            "bad reuse policy",
+            { reusePolicy: "wipe" },
+            [
+                [
+                    "reusePolicy",
+                    'must be "retain" (leave the host as it is after removal) or "clean" (remove what preparation installed); got "wipe"',
+                ],
+            ],
+        ],
+        [
+            "bad maxUnavailable",
+            { maxUnavailable: 0 },
+            [
+                [
+                    "maxUnavailable",
+                    "must be a whole number >= 1 (how many hosts may be drained at once during an upgrade); got 0",
+                ],
+            ],
+        ],
     ];
     for (const [title, patch, want] of cases) {
         it(title, () => {
-            expect(validateWorkerPool({ ...base, ...patch }, keyOk).map((e) => [e.propertyPath, e.reason])).to.deep.equal(want);
+            expect(
+                validateWorkerPool({ ...base, ...patch }, keyOk).map((e) => [e.propertyPath, e.reason]),
+            ).to.deep.equal(want);
         });
     }
 
@@ -340,8 +711,16 @@ describe("validation: WorkerPool arguments", () => {
         const r = new HostRegistry();
         expect(r.claim("a", [{ address: "192.0.2.11", path: "hosts[0].address" }])).to.deep.equal([]);
         expect(r.claim("a", [{ address: "192.0.2.11", path: "hosts[0].address" }])).to.deep.equal([]);
-        expect(r.claim("b", [{ address: "192.0.2.12", path: "hosts[0].address" }, { address: "192.0.2.11", path: "hosts[1].address" }])).to.deep.equal([
-            { propertyPath: "hosts[1].address", reason: '192.0.2.11 already belongs to WorkerPool "a" in this stack; a host can join one pool only: remove it from one of them' },
+        expect(
+            r.claim("b", [
+                { address: "192.0.2.12", path: "hosts[0].address" },
+                { address: "192.0.2.11", path: "hosts[1].address" },
+            ]),
+        ).to.deep.equal([
+            {
+                propertyPath: "hosts[1].address",
+                reason: '192.0.2.11 already belongs to WorkerPool "a" in this stack; a host can join one pool only: remove it from one of them',
+            },
         ]);
         // Case and IPv6 brackets do not make a different host.
         r.claim("c", [{ address: "[FD00::1]", path: "hosts[0].address" }]);
