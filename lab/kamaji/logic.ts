@@ -96,6 +96,8 @@ export interface TcpSpecView {
     admissionControllers: string[];
     extraApiServerArgs: string[];
     extraControllerManagerArgs: string[];
+    /** spec.addons.kubeProxy is present (addons are enabled by their key). */
+    kubeProxy: boolean;
 }
 
 /** The parts of a TCP spec the lab acts on, with the CRD's defaults filled in. */
@@ -123,6 +125,7 @@ export function specView(tcp: any): TcpSpecView {
         admissionControllers: Array.isArray(k.admissionControllers) ? k.admissionControllers : [],
         extraApiServerArgs: Array.isArray(d.extraArgs?.apiServer) ? d.extraArgs.apiServer : [],
         extraControllerManagerArgs: Array.isArray(d.extraArgs?.controllerManager) ? d.extraArgs.controllerManager : [],
+        kubeProxy: !!s.addons && typeof s.addons === "object" && "kubeProxy" in s.addons && s.addons.kubeProxy !== null,
     };
 }
 
@@ -138,6 +141,8 @@ export interface StatusInputs {
     user: string;
     replicas: number;
     readyReplicas: number;
+    /** spec.addons.kubeProxy present: its ConfigMap and RBAC exist in the tenant (no DaemonSet in the lab). */
+    kubeProxy: boolean;
     checksums: Partial<Record<keyof ReturnType<typeof secretNames>, string>>;
     now: string;
 }
@@ -161,6 +166,7 @@ export function tcpStatus(i: StatusInputs): Record<string, unknown> {
                 updatedReplicas: i.readyReplicas,
             },
         },
+        addons: { coreDNS: { enabled: false }, konnectivity: { enabled: false }, kubeProxy: { enabled: i.kubeProxy, ...(i.kubeProxy ? { lastUpdate: i.now } : {}) } },
         kubeconfig: {
             admin: ref(n.adminKubeconfig, "adminKubeconfig"),
             controllerManager: ref(n.controllerManagerKubeconfig, "controllerManagerKubeconfig"),

@@ -36,6 +36,11 @@ export interface BootstrapOptions {
     cgroupDriver: "systemd" | "cgroupfs";
     /** RFC 6902 patches applied to the uploaded KubeletConfiguration (TCP spec.kubernetes.kubelet.configurationJSONPatches). */
     kubeletConfigPatches?: JsonPatchOp[];
+    /**
+     * The kube-proxy addon's configuration objects (ConfigMap, ServiceAccount, RBAC), as kubeadm's
+     * proxy phase writes them, so `kubeadm join` finds them. No DaemonSet: the lab runs no pods.
+     */
+    kubeProxy?: boolean;
 }
 
 export interface KubeObject {
@@ -228,6 +233,38 @@ function roleAndBinding(namespace: string, name: string, configMap: string, subj
     ];
 }
 
+/** kube-system/kube-proxy and its RBAC (kubeadm phases/addons/proxy), without the DaemonSet. */
+export function kubeProxyObjects(o: BootstrapOptions): KubeObject[] {
+    const config = yaml.dump(
+        {
+            apiVersion: "kubeproxy.config.k8s.io/v1alpha1",
+            kind: "KubeProxyConfiguration",
+            bindAddress: "0.0.0.0",
+            clientConnection: { kubeconfig: "/var/lib/kube-proxy/kubeconfig.conf" },
+            clusterCIDR: o.podCidr,
+            mode: "",
+        },
+        { lineWidth: -1 },
+    );
+    const kubeconfig = yaml.dump(
+        {
+            apiVersion: "v1",
+            kind: "Config",
+            clusters: [{ cluster: { "certificate-authority": "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt", server: o.server }, name: "default" }],
+            contexts: [{ context: { cluster: "default", namespace: "default", user: "default" }, name: "default" }],
+            "current-context": "default",
+            users: [{ name: "default", user: { tokenFile: "/var/run/secrets/kubernetes.io/serviceaccount/token" } }],
+        },
+        { lineWidth: -1 },
+    );
+    return [
+        { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "kube-proxy", namespace: "kube-system", labels: { app: "kube-proxy" } }, data: { "config.conf": config, "kubeconfig.conf": kubeconfig } },
+        { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "kube-proxy", namespace: "kube-system" } },
+        clusterRoleBinding("kubeadm:node-proxier", "system:node-proxier", [{ kind: "ServiceAccount", name: "kube-proxy", namespace: "kube-system" }]),
+        ...roleAndBinding("kube-system", "kube-proxy", "kube-proxy", [group(NODE_BOOTSTRAP_TOKEN_GROUP)]),
+    ];
+}
+
 /** Every object, in creation order. */
 export function tenantBootstrapObjects(o: BootstrapOptions): KubeObject[] {
     const kubeletData = { kubelet: yaml.dump(kubeletConfiguration(o), { lineWidth: -1 }) };
@@ -273,10 +310,11 @@ export function tenantBootstrapObjects(o: BootstrapOptions): KubeObject[] {
             data: { kubeconfig: renderClusterInfoKubeconfig(o.server, o.caPem) },
         },
         ...roleAndBinding("kube-public", "kubeadm:bootstrap-signer-clusterinfo", "cluster-info", [{ kind: "User", apiGroup: RBAC, name: "system:anonymous" }]),
+        ...(o.kubeProxy ? kubeProxyObjects(o) : []),
     ];
 }
 
-const PLURALS: Record<string, string> = { ConfigMap: "configmaps", Role: "roles", RoleBinding: "rolebindings", ClusterRole: "clusterroles", ClusterRoleBinding: "clusterrolebindings" };
+const PLURALS: Record<string, string> = { ServiceAccount: "serviceaccounts", ConfigMap: "configmaps", Role: "roles", RoleBinding: "rolebindings", ClusterRole: "clusterroles", ClusterRoleBinding: "clusterrolebindings" };
 
 export function objectPath(o: KubeObject, withName = true): string {
     const [g, v] = o.apiVersion.includes("/") ? o.apiVersion.split("/") : ["", o.apiVersion];

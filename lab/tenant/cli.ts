@@ -3,7 +3,7 @@
  * node dist/lab/tenant/cli.js up --name NAME --dir DIR --api-port PORT --etcd-endpoints https://127.0.0.1:2379[,...]
  *                                --etcd-prefix /SCHEMA/ --etcd-ca FILE --etcd-cert FILE --etcd-key FILE
  *                                [--service-cidr 10.96.0.0/16] [--pod-cidr 10.244.0.0/16] [--version v1.34.4]
- *                                [--bind-address 127.0.0.1] [--cert-san NAME]... [--restart]
+ *                                [--bind-address 127.0.0.1] [--cert-san NAME]... [--kube-proxy] [--restart]
  * node dist/lab/tenant/cli.js down --dir DIR [--purge]
  * node dist/lab/tenant/cli.js status --dir DIR
  *
@@ -63,6 +63,7 @@ async function main(): Promise<number> {
                 bindAddress: one("bind-address", "127.0.0.1"),
                 certSans: flags.get("cert-san") ?? [],
                 restart: flags.has("restart"),
+                kubeProxy: flags.has("kube-proxy"),
                 log: (m) => process.stderr.write(`[tenant] ${m}\n`),
             });
             process.stdout.write(

@@ -47,6 +47,8 @@ export interface TenantControlPlaneOptions {
     clusterDomain?: string;
     cgroupDriver?: "systemd" | "cgroupfs";
     kubeletConfigPatches?: JsonPatchOp[];
+    /** Write the kube-proxy addon's ConfigMap and RBAC (no DaemonSet). */
+    kubeProxy?: boolean;
     /** Reuse this CA (e.g. from `<tcp>-ca`). */
     ca?: CertificateAndKey;
     /** --enable-admission-plugins; NodeRestriction is always added. Default: NodeRestriction only (plus the apiserver's defaults). */
@@ -310,6 +312,7 @@ export async function startTenantControlPlane(o: TenantControlPlaneOptions): Pro
             etcdEndpoints: endpoints,
             cgroupDriver: o.cgroupDriver ?? "systemd",
             kubeletConfigPatches: o.kubeletConfigPatches,
+            kubeProxy: o.kubeProxy,
         }),
     );
     const tBoot = Date.now();

@@ -4,6 +4,8 @@
 // one tenant leaves the other's data untouched.
 import { expect } from "chai";
 import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
 import * as yaml from "js-yaml";
 import { Etcd3 } from "etcd3";
 import { KubeClient } from "../../provider/kube";
@@ -37,6 +39,14 @@ const suffix = crypto.randomBytes(3).toString("hex");
 const NS = `kamaji-test-${suffix}`;
 const DS = `kamaji-test-${suffix}`;
 const PORT = 26443 + (crypto.randomBytes(1)[0] % 50);
+
+/** The tenant's kube-apiserver pid, from the controller's state directory. */
+function apiserverPid(stateDir: string, name: string): number {
+    const dir = fs.readdirSync(path.join(stateDir, "tenants")).find((d) => d.startsWith(`${NS}__${name}__`));
+    if (!dir) return 0;
+    const f = path.join(stateDir, "tenants", dir, "tenant", "kube-apiserver.pid");
+    return fs.existsSync(f) ? Number(fs.readFileSync(f, "utf8")) : 0;
+}
 
 const secretPath = (name: string) => `/api/v1/namespaces/${NS}/secrets/${name}`;
 const unb64 = (s: string) => Buffer.from(s, "base64").toString("utf8");
@@ -77,7 +87,10 @@ describe("lab/kamaji: the Kamaji-contract controller", function () {
             process.stderr.write(`      cleanup: ${(e as Error).message}\n`);
         }
         await ctl?.stop();
-        if (stateDir) stopControllerTenants(stateDir);
+        if (stateDir) {
+            stopControllerTenants(stateDir);
+            fs.rmSync(stateDir, { recursive: true, force: true });
+        }
         await mgmt?.delete(`/api/v1/namespaces/${NS}`).catch(() => undefined);
         root?.close();
         if (ds) stopDataStoreEtcd(ETCD_NAME);
@@ -181,20 +194,14 @@ describe("lab/kamaji: the Kamaji-contract controller", function () {
     });
 
     it("a restarted controller adopts the running tenants instead of starting new ones", async () => {
-        const pidOf = (name: string) => {
-            const fs = require("fs") as typeof import("fs");
-            const path = require("path") as typeof import("path");
-            const dir = fs.readdirSync(path.join(stateDir, "tenants")).find((d) => d.startsWith(`${NS}__${name}__`))!;
-            return Number(fs.readFileSync(path.join(stateDir, "tenants", dir, "tenant", "kube-apiserver.pid"), "utf8"));
-        };
-        const before = [pidOf("alpha"), pidOf("beta")];
+        const before = [apiserverPid(stateDir, "alpha"), apiserverPid(stateDir, "beta")];
         await ctl.stop();
         expect(before.every(processAlive)).to.equal(true);
         ctl = startController(stateDir, [NS], [DS]);
         await new Promise((r) => setTimeout(r, 3000));
         const a = await mgmt.get(tcpPath(NS, "alpha"));
         expect(a.status.kubernetesResources.version.status).to.equal("Ready");
-        expect([pidOf("alpha"), pidOf("beta")]).to.deep.equal(before);
+        expect([apiserverPid(stateDir, "alpha"), apiserverPid(stateDir, "beta")]).to.deep.equal(before);
     });
 
     it("on a version change reports Upgrading, restarts the tenant and reports the new version", async () => {
@@ -208,6 +215,30 @@ describe("lab/kamaji: the Kamaji-contract controller", function () {
         expect(cc.kubernetesVersion).to.equal("v1.34.5");
         expect(b.status.controlPlaneEndpoint).to.equal(tcp.beta.status.controlPlaneEndpoint);
         expect(ctl.log()).to.match(/TenantControlPlane .*\/beta: Upgrading/);
+    });
+
+    it("restarts a tenant whose kube-apiserver died (NotReady, then Ready again)", async () => {
+        const old = apiserverPid(stateDir, "beta");
+        process.kill(old, "SIGKILL");
+        await waitTcp(mgmt, NS, "beta", () => apiserverPid(stateDir, "beta") !== old, "to get a new kube-apiserver", 60_000);
+        const b = await waitTcp(mgmt, NS, "beta", (o) => o.status?.kubernetesResources?.version?.status === "Ready", "to be Ready again");
+        expect(processAlive(apiserverPid(stateDir, "beta"))).to.equal(true);
+        expect(b.status.controlPlaneEndpoint).to.equal(tcp.beta.status.controlPlaneEndpoint);
+        expect(ctl.log()).to.match(/TenantControlPlane .*\/beta: NotReady/);
+    });
+
+    it("replicas 0 puts a tenant to sleep (processes stopped, Sleeping) and 1 wakes it with the same CA", async () => {
+        const caBefore = (await mgmt.get(secretPath("beta-ca"))).data["ca.crt"];
+        const pid = apiserverPid(stateDir, "beta");
+        await mgmt.patch(tcpPath(NS, "beta"), { spec: { controlPlane: { deployment: { replicas: 0 } } } });
+        await waitTcp(mgmt, NS, "beta", (o) => o.status?.kubernetesResources?.version?.status === "Sleeping", "to be Sleeping", 60_000);
+        expect(processAlive(pid)).to.equal(false);
+        await mgmt.patch(tcpPath(NS, "beta"), { spec: { controlPlane: { deployment: { replicas: 1 } } } });
+        const b = await waitTcp(mgmt, NS, "beta", (o) => o.status?.kubernetesResources?.version?.status === "Ready" && o.status.observedGeneration === o.metadata.generation, "to be Ready again");
+        expect((await mgmt.get(secretPath("beta-ca"))).data["ca.crt"]).to.equal(caBefore);
+        const t = KubeClient.fromKubeconfig(unb64((await mgmt.get(secretPath("beta-admin-kubeconfig"))).data["admin.conf"]));
+        expect(String(await t.request("GET", "/readyz"))).to.equal("ok");
+        expect(b.status.controlPlaneEndpoint).to.equal(tcp.beta.status.controlPlaneEndpoint);
     });
 
     it("deleting one TCP removes its prefix, user, role, Secrets and processes; the other's keys stay", async () => {

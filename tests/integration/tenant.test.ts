@@ -51,6 +51,7 @@ describe("lab/tenant: one tenant control plane as processes", function () {
         podCidr: "10.244.0.0/16",
         apiPort,
         kubernetesVersion: "v1.34.4",
+        kubeProxy: true,
     });
 
     before(async () => {
@@ -189,6 +190,35 @@ describe("lab/tenant: one tenant control plane as processes", function () {
         const crt = new (await import("crypto")).X509Certificate(Buffer.from(issued, "base64"));
         expect(crt.subject).to.include("CN=system:node:lib-node");
         expect(crt.issuer).to.equal(new (await import("crypto")).X509Certificate(tenant.ca.certPem).subject);
+    });
+
+    it("passes the real kubeadm v1.34 join discovery: JWS-signed cluster-info, CA pin, kubeadm-config, kubelet-config, kube-proxy", () => {
+        const kubeadm = path.join(repoRoot, "bin", "kubeadm");
+        const adminConf = path.join(dir, "admin.conf");
+        const join = execFileSync(kubeadm, ["token", "create", "--kubeconfig", adminConf, "--print-join-command"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+        expect(join).to.match(new RegExp(`^kubeadm join 127\\.0\\.0\\.1:${apiPort} --token \\S+ --discovery-token-ca-cert-hash sha256:[0-9a-f]{64}$`));
+        // Only the kubelet-start phase: discovery, config download, bootstrap-kubelet.conf. It runs in a
+        // private mount namespace with tmpfs over /etc/kubernetes and /var/lib/kubelet, so the
+        // machine's files are untouched; starting the (absent) kubelet service fails as a warning.
+        fs.mkdirSync("/etc/kubernetes", { recursive: true });
+        const script = [
+            "set -e",
+            "mount -t tmpfs none /etc/kubernetes",
+            "mount -t tmpfs none /var/lib",
+            `${kubeadm} join phase kubelet-start ${join.replace(/^kubeadm join /, "")} --node-name lib-join-node -v=1 2>&1`,
+            "echo '--- config.yaml'",
+            "cat /var/lib/kubelet/config.yaml",
+            "echo '--- bootstrap-kubelet.conf'",
+            "grep -c 'token:' /etc/kubernetes/bootstrap-kubelet.conf",
+        ].join("\n");
+        const out = execFileSync("unshare", ["-m", "--propagation", "private", "bash", "-c", script], { encoding: "utf8", timeout: 60_000 });
+        expect(out).to.include("Cluster info signature and contents are valid and TLS certificate validates against pinned roots");
+        expect(out).to.include(`Reading configuration from the "kubeadm-config" ConfigMap`);
+        expect(out).to.include(`attempting to download the KubeletConfiguration from ConfigMap "kubelet-config"`);
+        expect(out).to.not.match(/No kubeproxy.config.k8s.io\/v1alpha1 config is loaded|forbidden/);
+        const cfg = yaml.load(out.split("--- config.yaml\n")[1].split("--- bootstrap-kubelet.conf")[0]) as any;
+        expect(cfg).to.include({ kind: "KubeletConfiguration", cgroupDriver: "systemd", clusterDomain: "cluster.local" });
+        expect(out.trim().endsWith("1")).to.equal(true);
     });
 
     it("is idempotent: a second start adopts the running processes; status reports them", async () => {
