@@ -1,22 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { providerFor } from "../dynamic";
+import { HostConnection, secretConnection } from "../ssh/inputs";
 import type { Taint } from "./logic";
-
-export interface NodeJoinConnection {
-    address: pulumi.Input<string>;
-    port?: pulumi.Input<number>;
-    user?: pulumi.Input<string>;
-    privateKey?: pulumi.Input<string>;
-    passphrase?: pulumi.Input<string>;
-    password?: pulumi.Input<string>;
-    hostKey?: pulumi.Input<string>;
-    trustOnFirstUse?: pulumi.Input<boolean>;
-    bastion?: pulumi.Input<any>;
-}
 
 export interface NodeJoinArgs {
     /** How to reach the host. Changing address or port replaces the join (leave, then join again). */
-    connection: pulumi.Input<NodeJoinConnection>;
+    connection: HostConnection;
     /** The tenant's admin kubeconfig (secret): mints the join token, waits for the Node, drains it. */
     tenantKubeconfig: pulumi.Input<string>;
     /** host:port of the tenant API as the host reaches it. Changing it replaces the join. */
@@ -56,18 +45,12 @@ export class NodeJoin extends pulumi.dynamic.Resource {
     declare public readonly outcome: pulumi.Output<string>;
 
     constructor(name: string, args: NodeJoinArgs, opts?: pulumi.CustomResourceOptions) {
-        const connection = pulumi.output(args.connection).apply((c) => ({
-            ...c,
-            privateKey: c.privateKey === undefined ? undefined : pulumi.secret(c.privateKey),
-            passphrase: c.passphrase === undefined ? undefined : pulumi.secret(c.passphrase),
-            password: c.password === undefined ? undefined : pulumi.secret(c.password),
-        }));
         super(
             providerFor("kubeadm/provider"),
             name,
             {
                 ...args,
-                connection,
+                connection: secretConnection(args.connection),
                 tenantKubeconfig: pulumi.secret(args.tenantKubeconfig),
                 token: args.token === undefined ? undefined : pulumi.secret(args.token),
                 outcome: undefined,
