@@ -65,7 +65,8 @@ async function main(): Promise<number> {
     const stateDir = path.resolve(f.get("state-dir") ?? "");
     if (!f.get("state-dir")) throw new Error("--state-dir is required");
     const schemaDefault = (f.get("schema-default") ?? "uid") as SchemaDefault;
-    if (schemaDefault !== "uid" && schemaDefault !== "namespaced-name") throw new Error('--schema-default: use "uid" (Kamaji today) or "namespaced-name" (Kamaji before PR #1235)');
+    if (schemaDefault !== "uid" && schemaDefault !== "namespaced-name")
+        throw new Error('--schema-default: use "uid" (Kamaji today) or "namespaced-name" (Kamaji before PR #1235)');
     fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
 
     if (cmd === "stop-tenants") {

@@ -17,7 +17,11 @@ export interface EtcdConnection {
 export function connect(c: EtcdConnection): Etcd3 {
     return new Etcd3({
         hosts: c.endpoints.map((e) => (/^https?:\/\//.test(e) ? e : `https://${e}`)),
-        credentials: { rootCertificate: Buffer.from(c.caPem), certChain: Buffer.from(c.certPem), privateKey: Buffer.from(c.keyPem) },
+        credentials: {
+            rootCertificate: Buffer.from(c.caPem),
+            certChain: Buffer.from(c.certPem),
+            privateKey: Buffer.from(c.keyPem),
+        },
         dialTimeout: 5000,
         defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + 15_000 }),
     });
@@ -38,7 +42,10 @@ export async function ensureTenantAccess(client: Etcd3, schema: string, user: st
     } catch (e) {
         if (!alreadyExists(e)) throw e;
     }
-    await client.auth.roleGrantPermission({ name: schema, perm: { permType: "Readwrite", key: Buffer.from(prefix), range_end: prefixRangeEnd(prefix) } });
+    await client.auth.roleGrantPermission({
+        name: schema,
+        perm: { permType: "Readwrite", key: Buffer.from(prefix), range_end: prefixRangeEnd(prefix) },
+    });
     try {
         await client.auth.userAdd({ name: user, options: { no_password: true } });
     } catch (e) {
@@ -65,6 +72,10 @@ export async function removeTenantAccess(client: Etcd3, schema: string, user: st
 }
 
 export async function countKeys(client: Etcd3, prefix: string): Promise<number> {
-    const res = await client.kv.range({ key: Buffer.from(prefix), range_end: prefixRangeEnd(prefix), count_only: true });
+    const res = await client.kv.range({
+        key: Buffer.from(prefix),
+        range_end: prefixRangeEnd(prefix),
+        count_only: true,
+    });
     return Number(res.count ?? 0);
 }

@@ -20,13 +20,17 @@ export type SchemaDefault = "uid" | "namespaced-name";
  * the TCP UID since PR #1235; before that (and as the CRD description still says) it was
  * `<namespace>_<name>` with `-` replaced by `_`.
  */
-export function defaultSchemaName(tcp: { metadata: { namespace: string; name: string; uid: string } }, mode: SchemaDefault): string {
+export function defaultSchemaName(
+    tcp: { metadata: { namespace: string; name: string; uid: string } },
+    mode: SchemaDefault,
+): string {
     return mode === "uid" ? tcp.metadata.uid : `${tcp.metadata.namespace}_${tcp.metadata.name}`.replace(/-/g, "_");
 }
 
 /** The key prefix Kamaji grants a tenant: "/<schema>/" (the trailing slash keeps /cp-a from covering /cp-aa). */
 export function tenantPrefix(schema: string): string {
-    if (!schema || schema.includes("/")) throw new Error(`dataStoreSchema: "${schema}" must be a non-empty name without "/"`);
+    if (!schema || schema.includes("/"))
+        throw new Error(`dataStoreSchema: "${schema}" must be a non-empty name without "/"`);
     return `/${schema}/`;
 }
 
@@ -76,7 +80,16 @@ export function checksum(data: Record<string, string>): string {
     return h.digest("hex");
 }
 
-export type VersionStatus = "Unknown" | "Provisioning" | "CertificateAuthorityRotating" | "Upgrading" | "Migrating" | "Ready" | "NotReady" | "Sleeping" | "WriteLimited";
+export type VersionStatus =
+    | "Unknown"
+    | "Provisioning"
+    | "CertificateAuthorityRotating"
+    | "Upgrading"
+    | "Migrating"
+    | "Ready"
+    | "NotReady"
+    | "Sleeping"
+    | "WriteLimited";
 
 export interface TcpSpecView {
     dataStore?: string;
@@ -121,7 +134,9 @@ export function specView(tcp: any): TcpSpecView {
         podCidr: np.podCidrs?.[0] ?? np.podCidr ?? "10.244.0.0/16",
         clusterDomain: np.clusterDomain ?? "cluster.local",
         cgroupDriver: cgroup,
-        kubeletConfigPatches: Array.isArray(k.kubelet?.configurationJSONPatches) ? k.kubelet.configurationJSONPatches : [],
+        kubeletConfigPatches: Array.isArray(k.kubelet?.configurationJSONPatches)
+            ? k.kubelet.configurationJSONPatches
+            : [],
         admissionControllers: Array.isArray(k.admissionControllers) ? k.admissionControllers : [],
         extraApiServerArgs: Array.isArray(d.extraArgs?.apiServer) ? d.extraArgs.apiServer : [],
         extraControllerManagerArgs: Array.isArray(d.extraArgs?.controllerManager) ? d.extraArgs.controllerManager : [],
@@ -150,7 +165,8 @@ export interface StatusInputs {
 /** The status subtree the controller owns (REFERENCE §2.1 and §7). */
 export function tcpStatus(i: StatusInputs): Record<string, unknown> {
     const n = secretNames(i.name);
-    const ref = (secretName: string, key: keyof typeof n) => (i.checksums[key] ? { secretName, checksum: i.checksums[key], lastUpdate: i.now } : undefined);
+    const ref = (secretName: string, key: keyof typeof n) =>
+        i.checksums[key] ? { secretName, checksum: i.checksums[key], lastUpdate: i.now } : undefined;
     return {
         observedGeneration: i.generation,
         controlPlaneEndpoint: i.endpoint ?? "",
@@ -166,7 +182,11 @@ export function tcpStatus(i: StatusInputs): Record<string, unknown> {
                 updatedReplicas: i.readyReplicas,
             },
         },
-        addons: { coreDNS: { enabled: false }, konnectivity: { enabled: false }, kubeProxy: { enabled: i.kubeProxy, ...(i.kubeProxy ? { lastUpdate: i.now } : {}) } },
+        addons: {
+            coreDNS: { enabled: false },
+            konnectivity: { enabled: false },
+            kubeProxy: { enabled: i.kubeProxy, ...(i.kubeProxy ? { lastUpdate: i.now } : {}) },
+        },
         kubeconfig: {
             admin: ref(n.adminKubeconfig, "adminKubeconfig"),
             controllerManager: ref(n.controllerManagerKubeconfig, "controllerManagerKubeconfig"),
@@ -180,7 +200,9 @@ export function tcpStatus(i: StatusInputs): Record<string, unknown> {
             dataStoreName: i.dataStoreName,
             setup: { schema: i.schema, user: i.user, lastUpdate: i.now },
             certificate: ref(n.datastoreCertificate, "datastoreCertificate"),
-            config: i.checksums.datastoreConfig ? { secretName: n.datastoreConfig, checksum: i.checksums.datastoreConfig } : undefined,
+            config: i.checksums.datastoreConfig
+                ? { secretName: n.datastoreConfig, checksum: i.checksums.datastoreConfig }
+                : undefined,
         },
     };
 }

@@ -117,7 +117,10 @@ export class Reconciler {
         ]);
         const tcps = tcpLists.flat();
         const dsNames = this.opts.dataStores;
-        const dataStores = dsNames && dsNames.length > 0 ? allDataStores.filter((d: any) => dsNames.includes(d.metadata.name)) : allDataStores;
+        const dataStores =
+            dsNames && dsNames.length > 0
+                ? allDataStores.filter((d: any) => dsNames.includes(d.metadata.name))
+                : allDataStores;
         for (const tcp of tcps) {
             const key = tcp.metadata.uid as string;
             if (this.inFlight.has(key)) continue;
@@ -128,7 +131,9 @@ export class Reconciler {
                 .catch((e) => {
                     const delay = Math.min((b?.delay ?? 1000) * 2, 30_000);
                     this.backoff.set(key, { until: Date.now() + delay, delay });
-                    this.log(`TenantControlPlane ${tcp.metadata.namespace}/${tcp.metadata.name}: ${(e as Error).message} (retry in ${delay / 1000} s)`);
+                    this.log(
+                        `TenantControlPlane ${tcp.metadata.namespace}/${tcp.metadata.name}: ${(e as Error).message} (retry in ${delay / 1000} s)`,
+                    );
                 })
                 .finally(() => this.inFlight.delete(key));
             this.inFlight.set(key, p);
@@ -195,15 +200,28 @@ export class Reconciler {
 
     private async dataStoreAccess(ds: any): Promise<DataStoreAccess> {
         const name = ds.metadata.name;
-        if (ds.spec?.driver !== "etcd") throw new Error(`DataStore ${name}: driver "${ds.spec?.driver}" is not available in the lab (only etcd)`);
+        if (ds.spec?.driver !== "etcd")
+            throw new Error(`DataStore ${name}: driver "${ds.spec?.driver}" is not available in the lab (only etcd)`);
         const tls = ds.spec.tlsConfig ?? {};
         return {
             name,
             endpoints: (ds.spec.endpoints ?? []).map((e: string) => (/^https?:\/\//.test(e) ? e : `https://${e}`)),
-            caPem: await this.contentOf(tls.certificateAuthority?.certificate, `DataStore ${name} spec.tlsConfig.certificateAuthority.certificate`),
-            caKeyPem: await this.contentOf(tls.certificateAuthority?.privateKey, `DataStore ${name} spec.tlsConfig.certificateAuthority.privateKey`),
-            rootCertPem: await this.contentOf(tls.clientCertificate?.certificate, `DataStore ${name} spec.tlsConfig.clientCertificate.certificate`),
-            rootKeyPem: await this.contentOf(tls.clientCertificate?.privateKey, `DataStore ${name} spec.tlsConfig.clientCertificate.privateKey`),
+            caPem: await this.contentOf(
+                tls.certificateAuthority?.certificate,
+                `DataStore ${name} spec.tlsConfig.certificateAuthority.certificate`,
+            ),
+            caKeyPem: await this.contentOf(
+                tls.certificateAuthority?.privateKey,
+                `DataStore ${name} spec.tlsConfig.certificateAuthority.privateKey`,
+            ),
+            rootCertPem: await this.contentOf(
+                tls.clientCertificate?.certificate,
+                `DataStore ${name} spec.tlsConfig.clientCertificate.certificate`,
+            ),
+            rootKeyPem: await this.contentOf(
+                tls.clientCertificate?.privateKey,
+                `DataStore ${name} spec.tlsConfig.clientCertificate.privateKey`,
+            ),
         };
     }
 
@@ -218,12 +236,22 @@ export class Reconciler {
         const path_ = dataStorePath(name);
         if (ds.metadata.deletionTimestamp) {
             if (usedBy.length === 0 && finalizers.includes(DATASTORE_FINALIZER)) {
-                await this.kube.patch(path_, { metadata: { resourceVersion: ds.metadata.resourceVersion, finalizers: finalizers.filter((f) => f !== DATASTORE_FINALIZER) } });
+                await this.kube.patch(path_, {
+                    metadata: {
+                        resourceVersion: ds.metadata.resourceVersion,
+                        finalizers: finalizers.filter((f) => f !== DATASTORE_FINALIZER),
+                    },
+                });
                 this.log(`DataStore ${name}: no TenantControlPlane uses it any more, finalizer removed`);
                 return;
             }
         } else if (!finalizers.includes(DATASTORE_FINALIZER)) {
-            ds = await this.kube.patch(path_, { metadata: { resourceVersion: ds.metadata.resourceVersion, finalizers: [...finalizers, DATASTORE_FINALIZER] } });
+            ds = await this.kube.patch(path_, {
+                metadata: {
+                    resourceVersion: ds.metadata.resourceVersion,
+                    finalizers: [...finalizers, DATASTORE_FINALIZER],
+                },
+            });
         }
         let valid = true;
         let message = "the DataStore is valid";
@@ -243,7 +271,10 @@ export class Reconciler {
                 reason,
                 message: msg,
                 observedGeneration: ds.metadata.generation,
-                lastTransitionTime: prev && prev.status === status ? prev.lastTransitionTime : new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+                lastTransitionTime:
+                    prev && prev.status === status
+                        ? prev.lastTransitionTime
+                        : new Date().toISOString().replace(/\.\d+Z$/, "Z"),
             };
         };
         const status = {
@@ -264,7 +295,8 @@ export class Reconciler {
             old.ready === status.ready &&
             JSON.stringify(old.usedBy ?? []) === JSON.stringify(usedBy) &&
             old.observedGeneration === status.observedGeneration &&
-            JSON.stringify((old.conditions ?? []).map((c: any) => [c.type, c.status, c.message])) === JSON.stringify(status.conditions.map((c) => [c.type, c.status, c.message]));
+            JSON.stringify((old.conditions ?? []).map((c: any) => [c.type, c.status, c.message])) ===
+                JSON.stringify(status.conditions.map((c) => [c.type, c.status, c.message]));
         if (!same) await this.kube.patch(dataStorePath(name, "status"), { status });
     }
 
@@ -272,7 +304,9 @@ export class Reconciler {
 
     private async patchStatus(tcp: any, status: Record<string, unknown>): Promise<void> {
         try {
-            await this.kube.patch(tcpPath(tcp.metadata.namespace, tcp.metadata.name, "status"), { status: prune(status) });
+            await this.kube.patch(tcpPath(tcp.metadata.namespace, tcp.metadata.name, "status"), {
+                status: prune(status),
+            });
         } catch (e) {
             if (!(e instanceof KubeApiError && e.notFound)) throw e;
         }
@@ -281,7 +315,9 @@ export class Reconciler {
     private async setPhase(tcp: any, phase: VersionStatus, version?: string): Promise<void> {
         const cur = tcp.status?.kubernetesResources?.version;
         if (cur?.status === phase && (version === undefined || cur?.version === version)) return;
-        await this.patchStatus(tcp, { kubernetesResources: { version: { status: phase, ...(version ? { version } : {}) } } });
+        await this.patchStatus(tcp, {
+            kubernetesResources: { version: { status: phase, ...(version ? { version } : {}) } },
+        });
         this.log(`TenantControlPlane ${tcp.metadata.namespace}/${tcp.metadata.name}: ${phase}`);
     }
 
@@ -298,7 +334,9 @@ export class Reconciler {
         }
         const finalizers: string[] = tcp.metadata.finalizers ?? [];
         if (!finalizers.includes(TCP_FINALIZER)) {
-            tcp = await this.kube.patch(tcpPath(ns, name), { metadata: { resourceVersion: tcp.metadata.resourceVersion, finalizers: [...finalizers, TCP_FINALIZER] } });
+            tcp = await this.kube.patch(tcpPath(ns, name), {
+                metadata: { resourceVersion: tcp.metadata.resourceVersion, finalizers: [...finalizers, TCP_FINALIZER] },
+            });
         }
         // What Kamaji's defaulting webhook does on create (the lab has no webhooks).
         const mode = this.opts.schemaDefault ?? "uid";
@@ -307,7 +345,10 @@ export class Reconciler {
         if (!tcp.spec?.dataStoreSchema) defaults.dataStoreSchema = defaultSchemaName(tcp, mode);
         if (!tcp.spec?.dataStoreUsername) defaults.dataStoreUsername = defaultSchemaName(tcp, mode);
         if (Object.keys(defaults).length > 0) {
-            tcp = await this.kube.patch(tcpPath(ns, name), { metadata: { resourceVersion: tcp.metadata.resourceVersion }, spec: defaults });
+            tcp = await this.kube.patch(tcpPath(ns, name), {
+                metadata: { resourceVersion: tcp.metadata.resourceVersion },
+                spec: defaults,
+            });
         }
         const v = specView(tcp);
         const schema = v.dataStoreSchema!;
@@ -329,7 +370,16 @@ export class Reconciler {
             if (st) this.saveState(dir, { ...st, readyGeneration: tcp.metadata.generation, readyVersion: v.version });
             await this.patchStatus(tcp, {
                 observedGeneration: tcp.metadata.generation,
-                kubernetesResources: { version: { status: "Sleeping", version: v.version }, deployment: { name, namespace: ns, selector: `kamaji.clastix.io/name=${name}`, replicas: 0, readyReplicas: 0 } },
+                kubernetesResources: {
+                    version: { status: "Sleeping", version: v.version },
+                    deployment: {
+                        name,
+                        namespace: ns,
+                        selector: `kamaji.clastix.io/name=${name}`,
+                        replicas: 0,
+                        readyReplicas: 0,
+                    },
+                },
             });
             this.log(`${id}: Sleeping (replicas 0)`);
             return;
@@ -348,24 +398,49 @@ export class Reconciler {
         const local = localAddresses();
         const wanted = v.address ?? v.advertiseAddress;
         if (wanted && !local.has(wanted)) {
-            throw new Error(`networkProfile.address "${wanted}" is not an address of this machine; in the lab use 127.0.0.1 or the worker bridge address 198.18.0.1`);
+            throw new Error(
+                `networkProfile.address "${wanted}" is not an address of this machine; in the lab use 127.0.0.1 or the worker bridge address 198.18.0.1`,
+            );
         }
         const address = wanted ?? "127.0.0.1";
         let port = st?.port;
-        if (port === undefined || st?.address !== address || st?.requestedPort !== v.port || (!running && (await portInUse(port, address)))) {
+        if (
+            port === undefined ||
+            st?.address !== address ||
+            st?.requestedPort !== v.port ||
+            (!running && (await portInUse(port, address)))
+        ) {
             port = v.port;
             if (await portInUse(port, address)) {
                 port = await freePort(address);
                 this.log(`${id}: ${address}:${v.port} is taken on this machine, using ${address}:${port} instead`);
             }
         }
-        st = { uid: tcp.metadata.uid, namespace: ns, name, schema, user, dataStore, port, requestedPort: v.port, address, readyGeneration: st?.readyGeneration, readyVersion: st?.readyVersion, setupKey: st?.setupKey };
+        st = {
+            uid: tcp.metadata.uid,
+            namespace: ns,
+            name,
+            schema,
+            user,
+            dataStore,
+            port,
+            requestedPort: v.port,
+            address,
+            readyGeneration: st?.readyGeneration,
+            readyVersion: st?.readyVersion,
+            setupKey: st?.setupKey,
+        };
         this.saveState(dir, st);
 
         // etcd: role + user on /<schema>/ (as the DataStore's root user).
         const setupKey = `${dsObj.metadata.uid}/${schema}/${user}`;
         if (st.setupKey !== setupKey) {
-            const etcd = connect({ endpoints: ds.endpoints, caPem: ds.caPem, certPem: ds.rootCertPem, keyPem: ds.rootKeyPem });
+            const etcd = connect({
+                endpoints: ds.endpoints,
+                caPem: ds.caPem,
+                certPem: ds.rootCertPem,
+                keyPem: ds.rootKeyPem,
+            });
             try {
                 await ensureTenantAccess(etcd, schema, user);
             } finally {
@@ -418,10 +493,24 @@ export class Reconciler {
             "admin.svc": tenant.adminKubeconfig.replace(`server: ${tenant.server}`, `server: ${svcServer}`),
             "super-admin.svc": superAdmin.replace(`server: ${tenant.server}`, `server: ${svcServer}`),
         });
-        checksums.controllerManagerKubeconfig = await this.upsertSecret(tcp, names.controllerManagerKubeconfig, { "controller-manager.conf": tenant.controllerManagerKubeconfig });
-        checksums.ca = await this.upsertSecret(tcp, names.ca, { "ca.crt": tenant.ca.certPem, "ca.key": tenant.ca.keyPem, "tls.crt": tenant.ca.certPem, "tls.key": tenant.ca.keyPem });
-        checksums.sa = await this.upsertSecret(tcp, names.sa, { "sa.pub": fs.readFileSync(p.saPub, "utf8"), "sa.key": fs.readFileSync(p.saKey, "utf8") });
-        checksums.datastoreCertificate = await this.upsertSecret(tcp, names.datastoreCertificate, { "ca.crt": ds.caPem, "server.crt": etcdClient.certPem, "server.key": etcdClient.keyPem });
+        checksums.controllerManagerKubeconfig = await this.upsertSecret(tcp, names.controllerManagerKubeconfig, {
+            "controller-manager.conf": tenant.controllerManagerKubeconfig,
+        });
+        checksums.ca = await this.upsertSecret(tcp, names.ca, {
+            "ca.crt": tenant.ca.certPem,
+            "ca.key": tenant.ca.keyPem,
+            "tls.crt": tenant.ca.certPem,
+            "tls.key": tenant.ca.keyPem,
+        });
+        checksums.sa = await this.upsertSecret(tcp, names.sa, {
+            "sa.pub": fs.readFileSync(p.saPub, "utf8"),
+            "sa.key": fs.readFileSync(p.saKey, "utf8"),
+        });
+        checksums.datastoreCertificate = await this.upsertSecret(tcp, names.datastoreCertificate, {
+            "ca.crt": ds.caPem,
+            "server.crt": etcdClient.certPem,
+            "server.key": etcdClient.keyPem,
+        });
         checksums.datastoreConfig = await this.upsertSecret(tcp, names.datastoreConfig, {
             DB_CONNECTION_STRING: ds.endpoints.join(","),
             DB_SCHEMA: schema,
@@ -453,7 +542,9 @@ export class Reconciler {
         st.readyVersion = v.version;
         st.timings = tenant.timings;
         this.saveState(dir, st);
-        this.log(`${id}: Ready at ${endpoint} (version ${v.version}, binaries ${tenant.binaryVersion}, start ${tenant.timings.total} ms)`);
+        this.log(
+            `${id}: Ready at ${endpoint} (version ${v.version}, binaries ${tenant.binaryVersion}, start ${tenant.timings.total} ms)`,
+        );
     }
 
     /** The tenant CA from `<tcp>-ca` when it exists (Kamaji's source of truth survives a lost state dir). */
@@ -464,7 +555,12 @@ export class Reconciler {
     }
 
     /** The tenant's etcd client certificate (CN = user, O = system:masters, signed by the DataStore CA); reused while valid. */
-    private async datastoreClientCertificate(ns: string, secretName: string, ds: DataStoreAccess, user: string): Promise<CertificateAndKey> {
+    private async datastoreClientCertificate(
+        ns: string,
+        secretName: string,
+        ds: DataStoreAccess,
+        user: string,
+    ): Promise<CertificateAndKey> {
         const s = await this.kube.get(secretPath(ns, secretName));
         if (s?.data?.["server.crt"] && s?.data?.["server.key"]) {
             try {
@@ -479,7 +575,10 @@ export class Reconciler {
                 /* re-issue */
             }
         }
-        return issueCertificate({ certPem: ds.caPem, keyPem: ds.caKeyPem }, { commonName: user, organizations: ["system:masters"], usages: ["client"], validity: 3650 });
+        return issueCertificate(
+            { certPem: ds.caPem, keyPem: ds.caKeyPem },
+            { commonName: user, organizations: ["system:masters"], usages: ["client"], validity: 3650 },
+        );
     }
 
     private async upsertSecret(tcp: any, name: string, data: Record<string, string>): Promise<string> {
@@ -492,14 +591,26 @@ export class Reconciler {
                 name,
                 namespace: ns,
                 labels: { "kamaji.clastix.io/name": tcp.metadata.name, "kamaji.clastix.io/project": "kamaji" },
-                ownerReferences: [{ apiVersion: `${GROUP}/${VERSION}`, kind: "TenantControlPlane", name: tcp.metadata.name, uid: tcp.metadata.uid, controller: true, blockOwnerDeletion: true }],
+                ownerReferences: [
+                    {
+                        apiVersion: `${GROUP}/${VERSION}`,
+                        kind: "TenantControlPlane",
+                        name: tcp.metadata.name,
+                        uid: tcp.metadata.uid,
+                        controller: true,
+                        blockOwnerDeletion: true,
+                    },
+                ],
             },
             data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, b64(v)])),
         };
         const existing = await this.kube.get(secretPath(ns, name));
         if (!existing) {
             await this.kube.create(secretPath(ns), body);
-        } else if (JSON.stringify(existing.data ?? {}) !== JSON.stringify(body.data) || existing.metadata.ownerReferences?.[0]?.uid !== tcp.metadata.uid) {
+        } else if (
+            JSON.stringify(existing.data ?? {}) !== JSON.stringify(body.data) ||
+            existing.metadata.ownerReferences?.[0]?.uid !== tcp.metadata.uid
+        ) {
             body.metadata.resourceVersion = existing.metadata.resourceVersion;
             await this.kube.replace(secretPath(ns, name), body);
         }
@@ -519,13 +630,22 @@ export class Reconciler {
         if (schema && user) {
             const dsObj = await this.kube.get(dataStorePath(dsName));
             if (!dsObj) {
-                this.log(`${id}: DataStore ${dsName} is gone; cannot clean ${tenantPrefix(schema)} (keys, user and role are left on it)`);
+                this.log(
+                    `${id}: DataStore ${dsName} is gone; cannot clean ${tenantPrefix(schema)} (keys, user and role are left on it)`,
+                );
             } else {
                 const ds = await this.dataStoreAccess(dsObj);
-                const etcd = connect({ endpoints: ds.endpoints, caPem: ds.caPem, certPem: ds.rootCertPem, keyPem: ds.rootKeyPem });
+                const etcd = connect({
+                    endpoints: ds.endpoints,
+                    caPem: ds.caPem,
+                    certPem: ds.rootCertPem,
+                    keyPem: ds.rootKeyPem,
+                });
                 try {
                     const n = await removeTenantAccess(etcd, schema, user);
-                    this.log(`${id}: deleted ${n} keys under ${tenantPrefix(schema)}, etcd user "${user}" and role "${schema}"`);
+                    this.log(
+                        `${id}: deleted ${n} keys under ${tenantPrefix(schema)}, etcd user "${user}" and role "${schema}"`,
+                    );
                 } finally {
                     etcd.close();
                 }
@@ -533,11 +653,14 @@ export class Reconciler {
         }
         for (const secret of Object.values(secretNames(name))) {
             const s = await this.kube.get(secretPath(ns, secret));
-            if (s && (s.metadata.ownerReferences ?? []).some((o: any) => o.uid === tcp.metadata.uid)) await this.kube.delete(secretPath(ns, secret));
+            if (s && (s.metadata.ownerReferences ?? []).some((o: any) => o.uid === tcp.metadata.uid))
+                await this.kube.delete(secretPath(ns, secret));
         }
         fs.rmSync(dir, { recursive: true, force: true });
         const fin = (tcp.metadata.finalizers ?? []).filter((f: string) => f !== TCP_FINALIZER);
-        await this.kube.patch(tcpPath(ns, name), { metadata: { resourceVersion: tcp.metadata.resourceVersion, finalizers: fin } });
+        await this.kube.patch(tcpPath(ns, name), {
+            metadata: { resourceVersion: tcp.metadata.resourceVersion, finalizers: fin },
+        });
         this.log(`${id}: finalized`);
     }
 

@@ -46,7 +46,12 @@ export interface BootstrapOptions {
 export interface KubeObject {
     apiVersion: string;
     kind: string;
-    metadata: { name: string; namespace?: string; annotations?: Record<string, string>; labels?: Record<string, string> };
+    metadata: {
+        name: string;
+        namespace?: string;
+        annotations?: Record<string, string>;
+        labels?: Record<string, string>;
+    };
     [k: string]: unknown;
 }
 
@@ -113,7 +118,11 @@ export function kubeletConfiguration(o: BootstrapOptions): Record<string, unknow
         httpCheckFrequency: "0s",
         imageMaximumGCAge: "0s",
         imageMinimumGCAge: "0s",
-        logging: { flushFrequency: 0, options: { json: { infoBufferSize: "0" }, text: { infoBufferSize: "0" } }, verbosity: 0 },
+        logging: {
+            flushFrequency: 0,
+            options: { json: { infoBufferSize: "0" }, text: { infoBufferSize: "0" } },
+            verbosity: 0,
+        },
         memorySwap: {},
         nodeStatusReportFrequency: "0s",
         nodeStatusUpdateFrequency: "0s",
@@ -144,7 +153,8 @@ export function applyJsonPatch<T>(doc: T, ops: JsonPatchOp[], property = "patch"
     const parentOf = (tokens: string[]) => {
         let cur = root;
         for (const t of tokens.slice(0, -1)) {
-            if (cur === null || typeof cur !== "object" || !(t in cur)) throw new Error(`${property}: path /${tokens.join("/")} does not exist`);
+            if (cur === null || typeof cur !== "object" || !(t in cur))
+                throw new Error(`${property}: path /${tokens.join("/")} does not exist`);
             cur = cur[t];
         }
         return cur;
@@ -152,7 +162,8 @@ export function applyJsonPatch<T>(doc: T, ops: JsonPatchOp[], property = "patch"
     const get = (tokens: string[]) => {
         let cur = root;
         for (const t of tokens) {
-            if (cur === null || typeof cur !== "object" || !(t in cur)) throw new Error(`${property}: path /${tokens.join("/")} does not exist`);
+            if (cur === null || typeof cur !== "object" || !(t in cur))
+                throw new Error(`${property}: path /${tokens.join("/")} does not exist`);
             cur = cur[t];
         }
         return cur;
@@ -199,10 +210,13 @@ export function applyJsonPatch<T>(doc: T, ops: JsonPatchOp[], property = "patch"
                 add(tokens, JSON.parse(JSON.stringify(get(decodePointer(op.from ?? "", where)))));
                 break;
             case "test":
-                if (JSON.stringify(get(tokens)) !== JSON.stringify(op.value)) throw new Error(`${where}: test of ${op.path} failed`);
+                if (JSON.stringify(get(tokens)) !== JSON.stringify(op.value))
+                    throw new Error(`${where}: test of ${op.path} failed`);
                 break;
             default:
-                throw new Error(`${where}: op "${(op as JsonPatchOp).op}" is not one of add, remove, replace, move, copy, test`);
+                throw new Error(
+                    `${where}: op "${(op as JsonPatchOp).op}" is not one of add, remove, replace, move, copy, test`,
+                );
         }
     }
     return root as T;
@@ -218,7 +232,13 @@ export function configMapChecksum(data: Record<string, string>): string {
 const group = (name: string) => ({ kind: "Group", apiGroup: RBAC, name });
 
 function clusterRoleBinding(name: string, role: string, subjects: object[]): KubeObject {
-    return { apiVersion: `${RBAC}/v1`, kind: "ClusterRoleBinding", metadata: { name }, roleRef: { apiGroup: RBAC, kind: "ClusterRole", name: role }, subjects };
+    return {
+        apiVersion: `${RBAC}/v1`,
+        kind: "ClusterRoleBinding",
+        metadata: { name },
+        roleRef: { apiGroup: RBAC, kind: "ClusterRole", name: role },
+        subjects,
+    };
 }
 
 function roleAndBinding(namespace: string, name: string, configMap: string, subjects: object[]): KubeObject[] {
@@ -229,7 +249,13 @@ function roleAndBinding(namespace: string, name: string, configMap: string, subj
             metadata: { name, namespace },
             rules: [{ apiGroups: [""], resources: ["configmaps"], resourceNames: [configMap], verbs: ["get"] }],
         },
-        { apiVersion: `${RBAC}/v1`, kind: "RoleBinding", metadata: { name, namespace }, roleRef: { apiGroup: RBAC, kind: "Role", name }, subjects },
+        {
+            apiVersion: `${RBAC}/v1`,
+            kind: "RoleBinding",
+            metadata: { name, namespace },
+            roleRef: { apiGroup: RBAC, kind: "Role", name },
+            subjects,
+        },
     ];
 }
 
@@ -250,7 +276,15 @@ export function kubeProxyObjects(o: BootstrapOptions): KubeObject[] {
         {
             apiVersion: "v1",
             kind: "Config",
-            clusters: [{ cluster: { "certificate-authority": "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt", server: o.server }, name: "default" }],
+            clusters: [
+                {
+                    cluster: {
+                        "certificate-authority": "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt",
+                        server: o.server,
+                    },
+                    name: "default",
+                },
+            ],
             contexts: [{ context: { cluster: "default", namespace: "default", user: "default" }, name: "default" }],
             "current-context": "default",
             users: [{ name: "default", user: { tokenFile: "/var/run/secrets/kubernetes.io/serviceaccount/token" } }],
@@ -258,9 +292,16 @@ export function kubeProxyObjects(o: BootstrapOptions): KubeObject[] {
         { lineWidth: -1 },
     );
     return [
-        { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "kube-proxy", namespace: "kube-system", labels: { app: "kube-proxy" } }, data: { "config.conf": config, "kubeconfig.conf": kubeconfig } },
+        {
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            metadata: { name: "kube-proxy", namespace: "kube-system", labels: { app: "kube-proxy" } },
+            data: { "config.conf": config, "kubeconfig.conf": kubeconfig },
+        },
         { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "kube-proxy", namespace: "kube-system" } },
-        clusterRoleBinding("kubeadm:node-proxier", "system:node-proxier", [{ kind: "ServiceAccount", name: "kube-proxy", namespace: "kube-system" }]),
+        clusterRoleBinding("kubeadm:node-proxier", "system:node-proxier", [
+            { kind: "ServiceAccount", name: "kube-proxy", namespace: "kube-system" },
+        ]),
         ...roleAndBinding("kube-system", "kube-proxy", "kube-proxy", [group(NODE_BOOTSTRAP_TOKEN_GROUP)]),
     ];
 }
@@ -278,7 +319,10 @@ export function tenantBootstrapObjects(o: BootstrapOptions): KubeObject[] {
             metadata: { name: "kubeadm-config", namespace: "kube-system" },
             data: { ClusterConfiguration: clusterConfigurationYaml(o) },
         },
-        ...roleAndBinding("kube-system", "kubeadm:nodes-kubeadm-config", "kubeadm-config", [group(NODE_BOOTSTRAP_TOKEN_GROUP), group(NODES_GROUP)]),
+        ...roleAndBinding("kube-system", "kubeadm:nodes-kubeadm-config", "kubeadm-config", [
+            group(NODE_BOOTSTRAP_TOKEN_GROUP),
+            group(NODES_GROUP),
+        ]),
         // UploadConfigKubelet (kubelet-config), signed as kubeadm signs a non-user-supplied config.
         {
             apiVersion: "v1",
@@ -290,7 +334,10 @@ export function tenantBootstrapObjects(o: BootstrapOptions): KubeObject[] {
             },
             data: kubeletData,
         },
-        ...roleAndBinding("kube-system", "kubeadm:kubelet-config", "kubelet-config", [group(NODES_GROUP), group(NODE_BOOTSTRAP_TOKEN_GROUP)]),
+        ...roleAndBinding("kube-system", "kubeadm:kubelet-config", "kubelet-config", [
+            group(NODES_GROUP),
+            group(NODE_BOOTSTRAP_TOKEN_GROUP),
+        ]),
         // BootstrapToken phase: node RBAC.
         {
             apiVersion: `${RBAC}/v1`,
@@ -299,9 +346,19 @@ export function tenantBootstrapObjects(o: BootstrapOptions): KubeObject[] {
             rules: [{ apiGroups: [""], resources: ["nodes"], verbs: ["get"] }],
         },
         clusterRoleBinding("kubeadm:get-nodes", "kubeadm:get-nodes", [group(NODE_BOOTSTRAP_TOKEN_GROUP)]),
-        clusterRoleBinding("kubeadm:kubelet-bootstrap", "system:node-bootstrapper", [group(NODE_BOOTSTRAP_TOKEN_GROUP)]),
-        clusterRoleBinding("kubeadm:node-autoapprove-bootstrap", "system:certificates.k8s.io:certificatesigningrequests:nodeclient", [group(NODE_BOOTSTRAP_TOKEN_GROUP)]),
-        clusterRoleBinding("kubeadm:node-autoapprove-certificate-rotation", "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient", [group(NODES_GROUP)]),
+        clusterRoleBinding("kubeadm:kubelet-bootstrap", "system:node-bootstrapper", [
+            group(NODE_BOOTSTRAP_TOKEN_GROUP),
+        ]),
+        clusterRoleBinding(
+            "kubeadm:node-autoapprove-bootstrap",
+            "system:certificates.k8s.io:certificatesigningrequests:nodeclient",
+            [group(NODE_BOOTSTRAP_TOKEN_GROUP)],
+        ),
+        clusterRoleBinding(
+            "kubeadm:node-autoapprove-certificate-rotation",
+            "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient",
+            [group(NODES_GROUP)],
+        ),
         // BootstrapToken phase: cluster-info and its anonymous read access.
         {
             apiVersion: "v1",
@@ -309,12 +366,21 @@ export function tenantBootstrapObjects(o: BootstrapOptions): KubeObject[] {
             metadata: { name: "cluster-info", namespace: "kube-public" },
             data: { kubeconfig: renderClusterInfoKubeconfig(o.server, o.caPem) },
         },
-        ...roleAndBinding("kube-public", "kubeadm:bootstrap-signer-clusterinfo", "cluster-info", [{ kind: "User", apiGroup: RBAC, name: "system:anonymous" }]),
+        ...roleAndBinding("kube-public", "kubeadm:bootstrap-signer-clusterinfo", "cluster-info", [
+            { kind: "User", apiGroup: RBAC, name: "system:anonymous" },
+        ]),
         ...(o.kubeProxy ? kubeProxyObjects(o) : []),
     ];
 }
 
-const PLURALS: Record<string, string> = { ServiceAccount: "serviceaccounts", ConfigMap: "configmaps", Role: "roles", RoleBinding: "rolebindings", ClusterRole: "clusterroles", ClusterRoleBinding: "clusterrolebindings" };
+const PLURALS: Record<string, string> = {
+    ServiceAccount: "serviceaccounts",
+    ConfigMap: "configmaps",
+    Role: "roles",
+    RoleBinding: "rolebindings",
+    ClusterRole: "clusterroles",
+    ClusterRoleBinding: "clusterrolebindings",
+};
 
 export function objectPath(o: KubeObject, withName = true): string {
     const [g, v] = o.apiVersion.includes("/") ? o.apiVersion.split("/") : ["", o.apiVersion];
@@ -328,7 +394,11 @@ export function objectPath(o: KubeObject, withName = true): string {
  * bootstrapsigner's `jws-kubeconfig-<id>` in cluster-info, are kept). Retries 403/404 briefly:
  * right after start-up the RBAC caches and the namespace controller may lag a few seconds.
  */
-export async function applyTenantBootstrap(client: KubeClient, objects: KubeObject[], deadlineMs = 60_000): Promise<void> {
+export async function applyTenantBootstrap(
+    client: KubeClient,
+    objects: KubeObject[],
+    deadlineMs = 60_000,
+): Promise<void> {
     const deadline = Date.now() + deadlineMs;
     for (const obj of objects) {
         for (;;) {
@@ -338,11 +408,17 @@ export async function applyTenantBootstrap(client: KubeClient, objects: KubeObje
                 } catch (e) {
                     if (!(e instanceof KubeApiError && e.conflict)) throw e;
                     const { metadata, ...rest } = obj;
-                    await client.patch(objectPath(obj), { metadata: { annotations: metadata.annotations, labels: metadata.labels }, ...rest }, "merge");
+                    await client.patch(
+                        objectPath(obj),
+                        { metadata: { annotations: metadata.annotations, labels: metadata.labels }, ...rest },
+                        "merge",
+                    );
                 }
                 break;
             } catch (e) {
-                const transient = e instanceof KubeApiError && (e.status === 0 || e.status === 403 || e.status === 404 || e.status === 429 || e.status >= 500);
+                const transient =
+                    e instanceof KubeApiError &&
+                    (e.status === 0 || e.status === 403 || e.status === 404 || e.status === 429 || e.status >= 500);
                 if (!transient || Date.now() > deadline) throw e;
                 await new Promise((r) => setTimeout(r, 500));
             }

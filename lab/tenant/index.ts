@@ -78,7 +78,13 @@ export interface TenantControlPlane {
     /** What the binaries report, e.g. "v1.34.4". */
     binaryVersion: string;
     /** Milliseconds spent in each step of this call. */
-    timings: { pki: number; apiserverReady: number; controllerManagerHealthy: number; bootstrap: number; total: number };
+    timings: {
+        pki: number;
+        apiserverReady: number;
+        controllerManagerHealthy: number;
+        bootstrap: number;
+        total: number;
+    };
 }
 
 interface SavedState {
@@ -106,13 +112,18 @@ function readState(dir: string): SavedState | undefined {
 }
 
 function validate(o: TenantControlPlaneOptions): void {
-    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(o.name)) throw new Error(`name: "${o.name}" must be a DNS label such as "tenant-a"`);
+    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(o.name))
+        throw new Error(`name: "${o.name}" must be a DNS label such as "tenant-a"`);
     if (!o.dir) throw new Error("dir: is required (the tenant's state directory)");
-    if (!Array.isArray(o.etcdEndpoints) || o.etcdEndpoints.length === 0) throw new Error('etcdEndpoints: list at least one endpoint, e.g. ["https://127.0.0.1:2379"]');
-    if (!/^\/[^/]+\/?$/.test(o.etcdPrefix)) throw new Error(`etcdPrefix: "${o.etcdPrefix}" must look like "/<schema>/"`);
-    if (!Number.isInteger(o.apiPort) || o.apiPort < 1 || o.apiPort > 65535) throw new Error(`apiPort: ${o.apiPort} must be a TCP port (1-65535)`);
+    if (!Array.isArray(o.etcdEndpoints) || o.etcdEndpoints.length === 0)
+        throw new Error('etcdEndpoints: list at least one endpoint, e.g. ["https://127.0.0.1:2379"]');
+    if (!/^\/[^/]+\/?$/.test(o.etcdPrefix))
+        throw new Error(`etcdPrefix: "${o.etcdPrefix}" must look like "/<schema>/"`);
+    if (!Number.isInteger(o.apiPort) || o.apiPort < 1 || o.apiPort > 65535)
+        throw new Error(`apiPort: ${o.apiPort} must be a TCP port (1-65535)`);
     for (const k of ["etcdCaPem", "etcdCertPem", "etcdKeyPem"] as const) {
-        if (typeof o[k] !== "string" || !o[k].includes("-----BEGIN")) throw new Error(`${k}: must be PEM text ("-----BEGIN ...")`);
+        if (typeof o[k] !== "string" || !o[k].includes("-----BEGIN"))
+            throw new Error(`${k}: must be PEM text ("-----BEGIN ...")`);
     }
     normalizeVersion(o.kubernetesVersion);
 }
@@ -142,27 +153,53 @@ function httpsGet(url: string, opts: https.RequestOptions): Promise<{ status: nu
     });
 }
 
-async function waitHealthy(what: string, url: string, opts: https.RequestOptions, pidFile: string, binary: string, logFile: string, timeoutMs: number): Promise<void> {
+async function waitHealthy(
+    what: string,
+    url: string,
+    opts: https.RequestOptions,
+    pidFile: string,
+    binary: string,
+    logFile: string,
+    timeoutMs: number,
+): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let last = { status: 0, body: "" };
     for (;;) {
         last = await httpsGet(url, opts);
         if (last.status === 200) return;
-        if (livePid(pidFile, binary) === undefined) throw new Error(`${what} exited during start-up; last log lines (${logFile}):\n${tail(logFile)}`);
+        if (livePid(pidFile, binary) === undefined)
+            throw new Error(`${what} exited during start-up; last log lines (${logFile}):\n${tail(logFile)}`);
         if (Date.now() > deadline) {
-            throw new Error(`${what} not healthy after ${Math.round(timeoutMs / 1000)} s (${url}: HTTP ${last.status} ${last.body.slice(0, 300)}); see ${logFile}:\n${tail(logFile)}`);
+            throw new Error(
+                `${what} not healthy after ${Math.round(timeoutMs / 1000)} s (${url}: HTTP ${last.status} ${last.body.slice(0, 300)}); see ${logFile}:\n${tail(logFile)}`,
+            );
         }
         await new Promise((r) => setTimeout(r, 250));
     }
 }
 
-async function ensureKubeconfig(file: string, server: string, name: string, ca: CertificateAndKey, user: string, orgs: string[]): Promise<string> {
+async function ensureKubeconfig(
+    file: string,
+    server: string,
+    name: string,
+    ca: CertificateAndKey,
+    user: string,
+    orgs: string[],
+): Promise<string> {
     if (fs.existsSync(file)) {
         const text = fs.readFileSync(file, "utf8");
-        if (text.includes(`server: ${server}`) && text.includes(Buffer.from(ca.certPem).toString("base64"))) return text;
+        if (text.includes(`server: ${server}`) && text.includes(Buffer.from(ca.certPem).toString("base64")))
+            return text;
     }
     const cert = await clientCertificate(ca, user, orgs);
-    const text = renderKubeconfig({ clusterName: name, server, caPem: ca.certPem, userName: user, certPem: cert.certPem, keyPem: cert.keyPem });
+    const text = renderKubeconfig({
+        clusterName: name,
+        server,
+        caPem: ca.certPem,
+        userName: user,
+        certPem: cert.certPem,
+        keyPem: cert.keyPem,
+    });
     writeSecretFile(file, text);
     return text;
 }
@@ -173,7 +210,8 @@ export async function startTenantControlPlane(o: TenantControlPlaneOptions): Pro
     const log = o.log ?? (() => undefined);
     const binDir = o.binDir ?? defaultBinDir();
     for (const b of ["kube-apiserver", "kube-controller-manager"]) {
-        if (!fs.existsSync(path.join(binDir, b))) throw new Error(`${path.join(binDir, b)} is missing: run scripts/toolchain first`);
+        if (!fs.existsSync(path.join(binDir, b)))
+            throw new Error(`${path.join(binDir, b)} is missing: run scripts/toolchain first`);
     }
     const dir = path.resolve(o.dir);
     fs.mkdirSync(path.join(dir, "logs"), { recursive: true, mode: 0o700 });
@@ -194,9 +232,25 @@ export async function startTenantControlPlane(o: TenantControlPlaneOptions): Pro
         etcd: { ca: o.etcdCaPem, cert: o.etcdCertPem, key: o.etcdKeyPem },
     });
     const p = pki.paths;
-    const superAdmin = await ensureKubeconfig(path.join(dir, "super-admin.conf"), server, o.name, pki.ca, "kubernetes-super-admin", ["system:masters"]);
-    const admin = await ensureKubeconfig(path.join(dir, "admin.conf"), server, o.name, pki.ca, "kubernetes-admin", [CLUSTER_ADMINS_GROUP]);
-    const kcmConf = await ensureKubeconfig(path.join(dir, "controller-manager.conf"), server, o.name, pki.ca, "system:kube-controller-manager", []);
+    const superAdmin = await ensureKubeconfig(
+        path.join(dir, "super-admin.conf"),
+        server,
+        o.name,
+        pki.ca,
+        "kubernetes-super-admin",
+        ["system:masters"],
+    );
+    const admin = await ensureKubeconfig(path.join(dir, "admin.conf"), server, o.name, pki.ca, "kubernetes-admin", [
+        CLUSTER_ADMINS_GROUP,
+    ]);
+    const kcmConf = await ensureKubeconfig(
+        path.join(dir, "controller-manager.conf"),
+        server,
+        o.name,
+        pki.ca,
+        "system:kube-controller-manager",
+        [],
+    );
     const tPki = Date.now();
 
     // kube-apiserver, with the flags Kamaji sets plus the lab's loopback binding.
@@ -239,7 +293,8 @@ export async function startTenantControlPlane(o: TenantControlPlaneOptions): Pro
         apiPid = undefined;
     }
     if (apiPid === undefined) {
-        if (await portInUse(o.apiPort, bind)) throw new Error(`apiPort: ${bind}:${o.apiPort} is already in use by another process; pick a free port`);
+        if (await portInUse(o.apiPort, bind))
+            throw new Error(`apiPort: ${bind}:${o.apiPort} is already in use by another process; pick a free port`);
         log(`${o.name}: starting kube-apiserver on ${server}`);
         apiPid = startDetached(apiBin, apiArgs, apiPidFile(dir), apiLog);
     }
@@ -247,11 +302,23 @@ export async function startTenantControlPlane(o: TenantControlPlaneOptions): Pro
     saved.server = server;
     saved.kubernetesVersion = o.kubernetesVersion;
     fs.writeFileSync(statePath(dir), JSON.stringify(saved, null, 2));
-    const adminTls = { ca: pki.ca.certPem, cert: undefined as string | undefined, key: undefined as string | undefined };
+    const adminTls = {
+        ca: pki.ca.certPem,
+        cert: undefined as string | undefined,
+        key: undefined as string | undefined,
+    };
     const su = KubeClient.fromKubeconfig(superAdmin);
     adminTls.cert = su.credentials.clientCertificate;
     adminTls.key = su.credentials.clientKey;
-    await waitHealthy("kube-apiserver", `${server}/readyz`, adminTls, apiPidFile(dir), apiBin, apiLog, o.readyTimeoutMs ?? 180_000);
+    await waitHealthy(
+        "kube-apiserver",
+        `${server}/readyz`,
+        adminTls,
+        apiPidFile(dir),
+        apiBin,
+        apiLog,
+        o.readyTimeoutMs ?? 180_000,
+    );
     const tApi = Date.now();
 
     // kube-controller-manager: signs kubelet CSRs with the tenant CA, runs bootstrapsigner + tokencleaner.
@@ -338,7 +405,13 @@ export async function startTenantControlPlane(o: TenantControlPlaneOptions): Pro
         apiserverPid: apiPid,
         controllerManagerPid: kcmPid,
         binaryVersion: binaryVersion(binDir),
-        timings: { pki: tPki - t0, apiserverReady: tApi - tPki, bootstrap: tBoot - tBootStart, controllerManagerHealthy: tKcm - tApi, total: tKcm - t0 },
+        timings: {
+            pki: tPki - t0,
+            apiserverReady: tApi - tPki,
+            bootstrap: tBoot - tBootStart,
+            controllerManagerHealthy: tKcm - tApi,
+            total: tKcm - t0,
+        },
     };
 }
 
@@ -360,7 +433,10 @@ export function tenantStatus(dir: string, binDir = defaultBinDir()): TenantProce
 }
 
 /** Stops the controller-manager, then the apiserver. With `purge`, removes the state directory too. */
-export async function stopTenantControlPlane(dir: string, opts: { purge?: boolean; binDir?: string } = {}): Promise<void> {
+export async function stopTenantControlPlane(
+    dir: string,
+    opts: { purge?: boolean; binDir?: string } = {},
+): Promise<void> {
     const d = path.resolve(dir);
     const binDir = opts.binDir ?? defaultBinDir();
     await stopPidFile(kcmPidFile(d), path.join(binDir, "kube-controller-manager"));

@@ -4,14 +4,31 @@ import * as yaml from "js-yaml";
 const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
 
 /** A kubeconfig with one cluster, one user (client certificate) and one context, as kubeadm writes them. */
-export function renderKubeconfig(opts: { clusterName: string; server: string; caPem: string; userName: string; certPem: string; keyPem: string }): string {
+export function renderKubeconfig(opts: {
+    clusterName: string;
+    server: string;
+    caPem: string;
+    userName: string;
+    certPem: string;
+    keyPem: string;
+}): string {
     const context = `${opts.userName}@${opts.clusterName}`;
     return yaml.dump(
         {
             apiVersion: "v1",
             kind: "Config",
-            clusters: [{ name: opts.clusterName, cluster: { server: opts.server, "certificate-authority-data": b64(opts.caPem) } }],
-            users: [{ name: opts.userName, user: { "client-certificate-data": b64(opts.certPem), "client-key-data": b64(opts.keyPem) } }],
+            clusters: [
+                {
+                    name: opts.clusterName,
+                    cluster: { server: opts.server, "certificate-authority-data": b64(opts.caPem) },
+                },
+            ],
+            users: [
+                {
+                    name: opts.userName,
+                    user: { "client-certificate-data": b64(opts.certPem), "client-key-data": b64(opts.keyPem) },
+                },
+            ],
             contexts: [{ name: context, context: { cluster: opts.clusterName, user: opts.userName } }],
             "current-context": context,
             preferences: {},

@@ -69,7 +69,14 @@ export function apiServerAltNames(opts: {
     addresses: string[];
     certSans: string[];
 }): { dnsNames: string[]; ipAddresses: string[] } {
-    const dns = new Set<string>(["localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", `kubernetes.default.svc.${opts.clusterDomain}`, opts.name]);
+    const dns = new Set<string>([
+        "localhost",
+        "kubernetes",
+        "kubernetes.default",
+        "kubernetes.default.svc",
+        `kubernetes.default.svc.${opts.clusterDomain}`,
+        opts.name,
+    ]);
     const ips = new Set<string>(["127.0.0.1", firstServiceIp(opts.serviceCidr)]);
     for (const a of [...opts.addresses, ...opts.certSans]) {
         if (!a) continue;
@@ -123,7 +130,8 @@ export async function ensureTenantPki(opts: TenantPkiOptions): Promise<TenantPki
         writePair(p.caCrt, p.caKey, ca);
         // A different CA invalidates everything signed by the old one.
         for (const f of [p.apiserverCrt, p.kubeletClientCrt]) fs.rmSync(f, { force: true });
-        for (const f of fs.readdirSync(opts.dir)) if (f.endsWith(".conf")) fs.rmSync(path.join(opts.dir, f), { force: true });
+        for (const f of fs.readdirSync(opts.dir))
+            if (f.endsWith(".conf")) fs.rmSync(path.join(opts.dir, f), { force: true });
     }
     if (!ca) {
         ca = await createCertificateAuthority("kubernetes", 3650);
@@ -133,13 +141,22 @@ export async function ensureTenantPki(opts: TenantPkiOptions): Promise<TenantPki
     const alt = apiServerAltNames(opts);
     const existing = readPair(p.apiserverCrt, p.apiserverKey);
     if (!existing || !certCovers(existing.certPem, alt)) {
-        writePair(p.apiserverCrt, p.apiserverKey, await issueCertificate(ca, { commonName: "kube-apiserver", ...alt, usages: ["server"], validity: 365 }));
+        writePair(
+            p.apiserverCrt,
+            p.apiserverKey,
+            await issueCertificate(ca, { commonName: "kube-apiserver", ...alt, usages: ["server"], validity: 365 }),
+        );
     }
     if (!readPair(p.kubeletClientCrt, p.kubeletClientKey)) {
         writePair(
             p.kubeletClientCrt,
             p.kubeletClientKey,
-            await issueCertificate(ca, { commonName: "kube-apiserver-kubelet-client", organizations: [CLUSTER_ADMINS_GROUP], usages: ["client"], validity: 365 }),
+            await issueCertificate(ca, {
+                commonName: "kube-apiserver-kubelet-client",
+                organizations: [CLUSTER_ADMINS_GROUP],
+                usages: ["client"],
+                validity: 365,
+            }),
         );
     }
     if (!fs.existsSync(p.saKey) || !fs.existsSync(p.saPub)) {
@@ -159,13 +176,20 @@ function certCovers(certPem: string, alt: { dnsNames: string[]; ipAddresses: str
         const c = new crypto.X509Certificate(certPem);
         if (c.validTo && new Date(c.validTo).getTime() < Date.now() + 86_400_000) return false;
         const san = c.subjectAltName ?? "";
-        return alt.dnsNames.every((d) => san.includes(`DNS:${d}`)) && alt.ipAddresses.every((ip) => san.includes(`IP Address:${ip}`));
+        return (
+            alt.dnsNames.every((d) => san.includes(`DNS:${d}`)) &&
+            alt.ipAddresses.every((ip) => san.includes(`IP Address:${ip}`))
+        );
     } catch {
         return false;
     }
 }
 
 /** A client certificate for a kubeconfig, signed by the tenant CA. */
-export function clientCertificate(ca: CertificateAndKey, commonName: string, organizations: string[] = []): Promise<CertificateAndKey> {
+export function clientCertificate(
+    ca: CertificateAndKey,
+    commonName: string,
+    organizations: string[] = [],
+): Promise<CertificateAndKey> {
     return issueCertificate(ca, { commonName, organizations, usages: ["client"], validity: 365 });
 }

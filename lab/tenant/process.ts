@@ -32,7 +32,13 @@ export function livePid(pidFile: string, binary: string): number | undefined {
     }
 }
 
-export function startDetached(binary: string, args: string[], pidFile: string, logFile: string, env: NodeJS.ProcessEnv = process.env): number {
+export function startDetached(
+    binary: string,
+    args: string[],
+    pidFile: string,
+    logFile: string,
+    env: NodeJS.ProcessEnv = process.env,
+): number {
     fs.mkdirSync(path.dirname(logFile), { recursive: true });
     const out = fs.openSync(logFile, "a");
     try {

@@ -80,7 +80,8 @@ describe("lab/kamaji: the Kamaji-contract controller", function () {
         // Delete what is left while the controller still runs (finalizers), then stop everything.
         try {
             for (const t of await mgmt.list(tcpPath(NS))) await mgmt.delete(tcpPath(NS, t.metadata.name));
-            for (const t of await mgmt.list(tcpPath(NS))) await waitGone(mgmt, tcpPath(NS, t.metadata.name), "the TCP", 60_000);
+            for (const t of await mgmt.list(tcpPath(NS)))
+                await waitGone(mgmt, tcpPath(NS, t.metadata.name), "the TCP", 60_000);
             await mgmt.delete(`/apis/kamaji.clastix.io/v1alpha1/datastores/${DS}`);
             await waitGone(mgmt, `/apis/kamaji.clastix.io/v1alpha1/datastores/${DS}`, "the DataStore", 30_000);
         } catch (e) {
@@ -99,8 +100,17 @@ describe("lab/kamaji: the Kamaji-contract controller", function () {
 
     it("brings a TenantControlPlane to Ready with its endpoint, version and storage status", async () => {
         const t0 = Date.now();
-        await mgmt.create(tcpPath(NS), tenantControlPlane(NS, "alpha", { dataStore: DS, version: "v1.34.4", port: PORT }));
-        tcp.alpha = await waitTcp(mgmt, NS, "alpha", (o) => o.status?.kubernetesResources?.version?.status === "Ready", "to be Ready");
+        await mgmt.create(
+            tcpPath(NS),
+            tenantControlPlane(NS, "alpha", { dataStore: DS, version: "v1.34.4", port: PORT }),
+        );
+        tcp.alpha = await waitTcp(
+            mgmt,
+            NS,
+            "alpha",
+            (o) => o.status?.kubernetesResources?.version?.status === "Ready",
+            "to be Ready",
+        );
         process.stderr.write(`      TCP alpha: create → Ready in ${Date.now() - t0} ms\n`);
         const s = tcp.alpha.status;
         expect(s.kubernetesResources.version.version).to.equal("v1.34.4");
@@ -117,10 +127,20 @@ describe("lab/kamaji: the Kamaji-contract controller", function () {
 
     it("publishes <tcp>-admin-kubeconfig and <tcp>-ca with Kamaji's keys, owned by the TCP", async () => {
         const admin = await mgmt.get(secretPath("alpha-admin-kubeconfig"));
-        expect(Object.keys(admin.data).sort()).to.deep.equal(["admin.conf", "admin.svc", "super-admin.conf", "super-admin.svc"]);
+        expect(Object.keys(admin.data).sort()).to.deep.equal([
+            "admin.conf",
+            "admin.svc",
+            "super-admin.conf",
+            "super-admin.svc",
+        ]);
         const ca = await mgmt.get(secretPath("alpha-ca"));
         expect(Object.keys(ca.data).sort()).to.deep.equal(["ca.crt", "ca.key", "tls.crt", "tls.key"]);
-        for (const s of [admin, ca]) expect(s.metadata.ownerReferences[0]).to.include({ kind: "TenantControlPlane", name: "alpha", uid: tcp.alpha.metadata.uid });
+        for (const s of [admin, ca])
+            expect(s.metadata.ownerReferences[0]).to.include({
+                kind: "TenantControlPlane",
+                name: "alpha",
+                uid: tcp.alpha.metadata.uid,
+            });
         const dsCert = await mgmt.get(secretPath("alpha-datastore-certificate"));
         expect(Object.keys(dsCert.data).sort()).to.deep.equal(["ca.crt", "server.crt", "server.key"]);
         const c = new crypto.X509Certificate(unb64(dsCert.data["server.crt"]));
@@ -149,26 +169,36 @@ describe("lab/kamaji: the Kamaji-contract controller", function () {
         expect(await etcdUsers(root)).to.include(tcp.alpha.spec.dataStoreUsername);
         expect(await etcdRoles(root)).to.include(schema);
         const perms = await root.auth.roleGet({ role: schema });
-        expect(perms.perm.map((p) => [p.permType, p.key.toString(), p.range_end.toString()])).to.deep.equal([["Readwrite", `/${schema}/`, `/${schema}0`]]);
+        expect(perms.perm.map((p) => [p.permType, p.key.toString(), p.range_end.toString()])).to.deep.equal([
+            ["Readwrite", `/${schema}/`, `/${schema}0`],
+        ]);
     });
 
     it("a bootstrap token in the tenant gets its jws-kubeconfig-<id> signature in cluster-info", async () => {
         const admin = await mgmt.get(secretPath("alpha-admin-kubeconfig"));
         const t = KubeClient.fromKubeconfig(unb64(admin.data["admin.conf"]));
         await t.create("/api/v1/namespaces/kube-system/secrets", bootstrapTokenSecret("k4m4j1", "0123456789abcdef"));
-        const jws = await t.waitFor("/api/v1/namespaces/kube-public/configmaps/cluster-info", (cm) => cm?.data?.["jws-kubeconfig-k4m4j1"], {
-            timeoutMs: 60_000,
-            intervalMs: 250,
-            description: "jws-kubeconfig-k4m4j1 in cluster-info",
-        });
+        const jws = await t.waitFor(
+            "/api/v1/namespaces/kube-public/configmaps/cluster-info",
+            (cm) => cm?.data?.["jws-kubeconfig-k4m4j1"],
+            {
+                timeoutMs: 60_000,
+                intervalMs: 250,
+                description: "jws-kubeconfig-k4m4j1 in cluster-info",
+            },
+        );
         expect(jws).to.match(/^[A-Za-z0-9_-]+\.\.[A-Za-z0-9_-]+$/);
     });
 
     it("reports the DataStore ready and used by the TCP, with the in-use finalizer", async () => {
-        const d = await mgmt.waitFor(`/apis/kamaji.clastix.io/v1alpha1/datastores/${DS}`, (o) => (o?.status?.usedBy?.length ? o : undefined), {
-            timeoutMs: 30_000,
-            intervalMs: 500,
-        });
+        const d = await mgmt.waitFor(
+            `/apis/kamaji.clastix.io/v1alpha1/datastores/${DS}`,
+            (o) => (o?.status?.usedBy?.length ? o : undefined),
+            {
+                timeoutMs: 30_000,
+                intervalMs: 500,
+            },
+        );
         expect(d.status.ready).to.equal(true);
         expect(d.status.usedBy).to.deep.equal([`${NS}/alpha`]);
         expect(d.metadata.finalizers).to.include("kamaji.clastix.io/TenantControlPlane");
@@ -176,8 +206,17 @@ describe("lab/kamaji: the Kamaji-contract controller", function () {
 
     it("gives a second TCP on the same DataStore its own prefix, user and (when the port is taken) its own port", async () => {
         const t0 = Date.now();
-        await mgmt.create(tcpPath(NS), tenantControlPlane(NS, "beta", { dataStore: DS, version: "v1.34.4", port: PORT, schema: `beta_${suffix}` }));
-        tcp.beta = await waitTcp(mgmt, NS, "beta", (o) => o.status?.kubernetesResources?.version?.status === "Ready", "to be Ready");
+        await mgmt.create(
+            tcpPath(NS),
+            tenantControlPlane(NS, "beta", { dataStore: DS, version: "v1.34.4", port: PORT, schema: `beta_${suffix}` }),
+        );
+        tcp.beta = await waitTcp(
+            mgmt,
+            NS,
+            "beta",
+            (o) => o.status?.kubernetesResources?.version?.status === "Ready",
+            "to be Ready",
+        );
         process.stderr.write(`      TCP beta: create → Ready in ${Date.now() - t0} ms\n`);
         expect(tcp.beta.status.controlPlaneEndpoint).to.match(/^127\.0\.0\.1:\d+$/);
         expect(tcp.beta.status.controlPlaneEndpoint).to.not.equal(`127.0.0.1:${PORT}`);
@@ -207,11 +246,21 @@ describe("lab/kamaji: the Kamaji-contract controller", function () {
     it("on a version change reports Upgrading, restarts the tenant and reports the new version", async () => {
         const t0 = Date.now();
         await mgmt.patch(tcpPath(NS, "beta"), { spec: { kubernetes: { version: "v1.34.5" } } });
-        const b = await waitTcp(mgmt, NS, "beta", (o) => o.status?.kubernetesResources?.version?.status === "Ready" && o.status.kubernetesResources.version.version === "v1.34.5", "to be Ready at v1.34.5");
+        const b = await waitTcp(
+            mgmt,
+            NS,
+            "beta",
+            (o) =>
+                o.status?.kubernetesResources?.version?.status === "Ready" &&
+                o.status.kubernetesResources.version.version === "v1.34.5",
+            "to be Ready at v1.34.5",
+        );
         process.stderr.write(`      TCP beta: upgrade → Ready in ${Date.now() - t0} ms\n`);
         const admin = await mgmt.get(secretPath("beta-admin-kubeconfig"));
         const t = KubeClient.fromKubeconfig(unb64(admin.data["admin.conf"]));
-        const cc = yaml.load((await t.get("/api/v1/namespaces/kube-system/configmaps/kubeadm-config")).data.ClusterConfiguration) as any;
+        const cc = yaml.load(
+            (await t.get("/api/v1/namespaces/kube-system/configmaps/kubeadm-config")).data.ClusterConfiguration,
+        ) as any;
         expect(cc.kubernetesVersion).to.equal("v1.34.5");
         expect(b.status.controlPlaneEndpoint).to.equal(tcp.beta.status.controlPlaneEndpoint);
         expect(ctl.log()).to.match(/TenantControlPlane .*\/beta: Upgrading/);
@@ -220,8 +269,21 @@ describe("lab/kamaji: the Kamaji-contract controller", function () {
     it("restarts a tenant whose kube-apiserver died (NotReady, then Ready again)", async () => {
         const old = apiserverPid(stateDir, "beta");
         process.kill(old, "SIGKILL");
-        await waitTcp(mgmt, NS, "beta", () => apiserverPid(stateDir, "beta") !== old, "to get a new kube-apiserver", 60_000);
-        const b = await waitTcp(mgmt, NS, "beta", (o) => o.status?.kubernetesResources?.version?.status === "Ready", "to be Ready again");
+        await waitTcp(
+            mgmt,
+            NS,
+            "beta",
+            () => apiserverPid(stateDir, "beta") !== old,
+            "to get a new kube-apiserver",
+            60_000,
+        );
+        const b = await waitTcp(
+            mgmt,
+            NS,
+            "beta",
+            (o) => o.status?.kubernetesResources?.version?.status === "Ready",
+            "to be Ready again",
+        );
         expect(processAlive(apiserverPid(stateDir, "beta"))).to.equal(true);
         expect(b.status.controlPlaneEndpoint).to.equal(tcp.beta.status.controlPlaneEndpoint);
         expect(ctl.log()).to.match(/TenantControlPlane .*\/beta: NotReady/);
@@ -231,12 +293,29 @@ describe("lab/kamaji: the Kamaji-contract controller", function () {
         const caBefore = (await mgmt.get(secretPath("beta-ca"))).data["ca.crt"];
         const pid = apiserverPid(stateDir, "beta");
         await mgmt.patch(tcpPath(NS, "beta"), { spec: { controlPlane: { deployment: { replicas: 0 } } } });
-        await waitTcp(mgmt, NS, "beta", (o) => o.status?.kubernetesResources?.version?.status === "Sleeping", "to be Sleeping", 60_000);
+        await waitTcp(
+            mgmt,
+            NS,
+            "beta",
+            (o) => o.status?.kubernetesResources?.version?.status === "Sleeping",
+            "to be Sleeping",
+            60_000,
+        );
         expect(processAlive(pid)).to.equal(false);
         await mgmt.patch(tcpPath(NS, "beta"), { spec: { controlPlane: { deployment: { replicas: 1 } } } });
-        const b = await waitTcp(mgmt, NS, "beta", (o) => o.status?.kubernetesResources?.version?.status === "Ready" && o.status.observedGeneration === o.metadata.generation, "to be Ready again");
+        const b = await waitTcp(
+            mgmt,
+            NS,
+            "beta",
+            (o) =>
+                o.status?.kubernetesResources?.version?.status === "Ready" &&
+                o.status.observedGeneration === o.metadata.generation,
+            "to be Ready again",
+        );
         expect((await mgmt.get(secretPath("beta-ca"))).data["ca.crt"]).to.equal(caBefore);
-        const t = KubeClient.fromKubeconfig(unb64((await mgmt.get(secretPath("beta-admin-kubeconfig"))).data["admin.conf"]));
+        const t = KubeClient.fromKubeconfig(
+            unb64((await mgmt.get(secretPath("beta-admin-kubeconfig"))).data["admin.conf"]),
+        );
         expect(String(await t.request("GET", "/readyz"))).to.equal("ok");
         expect(b.status.controlPlaneEndpoint).to.equal(tcp.beta.status.controlPlaneEndpoint);
     });
@@ -245,7 +324,12 @@ describe("lab/kamaji: the Kamaji-contract controller", function () {
         const alphaSchema = tcp.alpha.spec.dataStoreSchema;
         const alphaUser = tcp.alpha.spec.dataStoreUsername;
         const betaPrefix = `/beta_${suffix}/`;
-        const stable = (m: Map<string, string>) => new Map([...m].filter(([k]) => !k.startsWith(`${betaPrefix}events/`) && !k.startsWith(`${betaPrefix}masterleases/`)));
+        const stable = (m: Map<string, string>) =>
+            new Map(
+                [...m].filter(
+                    ([k]) => !k.startsWith(`${betaPrefix}events/`) && !k.startsWith(`${betaPrefix}masterleases/`),
+                ),
+            );
         const betaBefore = stable(await keysUnder(root, betaPrefix));
         const alphaAdmin = await mgmt.get(secretPath("alpha-admin-kubeconfig"));
         const alphaServer = KubeClient.fromKubeconfig(unb64(alphaAdmin.data["admin.conf"]));
@@ -256,7 +340,12 @@ describe("lab/kamaji: the Kamaji-contract controller", function () {
         expect((await keysUnder(root, `/${alphaSchema}/`)).size).to.equal(0);
         expect(await etcdUsers(root)).to.not.include(alphaUser);
         expect(await etcdRoles(root)).to.not.include(alphaSchema);
-        for (const s of ["alpha-admin-kubeconfig", "alpha-ca", "alpha-datastore-certificate", "alpha-datastore-config"]) {
+        for (const s of [
+            "alpha-admin-kubeconfig",
+            "alpha-ca",
+            "alpha-datastore-certificate",
+            "alpha-datastore-config",
+        ]) {
             expect(await mgmt.get(secretPath(s)), s).to.equal(undefined);
         }
         let down: unknown;
@@ -267,7 +356,11 @@ describe("lab/kamaji: the Kamaji-contract controller", function () {
         for (const [k, rev] of betaBefore) expect(betaAfter.get(k), k).to.equal(rev);
         const b = await mgmt.get(tcpPath(NS, "beta"));
         expect(b.status.kubernetesResources.version.status).to.equal("Ready");
-        const d = await mgmt.waitFor(`/apis/kamaji.clastix.io/v1alpha1/datastores/${DS}`, (o) => (o?.status?.usedBy?.length === 1 ? o : undefined), { timeoutMs: 30_000, intervalMs: 500 });
+        const d = await mgmt.waitFor(
+            `/apis/kamaji.clastix.io/v1alpha1/datastores/${DS}`,
+            (o) => (o?.status?.usedBy?.length === 1 ? o : undefined),
+            { timeoutMs: 30_000, intervalMs: 500 },
+        );
         expect(d.status.usedBy).to.deep.equal([`${NS}/beta`]);
     });
 });

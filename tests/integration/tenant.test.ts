@@ -61,7 +61,10 @@ describe("lab/tenant: one tenant control plane as processes", function () {
         const c = connect({ endpoints: ds.endpoints, caPem: ds.caPem, certPem: ds.rootCertPem, keyPem: ds.rootKeyPem });
         await ensureTenantAccess(c, SCHEMA, SCHEMA);
         c.close();
-        cert = await issueCertificate({ certPem: ds.caPem, keyPem: ds.caKeyPem }, { commonName: SCHEMA, organizations: ["system:masters"], usages: ["client"], validity: 30 });
+        cert = await issueCertificate(
+            { certPem: ds.caPem, keyPem: ds.caKeyPem },
+            { commonName: SCHEMA, organizations: ["system:masters"], usages: ["client"], validity: 30 },
+        );
         dir = tmpStateDir("tenant-lib");
         apiPort = await freePort();
     });
@@ -69,7 +72,12 @@ describe("lab/tenant: one tenant control plane as processes", function () {
     after(async () => {
         if (dir) await stopTenantControlPlane(dir, { purge: true });
         if (ds) {
-            const c = connect({ endpoints: ds.endpoints, caPem: ds.caPem, certPem: ds.rootCertPem, keyPem: ds.rootKeyPem });
+            const c = connect({
+                endpoints: ds.endpoints,
+                caPem: ds.caPem,
+                certPem: ds.rootCertPem,
+                keyPem: ds.rootKeyPem,
+            });
             await removeTenantAccess(c, SCHEMA, SCHEMA).catch(() => undefined);
             c.close();
         }
@@ -93,7 +101,11 @@ describe("lab/tenant: one tenant control plane as processes", function () {
 
     it("listens on loopback only", () => {
         const ss = execFileSync("ss", ["-Hltnp"], { encoding: "utf8" });
-        const mine = ss.split("\n").filter((l) => l.includes(`pid=${tenant.apiserverPid},`) || l.includes(`pid=${tenant.controllerManagerPid},`));
+        const mine = ss
+            .split("\n")
+            .filter(
+                (l) => l.includes(`pid=${tenant.apiserverPid},`) || l.includes(`pid=${tenant.controllerManagerPid},`),
+            );
         expect(mine.length).to.be.greaterThan(0);
         for (const l of mine) expect(l.split(/\s+/)[3]).to.match(/^127\.0\.0\.1:\d+$/);
     });
@@ -103,10 +115,18 @@ describe("lab/tenant: one tenant control plane as processes", function () {
         expect(keys).to.include(`/${SCHEMA}/namespaces/kube-public`);
         expect(keys.some((k) => k.startsWith(`/${SCHEMA}/configmaps/kube-public/cluster-info`))).to.equal(true);
         // The tenant user cannot read outside its prefix (auth is enabled, CN = user).
-        const tenantEtcd = connect({ endpoints: ds.endpoints, caPem: ds.caPem, certPem: cert.certPem, keyPem: cert.keyPem });
+        const tenantEtcd = connect({
+            endpoints: ds.endpoints,
+            caPem: ds.caPem,
+            certPem: cert.certPem,
+            keyPem: cert.keyPem,
+        });
         try {
             let err: unknown;
-            await tenantEtcd.get("/not-mine").string().catch((e) => (err = e));
+            await tenantEtcd
+                .get("/not-mine")
+                .string()
+                .catch((e) => (err = e));
             expect(String(err)).to.match(/permission denied/i);
             expect(await tenantEtcd.get(`/${SCHEMA}/namespaces/default`).string()).to.be.a("string");
         } finally {
@@ -119,23 +139,48 @@ describe("lab/tenant: one tenant control plane as processes", function () {
         const kc = yaml.load(ci.data.kubeconfig) as any;
         expect(kc.clusters[0].name).to.equal("");
         expect(kc.clusters[0].cluster.server).to.equal(tenant.server);
-        expect(Buffer.from(kc.clusters[0].cluster["certificate-authority-data"], "base64").toString()).to.equal(tenant.ca.certPem);
+        expect(Buffer.from(kc.clusters[0].cluster["certificate-authority-data"], "base64").toString()).to.equal(
+            tenant.ca.certPem,
+        );
         const kcfg = await admin.get("/api/v1/namespaces/kube-system/configmaps/kubeadm-config");
         const cc = yaml.load(kcfg.data.ClusterConfiguration) as any;
-        expect(cc).to.include({ apiVersion: "kubeadm.k8s.io/v1beta4", kind: "ClusterConfiguration", kubernetesVersion: "v1.34.4", controlPlaneEndpoint: `127.0.0.1:${apiPort}` });
-        expect(cc.networking).to.deep.equal({ dnsDomain: "cluster.local", podSubnet: "10.244.0.0/16", serviceSubnet: "10.96.0.0/16" });
+        expect(cc).to.include({
+            apiVersion: "kubeadm.k8s.io/v1beta4",
+            kind: "ClusterConfiguration",
+            kubernetesVersion: "v1.34.4",
+            controlPlaneEndpoint: `127.0.0.1:${apiPort}`,
+        });
+        expect(cc.networking).to.deep.equal({
+            dnsDomain: "cluster.local",
+            podSubnet: "10.244.0.0/16",
+            serviceSubnet: "10.96.0.0/16",
+        });
         const kubelet = await admin.get("/api/v1/namespaces/kube-system/configmaps/kubelet-config");
         const kcf = yaml.load(kubelet.data.kubelet) as any;
-        expect(kcf).to.include({ kind: "KubeletConfiguration", cgroupDriver: "systemd", clusterDomain: "cluster.local" });
+        expect(kcf).to.include({
+            kind: "KubeletConfiguration",
+            cgroupDriver: "systemd",
+            clusterDomain: "cluster.local",
+        });
         expect(kcf.clusterDNS).to.deep.equal(["10.96.0.10"]);
-        expect(kubelet.metadata.annotations["kubeadm.kubernetes.io/component-config.hash"]).to.match(/^sha256:[0-9a-f]{64}$/);
+        expect(kubelet.metadata.annotations["kubeadm.kubernetes.io/component-config.hash"]).to.match(
+            /^sha256:[0-9a-f]{64}$/,
+        );
 
         const crb = async (n: string) => admin.get(`/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${n}`);
-        const bootstrappers = { kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: "system:bootstrappers:kubeadm:default-node-token" };
+        const bootstrappers = {
+            kind: "Group",
+            apiGroup: "rbac.authorization.k8s.io",
+            name: "system:bootstrappers:kubeadm:default-node-token",
+        };
         expect((await crb("kubeadm:kubelet-bootstrap")).roleRef.name).to.equal("system:node-bootstrapper");
         expect((await crb("kubeadm:kubelet-bootstrap")).subjects).to.deep.equal([bootstrappers]);
-        expect((await crb("kubeadm:node-autoapprove-bootstrap")).roleRef.name).to.equal("system:certificates.k8s.io:certificatesigningrequests:nodeclient");
-        expect((await crb("kubeadm:node-autoapprove-certificate-rotation")).roleRef.name).to.equal("system:certificates.k8s.io:certificatesigningrequests:selfnodeclient");
+        expect((await crb("kubeadm:node-autoapprove-bootstrap")).roleRef.name).to.equal(
+            "system:certificates.k8s.io:certificatesigningrequests:nodeclient",
+        );
+        expect((await crb("kubeadm:node-autoapprove-certificate-rotation")).roleRef.name).to.equal(
+            "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient",
+        );
         expect((await crb("kubeadm:node-autoapprove-certificate-rotation")).subjects[0].name).to.equal("system:nodes");
         expect((await crb("kubeadm:get-nodes")).roleRef.name).to.equal("kubeadm:get-nodes");
         expect((await crb("kubeadm:cluster-admins")).roleRef.name).to.equal("cluster-admin");
@@ -144,8 +189,14 @@ describe("lab/tenant: one tenant control plane as processes", function () {
             ["kube-system", "kubeadm:nodes-kubeadm-config"],
             ["kube-system", "kubeadm:kubelet-config"],
         ]) {
-            expect(await admin.get(`/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles/${n}`), `Role ${ns}/${n}`).to.be.an("object");
-            expect(await admin.get(`/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings/${n}`), `RoleBinding ${ns}/${n}`).to.be.an("object");
+            expect(
+                await admin.get(`/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles/${n}`),
+                `Role ${ns}/${n}`,
+            ).to.be.an("object");
+            expect(
+                await admin.get(`/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings/${n}`),
+                `RoleBinding ${ns}/${n}`,
+            ).to.be.an("object");
         }
     });
 
@@ -157,7 +208,10 @@ describe("lab/tenant: one tenant control plane as processes", function () {
         await anon.get("/api/v1/namespaces/kube-system/configmaps/kubeadm-config").catch((e) => (denied = e));
         expect((denied as KubeApiError).status).to.equal(403);
 
-        await admin.create("/api/v1/namespaces/kube-system/secrets", bootstrapTokenSecret("abcdef", "0123456789abcdef"));
+        await admin.create(
+            "/api/v1/namespaces/kube-system/secrets",
+            bootstrapTokenSecret("abcdef", "0123456789abcdef"),
+        );
         const signed = await admin.waitFor(
             "/api/v1/namespaces/kube-public/configmaps/cluster-info",
             (cm) => cm?.data?.["jws-kubeconfig-abcdef"],
@@ -165,28 +219,62 @@ describe("lab/tenant: one tenant control plane as processes", function () {
         );
         expect(signed).to.match(/^[A-Za-z0-9_-]+\.\.[A-Za-z0-9_-]+$/); // detached JWS: header..signature
         // The token authenticates as a bootstrapper and may read kubeadm-config and kubelet-config.
-        const boot = new KubeClient({ ...admin.credentials, clientCertificate: undefined, clientKey: undefined, token: "abcdef.0123456789abcdef" });
+        const boot = new KubeClient({
+            ...admin.credentials,
+            clientCertificate: undefined,
+            clientKey: undefined,
+            token: "abcdef.0123456789abcdef",
+        });
         expect(await boot.get("/api/v1/namespaces/kube-system/configmaps/kubeadm-config")).to.be.an("object");
         expect(await boot.get("/api/v1/namespaces/kube-system/configmaps/kubelet-config")).to.be.an("object");
     });
 
     it("signs an approved kubelet client CSR from a bootstrap token (csrapproving + csrsigning)", async () => {
-        const boot = new KubeClient({ ...admin.credentials, clientCertificate: undefined, clientKey: undefined, token: "abcdef.0123456789abcdef" });
-        const csrPem = execFileSync("openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "/dev/null", "-subj", "/O=system:nodes/CN=system:node:lib-node"], {
-            encoding: "utf8",
-            stdio: ["ignore", "pipe", "ignore"],
+        const boot = new KubeClient({
+            ...admin.credentials,
+            clientCertificate: undefined,
+            clientKey: undefined,
+            token: "abcdef.0123456789abcdef",
         });
+        const csrPem = execFileSync(
+            "openssl",
+            [
+                "req",
+                "-new",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-keyout",
+                "/dev/null",
+                "-subj",
+                "/O=system:nodes/CN=system:node:lib-node",
+            ],
+            {
+                encoding: "utf8",
+                stdio: ["ignore", "pipe", "ignore"],
+            },
+        );
         await boot.create("/apis/certificates.k8s.io/v1/certificatesigningrequests", {
             apiVersion: "certificates.k8s.io/v1",
             kind: "CertificateSigningRequest",
             metadata: { name: "lib-node-csr" },
-            spec: { request: Buffer.from(csrPem).toString("base64"), signerName: "kubernetes.io/kube-apiserver-client-kubelet", usages: ["digital signature", "client auth"] },
+            spec: {
+                request: Buffer.from(csrPem).toString("base64"),
+                signerName: "kubernetes.io/kube-apiserver-client-kubelet",
+                usages: ["digital signature", "client auth"],
+            },
         });
-        const issued = await admin.waitFor("/apis/certificates.k8s.io/v1/certificatesigningrequests/lib-node-csr", (c) => c?.status?.certificate, {
-            timeoutMs: 60_000,
-            intervalMs: 250,
-            description: "the kubelet CSR to be approved and signed",
-        });
+        const issued = await admin.waitFor(
+            "/apis/certificates.k8s.io/v1/certificatesigningrequests/lib-node-csr",
+            (c) => c?.status?.certificate,
+            {
+                timeoutMs: 60_000,
+                intervalMs: 250,
+                description: "the kubelet CSR to be approved and signed",
+            },
+        );
         const crt = new (await import("crypto")).X509Certificate(Buffer.from(issued, "base64"));
         expect(crt.subject).to.include("CN=system:node:lib-node");
         expect(crt.issuer).to.equal(new (await import("crypto")).X509Certificate(tenant.ca.certPem).subject);
@@ -195,8 +283,15 @@ describe("lab/tenant: one tenant control plane as processes", function () {
     it("passes the real kubeadm v1.34 join discovery: JWS-signed cluster-info, CA pin, kubeadm-config, kubelet-config, kube-proxy", () => {
         const kubeadm = path.join(repoRoot, "bin", "kubeadm");
         const adminConf = path.join(dir, "admin.conf");
-        const join = execFileSync(kubeadm, ["token", "create", "--kubeconfig", adminConf, "--print-join-command"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-        expect(join).to.match(new RegExp(`^kubeadm join 127\\.0\\.0\\.1:${apiPort} --token \\S+ --discovery-token-ca-cert-hash sha256:[0-9a-f]{64}$`));
+        const join = execFileSync(kubeadm, ["token", "create", "--kubeconfig", adminConf, "--print-join-command"], {
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "ignore"],
+        }).trim();
+        expect(join).to.match(
+            new RegExp(
+                `^kubeadm join 127\\.0\\.0\\.1:${apiPort} --token \\S+ --discovery-token-ca-cert-hash sha256:[0-9a-f]{64}$`,
+            ),
+        );
         // Only the kubelet-start phase: discovery, config download, bootstrap-kubelet.conf. It runs in a
         // private mount namespace with tmpfs over /etc/kubernetes and /var/lib/kubelet, so the
         // machine's files are untouched; starting the (absent) kubelet service fails as a warning.
@@ -211,13 +306,22 @@ describe("lab/tenant: one tenant control plane as processes", function () {
             "echo '--- bootstrap-kubelet.conf'",
             "grep -c 'token:' /etc/kubernetes/bootstrap-kubelet.conf",
         ].join("\n");
-        const out = execFileSync("unshare", ["-m", "--propagation", "private", "bash", "-c", script], { encoding: "utf8", timeout: 60_000 });
-        expect(out).to.include("Cluster info signature and contents are valid and TLS certificate validates against pinned roots");
+        const out = execFileSync("unshare", ["-m", "--propagation", "private", "bash", "-c", script], {
+            encoding: "utf8",
+            timeout: 60_000,
+        });
+        expect(out).to.include(
+            "Cluster info signature and contents are valid and TLS certificate validates against pinned roots",
+        );
         expect(out).to.include(`Reading configuration from the "kubeadm-config" ConfigMap`);
         expect(out).to.include(`attempting to download the KubeletConfiguration from ConfigMap "kubelet-config"`);
         expect(out).to.not.match(/No kubeproxy.config.k8s.io\/v1alpha1 config is loaded|forbidden/);
         const cfg = yaml.load(out.split("--- config.yaml\n")[1].split("--- bootstrap-kubelet.conf")[0]) as any;
-        expect(cfg).to.include({ kind: "KubeletConfiguration", cgroupDriver: "systemd", clusterDomain: "cluster.local" });
+        expect(cfg).to.include({
+            kind: "KubeletConfiguration",
+            cgroupDriver: "systemd",
+            clusterDomain: "cluster.local",
+        });
         expect(out.trim().endsWith("1")).to.equal(true);
     });
 
@@ -240,7 +344,9 @@ describe("lab/tenant: one tenant control plane as processes", function () {
         expect(processAlive(tenant.controllerManagerPid)).to.equal(false);
         expect(restarted.ca.certPem).to.equal(tenant.ca.certPem);
         const c = KubeClient.fromKubeconfig(restarted.adminKubeconfig);
-        const cc = yaml.load((await c.get("/api/v1/namespaces/kube-system/configmaps/kubeadm-config")).data.ClusterConfiguration) as any;
+        const cc = yaml.load(
+            (await c.get("/api/v1/namespaces/kube-system/configmaps/kubeadm-config")).data.ClusterConfiguration,
+        ) as any;
         expect(cc.kubernetesVersion).to.equal("v1.34.5");
         expect(await c.get("/api/v1/namespaces/kube-system/secrets/bootstrap-token-abcdef")).to.be.an("object");
         tenant = restarted;
@@ -273,10 +379,26 @@ describe("lab/tenant: one tenant control plane as processes", function () {
         const out = execFileSync(
             process.execPath,
             [
-                cli, "up", "--name", "lib-tenant", "--dir", dir, "--api-port", String(apiPort),
-                "--etcd-endpoints", ds.endpoints.join(","), "--etcd-prefix", `/${SCHEMA}/`,
-                "--etcd-ca", path.join(files, "ca.crt"), "--etcd-cert", path.join(files, "client.crt"), "--etcd-key", path.join(files, "client.key"),
-                "--version", "v1.34.5",
+                cli,
+                "up",
+                "--name",
+                "lib-tenant",
+                "--dir",
+                dir,
+                "--api-port",
+                String(apiPort),
+                "--etcd-endpoints",
+                ds.endpoints.join(","),
+                "--etcd-prefix",
+                `/${SCHEMA}/`,
+                "--etcd-ca",
+                path.join(files, "ca.crt"),
+                "--etcd-cert",
+                path.join(files, "client.crt"),
+                "--etcd-key",
+                path.join(files, "client.key"),
+                "--version",
+                "v1.34.5",
             ],
             { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
         );

@@ -16,7 +16,8 @@ export const binDir = path.join(repoRoot, "bin");
 
 export function requireTenantBinaries(): void {
     for (const b of ["etcd", "kube-apiserver", "kube-controller-manager"]) {
-        if (!fs.existsSync(path.join(binDir, b))) throw new Error(`${path.join(binDir, b)} is missing: run scripts/toolchain (npm test does this for you)`);
+        if (!fs.existsSync(path.join(binDir, b)))
+            throw new Error(`${path.join(binDir, b)} is missing: run scripts/toolchain (npm test does this for you)`);
     }
 }
 
@@ -32,7 +33,9 @@ export interface DataStoreEtcd {
 /** A 1-member etcd with client-cert auth and `auth enable` (root user = CN root), via lab/etcd-cluster.sh. */
 export function ensureDataStoreEtcd(name: string, basePort: number): DataStoreEtcd {
     const script = path.join(repoRoot, "lab", "etcd-cluster.sh");
-    execFileSync("bash", [script, "up", name, "--members", "1", "--base-port", String(basePort), "--auth"], { stdio: ["ignore", "ignore", "inherit"] });
+    execFileSync("bash", [script, "up", name, "--members", "1", "--base-port", String(basePort), "--auth"], {
+        stdio: ["ignore", "ignore", "inherit"],
+    });
     const env = execFileSync("bash", [script, "env", name], { encoding: "utf8" });
     const get = (k: string) => {
         const m = new RegExp(`^(?:export )?${k}=['"]?([^'"\\n]*)['"]?$`, "m").exec(env);
@@ -51,13 +54,19 @@ export function ensureDataStoreEtcd(name: string, basePort: number): DataStoreEt
 }
 
 export function stopDataStoreEtcd(name: string): void {
-    execFileSync("bash", [path.join(repoRoot, "lab", "etcd-cluster.sh"), "down", name], { stdio: ["ignore", "ignore", "inherit"] });
+    execFileSync("bash", [path.join(repoRoot, "lab", "etcd-cluster.sh"), "down", name], {
+        stdio: ["ignore", "ignore", "inherit"],
+    });
 }
 
 export function etcdRoot(ds: DataStoreEtcd): Etcd3 {
     return new Etcd3({
         hosts: ds.endpoints.map((e) => (e.startsWith("http") ? e : `https://${e}`)),
-        credentials: { rootCertificate: Buffer.from(ds.caPem), certChain: Buffer.from(ds.rootCertPem), privateKey: Buffer.from(ds.rootKeyPem) },
+        credentials: {
+            rootCertificate: Buffer.from(ds.caPem),
+            certChain: Buffer.from(ds.rootCertPem),
+            privateKey: Buffer.from(ds.rootKeyPem),
+        },
     });
 }
 
@@ -83,13 +92,19 @@ export async function managementWithCrds(): Promise<KubeClient> {
 }
 
 export async function ensureNamespace(client: KubeClient, ns: string): Promise<void> {
-    if (!(await client.get(`/api/v1/namespaces/${ns}`))) await client.create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
+    if (!(await client.get(`/api/v1/namespaces/${ns}`)))
+        await client.create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
 }
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 
 /** A DataStore for `ds`: certificates inline, private keys through a Secret (both ContentRef forms). */
-export async function createDataStore(client: KubeClient, dsName: string, ds: DataStoreEtcd, secretNamespace: string): Promise<void> {
+export async function createDataStore(
+    client: KubeClient,
+    dsName: string,
+    ds: DataStoreEtcd,
+    secretNamespace: string,
+): Promise<void> {
     const secretName = `${dsName}-keys`;
     const secret = {
         apiVersion: "v1",
@@ -109,18 +124,26 @@ export async function createDataStore(client: KubeClient, dsName: string, ds: Da
             tlsConfig: {
                 certificateAuthority: {
                     certificate: { content: b64(ds.caPem) },
-                    privateKey: { secretReference: { name: secretName, namespace: secretNamespace, keyPath: "ca.key" } },
+                    privateKey: {
+                        secretReference: { name: secretName, namespace: secretNamespace, keyPath: "ca.key" },
+                    },
                 },
                 clientCertificate: {
                     certificate: { content: b64(ds.rootCertPem) },
-                    privateKey: { secretReference: { name: secretName, namespace: secretNamespace, keyPath: "root.key" } },
+                    privateKey: {
+                        secretReference: { name: secretName, namespace: secretNamespace, keyPath: "root.key" },
+                    },
                 },
             },
         },
     });
 }
 
-export function tenantControlPlane(ns: string, name: string, o: { dataStore: string; version: string; port: number; schema?: string }): object {
+export function tenantControlPlane(
+    ns: string,
+    name: string,
+    o: { dataStore: string; version: string; port: number; schema?: string },
+): object {
     return {
         apiVersion: "kamaji.clastix.io/v1alpha1",
         kind: "TenantControlPlane",
@@ -135,10 +158,22 @@ export function tenantControlPlane(ns: string, name: string, o: { dataStore: str
     };
 }
 
-export const tcpPath = (ns: string, name?: string) => `/apis/kamaji.clastix.io/v1alpha1/namespaces/${ns}/tenantcontrolplanes${name ? `/${name}` : ""}`;
+export const tcpPath = (ns: string, name?: string) =>
+    `/apis/kamaji.clastix.io/v1alpha1/namespaces/${ns}/tenantcontrolplanes${name ? `/${name}` : ""}`;
 
-export async function waitTcp(client: KubeClient, ns: string, name: string, pred: (tcp: any) => boolean, what: string, timeoutMs = 240_000): Promise<any> {
-    return client.waitFor(tcpPath(ns, name), (o) => (o && pred(o) ? o : undefined), { timeoutMs, intervalMs: 500, description: `TenantControlPlane ${ns}/${name} ${what}` });
+export async function waitTcp(
+    client: KubeClient,
+    ns: string,
+    name: string,
+    pred: (tcp: any) => boolean,
+    what: string,
+    timeoutMs = 240_000,
+): Promise<any> {
+    return client.waitFor(tcpPath(ns, name), (o) => (o && pred(o) ? o : undefined), {
+        timeoutMs,
+        intervalMs: 500,
+        description: `TenantControlPlane ${ns}/${name} ${what}`,
+    });
 }
 
 export async function waitGone(client: KubeClient, p: string, what: string, timeoutMs = 120_000): Promise<void> {
@@ -164,7 +199,19 @@ export function startController(stateDir: string, namespaces: string[], dataStor
     const out = fs.openSync(logFile, "a");
     const proc = spawn(
         process.execPath,
-        [script, "--kubeconfig", managementKubeconfigPath, "--state-dir", stateDir, "--interval-ms", "500", "--namespaces", namespaces.join(","), "--datastores", dataStores.join(",")],
+        [
+            script,
+            "--kubeconfig",
+            managementKubeconfigPath,
+            "--state-dir",
+            stateDir,
+            "--interval-ms",
+            "500",
+            "--namespaces",
+            namespaces.join(","),
+            "--datastores",
+            dataStores.join(","),
+        ],
         { stdio: ["ignore", out, out] },
     );
     fs.closeSync(out);
@@ -184,7 +231,11 @@ export function startController(stateDir: string, namespaces: string[], dataStor
 
 /** Stops every tenant process the controller started under `stateDir`. */
 export function stopControllerTenants(stateDir: string): void {
-    execFileSync(process.execPath, [path.join(repoRoot, "dist", "lab", "kamaji", "controller.js"), "stop-tenants", "--state-dir", stateDir], { stdio: ["ignore", "ignore", "inherit"] });
+    execFileSync(
+        process.execPath,
+        [path.join(repoRoot, "dist", "lab", "kamaji", "controller.js"), "stop-tenants", "--state-dir", stateDir],
+        { stdio: ["ignore", "ignore", "inherit"] },
+    );
 }
 
 export function tmpStateDir(label: string): string {
