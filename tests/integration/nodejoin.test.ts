@@ -1,0 +1,155 @@
+// NodeJoin's provider with the real kubeadm on real sshd hosts, joining a real tenant control plane
+// (kube-apiserver + kube-controller-manager on a DataStore etcd). The stand-in kubelet does the TLS
+// bootstrap the tenant's controller-manager approves, and registers the Node. Needs root.
+import { expect } from "chai";
+import * as fs from "fs";
+import * as net from "net";
+import * as path from "path";
+import * as hostprep from "../../provider/hostprep/provider";
+import * as nodejoin from "../../provider/kubeadm/provider";
+import { KubeClient } from "../../provider/kube/client";
+import { caCertHash } from "../../provider/pki";
+import { createToken } from "../../provider/token/tokens";
+import { startTenantControlPlane, stopTenantControlPlane, TenantControlPlane } from "../../lab/tenant";
+import { HostLab, repoRoot, TestHost } from "../support/hosts";
+import { installLabStandIns, labBundle, LAB_IGNORED_PREFLIGHT, prepareInputs, KUBERNETES_VERSION } from "../support/labHosts";
+import { DataStoreEtcd, ensureDataStoreEtcd, stopDataStoreEtcd } from "../support/tenant";
+
+const BRIDGE_IP = "198.18.0.1";
+
+async function freePort(): Promise<number> {
+    return new Promise((resolve) => {
+        const s = net.createServer().listen(0, "127.0.0.1", () => {
+            const p = (s.address() as net.AddressInfo).port;
+            s.close(() => resolve(p));
+        });
+    });
+}
+
+async function rejection(p: Promise<unknown>): Promise<Error> {
+    try {
+        await p;
+    } catch (e) {
+        return e as Error;
+    }
+    throw new Error("expected a rejection");
+}
+
+describe("NodeJoin with the real kubeadm against a real tenant", function () {
+    this.timeout(10 * 60 * 1000);
+    const lab = new HostLab();
+    const stateDir = path.join(repoRoot, ".lab", "test-nodejoin");
+    let ds: DataStoreEtcd;
+    let tenant: TenantControlPlane;
+    let client: KubeClient;
+    let hosts: TestHost[];
+    const joined: { id: string; outs: any }[] = [];
+
+    const joinInputs = (h: TestHost, nodeName: string, extra: any = {}) => ({
+        connection: { address: h.address, port: h.port, user: h.user, privateKey: h.privateKey, hostKey: h.hostKey },
+        tenantKubeconfig: tenant.adminKubeconfig,
+        apiEndpoint: `${BRIDGE_IP}:${tenant.server.split(":").pop()}`,
+        caCertHash: caCertHash(tenant.ca.certPem),
+        kubernetesVersion: KUBERNETES_VERSION,
+        nodeName,
+        labels: { "example.com/pool": "blue" },
+        ignorePreflightErrors: LAB_IGNORED_PREFLIGHT,
+        drainTimeoutSeconds: 30,
+        ...extra,
+    });
+
+    before(async () => {
+        fs.rmSync(stateDir, { recursive: true, force: true });
+        ds = ensureDataStoreEtcd("nodejoin-test", 24379);
+        hosts = await Promise.all([lab.create("t-join-1", "198.18.0.61"), lab.create("t-join-2", "198.18.0.62", { user: "ops", sudo: true })]);
+        const bundle = labBundle();
+        for (const h of hosts) {
+            await installLabStandIns(lab, h.name);
+            await hostprep.create(prepareInputs(h, bundle));
+        }
+        // The hosts reach the tenant through the bridge address, as they would reach a LoadBalancer.
+        tenant = await startTenantControlPlane({
+            name: "nodejoin",
+            dir: stateDir,
+            etcdEndpoints: ds.endpoints,
+            etcdPrefix: "/nodejoin_test/",
+            etcdCaPem: ds.caPem,
+            etcdCertPem: ds.rootCertPem,
+            etcdKeyPem: ds.rootKeyPem,
+            serviceCidr: "10.112.0.0/16",
+            podCidr: "10.113.0.0/16",
+            apiPort: await freePort(),
+            kubernetesVersion: KUBERNETES_VERSION,
+            bindAddress: BRIDGE_IP,
+        });
+        client = KubeClient.fromKubeconfig(tenant.adminKubeconfig);
+    });
+
+    after(async () => {
+        for (const j of joined.reverse()) await nodejoin.delete(j.id, j.outs).catch(() => undefined);
+        await lab.dispose();
+        if (tenant) stopTenantControlPlane(stateDir);
+        if (ds) stopDataStoreEtcd("nodejoin-test");
+        fs.rmSync(stateDir, { recursive: true, force: true });
+    });
+
+    it("joins a root host and a sudo host; their Nodes register Ready with the pool label", async () => {
+        const t0 = Date.now();
+        const results = await Promise.all(hosts.map((h, i) => nodejoin.create(joinInputs(h, `worker-${i + 1}`))));
+        console.log(`      [measure] two joins in parallel: ${Date.now() - t0} ms`);
+        results.forEach((r) => joined.push({ id: r.id, outs: r.outs }));
+        for (const [i, r] of results.entries()) {
+            expect(r.outs.outcome).to.equal("joined");
+            expect(r.outs.kubeletVersion).to.equal(KUBERNETES_VERSION);
+            const node = await client.get(`/api/v1/nodes/worker-${i + 1}`);
+            expect(node.metadata.labels["example.com/pool"]).to.equal("blue");
+            expect(node.status.conditions.find((c: any) => c.type === "Ready").status).to.equal("True");
+        }
+    });
+
+    it("left no join token and no join configuration behind", async () => {
+        const secrets = await client.list("/api/v1/namespaces/kube-system/secrets");
+        expect(secrets.filter((s: any) => s.type === "bootstrap.kubernetes.io/token")).to.have.length(0);
+        expect(await lab.readFile("t-join-1", "/etc/kubernetes/hcp-join-configuration.yaml")).to.equal(undefined);
+        expect(await lab.readFile("t-join-1", "/etc/kubernetes/kubelet.conf")).to.include("kubelet-client-current.pem");
+        // The kubelet's client certificate was signed by the tenant CA through the CSR flow.
+        const csrs = await client.list("/apis/certificates.k8s.io/v1/certificatesigningrequests");
+        expect(csrs.some((c: any) => c.spec.username.startsWith("system:bootstrap:") && c.status.certificate)).to.equal(true);
+    });
+
+    it("skips the join on a host that already has a kubelet.conf", async () => {
+        const again = await nodejoin.create(joinInputs(hosts[0], "worker-1"));
+        expect(again.outs.outcome).to.match(/already joined/);
+    });
+
+    it("updates labels in place", async () => {
+        const olds = joined[0].outs;
+        const news = joinInputs(hosts[0], "worker-1", { labels: { "example.com/pool": "green", tier: "web" } });
+        const d = await nodejoin.diff(joined[0].id, olds, news);
+        expect(d.changes).to.equal(true);
+        expect(d.replaces).to.deep.equal([]);
+        const u = await nodejoin.update(joined[0].id, olds, news);
+        joined[0].outs = u.outs;
+        const node = await client.get("/api/v1/nodes/worker-1");
+        expect(node.metadata.labels).to.include({ "example.com/pool": "green", tier: "web" });
+    });
+
+    it("refuses an expired token, naming it, before touching the host", async () => {
+        const t = await createToken(client, 60, "expired for test", new Date(Date.now() - 3600_000));
+        const host3 = await lab.create("t-join-3", "198.18.0.63");
+        const e = await rejection(nodejoin.create(joinInputs(host3, "worker-3", { token: `${t.id}.${t.secret}` })));
+        expect(e.message).to.match(new RegExp(`^token: bootstrap token ${t.id} (expired at|does not exist)`));
+        expect(e.message).not.to.include(t.secret);
+        expect(await client.get("/api/v1/nodes/worker-3")).to.equal(undefined);
+    });
+
+    it("delete drains, deletes the Node and resets the host", async () => {
+        const j = joined.pop()!;
+        await nodejoin.delete(j.id, j.outs);
+        expect(await client.get("/api/v1/nodes/worker-2")).to.equal(undefined);
+        expect(await lab.readFile("t-join-2", "/etc/kubernetes/kubelet.conf")).to.equal(undefined);
+        expect((await lab.sh("t-join-2", "systemctl is-active kubelet || true")).trim()).to.equal("inactive");
+        // Deleting again (e.g. a retried destroy) tolerates the Node being gone.
+        await nodejoin.delete(j.id, j.outs);
+    });
+});
