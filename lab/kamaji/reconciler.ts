@@ -390,6 +390,12 @@ export class Reconciler {
         else if (!st?.readyVersion) await this.setPhase(tcp, "Provisioning");
         else if (!running) await this.setPhase(tcp, "NotReady", st.readyVersion);
 
+        if (st?.dataStore && st.dataStore !== dataStore) {
+            // Kamaji would migrate the data with a Job; the lab refuses rather than start empty.
+            throw new Error(
+                `spec.dataStore changed from "${st.dataStore}" to "${dataStore}": DataStore migration is not available in the lab; set it back or re-create the TenantControlPlane`,
+            );
+        }
         const dsObj = await this.kube.get(dataStorePath(dataStore));
         if (!dsObj) throw new Error(`DataStore "${dataStore}" does not exist`);
         const ds = await this.dataStoreAccess(dsObj);
