@@ -10,15 +10,16 @@ V=${1:?usage: lab/bundle.sh VERSION (e.g. 1.34.4)}
 V=${V#v}
 CONTAINERD_VERSION=${HCP_LAB_CONTAINERD_VERSION:-1.7.27}
 OUT=$LAB_DIR/packages/kubernetes-v$V
-for b in kubeadm kubectl; do [ -x "$BIN/$b" ] || lab_die "$BIN/$b is missing: run scripts/toolchain first"; done
-got=$("$BIN/kubeadm" version -o short)
-[ "$got" = "v$V" ] || lab_die "the toolchain's kubeadm is $got, not v$V: set KUBERNETES_VERSION=$V in scripts/versions.env and run scripts/toolchain"
+SRC=$BIN; [ -x "$BIN/kubernetes/v$V/kubeadm" ] && SRC=$BIN/kubernetes/v$V
+for b in kubeadm kubectl; do [ -x "$SRC/$b" ] || lab_die "$SRC/$b is missing: run scripts/toolchain first"; done
+got=$("$SRC/kubeadm" version -o short)
+[ "$got" = "v$V" ] || lab_die "the toolchain has no kubeadm v$V (found $got): add $V to scripts/versions.env and run scripts/toolchain"
 [ -f "$REPO/dist/lab/standins/kubelet.js" ] || lab_die "dist/lab/standins/kubelet.js is missing: run 'npx tsc -p .'"
 
 mkdir -p "$OUT"
 # Copies, not links: a host must not see a later toolchain rebuild change its installed packages.
-install -m 0755 "$BIN/kubeadm" "$OUT/kubeadm.tmp" && mv -f "$OUT/kubeadm.tmp" "$OUT/kubeadm"
-install -m 0755 "$BIN/kubectl" "$OUT/kubectl.tmp" && mv -f "$OUT/kubectl.tmp" "$OUT/kubectl"
+install -m 0755 "$SRC/kubeadm" "$OUT/kubeadm.tmp" && mv -f "$OUT/kubeadm.tmp" "$OUT/kubeadm"
+install -m 0755 "$SRC/kubectl" "$OUT/kubectl.tmp" && mv -f "$OUT/kubectl.tmp" "$OUT/kubectl"
 write() { local f=$OUT/$1; cat > "$f.tmp"; chmod 0755 "$f.tmp"; mv -f "$f.tmp" "$f"; }
 write kubelet <<SH
 #!/bin/sh

@@ -28,7 +28,6 @@ export function delegatingProvider(packageRelativePath: string, absolutePath: st
     const byPackage = "pulumi-hosted-control-plane/" + packageRelativePath;
     const byPath = absolutePath;
     const load = (): ProviderModule => {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
         const req: NodeRequire = require;
         try {
             return req(byPath);
@@ -40,6 +39,9 @@ export function delegatingProvider(packageRelativePath: string, absolutePath: st
             }
         }
     };
+    // The engine takes outputs as a protobuf Struct, which refuses `undefined` anywhere inside:
+    // drop those (a JSON round trip does, and outputs are plain JSON data by contract).
+    const plain = <T>(v: T): T => (v === undefined ? v : JSON.parse(JSON.stringify(v)));
     return {
         check: async (olds: any, news: any) => {
             const m = load();
@@ -49,15 +51,21 @@ export function delegatingProvider(packageRelativePath: string, absolutePath: st
             const m = load();
             return m.diff ? m.diff(id, olds, news) : {};
         },
-        create: async (inputs: any) => load().create(inputs),
+        create: async (inputs: any) => {
+            const r = await load().create(inputs);
+            return { ...r, outs: plain(r.outs) };
+        },
         read: async (id: string, props: any) => {
             const m = load();
-            return m.read ? m.read(id, props) : { id, props };
+            if (!m.read) return { id, props };
+            const r = await m.read(id, props);
+            return { ...r, props: plain(r.props) };
         },
         update: async (id: string, olds: any, news: any) => {
             const m = load();
             if (!m.update) throw new Error("this resource cannot be updated in place");
-            return m.update(id, olds, news);
+            const r = await m.update(id, olds, news);
+            return { ...r, outs: plain(r.outs) };
         },
         delete: async (id: string, props: any) => {
             const m = load();
@@ -71,4 +79,15 @@ export function providerFor(relativeToProviderDir: string): pulumi.dynamic.Resou
     const path = require("path") as typeof import("path");
     const abs = path.join(__dirname, relativeToProviderDir);
     return delegatingProvider("dist/provider/" + relativeToProviderDir, abs);
+}
+
+/** The value the engine sends a dynamic provider for inputs not known yet (during preview). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** Whether a value is, or holds, a not-yet-known input. */
+export function containsUnknown(v: unknown): boolean {
+    if (v === UNKNOWN) return true;
+    if (Array.isArray(v)) return v.some(containsUnknown);
+    if (v && typeof v === "object") return Object.values(v).some(containsUnknown);
+    return false;
 }

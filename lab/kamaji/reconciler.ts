@@ -17,7 +17,7 @@ import * as path from "path";
 import { KubeApiError, KubeClient } from "../../provider/kube";
 import { CertificateAndKey, issueCertificate } from "../../provider/pki";
 import { renderKubeconfig } from "../tenant/kubeconfig";
-import { startTenantControlPlane, stopTenantControlPlane, tenantStatus } from "../tenant";
+import { defaultBinDir, startTenantControlPlane, stopTenantControlPlane, tenantStatus } from "../tenant";
 import { pkiPaths } from "../tenant/pki";
 import { freePort, portInUse } from "../tenant/process";
 import { connect, ensureTenantAccess, removeTenantAccess } from "./etcd";
@@ -41,6 +41,16 @@ import {
     VERSION,
     VersionStatus,
 } from "./logic";
+
+/**
+ * The binaries for a tenant's version: `<binDir>/kubernetes/<version>/` when the toolchain built
+ * that version (so upgrades run the new binaries for real), else `<binDir>`.
+ */
+export function binDirFor(binDir: string | undefined, version: string): string | undefined {
+    const base = binDir ?? defaultBinDir();
+    const versioned = path.join(base, "kubernetes", version);
+    return fs.existsSync(path.join(versioned, "kube-apiserver")) ? versioned : binDir;
+}
 
 export interface ReconcilerOptions {
     stateDir: string;
@@ -484,7 +494,7 @@ export class Reconciler {
             extraControllerManagerArgs: v.extraControllerManagerArgs,
             ca,
             restart: upgrading,
-            binDir: this.opts.binDir,
+            binDir: binDirFor(this.opts.binDir, v.version),
             log: (m) => this.log(`${id}: ${m}`),
         });
 

@@ -1,6 +1,7 @@
 // PreparedHost provider: runs the preparation script of ./logic over SSH (../ssh/client).
 // Loaded at run time by path (provider/dynamic.ts); receives secret inputs unwrapped.
 import type * as pulumi from "@pulumi/pulumi";
+import { containsUnknown } from "../dynamic";
 import { connect, ConnectOptions, connectionSecrets, SshError, validateConnection } from "../ssh/client";
 import { redact } from "../ssh/logic";
 import {
@@ -22,15 +23,6 @@ import {
     validatePrep,
 } from "./logic";
 
-/** The value the engine sends for not-yet-known inputs during preview. */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
-function containsUnknown(v: unknown): boolean {
-    if (v === UNKNOWN) return true;
-    if (Array.isArray(v)) return v.some(containsUnknown);
-    if (v && typeof v === "object") return Object.values(v).some(containsUnknown);
-    return false;
-}
 
 /** SSH behaviour; tests may shorten it through the environment of the provider process. */
 function connectOptions(): ConnectOptions {

@@ -127,24 +127,31 @@ export function taintProblems(taints: Taint[] | undefined, property = "taints"):
     return out;
 }
 
-export function joinProblems(inputs: any): Failure[] {
+/** Problems of the inputs; inputs not known yet (preview) are left to the next check. */
+export function joinProblems(inputs: any, unknown: (key: string) => boolean = () => false): Failure[] {
     const out: Failure[] = [];
-    if (!parseVersion(inputs.kubernetesVersion)) {
+    for (const key of ["tenantKubeconfig", "apiEndpoint", "caCertHash", "kubernetesVersion", "nodeName"]) {
+        if (!unknown(key) && (typeof inputs[key] !== "string" || inputs[key] === "")) {
+            out.push({ property: key, reason: "is required" });
+        }
+    }
+    if (!unknown("kubernetesVersion") && typeof inputs.kubernetesVersion === "string" && !parseVersion(inputs.kubernetesVersion)) {
         out.push({ property: "kubernetesVersion", reason: `must look like v1.34.4 (got ${JSON.stringify(inputs.kubernetesVersion)}); use the tenant control plane's version` });
     }
-    if (typeof inputs.nodeName !== "string" || inputs.nodeName.length > 253 || !DNS_SUBDOMAIN.test(inputs.nodeName)) {
+    if (!unknown("nodeName") && typeof inputs.nodeName === "string" && (inputs.nodeName.length > 253 || !DNS_SUBDOMAIN.test(inputs.nodeName))) {
         out.push({ property: "nodeName", reason: `must be a lowercase DNS subdomain such as worker-1 (got ${JSON.stringify(inputs.nodeName)})` });
     }
-    if (typeof inputs.apiEndpoint === "string" && !/^[^/:\s]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(inputs.apiEndpoint)) {
+    if (!unknown("apiEndpoint") && typeof inputs.apiEndpoint === "string" && !/^[^/:\s]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(inputs.apiEndpoint)) {
         out.push({ property: "apiEndpoint", reason: `must be host:port without a scheme, e.g. 10.0.0.10:6443 (got ${JSON.stringify(inputs.apiEndpoint)})` });
     }
-    if (typeof inputs.caCertHash === "string" && !CA_HASH.test(inputs.caCertHash)) {
+    if (!unknown("caCertHash") && typeof inputs.caCertHash === "string" && !CA_HASH.test(inputs.caCertHash)) {
         out.push({
             property: "caCertHash",
             reason: "must be sha256:<64 hex> of the tenant CA's public key (kubeadm's --discovery-token-ca-cert-hash); take HostedControlPlane.caCertHash",
         });
     }
-    out.push(...labelProblems(inputs.labels), ...taintProblems(inputs.taints));
+    if (!unknown("labels")) out.push(...labelProblems(inputs.labels));
+    if (!unknown("taints")) out.push(...taintProblems(inputs.taints));
     if (inputs.drainTimeoutSeconds !== undefined && !(Number.isInteger(inputs.drainTimeoutSeconds) && inputs.drainTimeoutSeconds > 0)) {
         out.push({ property: "drainTimeoutSeconds", reason: "must be a positive whole number of seconds, e.g. 300" });
     }

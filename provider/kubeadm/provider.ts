@@ -3,6 +3,7 @@
  * `kubeadm join`, upgrades it in place, and on delete drains it, deletes its Node and resets it.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { containsUnknown } from "../dynamic";
 import { KubeClient } from "../kube/client";
 import { ConnectionArgs, SshConnection, validateConnection, withConnection } from "../ssh/client";
 import { createToken, deleteToken } from "../token/tokens";
@@ -28,14 +29,14 @@ function connectionOf(inputs: any): ConnectionArgs {
 }
 
 export async function check(_olds: any, news: any): Promise<pulumi.dynamic.CheckResult> {
-    const failures = joinProblems(news);
+    const failures = joinProblems(news, (key) => containsUnknown(news[key]));
     try {
-        validateConnection(connectionOf(news), "connection");
+        if (!containsUnknown(news.connection)) validateConnection(connectionOf(news), "connection");
     } catch (e) {
         const m = /^([\w.[\]]+): (.*)$/s.exec((e as Error).message);
         failures.push({ property: m ? m[1] : "connection", reason: m ? m[2] : (e as Error).message });
     }
-    if (typeof news.token === "string" && news.token !== "") {
+    if (typeof news.token === "string" && news.token !== "" && !containsUnknown(news.token)) {
         try {
             parseToken(news.token);
         } catch (e) {

@@ -36,4 +36,4 @@ export function prepareInputs(h: TestHost, bundle: string, version = KUBERNETES_
  * the CRI socket, the kubelet's port owned by a real kubelet, swap state of the shared kernel, and
  * the kernel config of SystemVerification. Skipped by name, only in the lab.
  */
-export const LAB_IGNORED_PREFLIGHT = ["CRI", "SystemVerification", "Swap", "FileExisting-crictl", "FileExisting-conntrack", "FileExisting-socat", "FileExisting-ethtool", "FileExisting-ebtables"];
+export { LAB_IGNORED_PREFLIGHT } from "../../lab/defaultStack";

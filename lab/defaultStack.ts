@@ -1,0 +1,115 @@
+/**
+ * The default stack: what `pulumi up` in the repository root deploys onto the local lab
+ * (lab/lab up writes the lab's description to .lab/lab.json). One DataStore on the lab's etcd, and
+ * per tenant a HostedControlPlane with a WorkerPool of lab hosts prepared from the lab's offline
+ * package bundle. The end-to-end tests run this same program through the Automation API with other
+ * tenant lists (scale, remove a host, upgrade, a second tenant).
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { DataStore, HostedControlPlane, ManagementCluster, WorkerPool } from "../components";
+
+export interface LabDescription {
+    managementKubeconfig: string;
+    dataStore: { endpoints: string; caCertificate: string; caPrivateKey: string; clientCertificate: string; clientPrivateKey: string };
+    tenantAddress: string;
+    sshPrivateKey: string;
+    hosts: { name: string; address: string; hostKey: string }[];
+    bundles: Record<string, string>;
+    kubernetesVersion: string;
+    upgradeVersions: string[];
+}
+
+export interface LabTenant {
+    name: string;
+    /** The control plane's version; default the lab's. */
+    kubernetesVersion?: string;
+    /** The pool's kubelet version; default the control plane's. */
+    poolVersion?: string;
+    /** Lab host names (worker-1 …) in the pool; none = no pool. */
+    hosts: string[];
+    maxUnavailable?: number;
+}
+
+export const repoRoot = path.resolve(__dirname, "..", "..");
+export const defaultLabFile = path.join(process.env.HCP_LAB_DIR ?? path.join(repoRoot, ".lab"), "lab.json");
+
+/**
+ * kubeadm preflight checks that need what the lab's hosts cannot have (a container runtime behind
+ * the CRI socket, kernel config for SystemVerification, tools of a full node image). Skipped by name
+ * in the lab only; a real host runs them all.
+ */
+export const LAB_IGNORED_PREFLIGHT = ["CRI", "SystemVerification", "Swap", "FileExisting-crictl", "FileExisting-conntrack", "FileExisting-socat", "FileExisting-ethtool", "FileExisting-ebtables"];
+
+export function readLab(file = defaultLabFile): LabDescription {
+    if (!fs.existsSync(file)) throw new Error(`${file} does not exist: bring the lab up first (bash lab/lab up)`);
+    return JSON.parse(fs.readFileSync(file, "utf8"));
+}
+
+const read = (p: string) => fs.readFileSync(p, "utf8");
+
+/** Declares the lab stack's resources and returns its outputs. */
+export function labStack(lab: LabDescription, tenants: LabTenant[]) {
+    const mgmt = new ManagementCluster("mgmt", {
+        kubeconfig: pulumi.secret(read(lab.managementKubeconfig)),
+        // The lab management cluster's own ranges (lab/management-cluster.sh).
+        podCidrs: ["10.244.0.0/16"],
+        serviceCidrs: ["10.96.0.0/16"],
+    });
+    const store = new DataStore("lab-etcd", {
+        managementCluster: mgmt,
+        endpoints: lab.dataStore.endpoints.split(",").map((e) => e.replace(/^https:\/\//, "")),
+        tls: {
+            caCertificate: read(lab.dataStore.caCertificate),
+            caPrivateKey: pulumi.secret(read(lab.dataStore.caPrivateKey)),
+            clientCertificate: read(lab.dataStore.clientCertificate),
+            clientPrivateKey: pulumi.secret(read(lab.dataStore.clientPrivateKey)),
+        },
+    });
+    const privateKey = pulumi.secret(read(lab.sshPrivateKey));
+    const hostsByName = new Map(lab.hosts.map((h) => [h.name, h]));
+    const outputs: Record<string, pulumi.Output<any>> = {};
+    tenants.forEach((t, i) => {
+        const version = t.kubernetesVersion ?? lab.kubernetesVersion;
+        const cp = new HostedControlPlane(t.name, {
+            managementCluster: mgmt,
+            dataStore: store,
+            kubernetesVersion: version,
+            replicas: 1,
+            serviceType: "NodePort",
+            // The lab's tenant API servers listen on the worker bridge, which the hosts reach.
+            address: lab.tenantAddress,
+            port: 16600 + i,
+            network: { podCidr: `10.${200 + 2 * i}.0.0/16`, serviceCidr: `10.${201 + 2 * i}.0.0/16` },
+            addons: { coreDNS: {}, kubeProxy: {} },
+        });
+        outputs[`${t.name}Endpoint`] = cp.endpoint;
+        outputs[`${t.name}Kubeconfig`] = cp.kubeconfig;
+        if (t.hosts.length === 0) return;
+        const poolVersion = t.poolVersion ?? version;
+        const bundle = lab.bundles[poolVersion];
+        if (!bundle) throw new Error(`tenants: no lab package bundle for ${poolVersion}; the lab has ${Object.keys(lab.bundles).join(", ")}`);
+        const pool = new WorkerPool(`${t.name}-workers`, {
+            controlPlane: cp,
+            kubernetesVersion: poolVersion,
+            hosts: t.hosts.map((name) => {
+                const h = hostsByName.get(name);
+                if (!h) throw new Error(`tenants: ${t.name} names host ${name}, which the lab does not have (${[...hostsByName.keys()].join(", ")})`);
+                return { address: h.address, nodeName: h.name, privateKey, hostKey: h.hostKey, labels: { "example.com/tenant": t.name } };
+            }),
+            containerd: { version: "1.7.27" },
+            packageSource: { kind: "bundle", path: bundle },
+            reusePolicy: "clean",
+            maxUnavailable: t.maxUnavailable ?? 1,
+            ignorePreflightErrors: LAB_IGNORED_PREFLIGHT,
+        });
+        outputs[`${t.name}Nodes`] = pool.nodeNames;
+    });
+    return outputs;
+}
+
+/** The tenants of the stack's config (`tenants`, JSON), or one tenant "team-a" on worker-1..3. */
+export function configuredTenants(cfg: pulumi.Config, lab: LabDescription): LabTenant[] {
+    return cfg.getObject<LabTenant[]>("tenants") ?? [{ name: "team-a", kubernetesVersion: lab.kubernetesVersion, hosts: ["worker-1", "worker-2", "worker-3"] }];
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# `pulumi up` of the repository's default stack (Pulumi.yaml, stack "lab") on the running lab, then
+# the tenant's endpoint and its nodes as the tenant API lists them. A second run is a no-op update.
+# Backend: $PULUMI_BACKEND_URL, else a local file backend in the lab directory. Secrets are
+# encrypted with $PULUMI_CONFIG_PASSPHRASE (default "hcp-lab": the lab's state stays on this machine).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$REPO"
+export PULUMI_HOME=${PULUMI_HOME:-$LAB_DIR/pulumi-home}
+export PULUMI_BACKEND_URL=${PULUMI_BACKEND_URL:-file://$LAB_DIR/state}
+export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE:-hcp-lab}
+export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+[[ $PULUMI_BACKEND_URL == file://* ]] && mkdir -p "${PULUMI_BACKEND_URL#file://}"
+STACK=${HCP_STACK:-lab}
+
+pulumi stack select --create "$STACK" --non-interactive >/dev/null
+lab_log "pulumi up (stack $STACK)"
+pulumi up --yes --stack "$STACK" --non-interactive --skip-preview=false
+
+endpoint=$(pulumi stack output team-aEndpoint --stack "$STACK")
+kc=$(mktemp); trap 'rm -f "$kc"' EXIT; chmod 600 "$kc"
+pulumi stack output team-aKubeconfig --show-secrets --stack "$STACK" > "$kc"
+echo
+echo "tenant team-a: API endpoint https://$endpoint"
+echo "nodes, as the tenant API lists them:"
+kubectl --kubeconfig "$kc" get nodes -o wide
