@@ -824,8 +824,13 @@ fi
 begin kubelet-service
 if ! systemctl is-enabled kubelet >/dev/null 2>&1; then systemctl enable kubelet >/dev/null 2>&1 || die "systemctl enable kubelet failed"; note "enabled kubelet"; fi
 if [ -e "$S/kubelet-restart-pending" ]; then
-  if systemctl is-active kubelet >/dev/null 2>&1; then systemctl restart kubelet; note "restarted kubelet (new binary)"; fi
-  rm -f "$S/kubelet-restart-pending"
+  if [ -f /etc/kubernetes/kubelet.conf ]; then
+    # A joined node: the new kubelet starts only after NodeJoin drained it and ran kubeadm upgrade node.
+    note "new kubelet installed; restart left to the node upgrade (after the drain)"
+  else
+    if systemctl is-active kubelet >/dev/null 2>&1; then systemctl restart kubelet; note "restarted kubelet (new binary)"; fi
+    rm -f "$S/kubelet-restart-pending"
+  fi
 fi
 end
 `;

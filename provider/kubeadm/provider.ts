@@ -10,6 +10,7 @@ import { createToken, deleteToken } from "../token/tokens";
 import { expiresSoon, parseToken } from "../token/logic";
 import {
     changedKeys,
+    DEFAULT_CRI_SOCKET,
     joinProblems,
     JOIN_CONFIG_PATH,
     KUBELET_CONF,
@@ -82,8 +83,22 @@ async function hasKubeletConf(ssh: SshConnection): Promise<boolean> {
     return (await ssh.exec(["test", "-f", KUBELET_CONF], { check: false })).code === 0;
 }
 
+/** A join cut short (e.g. the update was killed): kubeadm left files but no kubelet.conf. */
+async function hasPartialJoin(ssh: SshConnection): Promise<boolean> {
+    const r = await ssh.exec(["sh", "-c", "ls /etc/kubernetes/bootstrap-kubelet.conf /etc/kubernetes/pki/ca.crt /var/lib/kubelet/config.yaml 2>/dev/null"], {
+        check: false,
+    });
+    return r.stdout.trim() !== "";
+}
+
 async function join(ssh: SshConnection, client: KubeClient, inputs: any): Promise<string> {
     if (await hasKubeletConf(ssh)) return "already joined (kubelet.conf present); join skipped";
+    let outcome = "joined";
+    if (await hasPartialJoin(ssh)) {
+        // kubeadm's preflight refuses a host with these files; start again from a clean slate.
+        await ssh.exec(["kubeadm", "reset", "-f", "--cri-socket", inputs.criSocket ?? DEFAULT_CRI_SOCKET], { timeoutMs: 5 * 60_000 });
+        outcome = "joined (after resetting an interrupted join)";
+    }
     const { token, minted } = await joinToken(client, inputs);
     try {
         const config = renderJoinConfiguration({ ...inputs, token });
@@ -96,7 +111,7 @@ async function join(ssh: SshConnection, client: KubeClient, inputs: any): Promis
     } finally {
         if (minted) await deleteToken(client, minted).catch(() => undefined);
     }
-    return "joined";
+    return outcome;
 }
 
 export async function create(inputs: any): Promise<pulumi.dynamic.CreateResult> {
@@ -119,6 +134,8 @@ async function upgrade(ssh: SshConnection, client: KubeClient, olds: any, news: 
     await ssh.exec(["kubeadm", "upgrade", "node", "--v=1"], { timeoutMs: 10 * 60_000 });
     await ssh.exec(["systemctl", "daemon-reload"]);
     await ssh.exec(["systemctl", "restart", "kubelet"]);
+    // PreparedHost installed the new kubelet and left its restart to us (see provider/hostprep).
+    await ssh.exec(["rm", "-f", "/var/lib/hcp-hostprep/kubelet-restart-pending"]);
     await client.waitFor(
         `/api/v1/nodes/${name}`,
         (n) => n?.status?.nodeInfo?.kubeletVersion === news.kubernetesVersion && n?.status?.conditions?.some((c: any) => c.type === "Ready" && c.status === "True"),
@@ -146,7 +163,7 @@ export async function delete_(_id: string, props: any): Promise<void> {
         await deleteNode(client, name);
     }
     await withConnection(connectionOf(props), {}, async (ssh) => {
-        await ssh.exec(["kubeadm", "reset", "-f", "--cri-socket", props.criSocket ?? "unix:///var/run/containerd/containerd.sock"], {
+        await ssh.exec(["kubeadm", "reset", "-f", "--cri-socket", props.criSocket ?? DEFAULT_CRI_SOCKET], {
             timeoutMs: 5 * 60_000,
         });
         await ssh.exec(["rm", "-rf", "/etc/cni/net.d", JOIN_CONFIG_PATH]);
