@@ -40,7 +40,7 @@ export const defaultLabFile = path.join(process.env.HCP_LAB_DIR ?? path.join(rep
  * the CRI socket, kernel config for SystemVerification, tools of a full node image). Skipped by name
  * in the lab only; a real host runs them all.
  */
-export const LAB_IGNORED_PREFLIGHT = ["CRI", "SystemVerification", "Swap", "FileExisting-crictl", "FileExisting-conntrack", "FileExisting-socat", "FileExisting-ethtool", "FileExisting-ebtables"];
+export const LAB_IGNORED_PREFLIGHT = ["CRI", "ContainerRuntimeVersion", "SystemVerification", "Swap", "FileExisting-crictl", "FileExisting-conntrack", "FileExisting-socat", "FileExisting-ethtool", "FileExisting-ebtables"];
 
 export function readLab(file = defaultLabFile): LabDescription {
     if (!fs.existsSync(file)) throw new Error(`${file} does not exist: bring the lab up first (bash lab/lab up)`);

@@ -131,7 +131,8 @@ async function upgrade(ssh: SshConnection, client: KubeClient, olds: any, news: 
     await setUnschedulable(client, name, true);
     await drain(client, name, (news.drainTimeoutSeconds ?? DEFAULT_DRAIN_TIMEOUT_SECONDS) * 1000);
     if (news.upgradePackagesCommand?.length) await ssh.exec(news.upgradePackagesCommand, { timeoutMs: 15 * 60_000 });
-    await ssh.exec(["kubeadm", "upgrade", "node", "--v=1"], { timeoutMs: 10 * 60_000 });
+    const ignore = news.ignorePreflightErrors?.length ? [`--ignore-preflight-errors=${news.ignorePreflightErrors.join(",")}`] : [];
+    await ssh.exec(["kubeadm", "upgrade", "node", ...ignore, "--v=1"], { timeoutMs: 10 * 60_000 });
     await ssh.exec(["systemctl", "daemon-reload"]);
     await ssh.exec(["systemctl", "restart", "kubelet"]);
     // PreparedHost installed the new kubelet and left its restart to us (see provider/hostprep).
