@@ -167,7 +167,10 @@ export async function delete_(_id: string, props: any): Promise<void> {
         await ssh.exec(["kubeadm", "reset", "-f", "--cri-socket", props.criSocket ?? DEFAULT_CRI_SOCKET], {
             timeoutMs: 5 * 60_000,
         });
-        await ssh.exec(["rm", "-rf", "/etc/cni/net.d", JOIN_CONFIG_PATH]);
+        // What reset leaves: CNI config, the backups `kubeadm upgrade node` keeps in /etc/kubernetes/tmp,
+        // and the then empty directories kubeadm created.
+        await ssh.exec(["rm", "-rf", "/etc/cni/net.d", JOIN_CONFIG_PATH, "/etc/kubernetes/tmp"]);
+        await ssh.exec(["rmdir", "--ignore-fail-on-non-empty", "/etc/kubernetes/pki", "/etc/kubernetes", "/var/lib/kubelet"], { check: false });
     });
 }
 export { delete_ as delete };
