@@ -45,6 +45,11 @@ export interface StackOptions {
     signal?: AbortSignal;
     /** Resource operations run in parallel at most. Defaults to the CLI's default. */
     parallel?: number;
+    /**
+     * The workspace directory (stack config files live there). Defaults to a fresh temporary one.
+     * When it holds a Pulumi.yaml, that project is used as is (its `name` must match `projectName`).
+     */
+    workDir?: string;
 }
 
 /** A value the caller must unwrap on purpose; it prints as "[secret]". */
@@ -146,30 +151,39 @@ async function openStack(spec: HcpSpec | undefined, opts: StackOptions): Promise
         ...(opts.envVars ?? {}),
     };
     const pulumiCommand = await automation.PulumiCommand.get({ root, skipVersionCheck: true });
-    const program = spec ? programFor(splitSecrets(spec).spec) : async () => ({});
+    const split = spec ? splitSecrets(spec) : undefined;
+    const program = split ? programFor(split.spec) : async () => ({});
+    const ownProject = opts.workDir !== undefined && fs.existsSync(path.join(opts.workDir, "Pulumi.yaml"));
     const stack = await automation.LocalWorkspace.createOrSelectStack(
         { projectName, stackName, program },
         {
             pulumiCommand,
             envVars,
+            workDir: opts.workDir,
             secretsProvider: opts.secretsProvider,
             // The dynamic-provider host resolves @pulumi/pulumi from the program's directory.
-            projectSettings: { name: projectName, runtime: "nodejs", main: packageRoot },
+            ...(ownProject ? {} : { projectSettings: { name: projectName, runtime: "nodejs", main: packageRoot } }),
         },
     );
-    if (spec) await syncConfig(stack, projectName, splitSecrets(spec).secrets);
+    if (split) await syncConfig(stack, projectName, split.spec, split.secrets);
     return { stack, stackName, backendUrl };
 }
 
-/** Secret config: set every secret of the spec, remove the ones it no longer has. */
-async function syncConfig(stack: automation.Stack, projectName: string, secrets: Record<string, string>): Promise<void> {
+/** The config key holding the spec without its secrets (so the stack remembers what it was built from). */
+export const SPEC_CONFIG_KEY = "spec";
+
+/**
+ * Config: the spec without secrets under `spec`, every secret of the spec as secret config, and
+ * the secrets the spec no longer has removed.
+ */
+async function syncConfig(stack: automation.Stack, projectName: string, publicSpec: HcpSpec, secrets: Record<string, string>): Promise<void> {
     const existing = await stack.getAllConfig();
     const prefix = `${projectName}:${SECRET_KEY_PREFIX}`;
     const stale = Object.keys(existing).filter((k) => k.startsWith(prefix) && !(k.slice(projectName.length + 1) in secrets));
     if (stale.length) await stack.removeAllConfig(stale);
-    const config: automation.ConfigMap = {};
+    const config: automation.ConfigMap = { [`${projectName}:${SPEC_CONFIG_KEY}`]: { value: JSON.stringify(publicSpec) } };
     for (const [k, v] of Object.entries(secrets)) config[`${projectName}:${k}`] = { value: v, secret: true };
-    if (Object.keys(config).length) await stack.setAllConfig(config);
+    await stack.setAllConfig(config);
 }
 
 /** Runs an operation with events, output, cancellation and lock errors handled. */
