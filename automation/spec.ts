@@ -334,7 +334,8 @@ export function validateSpec(input: unknown): SpecProblem[] {
     const spec = input as unknown as HcpSpec;
 
     const mgmt = spec.managementCluster;
-    if (mgmt && checkFields(mgmt, "managementCluster", MGMT_FIELDS, out)) {
+    const mgmtOk = mgmt !== null && typeof mgmt === "object" && !Array.isArray(mgmt);
+    if (mgmtOk && checkFields(mgmt, "managementCluster", MGMT_FIELDS, out)) {
         componentProblems("managementCluster", validateManagementRanges(mgmt.podCidrs, mgmt.serviceCidrs), out);
         if (typeof mgmt.kubeconfig === "string" && !/\bclusters\s*:/.test(mgmt.kubeconfig) && !/"clusters"/.test(mgmt.kubeconfig))
             out.push({
@@ -352,8 +353,11 @@ export function validateSpec(input: unknown): SpecProblem[] {
 
     dataStores.forEach((ds, i) => {
         const p = `dataStores[${i}]`;
+        const before = out.length;
         if (!checkFields(ds, p, DS_FIELDS, out)) return;
         if (ds.tls && typeof ds.tls === "object") checkFields(ds.tls, `${p}.tls`, TLS_FIELDS, out);
+        // The components' rules only make sense on well-typed values.
+        if (out.length > before) return;
         if (Array.isArray(ds.endpoints) && ds.endpoints.every((e) => typeof e === "string"))
             componentProblems(p, validateEndpoints(ds.endpoints, ds.insecure === true).errors, out);
         const dsName = ds.dataStoreName ?? ds.name;
@@ -370,7 +374,9 @@ export function validateSpec(input: unknown): SpecProblem[] {
     const cpVersions = new Map<string, string>();
     controlPlanes.forEach((cp, i) => {
         const p = `controlPlanes[${i}]`;
+        const before = out.length;
         if (!checkFields(cp, p, CP_FIELDS, out)) return;
+        const typed = out.length === before;
         if (cp.dataStore === undefined) {
             if (dsNames.length !== 1)
                 out.push({
@@ -392,6 +398,7 @@ export function validateSpec(input: unknown): SpecProblem[] {
             else if (typeof cp.name === "string") cpVersions.set(cp.name, cp.kubernetesVersion);
             if (vp) return;
         } else return;
+        if (!typed) return;
         componentProblems(
             p,
             validateControlPlane({
@@ -417,6 +424,7 @@ export function validateSpec(input: unknown): SpecProblem[] {
     const hostOwner = new Map<string, string>();
     pools.forEach((pool, i) => {
         const p = `workerPools[${i}]`;
+        const before = out.length;
         if (!checkFields(pool, p, POOL_FIELDS, out)) return;
         if (typeof pool.controlPlane === "string" && !cpNames.includes(pool.controlPlane))
             out.push({
@@ -428,7 +436,7 @@ export function validateSpec(input: unknown): SpecProblem[] {
         pool.hosts.forEach((h, j) => {
             if (!checkFields(h, `${p}.hosts[${j}]`, HOST_FIELDS, out)) hostsOk = false;
         });
-        if (!hostsOk) return;
+        if (!hostsOk || out.length > before) return;
         for (const [j, h] of pool.hosts.entries()) {
             if (typeof h.address !== "string") continue;
             const id = hostIdentity(h.address);
