@@ -54,7 +54,10 @@ export function parseLockError(stderr: string): string[] | undefined {
         for (const m of stderr.matchAll(DIY_HOLDER)) holders.push(`${m[1]} (pid ${m[2]}, since ${m[3]})`);
         return holders;
     }
-    if (/\[409\] Conflict: Another update is currently in progress/.test(stderr) || /update is currently in progress/i.test(stderr))
+    if (
+        /\[409\] Conflict: Another update is currently in progress/.test(stderr) ||
+        /update is currently in progress/i.test(stderr)
+    )
         return [];
     return undefined;
 }

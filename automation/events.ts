@@ -50,7 +50,10 @@ export function isPlumbing(type: string): boolean {
 function strip(message: string): string {
     // Diagnostics carry ANSI color codes and a trailing newline.
     // eslint-disable-next-line no-control-regex
-    return message.replace(/\u001b\[[0-9;]*m/g, "").replace(/<\{%[^%]*%\}>/g, "").trim();
+    return message
+        .replace(/\u001b\[[0-9;]*m/g, "")
+        .replace(/<\{%[^%]*%\}>/g, "")
+        .trim();
 }
 
 /**
@@ -71,7 +74,11 @@ export class EventMapper {
         return typeof addr === "string" && addr !== "[secret]" ? addr : undefined;
     }
 
-    private resourceEvent(kind: ResourceProgressEvent["kind"], m: StepEventMetadata, message?: string): ResourceProgressEvent {
+    private resourceEvent(
+        kind: ResourceProgressEvent["kind"],
+        m: StepEventMetadata,
+        message?: string,
+    ): ResourceProgressEvent {
         const e: ResourceProgressEvent = { kind, op: m.op, resourceType: m.type, name: urnName(m.urn), urn: m.urn };
         const host = this.hostOf(m, m.urn);
         if (host) e.host = host;
@@ -87,7 +94,8 @@ export class EventMapper {
         }
         const done = e.resOutputsEvent?.metadata;
         if (done) {
-            if (done.op === "same" || done.op === "read" || isPlumbing(done.type) || this.failed.has(done.urn)) return [];
+            if (done.op === "same" || done.op === "read" || isPlumbing(done.type) || this.failed.has(done.urn))
+                return [];
             return [this.resourceEvent("finished", done)];
         }
         const failed = e.resOpFailedEvent?.metadata;
@@ -115,7 +123,12 @@ export class EventMapper {
                 return [ev];
             }
             if (d.severity === "warning") {
-                const w: WarningEvent = { kind: "warning", message: strip(d.message), urn: d.urn, name: urnName(d.urn) };
+                const w: WarningEvent = {
+                    kind: "warning",
+                    message: strip(d.message),
+                    urn: d.urn,
+                    name: urnName(d.urn),
+                };
                 const host = this.hosts.get(urnName(d.urn));
                 if (host) w.host = host;
                 return [w];

@@ -22,14 +22,13 @@ function secretInput(v: unknown): pulumi.Output<string> | undefined {
 }
 
 /** Registry credentials with their secret fields resolved. */
-function credentials(
-    creds: Record<string, unknown> | undefined,
-): Record<string, pulumi.Input<any>> | undefined {
+function credentials(creds: Record<string, unknown> | undefined): Record<string, pulumi.Input<any>> | undefined {
     if (!creds) return undefined;
     const out: Record<string, pulumi.Input<any>> = {};
     for (const [registry, c] of Object.entries(creds)) {
         const entry: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(c as Record<string, unknown>)) entry[k] = isSecretRef(v) ? secretInput(v) : v;
+        for (const [k, v] of Object.entries(c as Record<string, unknown>))
+            entry[k] = isSecretRef(v) ? secretInput(v) : v;
         out[registry] = pulumi.secret(pulumi.output(entry));
     }
     return out;
@@ -179,7 +178,10 @@ export function nodeNamesOf(spec: HcpSpec): Record<string, string[]> {
 }
 
 /** What a review needs to know from the spec: which tenant each pool serves, and host addresses. */
-export function reviewContextFor(spec: HcpSpec, title?: string): { pools: Record<string, string>; hosts: Record<string, string>; title?: string } {
+export function reviewContextFor(
+    spec: HcpSpec,
+    title?: string,
+): { pools: Record<string, string>; hosts: Record<string, string>; title?: string } {
     const tenants = new Map((spec.controlPlanes ?? []).map((c) => [c.name, c.tenantName ?? c.name]));
     const pools: Record<string, string> = {};
     for (const p of spec.workerPools ?? []) pools[p.name] = tenants.get(p.controlPlane) ?? p.controlPlane;

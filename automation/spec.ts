@@ -281,7 +281,10 @@ function checkFields(
             case "string":
                 if (typeof x !== "string") bad("a string");
                 else if (f.oneOf && !f.oneOf.includes(x))
-                    out.push({ path: at(k), message: `must be one of ${f.oneOf.map((s) => `"${s}"`).join(", ")}; got "${x}"` });
+                    out.push({
+                        path: at(k),
+                        message: `must be one of ${f.oneOf.map((s) => `"${s}"`).join(", ")}; got "${x}"`,
+                    });
                 break;
             case "number":
                 if (typeof x !== "number" || !Number.isFinite(x)) bad("a number");
@@ -299,7 +302,11 @@ function checkFields(
                 if (!Array.isArray(x) || x.some((s) => typeof s !== "string")) bad("a list of strings");
                 break;
             case "record":
-                if (typeof x !== "object" || Array.isArray(x) || Object.values(x as object).some((s) => typeof s !== "string"))
+                if (
+                    typeof x !== "object" ||
+                    Array.isArray(x) ||
+                    Object.values(x as object).some((s) => typeof s !== "string")
+                )
                     bad("a map of strings to strings");
                 break;
         }
@@ -314,7 +321,10 @@ function uniqueNames(list: { name?: unknown }[], path: string, out: SpecProblem[
         if (x.name.trim() === "") out.push({ path: `${path}[${i}].name`, message: "must not be empty" });
         const j = seen.get(x.name);
         if (j !== undefined)
-            out.push({ path: `${path}[${i}].name`, message: `"${x.name}" is already used by ${path}[${j}]; names must be unique` });
+            out.push({
+                path: `${path}[${i}].name`,
+                message: `"${x.name}" is already used by ${path}[${j}]; names must be unique`,
+            });
         else seen.set(x.name, i);
     });
 }
@@ -337,7 +347,11 @@ export function validateSpec(input: unknown): SpecProblem[] {
     const mgmtOk = mgmt !== null && typeof mgmt === "object" && !Array.isArray(mgmt);
     if (mgmtOk && checkFields(mgmt, "managementCluster", MGMT_FIELDS, out)) {
         componentProblems("managementCluster", validateManagementRanges(mgmt.podCidrs, mgmt.serviceCidrs), out);
-        if (typeof mgmt.kubeconfig === "string" && !/\bclusters\s*:/.test(mgmt.kubeconfig) && !/"clusters"/.test(mgmt.kubeconfig))
+        if (
+            typeof mgmt.kubeconfig === "string" &&
+            !/\bclusters\s*:/.test(mgmt.kubeconfig) &&
+            !/"clusters"/.test(mgmt.kubeconfig)
+        )
             out.push({
                 path: "managementCluster.kubeconfig",
                 message: "must be the contents of a kubeconfig (with clusters, users and contexts), not a path to one",
@@ -362,11 +376,15 @@ export function validateSpec(input: unknown): SpecProblem[] {
             componentProblems(p, validateEndpoints(ds.endpoints, ds.insecure === true).errors, out);
         const dsName = ds.dataStoreName ?? ds.name;
         if (typeof dsName === "string" && dnsSubdomainProblem(dsName))
-            out.push({ path: `${p}.${ds.dataStoreName ? "dataStoreName" : "name"}`, message: dnsSubdomainProblem(dsName)! });
+            out.push({
+                path: `${p}.${ds.dataStoreName ? "dataStoreName" : "name"}`,
+                message: dnsSubdomainProblem(dsName)!,
+            });
         if (ds.tls && (ds.tls.clientCertificate === undefined) !== (ds.tls.clientPrivateKey === undefined))
             out.push({
                 path: `${p}.tls.${ds.tls.clientCertificate === undefined ? "clientCertificate" : "clientPrivateKey"}`,
-                message: "clientCertificate and clientPrivateKey go together: give both, or neither to have one minted from the CA",
+                message:
+                    "clientCertificate and clientPrivateKey go together: give both, or neither to have one minted from the CA",
             });
     });
 
@@ -450,10 +468,7 @@ export function validateSpec(input: unknown): SpecProblem[] {
         }
         componentProblems(
             p,
-            validateWorkerPool(
-                workerPoolValues(pool as never, cpVersions.get(pool.controlPlane)),
-                hostKeyProblem,
-            ),
+            validateWorkerPool(workerPoolValues(pool as never, cpVersions.get(pool.controlPlane)), hostKeyProblem),
             out,
         );
     });

@@ -8,10 +8,15 @@ import { HcpSpec, SpecValidationError, validateSpec } from "./spec";
 /** Parses spec text (YAML, of which JSON is a subset); `source` names it in errors. */
 export function parseSpecText(text: string, source: string): unknown {
     try {
-        return source.endsWith(".json") ? JSON.parse(text) : yaml.load(text, { filename: source, schema: yaml.JSON_SCHEMA });
+        return source.endsWith(".json")
+            ? JSON.parse(text)
+            : yaml.load(text, { filename: source, schema: yaml.JSON_SCHEMA });
     } catch (e) {
         const msg = (e as Error).message.split("\n")[0];
-        throw new SpecValidationError([{ path: "(file)", message: `is not valid ${source.endsWith(".json") ? "JSON" : "YAML"}: ${msg}` }], source);
+        throw new SpecValidationError(
+            [{ path: "(file)", message: `is not valid ${source.endsWith(".json") ? "JSON" : "YAML"}: ${msg}` }],
+            source,
+        );
     }
 }
 
@@ -21,7 +26,15 @@ export function loadSpecFile(file: string): HcpSpec {
     try {
         text = fs.readFileSync(file, "utf8");
     } catch (e) {
-        throw new SpecValidationError([{ path: "(file)", message: `cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` }], file);
+        throw new SpecValidationError(
+            [
+                {
+                    path: "(file)",
+                    message: `cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+                },
+            ],
+            file,
+        );
     }
     const doc = parseSpecText(text, file);
     const problems = validateSpec(doc);

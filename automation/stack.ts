@@ -8,7 +8,14 @@ import * as path from "path";
 import * as automation from "@pulumi/pulumi/automation";
 import { EmbeddingOptionsError, OperationCancelledError, parseLockError, StackLockedError } from "./errors";
 import { EventMapper, ProgressEvent } from "./events";
-import { hostResourceNames, OUTPUT_CONTROL_PLANES, OUTPUT_KUBECONFIGS, OUTPUT_WORKER_POOLS, programFor, reviewContextFor } from "./program";
+import {
+    hostResourceNames,
+    OUTPUT_CONTROL_PLANES,
+    OUTPUT_KUBECONFIGS,
+    OUTPUT_WORKER_POOLS,
+    programFor,
+    reviewContextFor,
+} from "./program";
 import { GateConfig } from "./review/gates";
 import { buildReview, Review, ReviewContext } from "./review/review";
 import { Plan, PlanCollector } from "./review/steps";
@@ -46,7 +53,8 @@ export interface StackOptions {
     /** Resource operations run in parallel at most. Defaults to the CLI's default. */
     parallel?: number;
     /**
-     * The workspace directory (stack config files live there). Defaults to a fresh temporary one.
+     * The workspace directory (stack config files live there). Defaults to
+     * `<stateDir>/workspaces/<project>.<stack>`.
      * When it holds a Pulumi.yaml, that project is used as is (its `name` must match `projectName`).
      */
     workDir?: string;
@@ -133,7 +141,12 @@ async function openStack(spec: HcpSpec | undefined, opts: StackOptions): Promise
     const passphrase = opts.secretsPassphrase ?? process.env.PULUMI_CONFIG_PASSPHRASE;
     if (opts.secretsPassphrase !== undefined && opts.secretsProvider !== undefined)
         throw new EmbeddingOptionsError("secretsPassphrase and secretsProvider are mutually exclusive: give one");
-    if (isFileBackend(backendUrl) && passphrase === undefined && opts.secretsProvider === undefined && !process.env.PULUMI_CONFIG_PASSPHRASE_FILE)
+    if (
+        isFileBackend(backendUrl) &&
+        passphrase === undefined &&
+        opts.secretsProvider === undefined &&
+        !process.env.PULUMI_CONFIG_PASSPHRASE_FILE
+    )
         throw new EmbeddingOptionsError(
             "secretsPassphrase (or secretsProvider) is required with a file backend: the stack's secrets (kubeconfig, keys) are encrypted with it",
         );
@@ -142,24 +155,31 @@ async function openStack(spec: HcpSpec | undefined, opts: StackOptions): Promise
     fs.mkdirSync(home, { recursive: true });
     const root = opts.pulumiRoot ?? packageRoot;
     const envVars: Record<string, string> = {
-        PATH: [path.join(root, "bin"), path.join(packageRoot, "node_modules", ".bin"), process.env.PATH ?? ""].join(path.delimiter),
+        PATH: [path.join(root, "bin"), path.join(packageRoot, "node_modules", ".bin"), process.env.PATH ?? ""].join(
+            path.delimiter,
+        ),
         PULUMI_HOME: home,
         PULUMI_BACKEND_URL: backendUrl,
         PULUMI_SKIP_UPDATE_CHECK: "true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-        ...(passphrase !== undefined && opts.secretsProvider === undefined ? { PULUMI_CONFIG_PASSPHRASE: passphrase } : {}),
+        ...(passphrase !== undefined && opts.secretsProvider === undefined
+            ? { PULUMI_CONFIG_PASSPHRASE: passphrase }
+            : {}),
         ...(opts.envVars ?? {}),
     };
     const pulumiCommand = await automation.PulumiCommand.get({ root, skipVersionCheck: true });
     const split = spec ? splitSecrets(spec) : undefined;
     const program = split ? programFor(split.spec) : async () => ({});
     const ownProject = opts.workDir !== undefined && fs.existsSync(path.join(opts.workDir, "Pulumi.yaml"));
+    // A stable workspace per stack: its config file keeps the secrets' encryption salt between runs.
+    const workDir = opts.workDir ?? path.join(stateDir, "workspaces", `${projectName}.${stackName}`);
+    fs.mkdirSync(workDir, { recursive: true });
     const stack = await automation.LocalWorkspace.createOrSelectStack(
         { projectName, stackName, program },
         {
             pulumiCommand,
             envVars,
-            workDir: opts.workDir,
+            workDir,
             secretsProvider: opts.secretsProvider,
             // The dynamic-provider host resolves @pulumi/pulumi from the program's directory.
             ...(ownProject ? {} : { projectSettings: { name: projectName, runtime: "nodejs", main: packageRoot } }),
@@ -176,12 +196,21 @@ export const SPEC_CONFIG_KEY = "spec";
  * Config: the spec without secrets under `spec`, every secret of the spec as secret config, and
  * the secrets the spec no longer has removed.
  */
-async function syncConfig(stack: automation.Stack, projectName: string, publicSpec: HcpSpec, secrets: Record<string, string>): Promise<void> {
+async function syncConfig(
+    stack: automation.Stack,
+    projectName: string,
+    publicSpec: HcpSpec,
+    secrets: Record<string, string>,
+): Promise<void> {
     const existing = await stack.getAllConfig();
     const prefix = `${projectName}:${SECRET_KEY_PREFIX}`;
-    const stale = Object.keys(existing).filter((k) => k.startsWith(prefix) && !(k.slice(projectName.length + 1) in secrets));
+    const stale = Object.keys(existing).filter(
+        (k) => k.startsWith(prefix) && !(k.slice(projectName.length + 1) in secrets),
+    );
     if (stale.length) await stack.removeAllConfig(stale);
-    const config: automation.ConfigMap = { [`${projectName}:${SPEC_CONFIG_KEY}`]: { value: JSON.stringify(publicSpec) } };
+    const config: automation.ConfigMap = {
+        [`${projectName}:${SPEC_CONFIG_KEY}`]: { value: JSON.stringify(publicSpec) },
+    };
     for (const [k, v] of Object.entries(secrets)) config[`${projectName}:${k}`] = { value: v, secret: true };
     await stack.setAllConfig(config);
 }
@@ -192,7 +221,15 @@ async function run<T>(
     o: Opened,
     opts: StackOptions,
     hosts: Map<string, string>,
-    body: (common: { onEvent: (e: automation.EngineEvent) => void; onOutput?: (s: string) => void; signal?: AbortSignal; parallel?: number }, extra: (e: automation.EngineEvent) => void) => Promise<T>,
+    body: (
+        common: {
+            onEvent: (e: automation.EngineEvent) => void;
+            onOutput?: (s: string) => void;
+            signal?: AbortSignal;
+            parallel?: number;
+        },
+        extra: (e: automation.EngineEvent) => void,
+    ) => Promise<T>,
     extraEvents: (e: automation.EngineEvent) => void = () => undefined,
 ): Promise<T> {
     if (opts.signal?.aborted) throw new OperationCancelledError(what, o.stackName);
@@ -207,7 +244,10 @@ async function run<T>(
     };
     opts.signal?.addEventListener("abort", cancelRemote, { once: true });
     try {
-        return await body({ onEvent, onOutput: opts.onOutput, signal: opts.signal, parallel: opts.parallel }, extraEvents);
+        return await body(
+            { onEvent, onOutput: opts.onOutput, signal: opts.signal, parallel: opts.parallel },
+            extraEvents,
+        );
     } catch (e) {
         if (opts.signal?.aborted) throw new OperationCancelledError(what, o.stackName);
         const stderr = (e as any)?.commandResult?.stderr ?? String((e as Error)?.message ?? e);
@@ -221,7 +261,9 @@ async function run<T>(
 
 /** The review context: from the spec, plus what the stack's outputs say about pools and hosts already deployed. */
 async function contextFor(o: Opened, spec: HcpSpec | undefined, title?: string): Promise<ReviewContext> {
-    const ctx = spec ? reviewContextFor(spec, title) : { pools: {} as Record<string, string>, hosts: {} as Record<string, string>, ...(title ? { title } : {}) };
+    const ctx = spec
+        ? reviewContextFor(spec, title)
+        : { pools: {} as Record<string, string>, hosts: {} as Record<string, string>, ...(title ? { title } : {}) };
     try {
         const outs = await o.stack.outputs();
         const cps = (outs[OUTPUT_CONTROL_PLANES]?.value ?? {}) as Record<string, { tenantName?: string }>;
@@ -236,24 +278,51 @@ async function contextFor(o: Opened, spec: HcpSpec | undefined, title?: string):
 }
 
 /** Previews a spec and reviews the result. */
-export async function preview(spec: HcpSpec, opts: StackOptions & { gates?: GateConfig; title?: string } = {}): Promise<PreviewResult> {
+export async function preview(
+    spec: HcpSpec,
+    opts: StackOptions & { gates?: GateConfig; title?: string } = {},
+): Promise<PreviewResult> {
     assertValidSpec(spec);
     const o = await openStack(spec, opts);
     const collector = new PlanCollector();
     const context = await contextFor(o, spec, opts.title);
-    const res = await run("preview", o, opts, hostResourceNames(spec), (common) => o.stack.preview(common), collector.onEvent);
+    const res = await run(
+        "preview",
+        o,
+        opts,
+        hostResourceNames(spec),
+        (common) => o.stack.preview(common),
+        collector.onEvent,
+    );
     const plan = collector.plan();
-    return { changeSummary: { ...(res.changeSummary as Record<string, number>) }, plan, review: buildReview(plan, opts.gates, context) };
+    return {
+        changeSummary: { ...(res.changeSummary as Record<string, number>) },
+        plan,
+        review: buildReview(plan, opts.gates, context),
+    };
 }
 
 /** Previews what destroying the stack would do, and reviews it. */
-export async function previewDestroy(opts: StackOptions & { gates?: GateConfig; title?: string } = {}): Promise<PreviewResult> {
+export async function previewDestroy(
+    opts: StackOptions & { gates?: GateConfig; title?: string } = {},
+): Promise<PreviewResult> {
     const o = await openStack(undefined, opts);
     const collector = new PlanCollector();
     const context = await contextFor(o, undefined, opts.title);
-    const res = await run("destroy preview", o, opts, new Map(), (common) => o.stack.destroy({ ...common, previewOnly: true }), collector.onEvent);
+    const res = await run(
+        "destroy preview",
+        o,
+        opts,
+        new Map(),
+        (common) => o.stack.destroy({ ...common, previewOnly: true }),
+        collector.onEvent,
+    );
     const plan = collector.plan();
-    return { changeSummary: { ...((res.summary?.resourceChanges ?? {}) as Record<string, number>) }, plan, review: buildReview(plan, opts.gates, context) };
+    return {
+        changeSummary: { ...((res.summary?.resourceChanges ?? {}) as Record<string, number>) },
+        plan,
+        review: buildReview(plan, opts.gates, context),
+    };
 }
 
 /** Creates or updates everything the spec describes. */
@@ -271,8 +340,13 @@ export async function deploy(spec: HcpSpec, opts: StackOptions = {}): Promise<De
 /** Deletes everything in the stack. The spec is optional (it only names hosts in progress events). */
 export async function destroy(spec: HcpSpec | undefined, opts: StackOptions = {}): Promise<DestroyResult> {
     const o = await openStack(undefined, opts);
-    const res = await run("destroy", o, opts, spec ? hostResourceNames(spec) : new Map(), (common) => o.stack.destroy(common));
-    return { result: res.summary.result, resourceChanges: { ...((res.summary.resourceChanges ?? {}) as Record<string, number>) } };
+    const res = await run("destroy", o, opts, spec ? hostResourceNames(spec) : new Map(), (common) =>
+        o.stack.destroy(common),
+    );
+    return {
+        result: res.summary.result,
+        resourceChanges: { ...((res.summary.resourceChanges ?? {}) as Record<string, number>) },
+    };
 }
 
 /** Removes the (destroyed) stack from the backend. */
@@ -292,5 +366,8 @@ function typedOutputs(outs: automation.OutputMap): HcpOutputs {
     const kubeconfigs = (outs[OUTPUT_KUBECONFIGS]?.value ?? {}) as Record<string, string>;
     const controlPlanes: Record<string, ControlPlaneOutputs> = {};
     for (const [k, v] of Object.entries(cps)) controlPlanes[k] = { ...v, kubeconfig: new Secret(kubeconfigs[k]) };
-    return { controlPlanes, workerPools: (outs[OUTPUT_WORKER_POOLS]?.value ?? {}) as Record<string, WorkerPoolOutputs> };
+    return {
+        controlPlanes,
+        workerPools: (outs[OUTPUT_WORKER_POOLS]?.value ?? {}) as Record<string, WorkerPoolOutputs>,
+    };
 }

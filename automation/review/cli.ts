@@ -48,36 +48,65 @@ export function parseArgs(argv: string[]): CliArgs {
             return v;
         };
         switch (flag) {
-            case "--preview": a.preview = value(); break;
-            case "--run": a.run = true; break;
-            case "--spec": a.spec = value(); break;
-            case "--stack": a.stack = value(); break;
-            case "--state-dir": a.stateDir = value(); break;
-            case "--backend-url": a.backendUrl = value(); break;
-            case "--markdown-out": a.markdownOut = value(); break;
-            case "--json-out": a.jsonOut = value(); break;
-            case "--title": a.title = value(); break;
+            case "--preview":
+                a.preview = value();
+                break;
+            case "--run":
+                a.run = true;
+                break;
+            case "--spec":
+                a.spec = value();
+                break;
+            case "--stack":
+                a.stack = value();
+                break;
+            case "--state-dir":
+                a.stateDir = value();
+                break;
+            case "--backend-url":
+                a.backendUrl = value();
+                break;
+            case "--markdown-out":
+                a.markdownOut = value();
+                break;
+            case "--json-out":
+                a.jsonOut = value();
+                break;
+            case "--title":
+                a.title = value();
+                break;
             case "--format": {
                 const f = value();
-                if (f !== "markdown" && f !== "json") throw new UsageError(`--format must be markdown or json; got "${f}"`);
+                if (f !== "markdown" && f !== "json")
+                    throw new UsageError(`--format must be markdown or json; got "${f}"`);
                 a.format = f;
                 break;
             }
             case "--max-disrupted-nodes": {
                 const v = value();
-                if (!/^\d+$/.test(v)) throw new UsageError(`--max-disrupted-nodes must be a whole number >= 0; got "${v}"`);
+                if (!/^\d+$/.test(v))
+                    throw new UsageError(`--max-disrupted-nodes must be a whole number >= 0; got "${v}"`);
                 a.gates.maxDisruptedNodes = Number(v);
                 break;
             }
-            case "--allow-tenant-deletion": a.gates.allowTenantDeletion = true; break;
-            case "--allow-datastore-deletion": a.gates.allowDataStoreDeletion = true; break;
-            case "--allow-downgrade": a.gates.allowDowngrade = true; break;
+            case "--allow-tenant-deletion":
+                a.gates.allowTenantDeletion = true;
+                break;
+            case "--allow-datastore-deletion":
+                a.gates.allowDataStoreDeletion = true;
+                break;
+            case "--allow-downgrade":
+                a.gates.allowDowngrade = true;
+                break;
             case "-h":
-            case "--help": throw new UsageError("");
-            default: throw new UsageError(`unknown argument "${flag}"`);
+            case "--help":
+                throw new UsageError("");
+            default:
+                throw new UsageError(`unknown argument "${flag}"`);
         }
     }
-    if (a.run && a.preview !== undefined) throw new UsageError("--run and --preview are mutually exclusive: review a recorded preview, or run one");
+    if (a.run && a.preview !== undefined)
+        throw new UsageError("--run and --preview are mutually exclusive: review a recorded preview, or run one");
     if (a.run && !a.spec) throw new UsageError("--run needs --spec FILE (the spec to preview)");
     return a;
 }
@@ -89,7 +118,12 @@ async function readStdin(): Promise<string> {
 }
 
 /** Runs the command; returns the exit code. Output goes through the given writers. */
-export async function main(argv: string[], out = (s: string) => process.stdout.write(s), err = (s: string) => process.stderr.write(s), stdin = readStdin): Promise<number> {
+export async function main(
+    argv: string[],
+    out = (s: string) => process.stdout.write(s),
+    err = (s: string) => process.stderr.write(s),
+    stdin = readStdin,
+): Promise<number> {
     let args: CliArgs;
     try {
         args = parseArgs(argv);
@@ -116,8 +150,14 @@ export async function main(argv: string[], out = (s: string) => process.stdout.w
             });
             review = r.review;
         } else {
-            const text = args.preview === undefined || args.preview === "-" ? await stdin() : fs.readFileSync(args.preview, "utf8");
-            if (text.trim() === "") throw new Error("the preview is empty: pipe `pulumi preview --json` into hcp-review, or pass --preview FILE");
+            const text =
+                args.preview === undefined || args.preview === "-"
+                    ? await stdin()
+                    : fs.readFileSync(args.preview, "utf8");
+            if (text.trim() === "")
+                throw new Error(
+                    "the preview is empty: pipe `pulumi preview --json` into hcp-review, or pass --preview FILE",
+                );
             review = buildReview(planFromPreviewJson(text), args.gates, context);
         }
     } catch (e) {

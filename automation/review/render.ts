@@ -23,7 +23,9 @@ export function renderMarkdown(r: Review): string {
     lines.push(`## Change review${r.title ? `: ${r.title}` : ""}`);
     lines.push("");
     const failed = r.gates.filter((g) => !g.passed);
-    const verdict = failed.length ? `**Blocked**: ${failed.length} gate${failed.length === 1 ? "" : "s"} failed` : "**Passed**: every gate holds";
+    const verdict = failed.length
+        ? `**Blocked**: ${failed.length} gate${failed.length === 1 ? "" : "s"} failed`
+        : "**Passed**: every gate holds";
     if (r.entries.length === 0) {
         lines.push(`No changes. ${verdict}.`);
     } else {

@@ -13,7 +13,8 @@ import { GateConfig, GateResult, evaluateGates } from "./gates";
 import { Plan, PlanStep } from "./steps";
 
 export type Risk = "low" | "medium" | "high";
-export type Subject = "datastore" | "tenant" | "node" | "host" | "management-cluster" | "etcd-health" | "bootstrap-token" | "other";
+export type Subject =
+    "datastore" | "tenant" | "node" | "host" | "management-cluster" | "etcd-health" | "bootstrap-token" | "other";
 
 export interface ReviewEntry {
     subject: Subject;
@@ -88,7 +89,8 @@ function at(obj: unknown, path: string): unknown {
 
 const VERSION = /^v?\d{1,3}\.\d{1,3}\.\d{1,4}(-[0-9A-Za-z.-]{1,30})?$/;
 const NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,251}[A-Za-z0-9])?$/;
-const ADDRESS = /^(\[[0-9a-fA-F:]+\]|[0-9a-fA-F:]*:[0-9a-fA-F:]+|[A-Za-z0-9]([-A-Za-z0-9.]{0,251}[A-Za-z0-9])?)(:\d{1,5})?$/;
+const ADDRESS =
+    /^(\[[0-9a-fA-F:]+\]|[0-9a-fA-F:]*:[0-9a-fA-F:]+|[A-Za-z0-9]([-A-Za-z0-9.]{0,251}[A-Za-z0-9])?)(:\d{1,5})?$/;
 
 function safe(v: unknown, pattern: RegExp): string | undefined {
     return typeof v === "string" && v !== UNKNOWN_VALUE && v.length <= 253 && pattern.test(v) ? v : undefined;
@@ -177,7 +179,10 @@ export function buildReview(plan: Plan, gates: GateConfig = {}, context: ReviewC
     const entries: ReviewEntry[] = [];
     const base = (c: Change) => ({
         changed: c.op === "update" ? changedNames(c.step) : [],
-        replacedBecause: c.op === "replace" ? [...new Set(c.step.replaceReasons)].filter((k) => /^[A-Za-z0-9_.\-[\]"]{1,120}$/.test(k)).sort() : [],
+        replacedBecause:
+            c.op === "replace"
+                ? [...new Set(c.step.replaceReasons)].filter((k) => /^[A-Za-z0-9_.\-[\]"]{1,120}$/.test(k)).sort()
+                : [],
         resources: [c.step.name],
     });
     const inp = (c: Change, which: "old" | "new") => (which === "old" ? c.step.old?.inputs : c.step.new?.inputs) ?? {};
@@ -188,36 +193,78 @@ export function buildReview(plan: Plan, gates: GateConfig = {}, context: ReviewC
     const dsEntries = new Map<string, ReviewEntry>(); // by component name
     for (const c of changes.filter((c) => c.step.type === TYPES.dataStore)) {
         const component = c.step.parentName ?? c.step.name;
-        const dsName = name(at(inp(c, "new"), "metadata.name")) ?? name(at(inp(c, "old"), "metadata.name")) ?? name(component) ?? c.step.name;
+        const dsName =
+            name(at(inp(c, "new"), "metadata.name")) ??
+            name(at(inp(c, "old"), "metadata.name")) ??
+            name(component) ??
+            c.step.name;
         const endpoints = at(inp(c, "new"), "spec.endpoints");
         const eps = Array.isArray(endpoints) ? endpoints.map(address).filter((x): x is string => !!x) : [];
         const b = base(c);
         let e: ReviewEntry;
         switch (c.op) {
             case "create":
-                e = { subject: "datastore", action: "create", name: dsName, dataStore: dsName, risk: "low", disruptsNode: false, ...b,
+                e = {
+                    subject: "datastore",
+                    action: "create",
+                    name: dsName,
+                    dataStore: dsName,
+                    risk: "low",
+                    disruptsNode: false,
+                    ...b,
                     summary: `DataStore ${dsName} is created`,
-                    impact: eps.length > 0 ? `registers etcd at ${eps.join(", ")} with Kamaji` : "registers an etcd with Kamaji" };
+                    impact:
+                        eps.length > 0
+                            ? `registers etcd at ${eps.join(", ")} with Kamaji`
+                            : "registers an etcd with Kamaji",
+                };
                 break;
             case "update":
-                e = { subject: "datastore", action: "update", name: dsName, dataStore: dsName, risk: "medium", disruptsNode: false, ...b,
+                e = {
+                    subject: "datastore",
+                    action: "update",
+                    name: dsName,
+                    dataStore: dsName,
+                    risk: "medium",
+                    disruptsNode: false,
+                    ...b,
                     summary: `DataStore ${dsName} is updated in place`,
-                    impact: "Kamaji reconnects the tenant control planes stored there to the changed etcd settings" };
+                    impact: "Kamaji reconnects the tenant control planes stored there to the changed etcd settings",
+                };
                 break;
             case "delete":
-                e = { subject: "datastore", action: "delete", name: dsName, dataStore: dsName, risk: "high", disruptsNode: false, ...b,
+                e = {
+                    subject: "datastore",
+                    action: "delete",
+                    name: dsName,
+                    dataStore: dsName,
+                    risk: "high",
+                    disruptsNode: false,
+                    ...b,
                     summary: `DataStore ${dsName} is deleted`,
-                    impact: "Kamaji loses this etcd: tenants still stored there cannot run (Kamaji refuses the delete while a tenant uses it)" };
+                    impact: "Kamaji loses this etcd: tenants still stored there cannot run (Kamaji refuses the delete while a tenant uses it)",
+                };
                 break;
             default:
-                e = { subject: "datastore", action: "replace", name: dsName, dataStore: dsName, risk: "high", disruptsNode: false, ...b,
-                    summary: `DataStore ${dsName} is replaced`, impact: "" };
+                e = {
+                    subject: "datastore",
+                    action: "replace",
+                    name: dsName,
+                    dataStore: dsName,
+                    risk: "high",
+                    disruptsNode: false,
+                    ...b,
+                    summary: `DataStore ${dsName} is replaced`,
+                    impact: "",
+                };
                 e.impact = `the DataStore object is deleted and created again${because(e)}; tenants stored there lose their storage meanwhile`;
         }
         dsEntries.set(component, e);
         entries.push(e);
     }
-    for (const c of changes.filter((c) => c.step.type === TYPES.secret && c.step.parentTypes.at(-1) === TYPES.hcpDataStore)) {
+    for (const c of changes.filter(
+        (c) => c.step.type === TYPES.secret && c.step.parentTypes.at(-1) === TYPES.hcpDataStore,
+    )) {
         const component = c.step.parentName ?? c.step.name;
         const e = dsEntries.get(component);
         if (e) {
@@ -228,8 +275,15 @@ export function buildReview(plan: Plan, gates: GateConfig = {}, context: ReviewC
         const created = c.op === "create";
         const deleted = c.op === "delete";
         const ne: ReviewEntry = {
-            subject: "datastore", action: created ? "create" : deleted ? "delete" : "update", name: dsName, dataStore: dsName,
-            risk: created ? "low" : "medium", disruptsNode: false, changed: [`TLS Secret ${c.step.name}`], replacedBecause: [], resources: [c.step.name],
+            subject: "datastore",
+            action: created ? "create" : deleted ? "delete" : "update",
+            name: dsName,
+            dataStore: dsName,
+            risk: created ? "low" : "medium",
+            disruptsNode: false,
+            changed: [`TLS Secret ${c.step.name}`],
+            replacedBecause: [],
+            resources: [c.step.name],
             summary: `the etcd TLS material of DataStore ${dsName} changes`,
             impact: "Kamaji uses the new etcd client credentials for the tenants stored there",
         };
@@ -250,31 +304,65 @@ export function buildReview(plan: Plan, gates: GateConfig = {}, context: ReviewC
         const ds = name(at(n, "spec.dataStore")) ?? name(at(o, "spec.dataStore"));
         const replicas = count(at(n, "spec.controlPlane.deployment.replicas"));
         const b = base(c);
-        const common = { subject: "tenant" as const, name: tenant, tenant, disruptsNode: false, ...b, ...(ds ? { dataStore: ds } : {}) };
+        const common = {
+            subject: "tenant" as const,
+            name: tenant,
+            tenant,
+            disruptsNode: false,
+            ...b,
+            ...(ds ? { dataStore: ds } : {}),
+        };
         let e: ReviewEntry;
         if (c.op === "create") {
-            e = { ...common, action: "create", risk: "low", ...(to ? { to } : {}),
+            e = {
+                ...common,
+                action: "create",
+                risk: "low",
+                ...(to ? { to } : {}),
                 summary: `tenant ${tenant} is created${to ? ` at ${to}` : ""}`,
-                impact: `starts a new control plane${replicas !== undefined ? ` (${plural(replicas, "replica")})` : ""}${ds ? ` stored in DataStore ${ds}` : ""}` };
+                impact: `starts a new control plane${replicas !== undefined ? ` (${plural(replicas, "replica")})` : ""}${ds ? ` stored in DataStore ${ds}` : ""}`,
+            };
         } else if (c.op === "delete") {
-            e = { ...common, action: "delete", risk: "high", ...(from ? { from } : {}),
+            e = {
+                ...common,
+                action: "delete",
+                risk: "high",
+                ...(from ? { from } : {}),
                 summary: `tenant ${tenant} is deleted`,
-                impact: `stops its control plane and deletes its data${ds ? ` from DataStore ${ds}` : ""}; the tenant's nodes and workloads lose their cluster` };
+                impact: `stops its control plane and deletes its data${ds ? ` from DataStore ${ds}` : ""}; the tenant's nodes and workloads lose their cluster`,
+            };
         } else if (c.op === "replace") {
-            e = { ...common, action: "replace", risk: "high", ...(from ? { from } : {}), ...(to ? { to } : {}),
-                summary: `tenant ${tenant} is replaced`, impact: "" };
+            e = {
+                ...common,
+                action: "replace",
+                risk: "high",
+                ...(from ? { from } : {}),
+                ...(to ? { to } : {}),
+                summary: `tenant ${tenant} is replaced`,
+                impact: "",
+            };
             e.impact = `replaces the control plane: the API endpoint changes, the cluster starts empty and every node must rejoin${because(e)}`;
         } else if (from && to && from !== to) {
             const down = compareVersion(to, from) < 0;
-            e = { ...common, action: down ? "downgrade" : "upgrade", risk: down ? "high" : "medium", from, to,
+            e = {
+                ...common,
+                action: down ? "downgrade" : "upgrade",
+                risk: down ? "high" : "medium",
+                from,
+                to,
                 summary: `tenant ${tenant} is ${down ? "downgraded" : "upgraded"} from ${from} to ${to}`,
                 impact: down
                     ? "Kubernetes control planes cannot be downgraded: the stored objects may not be readable by the older API server"
-                    : "Kamaji rolls the control plane to the new version; the API server restarts, running workloads are not touched" };
+                    : "Kamaji rolls the control plane to the new version; the API server restarts, running workloads are not touched",
+            };
         } else {
-            e = { ...common, action: "update", risk: "low",
+            e = {
+                ...common,
+                action: "update",
+                risk: "low",
                 summary: `tenant ${tenant} is updated in place`,
-                impact: `changes ${b.changed.join(", ") || "its settings"}; Kamaji rolls the control plane if its pods change` };
+                impact: `changes ${b.changed.join(", ") || "its settings"}; Kamaji rolls the control plane if its pods change`,
+            };
         }
         entries.push(e);
     }
@@ -308,29 +396,69 @@ export function buildReview(plan: Plan, gates: GateConfig = {}, context: ReviewC
         const to = version(at(n, "kubernetesVersion"));
         const of = tenant ? `tenant ${tenant}` : pool ? `worker pool ${pool}` : "its tenant";
         const b = base(c);
-        const common = { subject: "node" as const, name: node, node, host, ...(pool ? { pool } : {}), ...(tenant ? { tenant } : {}), ...b };
+        const common = {
+            subject: "node" as const,
+            name: node,
+            node,
+            host,
+            ...(pool ? { pool } : {}),
+            ...(tenant ? { tenant } : {}),
+            ...b,
+        };
         let e: ReviewEntry;
         if (c.op === "create") {
-            e = { ...common, action: "join", risk: "low", disruptsNode: false, ...(to ? { to } : {}),
+            e = {
+                ...common,
+                action: "join",
+                risk: "low",
+                disruptsNode: false,
+                ...(to ? { to } : {}),
                 summary: `host ${host} joins ${of} as node ${node}${to ? ` (kubelet ${to})` : ""}`,
-                impact: "kubeadm join with a short-lived bootstrap token and the CA pinned; the node starts taking workloads" };
+                impact: "kubeadm join with a short-lived bootstrap token and the CA pinned; the node starts taking workloads",
+            };
         } else if (c.op === "delete") {
-            e = { ...common, action: "remove", risk: "medium", disruptsNode: true, ...(from ? { from } : {}),
+            e = {
+                ...common,
+                action: "remove",
+                risk: "medium",
+                disruptsNode: true,
+                ...(from ? { from } : {}),
                 summary: `node ${node} leaves ${of}: drained and reset`,
-                impact: `drains node ${node}, deletes it from ${of} and runs kubeadm reset on host ${host}` };
+                impact: `drains node ${node}, deletes it from ${of} and runs kubeadm reset on host ${host}`,
+            };
         } else if (c.op === "replace") {
-            e = { ...common, action: "rejoin", risk: "medium", disruptsNode: true, ...(from ? { from } : {}), ...(to ? { to } : {}),
-                summary: `node ${node} is drained, reset and joined again`, impact: "" };
+            e = {
+                ...common,
+                action: "rejoin",
+                risk: "medium",
+                disruptsNode: true,
+                ...(from ? { from } : {}),
+                ...(to ? { to } : {}),
+                summary: `node ${node} is drained, reset and joined again`,
+                impact: "",
+            };
             e.impact = `drains node ${node}, resets host ${host} and joins it again${because(e)}`;
         } else if (from && to && from !== to) {
             const down = compareVersion(to, from) < 0;
-            e = { ...common, action: down ? "downgrade" : "upgrade", risk: down ? "high" : "medium", disruptsNode: true, from, to,
+            e = {
+                ...common,
+                action: down ? "downgrade" : "upgrade",
+                risk: down ? "high" : "medium",
+                disruptsNode: true,
+                from,
+                to,
                 summary: `node ${node} is ${down ? "downgraded" : "upgraded"} from ${from} to ${to}`,
-                impact: `drains node ${node}, runs kubeadm upgrade node and restarts kubelet at ${to}, then uncordons it` };
+                impact: `drains node ${node}, runs kubeadm upgrade node and restarts kubelet at ${to}, then uncordons it`,
+            };
         } else {
-            e = { ...common, action: "update", risk: "low", disruptsNode: false,
+            e = {
+                ...common,
+                action: "update",
+                risk: "low",
+                disruptsNode: false,
                 summary: `node ${node} is updated in place`,
-                impact: `changes ${b.changed.join(", ") || "its settings"} on the Node without draining it` };
+                impact: `changes ${b.changed.join(", ") || "its settings"} on the Node without draining it`,
+            };
         }
         entries.push(e);
     }
@@ -345,27 +473,59 @@ export function buildReview(plan: Plan, gates: GateConfig = {}, context: ReviewC
         const to = version(at(n, "kubernetesVersion"));
         const policy = safe(at(o, "reusePolicy"), POLICY) ?? (c.op === "delete" ? "retain" : undefined);
         const b = base(c);
-        const common = { subject: "host" as const, name: host, host, ...(pool ? { pool } : {}), ...(tenant ? { tenant } : {}), disruptsNode: false, ...b };
+        const common = {
+            subject: "host" as const,
+            name: host,
+            host,
+            ...(pool ? { pool } : {}),
+            ...(tenant ? { tenant } : {}),
+            disruptsNode: false,
+            ...b,
+        };
         let e: ReviewEntry;
         if (c.op === "create") {
-            e = { ...common, action: "prepare", risk: "low", ...(to ? { to } : {}),
+            e = {
+                ...common,
+                action: "prepare",
+                risk: "low",
+                ...(to ? { to } : {}),
                 summary: `host ${host} is prepared`,
-                impact: `installs containerd${to ? ` and kubelet/kubeadm ${to}` : " and kubelet/kubeadm"}, sets swap, kernel modules and sysctls over SSH` };
+                impact: `installs containerd${to ? ` and kubelet/kubeadm ${to}` : " and kubelet/kubeadm"}, sets swap, kernel modules and sysctls over SSH`,
+            };
         } else if (c.op === "delete") {
-            e = { ...common, action: policy === "clean" ? "clean" : "release", risk: "low",
+            e = {
+                ...common,
+                action: policy === "clean" ? "clean" : "release",
+                risk: "low",
                 summary: policy === "clean" ? `host ${host} is cleaned` : `host ${host} is released`,
-                impact: policy === "clean" ? "removes what preparation installed (reusePolicy clean)" : "leaves the host as it is (reusePolicy retain)" };
+                impact:
+                    policy === "clean"
+                        ? "removes what preparation installed (reusePolicy clean)"
+                        : "leaves the host as it is (reusePolicy retain)",
+            };
         } else if (c.op === "replace") {
-            e = { ...common, action: "re-prepare", risk: "medium", ...(from ? { from } : {}), ...(to ? { to } : {}),
-                summary: `host ${host} is prepared again from scratch`, impact: "" };
+            e = {
+                ...common,
+                action: "re-prepare",
+                risk: "medium",
+                ...(from ? { from } : {}),
+                ...(to ? { to } : {}),
+                summary: `host ${host} is prepared again from scratch`,
+                impact: "",
+            };
             e.impact = `cleans and prepares the host again${because(e)}`;
         } else {
             const versionChange = from && to && from !== to;
-            e = { ...common, action: "re-prepare", risk: "low", ...(versionChange ? { from, to } : {}),
+            e = {
+                ...common,
+                action: "re-prepare",
+                risk: "low",
+                ...(versionChange ? { from, to } : {}),
                 summary: `host ${host} is re-prepared${versionChange ? ` for ${to}` : ""}`,
                 impact: versionChange
                     ? `installs kubelet/kubeadm ${to} (from ${from}); the node's upgrade drains it`
-                    : `re-runs the preparation steps whose inputs changed (${b.changed.join(", ") || "settings"})` };
+                    : `re-runs the preparation steps whose inputs changed (${b.changed.join(", ") || "settings"})`,
+            };
         }
         entries.push(e);
     }
@@ -376,37 +536,103 @@ export function buildReview(plan: Plan, gates: GateConfig = {}, context: ReviewC
         const b = base(c);
         if (t === TYPES.hcpManagement) {
             if (c.op === "update") continue; // its outputs move with its children
-            entries.push({ subject: "management-cluster", action: c.op, name: c.step.name, risk: "low", disruptsNode: false, ...b,
+            entries.push({
+                subject: "management-cluster",
+                action: c.op,
+                name: c.step.name,
+                risk: "low",
+                disruptsNode: false,
+                ...b,
                 summary: `management cluster ${c.step.name} is ${c.op === "create" ? "connected" : c.op === "delete" ? "disconnected" : "replaced"}`,
-                impact: c.op === "create" ? "checks that Kamaji's CRDs are served before anything is created on it" : "nothing runs on the cluster itself" });
+                impact:
+                    c.op === "create"
+                        ? "checks that Kamaji's CRDs are served before anything is created on it"
+                        : "nothing runs on the cluster itself",
+            });
         } else if (t === TYPES.etcdHealth) {
-            entries.push({ subject: "etcd-health", action: c.op === "delete" ? "delete" : "check", name: c.step.name, risk: "low", disruptsNode: false, ...b,
-                summary: c.op === "delete" ? `the etcd health check ${c.step.name} is removed` : `etcd health is checked (${c.step.name})`,
-                impact: c.op === "delete" ? "nothing changes on etcd" : "every etcd member, alarms and the leader are checked before the DataStore changes" });
+            entries.push({
+                subject: "etcd-health",
+                action: c.op === "delete" ? "delete" : "check",
+                name: c.step.name,
+                risk: "low",
+                disruptsNode: false,
+                ...b,
+                summary:
+                    c.op === "delete"
+                        ? `the etcd health check ${c.step.name} is removed`
+                        : `etcd health is checked (${c.step.name})`,
+                impact:
+                    c.op === "delete"
+                        ? "nothing changes on etcd"
+                        : "every etcd member, alarms and the leader are checked before the DataStore changes",
+            });
         } else if (t === TYPES.bootstrapToken) {
-            entries.push({ subject: "bootstrap-token", action: c.op === "create" ? "create" : c.op === "delete" ? "delete" : "rotate", name: c.step.name, risk: "low", disruptsNode: false, ...b,
+            entries.push({
+                subject: "bootstrap-token",
+                action: c.op === "create" ? "create" : c.op === "delete" ? "delete" : "rotate",
+                name: c.step.name,
+                risk: "low",
+                disruptsNode: false,
+                ...b,
                 summary: `bootstrap token ${c.step.name} is ${c.op === "create" ? "created" : c.op === "delete" ? "deleted" : "rotated"}`,
-                impact: "joins after this use the new token; joined nodes are not affected" });
+                impact: "joins after this use the new token; joined nodes are not affected",
+            });
         } else if (
-            [TYPES.tenantControlPlane, TYPES.dataStore, TYPES.nodeJoin, TYPES.preparedHost, TYPES.hcpControlPlane, TYPES.hcpDataStore, TYPES.hcpWorkerPool].includes(t) ||
-            (t === TYPES.secret && (c.step.parentTypes.at(-1) === TYPES.hcpDataStore || c.step.parentTypes.at(-1) === TYPES.hcpControlPlane))
+            [
+                TYPES.tenantControlPlane,
+                TYPES.dataStore,
+                TYPES.nodeJoin,
+                TYPES.preparedHost,
+                TYPES.hcpControlPlane,
+                TYPES.hcpDataStore,
+                TYPES.hcpWorkerPool,
+            ].includes(t) ||
+            (t === TYPES.secret &&
+                (c.step.parentTypes.at(-1) === TYPES.hcpDataStore ||
+                    c.step.parentTypes.at(-1) === TYPES.hcpControlPlane))
         ) {
             continue;
         } else if (c.step.parentTypes.at(-1) === TYPES.hcpControlPlane) {
-            const tenant = tenantOfComponent.get(c.step.parentName ?? "") ?? name(c.step.parentName) ?? c.step.parentName ?? "";
-            entries.push({ subject: "tenant", action: c.op, name: tenant, tenant, risk: c.op === "delete" || c.op === "replace" ? "medium" : "low", disruptsNode: false, ...b,
+            const tenant =
+                tenantOfComponent.get(c.step.parentName ?? "") ?? name(c.step.parentName) ?? c.step.parentName ?? "";
+            entries.push({
+                subject: "tenant",
+                action: c.op,
+                name: tenant,
+                tenant,
+                risk: c.op === "delete" || c.op === "replace" ? "medium" : "low",
+                disruptsNode: false,
+                ...b,
                 summary: `${shortType(t)} ${c.step.name} of tenant ${tenant}: ${c.op}`,
-                impact: `applied inside the tenant cluster` });
+                impact: `applied inside the tenant cluster`,
+            });
         } else {
-            entries.push({ subject: "other", action: c.op, name: c.step.name, risk: c.op === "delete" || c.op === "replace" ? "medium" : "low", disruptsNode: false, ...b,
-                summary: `${shortType(t)} ${c.step.name}: ${c.op}`, impact: "not a resource this package manages" });
+            entries.push({
+                subject: "other",
+                action: c.op,
+                name: c.step.name,
+                risk: c.op === "delete" || c.op === "replace" ? "medium" : "low",
+                disruptsNode: false,
+                ...b,
+                summary: `${shortType(t)} ${c.step.name}: ${c.op}`,
+                impact: "not a resource this package manages",
+            });
         }
     }
 
     // A tenant deleted whose component was seen but whose TCP was not (cannot happen with the
     // components, kept for stacks edited by hand): nothing to add.
 
-    const order: Subject[] = ["datastore", "tenant", "node", "host", "management-cluster", "etcd-health", "bootstrap-token", "other"];
+    const order: Subject[] = [
+        "datastore",
+        "tenant",
+        "node",
+        "host",
+        "management-cluster",
+        "etcd-health",
+        "bootstrap-token",
+        "other",
+    ];
     const riskRank: Record<Risk, number> = { high: 0, medium: 1, low: 2 };
     entries.sort(
         (a, b) =>
@@ -423,7 +649,13 @@ export function buildReview(plan: Plan, gates: GateConfig = {}, context: ReviewC
     const review: Review = {
         schemaVersion: 1,
         ...(context.title ? { title: context.title } : {}),
-        risk: entries.some((e) => e.risk === "high") ? "high" : entries.some((e) => e.risk === "medium") ? "medium" : entries.length > 0 ? "low" : "none",
+        risk: entries.some((e) => e.risk === "high")
+            ? "high"
+            : entries.some((e) => e.risk === "medium")
+              ? "medium"
+              : entries.length > 0
+                ? "low"
+                : "none",
         counts: {
             entries: entries.length,
             high: entries.filter((e) => e.risk === "high").length,
@@ -458,7 +690,10 @@ function impactSummaries(entries: ReviewEntry[]): ImpactSummary[] {
         const nodes = es.filter((e) => e.subject === "node");
         const tenant = es.find((e) => e.subject === "tenant");
         const parts: string[] = [];
-        if (tenant) parts.push(tenant.summary.replace(/^tenant \S+ is /, "control plane ").replace(/^tenant \S+ /, "control plane "));
+        if (tenant)
+            parts.push(
+                tenant.summary.replace(/^tenant \S+ is /, "control plane ").replace(/^tenant \S+ /, "control plane "),
+            );
         const disrupted = nodes.filter((e) => e.disruptsNode);
         const by = (action: string) => nodes.filter((e) => e.action === action);
         const details: string[] = [];
@@ -470,7 +705,10 @@ function impactSummaries(entries: ReviewEntry[]): ImpactSummary[] {
         if (by("downgrade").length) details.push(`${by("downgrade").length} downgraded`);
         if (by("remove").length) details.push(`${by("remove").length} removed`);
         if (by("rejoin").length) details.push(`${by("rejoin").length} rejoined`);
-        if (disrupted.length) parts.push(`drains ${plural(disrupted.length, "node")} of ${scope}${details.length ? ` (${details.join(", ")})` : ""}`);
+        if (disrupted.length)
+            parts.push(
+                `drains ${plural(disrupted.length, "node")} of ${scope}${details.length ? ` (${details.join(", ")})` : ""}`,
+            );
         if (by("join").length) parts.push(`joins ${plural(by("join").length, "new node")}`);
         if (by("update").length) parts.push(`updates ${plural(by("update").length, "node")} without draining`);
         if (parts.length === 0) continue;

@@ -50,14 +50,26 @@ function parentChain(urn: string): string[] {
     return chain.slice(0, -1);
 }
 
-function step(op: string, urn: string, type: string | undefined, o: any, n: any, diffs: string[], replaceReasons: string[], detailed: any): PlanStep {
+function step(
+    op: string,
+    urn: string,
+    type: string | undefined,
+    o: any,
+    n: any,
+    diffs: string[],
+    replaceReasons: string[],
+    detailed: any,
+): PlanStep {
     return {
         op,
         urn,
         type: type ?? urnType(urn),
         name: urnName(urn),
         parentTypes: parentChain(urn),
-        parentName: typeof (n?.parent ?? o?.parent) === "string" && (n?.parent ?? o?.parent) ? urnName(n?.parent ?? o?.parent) : undefined,
+        parentName:
+            typeof (n?.parent ?? o?.parent) === "string" && (n?.parent ?? o?.parent)
+                ? urnName(n?.parent ?? o?.parent)
+                : undefined,
         old: state(o),
         new: state(n),
         diffs: [...new Set(diffs ?? [])],
@@ -84,7 +96,16 @@ export function planFromPreviewJson(input: string | object): Plan {
         );
     }
     const steps = (doc.steps as any[]).map((s) =>
-        step(s.op, s.urn, s.newState?.type ?? s.oldState?.type, s.oldState, s.newState, s.diffReasons, s.replaceReasons, s.detailedDiff),
+        step(
+            s.op,
+            s.urn,
+            s.newState?.type ?? s.oldState?.type,
+            s.oldState,
+            s.newState,
+            s.diffReasons,
+            s.replaceReasons,
+            s.detailedDiff,
+        ),
     );
     const errors = (doc.diagnostics ?? []).filter((d: any) => d?.severity === "error").length;
     return { steps, errors };
@@ -98,7 +119,9 @@ export class PlanCollector {
     readonly onEvent = (e: EngineEvent): void => {
         const m = e.resourcePreEvent?.metadata;
         if (m) {
-            this.steps.push(step(m.op, m.urn, m.type, m.old, m.new, m.diffs ?? [], (m as any).replaceReasons ?? [], m.detailedDiff));
+            this.steps.push(
+                step(m.op, m.urn, m.type, m.old, m.new, m.diffs ?? [], (m as any).replaceReasons ?? [], m.detailedDiff),
+            );
             if (["replace", "create-replacement", "delete-replaced"].includes(m.op) && m.keys) {
                 // The engine reports the replacing keys in `keys` for replacement steps.
                 this.steps[this.steps.length - 1].replaceReasons = [...new Set(m.keys)];
