@@ -773,3 +773,17 @@ export class HostRegistry {
 
 /** The registry shared by every WorkerPool in this program. */
 export const stackHosts = new HostRegistry();
+
+const registries = new WeakMap<object, HostRegistry>();
+
+/**
+ * The registry of the program run in progress. Automation API inline programs run many times in
+ * one process, so the registry belongs to the run's Stack resource, not to the module; without a
+ * Stack resource (unit tests with mocks) it is `stackHosts`.
+ */
+export function currentStackHosts(stackResource: object | undefined): HostRegistry {
+    if (!stackResource) return stackHosts;
+    let r = registries.get(stackResource);
+    if (!r) registries.set(stackResource, (r = new HostRegistry()));
+    return r;
+}

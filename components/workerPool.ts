@@ -12,7 +12,7 @@ import { HostedControlPlane } from "./hostedControlPlane";
 import {
     hostIdentity,
     PropertyError,
-    stackHosts,
+    currentStackHosts,
     validateWorkerPool,
     WorkerHostValues,
     WorkerPoolValues,
@@ -192,7 +192,7 @@ export class WorkerPool extends pulumi.ComponentResource {
         });
         if (errors.length === 0 && Array.isArray(args.hosts)) {
             errors.push(
-                ...stackHosts.claim(
+                ...currentStackHosts(pulumi.runtime.getStackResource()).claim(
                     name,
                     args.hosts.map((h, i) => ({ address: h.address, path: `hosts[${i}].address` })),
                 ),

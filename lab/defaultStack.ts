@@ -29,6 +29,12 @@ export interface LabTenant {
     poolVersion?: string;
     /** Lab host names (worker-1 …) in the pool; none = no pool. */
     hosts: string[];
+    /**
+     * Picks the tenant's API port (16600 + slot) and networks (10.(200+2·slot).0.0/16 pods,
+     * 10.(201+2·slot).0.0/16 services). Default: the tenant's position in the list. Give it when
+     * tenants come and go, so a remaining tenant keeps its endpoint.
+     */
+    slot?: number;
     maxUnavailable?: number;
 }
 
@@ -70,7 +76,8 @@ export function labStack(lab: LabDescription, tenants: LabTenant[]) {
     const privateKey = pulumi.secret(read(lab.sshPrivateKey));
     const hostsByName = new Map(lab.hosts.map((h) => [h.name, h]));
     const outputs: Record<string, pulumi.Output<any>> = {};
-    tenants.forEach((t, i) => {
+    tenants.forEach((t, index) => {
+        const i = t.slot ?? index;
         const version = t.kubernetesVersion ?? lab.kubernetesVersion;
         const cp = new HostedControlPlane(t.name, {
             managementCluster: mgmt,

@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { containsUnknown } from "../dynamic";
-import { KubeClient } from "../kube/client";
+import { KubeApiError, KubeClient } from "../kube/client";
 import { ConnectionArgs, SshConnection, validateConnection, withConnection } from "../ssh/client";
 import { createToken, deleteToken } from "../token/tokens";
 import { expiresSoon, parseToken } from "../token/logic";
@@ -159,7 +159,16 @@ export async function update(_id: string, olds: any, news: any): Promise<pulumi.
 export async function delete_(_id: string, props: any): Promise<void> {
     const client = KubeClient.fromKubeconfig(props.tenantKubeconfig);
     const name = props.nodeName;
-    if (await setUnschedulable(client, name, true)) {
+    const cordoned = await setUnschedulable(client, name, true).catch((e) => {
+        if (e instanceof KubeApiError && e.status === 0) {
+            throw new Error(
+                `cannot drain Node ${name}: the tenant API is unreachable (${e.message}). Bring the tenant back and retry; ` +
+                    `if it is gone for good, reset the host by hand (kubeadm reset -f on ${connectionOf(props).address}) and drop this resource with \`pulumi state delete\``,
+            );
+        }
+        throw e;
+    });
+    if (cordoned) {
         await drain(client, name, (props.drainTimeoutSeconds ?? DEFAULT_DRAIN_TIMEOUT_SECONDS) * 1000);
         await deleteNode(client, name);
     }

@@ -1,0 +1,232 @@
+// The whole lifecycle end to end on the local lab, through the Automation API and the real engine:
+// an interrupted first up that converges, previews that name exactly what changes, scale out and
+// in, control plane and pool upgrades one minor version (in place, maxUnavailable honoured), a
+// second tenant on the same DataStore, and a destroy that leaves nothing behind.
+// Wall times of each step are printed as [measure] lines.
+import { expect } from "chai";
+import { execFileSync } from "child_process";
+import { labStack, LabDescription, LabTenant } from "../../lab/defaultStack";
+import { KubeClient } from "../../provider/kube/client";
+import { newInlineStack, previewSteps, TestStack } from "../support/engine";
+import { dataStoreEtcd, ensureLab, managementClient, onHost, requireFreeHosts } from "../support/lab";
+
+const MAX_UNAVAILABLE = 2;
+
+function measure(step: string, t0: number): void {
+    console.log(`      [measure] ${step}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+const shortName = (urn: string) => urn.split("::").pop()!;
+
+describe("lifecycle on the local lab (Automation API, real engine, real joins)", function () {
+    this.timeout(30 * 60 * 1000);
+    let lab: LabDescription;
+    let ts: TestStack;
+    let tenants: LabTenant[];
+    let v1: string;
+    let v2: string;
+
+    const setTenants = (t: LabTenant[]) => {
+        tenants = t;
+    };
+    const tenantClient = async (name: string) => KubeClient.fromKubeconfig((await ts.stack.outputs())[`${name}Kubeconfig`].value);
+    const readyNodes = async (name: string) => {
+        const nodes = await (await tenantClient(name)).list("/api/v1/nodes");
+        return nodes
+            .filter((n: any) => n.status?.conditions?.some((c: any) => c.type === "Ready" && c.status === "True"))
+            .map((n: any) => `${n.metadata.name}@${n.status.nodeInfo.kubeletVersion}`)
+            .sort();
+    };
+    const tcpSchema = async (name: string) => {
+        const tcp = await managementClient(lab).get(`/apis/kamaji.clastix.io/v1alpha1/namespaces/default/tenantcontrolplanes/${name}`);
+        const schema = tcp?.status?.storage?.setup?.schema;
+        if (!schema) throw new Error(`TenantControlPlane ${name} reports no status.storage.setup.schema`);
+        return schema as string;
+    };
+
+    before(async () => {
+        lab = ensureLab();
+        requireFreeHosts(lab);
+        v1 = lab.kubernetesVersion;
+        v2 = lab.upgradeVersions[0];
+        if (!v2) throw new Error("the lab has no upgrade version: scripts/versions.env KUBERNETES_UPGRADE_VERSIONS must name one and scripts/toolchain build it");
+        setTenants([{ name: "team-a", slot: 0, kubernetesVersion: v1, hosts: ["worker-1", "worker-2", "worker-3"], maxUnavailable: MAX_UNAVAILABLE }]);
+        ts = await newInlineStack("hcp-lifecycle", async () => labStack(lab, tenants));
+    });
+
+    after(async () => {
+        if (!ts) return;
+        await ts.stack.cancel().catch(() => undefined);
+        await ts.stack.destroy().catch(() => undefined);
+        await ts.dispose();
+    });
+
+    it("an up killed mid-way converges on the re-run, with nothing duplicated", async () => {
+        const t0 = Date.now();
+        let killed = false;
+        const first = ts.stack.up({
+            onEvent: (e) => {
+                const m = e.resourcePreEvent?.metadata;
+                if (!killed && m?.type.endsWith("hcp:NodeJoin")) {
+                    killed = true;
+                    // Kill the CLI while the first join runs on its host.
+                    setTimeout(() => execFileSync("pkill", ["-KILL", "-f", "pulumi up .*--stack test"]), 1500);
+                }
+            },
+        });
+        const err = await first.then(
+            () => undefined,
+            (e: Error) => e,
+        );
+        expect(killed, "a NodeJoin started before the kill").to.equal(true);
+        expect(err?.message).to.match(/SIGKILL|killed/);
+        // The dead process still holds the backend's lock: release it. Creates it left pending are
+        // dropped from state; the re-run adopts what they did on the hosts (joins are idempotent).
+        await ts.stack.cancel();
+        await ts.stack.refresh({ clearPendingCreates: true });
+        const up = await ts.stack.up();
+        expect((await ts.stack.exportStack()).deployment.pending_operations ?? []).to.deep.equal([]);
+        expect(up.summary.result).to.equal("succeeded");
+        expect(await readyNodes("team-a")).to.deep.equal([`worker-1@${v1}`, `worker-2@${v1}`, `worker-3@${v1}`]);
+        const tokens = (await (await tenantClient("team-a")).list("/api/v1/namespaces/kube-system/secrets")).filter(
+            (s: any) => s.type === "bootstrap.kubernetes.io/token",
+        );
+        // At most the token of the killed join is left, and it expires within 15 minutes.
+        expect(tokens.length).to.be.at.most(1);
+        measure("interrupted up + re-run to 3 Ready nodes", t0);
+    });
+
+    it("previews no changes after up", async () => {
+        const t0 = Date.now();
+        expect((await previewSteps(ts.stack)).steps.filter((s) => s.op !== "read")).to.deep.equal([]);
+        measure("no-change preview", t0);
+    });
+
+    it("scales 3 → 5: the preview shows exactly the new hosts' creates", async () => {
+        const t0 = Date.now();
+        setTenants([{ ...tenants[0], hosts: ["worker-1", "worker-2", "worker-3", "worker-4", "worker-5"] }]);
+        const p = await previewSteps(ts.stack);
+        expect(p.steps.filter((s) => s.op !== "read").map((s) => `${s.op} ${shortName(s.urn)}`).sort()).to.deep.equal([
+            "create team-a-workers-198-18-0-14-join",
+            "create team-a-workers-198-18-0-14-prep",
+            "create team-a-workers-198-18-0-15-join",
+            "create team-a-workers-198-18-0-15-prep",
+        ]);
+        await ts.stack.up();
+        expect(await readyNodes("team-a")).to.have.length(5);
+        measure("scale out 3 → 5 (preview + up)", t0);
+    });
+
+    it("removes one host: the preview shows exactly its delete; the host is reset and its Node gone", async () => {
+        const t0 = Date.now();
+        setTenants([{ ...tenants[0], hosts: ["worker-1", "worker-3", "worker-4", "worker-5"] }]);
+        const p = await previewSteps(ts.stack);
+        expect(p.steps.filter((s) => s.op !== "read").map((s) => `${s.op} ${shortName(s.urn)}`).sort()).to.deep.equal([
+            "delete team-a-workers-198-18-0-12-join",
+            "delete team-a-workers-198-18-0-12-prep",
+        ]);
+        await ts.stack.up();
+        expect((await readyNodes("team-a")).map((n) => n.split("@")[0])).to.deep.equal(["worker-1", "worker-3", "worker-4", "worker-5"]);
+        expect(onHost("worker-2", "ls /etc/kubernetes/kubelet.conf /var/lib/hcp-hostprep /usr/local/bin/kubeadm 2>/dev/null || true").trim()).to.equal("");
+        measure("scale in 5 → 4 (preview + up)", t0);
+    });
+
+    it(`upgrades the control plane one minor version in place`, async () => {
+        const t0 = Date.now();
+        setTenants([{ ...tenants[0], kubernetesVersion: v2, poolVersion: v1 }]);
+        const p = await previewSteps(ts.stack);
+        const changes = p.steps.filter((s) => s.op !== "read");
+        expect(changes.map((s) => s.op)).to.satisfy((ops: string[]) => ops.every((o) => o === "update"));
+        expect(changes.map((s) => shortName(s.urn))).to.include("team-a-tcp");
+        await ts.stack.up();
+        const version = await (await tenantClient("team-a")).request("GET", "/version");
+        expect(version.gitVersion).to.equal(v2);
+        measure(`control plane ${v1} → ${v2}`, t0);
+    });
+
+    it(`upgrades the pool in place, at most ${MAX_UNAVAILABLE} hosts at a time`, async () => {
+        const t0 = Date.now();
+        setTenants([{ ...tenants[0], kubernetesVersion: v2, poolVersion: undefined }]);
+        const p = await previewSteps(ts.stack);
+        const changes = p.steps.filter((s) => s.op !== "read");
+        expect([...new Set(changes.map((s) => s.op))]).to.deep.equal(["update"]);
+        expect(changes.filter((s) => s.urn.endsWith("-join"))).to.have.length(4);
+        const spans: Record<string, { start: number; end?: number }> = {};
+        await ts.stack.up({
+            onEvent: (e) => {
+                const pre = e.resourcePreEvent?.metadata;
+                if (pre?.op === "update" && pre.type.endsWith("hcp:NodeJoin")) spans[shortName(pre.urn)] = { start: Date.now() };
+                const out = e.resOutputsEvent?.metadata;
+                if (out?.op === "update" && out.type.endsWith("hcp:NodeJoin")) spans[shortName(out.urn)].end = Date.now();
+            },
+        });
+        const order = ["11", "13", "14", "15"].map((h) => spans[`team-a-workers-198-18-0-${h}-join`]);
+        order.forEach((s) => expect(s?.end, "every join was upgraded").to.be.a("number"));
+        // Host i waits for host i - maxUnavailable: never more than maxUnavailable drained at once.
+        for (let i = MAX_UNAVAILABLE; i < order.length; i++) expect(order[i].start).to.be.at.least(order[i - MAX_UNAVAILABLE].end!);
+        // The most joins in flight at any instant (a sweep over start and end times).
+        const edges = order.flatMap((s) => [[s.start, 1] as const, [s.end!, -1] as const]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+        let inFlight = 0;
+        let concurrent = 0;
+        for (const [, d] of edges) concurrent = Math.max(concurrent, (inFlight += d));
+        expect(concurrent).to.be.at.most(MAX_UNAVAILABLE);
+        expect(await readyNodes("team-a")).to.deep.equal(["worker-1", "worker-3", "worker-4", "worker-5"].map((n) => `${n}@${v2}`));
+        measure(`pool ${v1} → ${v2} (4 hosts)`, t0);
+    });
+
+    it("a second tenant shares the DataStore; deleting the first leaves the second's data intact", async () => {
+        const t0 = Date.now();
+        setTenants([...tenants, { name: "team-b", slot: 1, kubernetesVersion: v1, hosts: ["worker-2"] }]);
+        await ts.stack.up();
+        const b = await tenantClient("team-b");
+        await b.create("/api/v1/namespaces/default/configmaps", { metadata: { name: "survives" }, data: { team: "b" } });
+        const [schemaA, schemaB] = [await tcpSchema("team-a"), await tcpSchema("team-b")];
+        expect(schemaA).not.to.equal(schemaB);
+        const etcd = dataStoreEtcd(lab);
+        try {
+            const stable = async () => {
+                const kvs = await etcd.getAll().prefix(`/${schemaB}/`).exec();
+                // Leases and events change on their own; everything else must stay as it was.
+                return new Map(
+                    kvs.kvs
+                        .map((kv) => [kv.key.toString(), kv.create_revision] as const)
+                        .filter(([k]) => !/\/(leases|events|masterleases)\//.test(k)),
+                );
+            };
+            const before = await stable();
+            expect(before.size).to.be.greaterThan(50);
+            setTenants(tenants.filter((t) => t.name !== "team-a"));
+            await ts.stack.up();
+            const after = await stable();
+            for (const [k, rev] of before) expect(after.get(k), k).to.equal(rev);
+            expect((await etcd.getAll().prefix(`/${schemaA}/`).keys()).length).to.equal(0);
+            expect((await b.get("/api/v1/namespaces/default/configmaps/survives")).data).to.deep.equal({ team: "b" });
+        } finally {
+            etcd.close();
+        }
+        measure("second tenant + delete the first", t0);
+    });
+
+    it("destroy leaves no tenant, DataStore, Secret, etcd key, Node or host state behind", async () => {
+        const t0 = Date.now();
+        const schemaB = await tcpSchema("team-b");
+        await ts.stack.destroy();
+        const mgmt = managementClient(lab);
+        expect(await mgmt.list("/apis/kamaji.clastix.io/v1alpha1/tenantcontrolplanes")).to.deep.equal([]);
+        expect(await mgmt.list("/apis/kamaji.clastix.io/v1alpha1/datastores")).to.deep.equal([]);
+        const secrets = (await mgmt.list("/api/v1/secrets")).map((s: any) => s.metadata.name);
+        expect(secrets.filter((n: string) => /^(team-a|team-b|lab-etcd)/.test(n))).to.deep.equal([]);
+        const etcd = dataStoreEtcd(lab);
+        try {
+            expect(await etcd.getAll().prefix(`/${schemaB}/`).keys()).to.deep.equal([]);
+            expect((await etcd.getUsers()).map((u) => u.name).filter((n) => n !== "root"), "etcd users left").to.deep.equal([]);
+            expect((await etcd.getRoles()).map((r) => r.name).filter((n) => n !== "root"), "etcd roles left").to.deep.equal([]);
+        } finally {
+            etcd.close();
+        }
+        for (const h of lab.hosts) {
+            expect(onHost(h.name, "ls -d /etc/kubernetes /var/lib/kubelet /var/lib/hcp-hostprep /usr/local/bin/kubelet 2>/dev/null || true").trim(), h.name).to.equal("");
+        }
+        measure("destroy", t0);
+    });
+});
