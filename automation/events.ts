@@ -49,7 +49,6 @@ export function isPlumbing(type: string): boolean {
 
 function strip(message: string): string {
     // Diagnostics carry ANSI color codes and a trailing newline.
-    // eslint-disable-next-line no-control-regex
     return message
         .replace(/\u001b\[[0-9;]*m/g, "")
         .replace(/<\{%[^%]*%\}>/g, "")

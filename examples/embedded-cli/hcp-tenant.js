@@ -17,7 +17,8 @@ const path = require("path");
 const hcp = require(path.join(__dirname, "..", "..", "dist", "automation"));
 const { loadSpecFile } = require(path.join(__dirname, "..", "..", "dist", "automation", "specFile"));
 
-const USAGE = "usage: hcp-tenant validate|create|scale|delete SPEC [--pool NAME --hosts N] [--stack NAME] [--state-dir DIR] [--backend-url URL] [--max-disrupted-nodes N] [--force] [--yes]";
+const USAGE =
+    "usage: hcp-tenant validate|create|scale|delete SPEC [--pool NAME --hosts N] [--stack NAME] [--state-dir DIR] [--backend-url URL] [--max-disrupted-nodes N] [--force] [--yes]";
 
 function parse(argv) {
     const [command, file, ...rest] = argv;
@@ -44,16 +45,28 @@ function parse(argv) {
         if (!/^\d+$/.test(o.hosts)) throw new Error(`--hosts must be a whole number; got "${o.hosts}"`);
         o.hosts = Number(o.hosts);
     }
-    if (o.maxDisrupted !== undefined && !/^\d+$/.test(o.maxDisrupted)) throw new Error(`--max-disrupted-nodes must be a whole number; got "${o.maxDisrupted}"`);
+    if (o.maxDisrupted !== undefined && !/^\d+$/.test(o.maxDisrupted))
+        throw new Error(`--max-disrupted-nodes must be a whole number; got "${o.maxDisrupted}"`);
     return o;
 }
 
 /** The spec with pool `pool` cut down to its first `n` hosts (the file lists the inventory). */
 function scaled(spec, pool, n) {
     const p = (spec.workerPools || []).find((x) => x.name === pool);
-    if (!p) throw new hcp.SpecValidationError([{ path: "--pool", message: `names no worker pool of the spec ("${pool}"); known: ${(spec.workerPools || []).map((x) => `"${x.name}"`).join(", ") || "none"}` }]);
+    if (!p)
+        throw new hcp.SpecValidationError([
+            {
+                path: "--pool",
+                message: `names no worker pool of the spec ("${pool}"); known: ${(spec.workerPools || []).map((x) => `"${x.name}"`).join(", ") || "none"}`,
+            },
+        ]);
     if (n < 1 || n > p.hosts.length)
-        throw new hcp.SpecValidationError([{ path: "--hosts", message: `must be between 1 and ${p.hosts.length} (the hosts pool "${pool}" lists); got ${n}` }]);
+        throw new hcp.SpecValidationError([
+            {
+                path: "--hosts",
+                message: `must be between 1 and ${p.hosts.length} (the hosts pool "${pool}" lists); got ${n}`,
+            },
+        ]);
     return { ...spec, workerPools: spec.workerPools.map((x) => (x === p ? { ...p, hosts: p.hosts.slice(0, n) } : x)) };
 }
 
@@ -81,7 +94,9 @@ async function main(argv) {
         return 2;
     }
     if (o.command === "validate") {
-        process.stdout.write(`${o.file}: valid (${(spec.controlPlanes || []).length} control plane(s), ${(spec.workerPools || []).reduce((n, p) => n + p.hosts.length, 0)} host(s))\n`);
+        process.stdout.write(
+            `${o.file}: valid (${(spec.controlPlanes || []).length} control plane(s), ${(spec.workerPools || []).reduce((n, p) => n + p.hosts.length, 0)} host(s))\n`,
+        );
         return 0;
     }
     const passphrase = process.env.HCP_PASSPHRASE || process.env.PULUMI_CONFIG_PASSPHRASE;
@@ -100,7 +115,10 @@ async function main(argv) {
     opts.signal = abort.signal;
     try {
         if (o.command === "delete") {
-            const p = await hcp.previewDestroy({ ...opts, gates: { ...gates, allowTenantDeletion: true, allowDataStoreDeletion: true } });
+            const p = await hcp.previewDestroy({
+                ...opts,
+                gates: { ...gates, allowTenantDeletion: true, allowDataStoreDeletion: true },
+            });
             process.stdout.write(hcp.review.renderMarkdown(p.review));
             if (!o.yes) {
                 process.stderr.write("not deleting: pass --yes to delete everything above\n");
@@ -119,7 +137,9 @@ async function main(argv) {
         }
         const res = await hcp.deploy(spec, opts);
         for (const [name, cp] of Object.entries(res.outputs.controlPlanes))
-            process.stdout.write(`tenant ${name}: ${cp.tenantName} at ${cp.kubernetesVersion}, API https://${cp.endpoint}\n`);
+            process.stdout.write(
+                `tenant ${name}: ${cp.tenantName} at ${cp.kubernetesVersion}, API https://${cp.endpoint}\n`,
+            );
         for (const [name, pool] of Object.entries(res.outputs.workerPools))
             process.stdout.write(`pool ${name}: ${pool.nodeNames.length} node(s): ${pool.nodeNames.join(", ")}\n`);
         return 0;

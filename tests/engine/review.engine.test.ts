@@ -12,7 +12,14 @@ import * as path from "path";
 import { deploy, destroy, preview, previewDestroy, StackOptions } from "../../automation/stack";
 import { reviewContextFor } from "../../automation/program";
 import { HcpSpec } from "../../automation/spec";
-import { GateConfig, renderJson, renderMarkdown, reviewPreviewJson, Review, ReviewContext } from "../../automation/review";
+import {
+    GateConfig,
+    renderJson,
+    renderMarkdown,
+    reviewPreviewJson,
+    Review,
+    ReviewContext,
+} from "../../automation/review";
 import { KubeClient } from "../../provider/kube";
 import type { LabDescription } from "../../lab/defaultStack";
 import { repoRoot } from "../support/engine";
@@ -79,7 +86,9 @@ describe("change review: golden reviews from real previews on the full lab", fun
             fs.writeFileSync(files.md, md);
             fs.writeFileSync(files.json, js);
         } else {
-            expect(fs.existsSync(files.md), `${files.md} is missing: record it with HCP_UPDATE_GOLDEN=1`).to.equal(true);
+            expect(fs.existsSync(files.md), `${files.md} is missing: record it with HCP_UPDATE_GOLDEN=1`).to.equal(
+                true,
+            );
             expect(md).to.equal(fs.readFileSync(files.md, "utf8"));
             expect(js).to.equal(fs.readFileSync(files.json, "utf8"));
         }
@@ -99,7 +108,9 @@ describe("change review: golden reviews from real previews on the full lab", fun
         lab = requireFullLab();
         version = lab.kubernetesVersion;
         if (lab.upgradeVersions.length === 0)
-            throw new Error("the lab has no upgrade version (lab.json upgradeVersions is empty): build it with scripts/toolchain, then `bash lab/lab up`");
+            throw new Error(
+                "the lab has no upgrade version (lab.json upgradeVersions is empty): build it with scripts/toolchain, then `bash lab/lab up`",
+            );
         upgradeVersion = lab.upgradeVersions[0];
         hostLab = new HostLab();
         hosts = [];
@@ -110,9 +121,19 @@ describe("change review: golden reviews from real previews on the full lab", fun
         }
         const client = KubeClient.fromKubeconfig(fs.readFileSync(lab.managementKubeconfig, "utf8"));
         if (!(await client.get(`/api/v1/namespaces/${NAMESPACE}`)))
-            await client.create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: NAMESPACE } });
+            await client.create("/api/v1/namespaces", {
+                apiVersion: "v1",
+                kind: "Namespace",
+                metadata: { name: NAMESPACE },
+            });
         ws = newWorkspace(PROJECT, STACK);
-        opts = { projectName: PROJECT, stackName: STACK, stateDir: ws.stateDir, workDir: ws.dir, secretsPassphrase: PASSPHRASE };
+        opts = {
+            projectName: PROJECT,
+            stackName: STACK,
+            stateDir: ws.stateDir,
+            workDir: ws.dir,
+            secretsPassphrase: PASSPHRASE,
+        };
         const full = spec(HOSTS.map((h) => h.name));
         secrets = [
             full.managementCluster.kubeconfig,
@@ -148,20 +169,30 @@ describe("change review: golden reviews from real previews on the full lab", fun
 
     it("scale out: a third host", async () => {
         const r = await scenario("scale-out", spec(["rv-1", "rv-2", "rv-3"]));
-        expect(r.entries.map((e) => `${e.subject} ${e.action} ${e.name}`)).to.have.members(["node join rv-3", "host prepare 198.18.0.173"]);
+        expect(r.entries.map((e) => `${e.subject} ${e.action} ${e.name}`)).to.have.members([
+            "node join rv-3",
+            "host prepare 198.18.0.173",
+        ]);
         expect((await deploy(spec(["rv-1", "rv-2", "rv-3"]), opts)).result).to.equal("succeeded");
     });
 
     it("scale in: the middle host leaves (drained and reset)", async () => {
         const r = await scenario("scale-in", spec(["rv-1", "rv-3"]));
         expect(r.counts.nodesDisrupted).to.equal(1);
-        expect(r.entries.map((e) => `${e.subject} ${e.action} ${e.name}`)).to.have.members(["node remove rv-2", "host clean 198.18.0.172"]);
+        expect(r.entries.map((e) => `${e.subject} ${e.action} ${e.name}`)).to.have.members([
+            "node remove rv-2",
+            "host clean 198.18.0.172",
+        ]);
         expect((await deploy(spec(["rv-1", "rv-3"]), opts)).result).to.equal("succeeded");
     });
 
     it("upgrade (previewed): tenant and both nodes to the next minor; the node gate trips", async () => {
         const r = await scenario("upgrade", spec(["rv-1", "rv-3"], upgradeVersion));
-        expect(r.entries.find((e) => e.subject === "tenant")).to.include({ action: "upgrade", from: version, to: upgradeVersion });
+        expect(r.entries.find((e) => e.subject === "tenant")).to.include({
+            action: "upgrade",
+            from: version,
+            to: upgradeVersion,
+        });
         expect(r.counts.nodesDisrupted).to.equal(2);
         expect(r.passed).to.equal(false);
         expect(r.gates.find((g) => !g.passed)!.gate).to.equal("disrupted-nodes");
@@ -171,7 +202,11 @@ describe("change review: golden reviews from real previews on the full lab", fun
         const api = await previewDestroy({ ...opts, gates: GOLDEN_GATES });
         const json = ws.cli(["destroy", "--preview-only", "--json"]);
         const r = check("destroy", json, reviewContextFor(spec(["rv-1", "rv-3"])), api.review);
-        expect(r.gates.filter((g) => !g.passed).map((g) => g.gate)).to.have.members(["tenant-deletion", "datastore-deletion", "disrupted-nodes"]);
+        expect(r.gates.filter((g) => !g.passed).map((g) => g.gate)).to.have.members([
+            "tenant-deletion",
+            "datastore-deletion",
+            "disrupted-nodes",
+        ]);
         const res = await destroy(undefined, opts);
         expect(res.result).to.equal("succeeded");
     });

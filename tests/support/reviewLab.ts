@@ -15,10 +15,15 @@ export const PASSPHRASE = "review-tests";
 export function requireFullLab(): LabDescription {
     requireToolchain();
     try {
-        execFileSync("bash", [path.join(repoRoot, "lab", "lab"), "status"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+        execFileSync("bash", [path.join(repoRoot, "lab", "lab"), "status"], {
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "pipe"],
+        });
     } catch (e) {
         const out = ((e as { stdout?: string }).stdout ?? "").trim();
-        throw new Error(`these tests need the full lab, and \`lab/lab status\` says part of it is down; run \`bash lab/lab up\`:\n${out}`);
+        throw new Error(
+            `these tests need the full lab, and \`lab/lab status\` says part of it is down; run \`bash lab/lab up\`:\n${out}`,
+        );
     }
     return readLab();
 }
@@ -60,12 +65,16 @@ export function newWorkspace(projectName: string, stackName: string): Workspace 
         env,
         cli(args, opts = {}) {
             try {
-                return execFileSync(path.join(binDir, "pulumi"), [...args, "--cwd", dir, "--stack", stackName, "--non-interactive"], {
-                    env,
-                    encoding: "utf8",
-                    stdio: ["ignore", "pipe", "pipe"],
-                    maxBuffer: 256 * 1024 * 1024,
-                });
+                return execFileSync(
+                    path.join(binDir, "pulumi"),
+                    [...args, "--cwd", dir, "--stack", stackName, "--non-interactive"],
+                    {
+                        env,
+                        encoding: "utf8",
+                        stdio: ["ignore", "pipe", "pipe"],
+                        maxBuffer: 256 * 1024 * 1024,
+                    },
+                );
             } catch (e) {
                 if (opts.allowFailure) return (e as { stdout?: string }).stdout ?? "";
                 throw new Error(`pulumi ${args.join(" ")} failed: ${(e as { stderr?: string }).stderr ?? e}`);
@@ -89,10 +98,22 @@ export interface LabHostRef {
 /** A spec with one tenant on the lab's DataStore etcd and a pool of the given hosts. */
 export function labSpec(
     lab: LabDescription,
-    o: { prefix: string; namespace: string; port: number; cidrBase: number; version: string; hosts: LabHostRef[]; healthCheck?: boolean },
+    o: {
+        prefix: string;
+        namespace: string;
+        port: number;
+        cidrBase: number;
+        version: string;
+        hosts: LabHostRef[];
+        healthCheck?: boolean;
+    },
 ): HcpSpec {
     const spec: HcpSpec = {
-        managementCluster: { kubeconfig: read(lab.managementKubeconfig), podCidrs: ["10.244.0.0/16"], serviceCidrs: ["10.96.0.0/16"] },
+        managementCluster: {
+            kubeconfig: read(lab.managementKubeconfig),
+            podCidrs: ["10.244.0.0/16"],
+            serviceCidrs: ["10.96.0.0/16"],
+        },
         dataStores: [
             {
                 name: `${o.prefix}-etcd`,
@@ -123,12 +144,20 @@ export function labSpec(
     };
     if (o.hosts.length > 0) {
         const bundle = lab.bundles[o.version];
-        if (!bundle) throw new Error(`the lab has no package bundle for ${o.version} (it has ${Object.keys(lab.bundles).join(", ")}); run \`bash lab/lab up\` after the toolchain built it`);
+        if (!bundle)
+            throw new Error(
+                `the lab has no package bundle for ${o.version} (it has ${Object.keys(lab.bundles).join(", ")}); run \`bash lab/lab up\` after the toolchain built it`,
+            );
         spec.workerPools!.push({
             name: `${o.prefix}-team-workers`,
             controlPlane: `${o.prefix}-team`,
             kubernetesVersion: o.version,
-            hosts: o.hosts.map((h) => ({ address: h.address, nodeName: h.name, privateKey: h.privateKey, hostKey: h.hostKey })),
+            hosts: o.hosts.map((h) => ({
+                address: h.address,
+                nodeName: h.name,
+                privateKey: h.privateKey,
+                hostKey: h.hostKey,
+            })),
             containerd: { version: "1.7.27" },
             packageSource: { kind: "bundle", path: bundle },
             reusePolicy: "clean",

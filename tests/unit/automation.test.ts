@@ -4,7 +4,16 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { EventMapper, parseLockError, Secret, splitSecrets, StackLockedError, validateSpec, HcpSpec, SECRET_KEY_PREFIX } from "../../automation";
+import {
+    EventMapper,
+    parseLockError,
+    Secret,
+    splitSecrets,
+    StackLockedError,
+    validateSpec,
+    HcpSpec,
+    SECRET_KEY_PREFIX,
+} from "../../automation";
 import { loadSpecFile } from "../../automation/specFile";
 import { repoRoot } from "../support/engine";
 
@@ -14,8 +23,18 @@ const HOSTKEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB3YRNAtj6L6KHtoI3R5P4yAXPA
 function base(): HcpSpec {
     return {
         managementCluster: { kubeconfig: KUBECONFIG, podCidrs: ["10.1.0.0/16"], serviceCidrs: ["10.2.0.0/16"] },
-        dataStores: [{ name: "etcd", endpoints: ["etcd-0.example:2379"], tls: { caCertificate: "CA", caPrivateKey: "CAKEY" } }],
-        controlPlanes: [{ name: "team-a", kubernetesVersion: "v1.34.4", serviceType: "NodePort", address: "192.0.2.50", network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16" } }],
+        dataStores: [
+            { name: "etcd", endpoints: ["etcd-0.example:2379"], tls: { caCertificate: "CA", caPrivateKey: "CAKEY" } },
+        ],
+        controlPlanes: [
+            {
+                name: "team-a",
+                kubernetesVersion: "v1.34.4",
+                serviceType: "NodePort",
+                address: "192.0.2.50",
+                network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16" },
+            },
+        ],
         workerPools: [
             {
                 name: "team-a-workers",
@@ -36,40 +55,94 @@ describe("automation: spec validation", () => {
     });
 
     const cases: [string, (s: any) => void, { path: string; message: string }[]][] = [
-        ["not an object", (s) => Object.assign(s, { managementCluster: 3 }), [{ path: "managementCluster", message: "must be an object; got a number" }]],
-        ["a missing kubeconfig", (s) => delete s.managementCluster.kubeconfig, [{ path: "managementCluster.kubeconfig", message: "is required" }]],
+        [
+            "not an object",
+            (s) => Object.assign(s, { managementCluster: 3 }),
+            [{ path: "managementCluster", message: "must be an object; got a number" }],
+        ],
+        [
+            "a missing kubeconfig",
+            (s) => delete s.managementCluster.kubeconfig,
+            [{ path: "managementCluster.kubeconfig", message: "is required" }],
+        ],
         [
             "a kubeconfig path instead of its contents",
             (s) => (s.managementCluster.kubeconfig = "/root/.kube/config"),
-            [{ path: "managementCluster.kubeconfig", message: "must be the contents of a kubeconfig (with clusters, users and contexts), not a path to one" }],
+            [
+                {
+                    path: "managementCluster.kubeconfig",
+                    message:
+                        "must be the contents of a kubeconfig (with clusters, users and contexts), not a path to one",
+                },
+            ],
         ],
         [
             "an unknown field",
             (s) => (s.controlPlanes[0].replica = 2),
-            [{ path: "controlPlanes[0].replica", message: "is not a known field; known fields here: name, dataStore, tenantName, namespace, kubernetesVersion, replicas, serviceType, address, port, advertiseAddress, certSANs, serviceLabels, serviceAnnotations, network, addons, kubeletCgroupDriver, cniManifest, readyTimeoutSeconds" }],
+            [
+                {
+                    path: "controlPlanes[0].replica",
+                    message:
+                        "is not a known field; known fields here: name, dataStore, tenantName, namespace, kubernetesVersion, replicas, serviceType, address, port, advertiseAddress, certSANs, serviceLabels, serviceAnnotations, network, addons, kubeletCgroupDriver, cniManifest, readyTimeoutSeconds",
+                },
+            ],
         ],
         [
             "a pool naming no control plane",
             (s) => (s.workerPools[0].controlPlane = "team-b"),
-            [{ path: "workerPools[0].controlPlane", message: 'names no control plane of this spec ("team-b"); known: "team-a"' }],
+            [
+                {
+                    path: "workerPools[0].controlPlane",
+                    message: 'names no control plane of this spec ("team-b"); known: "team-a"',
+                },
+            ],
         ],
         [
             "a control plane naming no DataStore",
             (s) => (s.controlPlanes[0].dataStore = "other"),
-            [{ path: "controlPlanes[0].dataStore", message: 'names no DataStore of this spec ("other"); known: "etcd"' }],
+            [
+                {
+                    path: "controlPlanes[0].dataStore",
+                    message: 'names no DataStore of this spec ("other"); known: "etcd"',
+                },
+            ],
         ],
         [
             "a duplicate pool name",
-            (s) => s.workerPools.push({ ...s.workerPools[0], hosts: [{ address: "192.0.2.13", privateKey: "K", hostKey: HOSTKEY }] }),
-            [{ path: "workerPools[1].name", message: '"team-a-workers" is already used by workerPools[0]; names must be unique' }],
+            (s) =>
+                s.workerPools.push({
+                    ...s.workerPools[0],
+                    hosts: [{ address: "192.0.2.13", privateKey: "K", hostKey: HOSTKEY }],
+                }),
+            [
+                {
+                    path: "workerPools[1].name",
+                    message: '"team-a-workers" is already used by workerPools[0]; names must be unique',
+                },
+            ],
         ],
         [
             "a host in two pools",
-            (s) => s.workerPools.push({ name: "b", controlPlane: "team-a", hosts: [{ address: "192.0.2.11", privateKey: "K", hostKey: HOSTKEY }] }),
-            [{ path: "workerPools[1].hosts[0].address", message: '192.0.2.11 already belongs to worker pool "team-a-workers"; a host can join one pool only: remove it from one of them' }],
+            (s) =>
+                s.workerPools.push({
+                    name: "b",
+                    controlPlane: "team-a",
+                    hosts: [{ address: "192.0.2.11", privateKey: "K", hostKey: HOSTKEY }],
+                }),
+            [
+                {
+                    path: "workerPools[1].hosts[0].address",
+                    message:
+                        '192.0.2.11 already belongs to worker pool "team-a-workers"; a host can join one pool only: remove it from one of them',
+                },
+            ],
         ],
         ["a bad version", (s) => (s.controlPlanes[0].kubernetesVersion = "1.34"), []],
-        ["a wrong type", (s) => (s.controlPlanes[0].replicas = "2"), [{ path: "controlPlanes[0].replicas", message: "must be a number; got a string" }]],
+        [
+            "a wrong type",
+            (s) => (s.controlPlanes[0].replicas = "2"),
+            [{ path: "controlPlanes[0].replicas", message: "must be a number; got a string" }],
+        ],
     ];
     for (const [what, mutate, want] of cases) {
         it(`reports ${what}`, () => {
@@ -87,7 +160,11 @@ describe("automation: spec validation", () => {
         s.workerPools[0].hosts[0].hostKey = "not a key";
         s.workerPools[0].kubernetesVersion = "v1.35.0";
         const paths = validateSpec(s).map((p) => p.path);
-        expect(paths).to.include.members(["controlPlanes[0].network.podCidr", "workerPools[0].hosts[0].hostKey", "workerPools[0].kubernetesVersion"]);
+        expect(paths).to.include.members([
+            "controlPlanes[0].network.podCidr",
+            "workerPools[0].hosts[0].hostKey",
+            "workerPools[0].kubernetesVersion",
+        ]);
     });
 });
 
@@ -103,7 +180,9 @@ describe("automation: secrets as config", () => {
         });
         const text = JSON.stringify(spec);
         for (const v of Object.values(secrets)) expect(text).not.to.include(v);
-        expect(spec.managementCluster.kubeconfig).to.deep.equal({ $secretConfig: `${SECRET_KEY_PREFIX}mgmt.kubeconfig` });
+        expect(spec.managementCluster.kubeconfig).to.deep.equal({
+            $secretConfig: `${SECRET_KEY_PREFIX}mgmt.kubeconfig`,
+        });
         // The caller's spec is untouched.
         expect(base().workerPools![0].hosts[0].privateKey).to.equal("KEY-11");
     });
@@ -144,15 +223,52 @@ describe("automation: progress events", () => {
         const m = new EventMapper(new Map([["pool-192-0-2-11-join", "192.0.2.11"]]));
         const ev = (e: object) => m.map({ sequence: 0, timestamp: 0, ...e } as any);
         expect(ev({ resourcePreEvent: { metadata: meta("create") } })).to.deep.equal([
-            { kind: "started", op: "create", resourceType: "pulumi-nodejs:dynamic/hcp:NodeJoin", name: "pool-192-0-2-11-join", urn, host: "192.0.2.11" },
+            {
+                kind: "started",
+                op: "create",
+                resourceType: "pulumi-nodejs:dynamic/hcp:NodeJoin",
+                name: "pool-192-0-2-11-join",
+                urn,
+                host: "192.0.2.11",
+            },
         ]);
-        expect(ev({ resOutputsEvent: { metadata: meta("create") } })[0]).to.include({ kind: "finished", host: "192.0.2.11" });
-        expect(ev({ diagnosticEvent: { urn, message: "\u001b[31mkubeadm join on 192.0.2.11 failed (exit 1)\u001b[0m\n", color: "raw", severity: "error" } })).to.deep.equal([
-            { kind: "failed", op: "unknown", resourceType: "pulumi-nodejs:dynamic/hcp:NodeJoin", name: "pool-192-0-2-11-join", urn, message: "kubeadm join on 192.0.2.11 failed (exit 1)", host: "192.0.2.11" },
+        expect(ev({ resOutputsEvent: { metadata: meta("create") } })[0]).to.include({
+            kind: "finished",
+            host: "192.0.2.11",
+        });
+        expect(
+            ev({
+                diagnosticEvent: {
+                    urn,
+                    message: "\u001b[31mkubeadm join on 192.0.2.11 failed (exit 1)\u001b[0m\n",
+                    color: "raw",
+                    severity: "error",
+                },
+            }),
+        ).to.deep.equal([
+            {
+                kind: "failed",
+                op: "unknown",
+                resourceType: "pulumi-nodejs:dynamic/hcp:NodeJoin",
+                name: "pool-192-0-2-11-join",
+                urn,
+                message: "kubeadm join on 192.0.2.11 failed (exit 1)",
+                host: "192.0.2.11",
+            },
         ]);
         expect(ev({ resOpFailedEvent: { metadata: meta("create"), status: 1, steps: 1 } })).to.deep.equal([]);
         expect(ev({ resourcePreEvent: { metadata: meta("same") } })).to.deep.equal([]);
-        expect(ev({ resourcePreEvent: { metadata: { ...meta("create"), urn: "urn:pulumi:dev::hcp::pulumi:pulumi:Stack::hcp-dev", type: "pulumi:pulumi:Stack" } } })).to.deep.equal([]);
+        expect(
+            ev({
+                resourcePreEvent: {
+                    metadata: {
+                        ...meta("create"),
+                        urn: "urn:pulumi:dev::hcp::pulumi:pulumi:Stack::hcp-dev",
+                        type: "pulumi:pulumi:Stack",
+                    },
+                },
+            }),
+        ).to.deep.equal([]);
     });
 });
 
@@ -163,7 +279,11 @@ describe("automation: spec files and the embedded-cli example", () => {
 
     it("loads the example's YAML spec", () => {
         const spec = loadSpecFile(path.join(repoRoot, "examples", "embedded-cli", "team-a.yaml"));
-        expect(spec.workerPools![0].hosts.map((h) => h.address)).to.deep.equal(["192.0.2.11", "192.0.2.12", "192.0.2.13"]);
+        expect(spec.workerPools![0].hosts.map((h) => h.address)).to.deep.equal([
+            "192.0.2.11",
+            "192.0.2.12",
+            "192.0.2.13",
+        ]);
     });
 
     it("names the file and every problem; YAML syntax errors included", () => {
@@ -182,19 +302,44 @@ describe("automation: spec files and the embedded-cli example", () => {
 
     it("the tool validates before touching anything (exit 2 on an invalid file, 0 on validate)", async () => {
         const f = path.join(dir, "bad.json");
-        fs.writeFileSync(f, JSON.stringify({ managementCluster: { kubeconfig: KUBECONFIG }, workerPools: [{ name: "p", controlPlane: "x", hosts: [] }] }));
+        fs.writeFileSync(
+            f,
+            JSON.stringify({
+                managementCluster: { kubeconfig: KUBECONFIG },
+                workerPools: [{ name: "p", controlPlane: "x", hosts: [] }],
+            }),
+        );
         const stderr: string[] = [];
         const orig = process.stderr.write.bind(process.stderr);
         (process.stderr as any).write = (s: string) => (stderr.push(s), true);
         try {
             expect(await tool.main(["create", f, "--state-dir", path.join(dir, "never")])).to.equal(2);
-            expect(await tool.main(["scale", path.join(repoRoot, "examples", "embedded-cli", "team-a.yaml"), "--pool", "team-a-workers", "--hosts", "7"])).to.equal(2);
+            expect(
+                await tool.main([
+                    "scale",
+                    path.join(repoRoot, "examples", "embedded-cli", "team-a.yaml"),
+                    "--pool",
+                    "team-a-workers",
+                    "--hosts",
+                    "7",
+                ]),
+            ).to.equal(2);
         } finally {
             (process.stderr as any).write = orig;
         }
-        expect(stderr.join("")).to.include('workerPools[0].controlPlane: names no control plane of this spec ("x"); known: none');
-        expect(stderr.join("")).to.include('--hosts: must be between 1 and 3 (the hosts pool "team-a-workers" lists); got 7');
+        expect(stderr.join("")).to.include(
+            'workerPools[0].controlPlane: names no control plane of this spec ("x"); known: none',
+        );
+        expect(stderr.join("")).to.include(
+            '--hosts: must be between 1 and 3 (the hosts pool "team-a-workers" lists); got 7',
+        );
         expect(fs.existsSync(path.join(dir, "never"))).to.equal(false);
-        expect(tool.scaled(loadSpecFile(path.join(repoRoot, "examples", "embedded-cli", "team-a.yaml")), "team-a-workers", 2).workerPools[0].hosts).to.have.length(2);
+        expect(
+            tool.scaled(
+                loadSpecFile(path.join(repoRoot, "examples", "embedded-cli", "team-a.yaml")),
+                "team-a-workers",
+                2,
+            ).workerPools[0].hosts,
+        ).to.have.length(2);
     });
 });

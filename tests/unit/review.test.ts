@@ -5,7 +5,14 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { buildReview, planFromPreviewJson, renderJson, renderMarkdown, reviewPreviewJson, ReviewContext } from "../../automation/review";
+import {
+    buildReview,
+    planFromPreviewJson,
+    renderJson,
+    renderMarkdown,
+    reviewPreviewJson,
+    ReviewContext,
+} from "../../automation/review";
 import { main } from "../../automation/review/cli";
 import { repoRoot } from "../support/engine";
 
@@ -15,7 +22,8 @@ const SCENARIOS = ["create", "scale-out", "scale-in", "upgrade", "destroy"];
 const GOLDEN_GATES = { maxDisruptedNodes: 1 };
 
 const fixture = (s: string) => fs.readFileSync(path.join(previews, `${s}.json`), "utf8");
-const context = (s: string): ReviewContext => JSON.parse(fs.readFileSync(path.join(previews, `${s}.context.json`), "utf8"));
+const context = (s: string): ReviewContext =>
+    JSON.parse(fs.readFileSync(path.join(previews, `${s}.context.json`), "utf8"));
 
 /** Real secret material: an RSA private key and a kubeconfig with a client key. */
 function realSecrets(): { privateKey: string; kubeconfig: string } {
@@ -26,10 +34,16 @@ function realSecrets(): { privateKey: string; kubeconfig: string } {
         "kind: Config",
         "clusters:",
         "- name: tenant",
-        "  cluster: { server: 'https://198.18.0.1:16650', certificate-authority-data: " + Buffer.from("ca-" + crypto.randomUUID()).toString("base64") + " }",
+        "  cluster: { server: 'https://198.18.0.1:16650', certificate-authority-data: " +
+            Buffer.from("ca-" + crypto.randomUUID()).toString("base64") +
+            " }",
         "users:",
         "- name: admin",
-        "  user: { client-key-data: " + Buffer.from(pem).toString("base64") + ", token: tok-" + crypto.randomUUID() + " }",
+        "  user: { client-key-data: " +
+            Buffer.from(pem).toString("base64") +
+            ", token: tok-" +
+            crypto.randomUUID() +
+            " }",
         "contexts: [{ name: tenant, context: { cluster: tenant, user: admin } }]",
         "current-context: tenant",
     ].join("\n");
@@ -55,7 +69,10 @@ describe("change review from recorded previews", () => {
         expect(plan.steps.some((x) => x.op === "read")).to.equal(true);
         expect(plan.steps.some((x) => x.op === "same")).to.equal(true);
         const r = buildReview(plan, GOLDEN_GATES, context("upgrade"));
-        expect(r.entries.flatMap((e) => e.resources)).not.to.include.members(["rv-team-admin-kubeconfig", "rv-team-ca"]);
+        expect(r.entries.flatMap((e) => e.resources)).not.to.include.members([
+            "rv-team-admin-kubeconfig",
+            "rv-team-ca",
+        ]);
     });
 
     it("names hosts by address from the previews alone (no context)", () => {
@@ -65,23 +82,40 @@ describe("change review from recorded previews", () => {
             "host clean 198.18.0.172 198.18.0.172",
         ]);
         // Without the spec, the pool names the scope.
-        expect(r.entries[0].impact).to.equal("drains node rv-2, deletes it from worker pool rv-team-workers and runs kubeadm reset on host 198.18.0.172");
+        expect(r.entries[0].impact).to.equal(
+            "drains node rv-2, deletes it from worker pool rv-team-workers and runs kubeadm reset on host 198.18.0.172",
+        );
     });
 
     describe("gates", () => {
         it("pass by default on create and scale out", () => {
-            for (const s of ["create", "scale-out"]) expect(reviewPreviewJson(fixture(s), {}, context(s)).passed, s).to.equal(true);
+            for (const s of ["create", "scale-out"])
+                expect(reviewPreviewJson(fixture(s), {}, context(s)).passed, s).to.equal(true);
         });
 
         it("disrupted nodes: the upgrade drains 2 nodes; a limit of 2 passes, 1 fails, none set passes", () => {
-            const gate = (max?: number) => reviewPreviewJson(fixture("upgrade"), { maxDisruptedNodes: max }, context("upgrade")).gates.find((g) => g.gate === "disrupted-nodes")!;
-            expect(gate(2)).to.deep.equal({ gate: "disrupted-nodes", passed: true, reason: "2 nodes disrupted, within the limit of 2" });
+            const gate = (max?: number) =>
+                reviewPreviewJson(fixture("upgrade"), { maxDisruptedNodes: max }, context("upgrade")).gates.find(
+                    (g) => g.gate === "disrupted-nodes",
+                )!;
+            expect(gate(2)).to.deep.equal({
+                gate: "disrupted-nodes",
+                passed: true,
+                reason: "2 nodes disrupted, within the limit of 2",
+            });
             expect(gate(1).passed).to.equal(false);
-            expect(gate(undefined)).to.deep.equal({ gate: "disrupted-nodes", passed: true, reason: "2 nodes disrupted; no limit set (--max-disrupted-nodes N)" });
+            expect(gate(undefined)).to.deep.equal({
+                gate: "disrupted-nodes",
+                passed: true,
+                reason: "2 nodes disrupted; no limit set (--max-disrupted-nodes N)",
+            });
         });
 
         it("tenant and DataStore deletion fail the destroy unless allowed", () => {
-            const failed = (g: object) => reviewPreviewJson(fixture("destroy"), g, context("destroy")).gates.filter((x) => !x.passed).map((x) => x.gate);
+            const failed = (g: object) =>
+                reviewPreviewJson(fixture("destroy"), g, context("destroy"))
+                    .gates.filter((x) => !x.passed)
+                    .map((x) => x.gate);
             expect(failed({})).to.have.members(["tenant-deletion", "datastore-deletion"]);
             expect(failed({ allowTenantDeletion: true })).to.deep.equal(["datastore-deletion"]);
             expect(failed({ allowTenantDeletion: true, allowDataStoreDeletion: true })).to.deep.equal([]);
@@ -98,7 +132,11 @@ describe("change review from recorded previews", () => {
             expect(gate.reason).to.equal(
                 "tenant rv-team goes from v1.35.4 down to v1.34.4, node rv-1 goes from v1.35.4 down to v1.34.4, node rv-3 goes from v1.35.4 down to v1.34.4; allow with --allow-downgrade",
             );
-            expect(reviewPreviewJson(doc, { allowDowngrade: true }, context("upgrade")).gates.find((g) => g.gate === "downgrade")!.passed).to.equal(true);
+            expect(
+                reviewPreviewJson(doc, { allowDowngrade: true }, context("upgrade")).gates.find(
+                    (g) => g.gate === "downgrade",
+                )!.passed,
+            ).to.equal(true);
         });
 
         it("a preview that reported errors fails: the review would be incomplete", () => {
@@ -118,7 +156,8 @@ describe("change review from recorded previews", () => {
                 const inject = (x: any): any => {
                     if (x === "[secret]") return Math.random() < 0.5 ? privateKey : kubeconfig;
                     if (Array.isArray(x)) return x.map(inject);
-                    if (x && typeof x === "object") return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, inject(v)]));
+                    if (x && typeof x === "object")
+                        return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, inject(v)]));
                     return x;
                 };
                 const injected = inject(doc);
@@ -126,7 +165,11 @@ describe("change review from recorded previews", () => {
                     for (const state of [st.oldState, st.newState]) {
                         if (!state?.inputs) continue;
                         // And secrets in allowlisted fields, where a careless review would print them.
-                        state.inputs.connection = { ...(state.inputs.connection ?? {}), privateKey, address: privateKey };
+                        state.inputs.connection = {
+                            ...(state.inputs.connection ?? {}),
+                            privateKey,
+                            address: privateKey,
+                        };
                         if (state.inputs.nodeName !== undefined) state.inputs.nodeName = kubeconfig;
                         if (state.inputs.spec?.kubernetes) state.inputs.spec.kubernetes.version = privateKey;
                         if (state.inputs.metadata) state.inputs.metadata.name = kubeconfig;
@@ -157,7 +200,12 @@ describe("change review from recorded previews", () => {
         const run = async (argv: string[], stdin = "") => {
             let out = "";
             let err = "";
-            const code = await main(argv, (s) => ((out += s), true), (s) => ((err += s), true), async () => stdin);
+            const code = await main(
+                argv,
+                (s) => ((out += s), true),
+                (s) => ((err += s), true),
+                async () => stdin,
+            );
             return { code, out, err };
         };
 
@@ -165,13 +213,18 @@ describe("change review from recorded previews", () => {
             const r = await run(["--preview", path.join(previews, "scale-out.json"), "--max-disrupted-nodes", "1"]);
             expect(r.code).to.equal(0);
             // Without --spec the pool names the scope instead of the tenant.
-            expect(r.out).to.include("| low | Node rv-3 | host 198.18.0.173 joins worker pool rv-team-workers as node rv-3 (kubelet v1.34.4) |");
+            expect(r.out).to.include(
+                "| low | Node rv-3 | host 198.18.0.173 joins worker pool rv-team-workers as node rv-3 (kubelet v1.34.4) |",
+            );
             expect(r.err).to.equal("");
         });
 
         it("reads stdin, prints JSON, exits 1 with each failed gate's reason on stderr", async () => {
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hcp-review-cli-"));
-            const r = await run(["--format", "json", "--markdown-out", path.join(dir, "r.md"), "--json-out", path.join(dir, "r.json")], fixture("destroy"));
+            const r = await run(
+                ["--format", "json", "--markdown-out", path.join(dir, "r.md"), "--json-out", path.join(dir, "r.json")],
+                fixture("destroy"),
+            );
             expect(r.code).to.equal(1);
             expect(JSON.parse(r.out).passed).to.equal(false);
             expect(r.err).to.equal(
