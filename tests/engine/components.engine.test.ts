@@ -191,6 +191,8 @@ describe("engine: ManagementCluster + DataStore + HostedControlPlane on the lab 
             await ts.stack.destroy().catch(() => undefined);
             await ts.dispose();
         }
+        // The management cluster's controller-manager finalizes the namespace (kamaji-system stays: the lab owns it).
+        await client?.delete(`/api/v1/namespaces/${tenantNs}`).catch(() => undefined);
     });
 
     const tcpPath = () =>
