@@ -12,7 +12,13 @@ import { DataStore, HostedControlPlane, ManagementCluster, WorkerPool } from "..
 
 export interface LabDescription {
     managementKubeconfig: string;
-    dataStore: { endpoints: string; caCertificate: string; caPrivateKey: string; clientCertificate: string; clientPrivateKey: string };
+    dataStore: {
+        endpoints: string;
+        caCertificate: string;
+        caPrivateKey: string;
+        clientCertificate: string;
+        clientPrivateKey: string;
+    };
     tenantAddress: string;
     sshPrivateKey: string;
     hosts: { name: string; address: string; hostKey: string }[];
@@ -46,7 +52,17 @@ export const defaultLabFile = path.join(process.env.HCP_LAB_DIR ?? path.join(rep
  * the CRI socket, kernel config for SystemVerification, tools of a full node image). Skipped by name
  * in the lab only; a real host runs them all.
  */
-export const LAB_IGNORED_PREFLIGHT = ["CRI", "ContainerRuntimeVersion", "SystemVerification", "Swap", "FileExisting-crictl", "FileExisting-conntrack", "FileExisting-socat", "FileExisting-ethtool", "FileExisting-ebtables"];
+export const LAB_IGNORED_PREFLIGHT = [
+    "CRI",
+    "ContainerRuntimeVersion",
+    "SystemVerification",
+    "Swap",
+    "FileExisting-crictl",
+    "FileExisting-conntrack",
+    "FileExisting-socat",
+    "FileExisting-ethtool",
+    "FileExisting-ebtables",
+];
 
 export function readLab(file = defaultLabFile): LabDescription {
     if (!fs.existsSync(file)) throw new Error(`${file} does not exist: bring the lab up first (bash lab/lab up)`);
@@ -96,14 +112,26 @@ export function labStack(lab: LabDescription, tenants: LabTenant[]) {
         if (t.hosts.length === 0) return;
         const poolVersion = t.poolVersion ?? version;
         const bundle = lab.bundles[poolVersion];
-        if (!bundle) throw new Error(`tenants: no lab package bundle for ${poolVersion}; the lab has ${Object.keys(lab.bundles).join(", ")}`);
+        if (!bundle)
+            throw new Error(
+                `tenants: no lab package bundle for ${poolVersion}; the lab has ${Object.keys(lab.bundles).join(", ")}`,
+            );
         const pool = new WorkerPool(`${t.name}-workers`, {
             controlPlane: cp,
             kubernetesVersion: poolVersion,
             hosts: t.hosts.map((name) => {
                 const h = hostsByName.get(name);
-                if (!h) throw new Error(`tenants: ${t.name} names host ${name}, which the lab does not have (${[...hostsByName.keys()].join(", ")})`);
-                return { address: h.address, nodeName: h.name, privateKey, hostKey: h.hostKey, labels: { "example.com/tenant": t.name } };
+                if (!h)
+                    throw new Error(
+                        `tenants: ${t.name} names host ${name}, which the lab does not have (${[...hostsByName.keys()].join(", ")})`,
+                    );
+                return {
+                    address: h.address,
+                    nodeName: h.name,
+                    privateKey,
+                    hostKey: h.hostKey,
+                    labels: { "example.com/tenant": t.name },
+                };
             }),
             containerd: { version: "1.7.27" },
             packageSource: { kind: "bundle", path: bundle },
@@ -118,5 +146,9 @@ export function labStack(lab: LabDescription, tenants: LabTenant[]) {
 
 /** The tenants of the stack's config (`tenants`, JSON), or one tenant "team-a" on worker-1..3. */
 export function configuredTenants(cfg: pulumi.Config, lab: LabDescription): LabTenant[] {
-    return cfg.getObject<LabTenant[]>("tenants") ?? [{ name: "team-a", kubernetesVersion: lab.kubernetesVersion, hosts: ["worker-1", "worker-2", "worker-3"] }];
+    return (
+        cfg.getObject<LabTenant[]>("tenants") ?? [
+            { name: "team-a", kubernetesVersion: lab.kubernetesVersion, hosts: ["worker-1", "worker-2", "worker-3"] },
+        ]
+    );
 }

@@ -12,7 +12,10 @@ export const crdDir = path.resolve(__dirname, "..", "..", "lab", "crds");
 
 export async function installCrds(client: KubeClient, dir = crdDir): Promise<string[]> {
     const names: string[] = [];
-    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort()) {
+    for (const file of fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith(".yaml"))
+        .sort()) {
         for (const doc of yaml.loadAll(fs.readFileSync(path.join(dir, file), "utf8")) as any[]) {
             if (doc?.kind !== "CustomResourceDefinition") continue;
             const p = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${doc.metadata.name}`;

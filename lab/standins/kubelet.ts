@@ -69,17 +69,35 @@ function kubeconfigText(server: string, caPem: string, user: Record<string, stri
     return yaml.dump({
         apiVersion: "v1",
         kind: "Config",
-        clusters: [{ name: "default-cluster", cluster: { server, "certificate-authority-data": Buffer.from(caPem).toString("base64") } }],
-        contexts: [{ name: "default-context", context: { cluster: "default-cluster", namespace: "default", user: "default-auth" } }],
+        clusters: [
+            {
+                name: "default-cluster",
+                cluster: { server, "certificate-authority-data": Buffer.from(caPem).toString("base64") },
+            },
+        ],
+        contexts: [
+            {
+                name: "default-context",
+                context: { cluster: "default-cluster", namespace: "default", user: "default-auth" },
+            },
+        ],
         "current-context": "default-context",
         users: [{ name: "default-auth", user }],
     });
 }
 
-async function tlsBootstrap(nodeName: string, bootstrapPath: string, kubeconfigPath: string, certDir: string): Promise<void> {
+async function tlsBootstrap(
+    nodeName: string,
+    bootstrapPath: string,
+    kubeconfigPath: string,
+    certDir: string,
+): Promise<void> {
     const boot = parseKubeconfig(fs.readFileSync(bootstrapPath, "utf8"));
     const client = new KubeClient(boot);
-    const keys = (await crypto.webcrypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"])) as CryptoKeyPair;
+    const keys = (await crypto.webcrypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, [
+        "sign",
+        "verify",
+    ])) as CryptoKeyPair;
     const csr = await x509.Pkcs10CertificateRequestGenerator.create({
         name: `O=system:nodes, CN=system:node:${nodeName}`,
         keys,
@@ -102,7 +120,10 @@ async function tlsBootstrap(nodeName: string, bootstrapPath: string, kubeconfigP
         { timeoutMs: 120_000, intervalMs: 500, description: `CSR ${created.metadata.name} to be signed` },
     );
     const pkcs8 = Buffer.from(await crypto.webcrypto.subtle.exportKey("pkcs8", keys.privateKey));
-    const keyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString("base64").match(/.{1,64}/g)!.join("\n")}\n-----END PRIVATE KEY-----\n`;
+    const keyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8
+        .toString("base64")
+        .match(/.{1,64}/g)!
+        .join("\n")}\n-----END PRIVATE KEY-----\n`;
     fs.mkdirSync(certDir, { recursive: true });
     const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "");
     const file = path.join(certDir, `kubelet-client-${stamp}.pem`);
@@ -194,7 +215,11 @@ async function registerNode(client: KubeClient, name: string, flags: Flags, vers
 
 async function renewLease(client: KubeClient, name: string, nodeUid: string): Promise<void> {
     const p = `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${name}`;
-    const spec = { holderIdentity: name, leaseDurationSeconds: 40, renewTime: new Date().toISOString().replace("Z", "000Z") };
+    const spec = {
+        holderIdentity: name,
+        leaseDurationSeconds: 40,
+        renewTime: new Date().toISOString().replace("Z", "000Z"),
+    };
     const lease = await client.get(p);
     if (!lease) {
         await client.create("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases", {
@@ -251,7 +276,9 @@ async function main(argv: string[]): Promise<void> {
     }
     const client = new KubeClient(parseKubeconfig(fs.readFileSync(kubeconfigPath, "utf8")));
     serveHealthz(config);
-    log(`node ${nodeName} (${version}) running; healthz on ${config.healthzBindAddress ?? "127.0.0.1"}:${config.healthzPort ?? 10248}`);
+    log(
+        `node ${nodeName} (${version}) running; healthz on ${config.healthzBindAddress ?? "127.0.0.1"}:${config.healthzPort ?? 10248}`,
+    );
     let nodeUid = "";
     let nodeGone = false;
     for (let tick = 0; ; tick++) {
@@ -265,7 +292,11 @@ async function main(argv: string[]): Promise<void> {
         } catch (e) {
             // Like the real kubelet: a deleted Node is not re-created until the kubelet restarts.
             nodeGone = nodeUid !== "" && e instanceof KubeApiError && e.notFound;
-            log(nodeGone ? `Node ${nodeName} not found; not re-registering` : `heartbeat failed: ${(e as Error).message}`);
+            log(
+                nodeGone
+                    ? `Node ${nodeName} not found; not re-registering`
+                    : `heartbeat failed: ${(e as Error).message}`,
+            );
         }
         await sleep(10_000);
     }

@@ -23,7 +23,6 @@ import {
     validatePrep,
 } from "./logic";
 
-
 /** SSH behaviour; tests may shorten it through the environment of the provider process. */
 function connectOptions(): ConnectOptions {
     const n = (k: string, d: number) => (process.env[k] ? Number(process.env[k]) : d);

@@ -98,9 +98,14 @@ export interface Failure {
 export function labelProblems(labels: Record<string, string> | undefined, property = "labels"): Failure[] {
     const out: Failure[] = [];
     for (const [k, v] of Object.entries(labels ?? {})) {
-        const [prefix, name] = k.includes("/") ? [k.slice(0, k.lastIndexOf("/")), k.slice(k.lastIndexOf("/") + 1)] : ["", k];
+        const [prefix, name] = k.includes("/")
+            ? [k.slice(0, k.lastIndexOf("/")), k.slice(k.lastIndexOf("/") + 1)]
+            : ["", k];
         if ((prefix && !DNS_SUBDOMAIN.test(prefix)) || !LABEL_NAME.test(name) || name.length > 63) {
-            out.push({ property: `${property}.${k}`, reason: `label key must be [prefix/]name with name ≤ 63 chars of [A-Za-z0-9-_.]; rename the label` });
+            out.push({
+                property: `${property}.${k}`,
+                reason: `label key must be [prefix/]name with name ≤ 63 chars of [A-Za-z0-9-_.]; rename the label`,
+            });
         } else if (KUBELET_FORBIDDEN.test(k) && !KUBELET_ALLOWED.some((r) => r.test(k))) {
             out.push({
                 property: `${property}.${k}`,
@@ -108,7 +113,10 @@ export function labelProblems(labels: Record<string, string> | undefined, proper
             });
         }
         if (typeof v !== "string" || v.length > 63 || !LABEL_VALUE.test(v)) {
-            out.push({ property: `${property}.${k}`, reason: `label value must be ≤ 63 chars of [A-Za-z0-9-_.], starting and ending alphanumeric (got ${JSON.stringify(v)})` });
+            out.push({
+                property: `${property}.${k}`,
+                reason: `label value must be ≤ 63 chars of [A-Za-z0-9-_.], starting and ending alphanumeric (got ${JSON.stringify(v)})`,
+            });
         }
     }
     return out;
@@ -118,10 +126,16 @@ export function taintProblems(taints: Taint[] | undefined, property = "taints"):
     const out: Failure[] = [];
     (taints ?? []).forEach((t, i) => {
         if (!t || typeof t.key !== "string" || !LABEL_NAME.test(t.key.split("/").pop() ?? "")) {
-            out.push({ property: `${property}[${i}].key`, reason: "taint key must be a valid label key, e.g. dedicated or example.com/gpu" });
+            out.push({
+                property: `${property}[${i}].key`,
+                reason: "taint key must be a valid label key, e.g. dedicated or example.com/gpu",
+            });
         }
         if (!["NoSchedule", "PreferNoSchedule", "NoExecute"].includes(t?.effect)) {
-            out.push({ property: `${property}[${i}].effect`, reason: `taint effect must be NoSchedule, PreferNoSchedule or NoExecute (got ${JSON.stringify(t?.effect)})` });
+            out.push({
+                property: `${property}[${i}].effect`,
+                reason: `taint effect must be NoSchedule, PreferNoSchedule or NoExecute (got ${JSON.stringify(t?.effect)})`,
+            });
         }
     });
     return out;
@@ -135,14 +149,35 @@ export function joinProblems(inputs: any, unknown: (key: string) => boolean = ()
             out.push({ property: key, reason: "is required" });
         }
     }
-    if (!unknown("kubernetesVersion") && typeof inputs.kubernetesVersion === "string" && !parseVersion(inputs.kubernetesVersion)) {
-        out.push({ property: "kubernetesVersion", reason: `must look like v1.34.4 (got ${JSON.stringify(inputs.kubernetesVersion)}); use the tenant control plane's version` });
+    if (
+        !unknown("kubernetesVersion") &&
+        typeof inputs.kubernetesVersion === "string" &&
+        !parseVersion(inputs.kubernetesVersion)
+    ) {
+        out.push({
+            property: "kubernetesVersion",
+            reason: `must look like v1.34.4 (got ${JSON.stringify(inputs.kubernetesVersion)}); use the tenant control plane's version`,
+        });
     }
-    if (!unknown("nodeName") && typeof inputs.nodeName === "string" && (inputs.nodeName.length > 253 || !DNS_SUBDOMAIN.test(inputs.nodeName))) {
-        out.push({ property: "nodeName", reason: `must be a lowercase DNS subdomain such as worker-1 (got ${JSON.stringify(inputs.nodeName)})` });
+    if (
+        !unknown("nodeName") &&
+        typeof inputs.nodeName === "string" &&
+        (inputs.nodeName.length > 253 || !DNS_SUBDOMAIN.test(inputs.nodeName))
+    ) {
+        out.push({
+            property: "nodeName",
+            reason: `must be a lowercase DNS subdomain such as worker-1 (got ${JSON.stringify(inputs.nodeName)})`,
+        });
     }
-    if (!unknown("apiEndpoint") && typeof inputs.apiEndpoint === "string" && !/^[^/:\s]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(inputs.apiEndpoint)) {
-        out.push({ property: "apiEndpoint", reason: `must be host:port without a scheme, e.g. 10.0.0.10:6443 (got ${JSON.stringify(inputs.apiEndpoint)})` });
+    if (
+        !unknown("apiEndpoint") &&
+        typeof inputs.apiEndpoint === "string" &&
+        !/^[^/:\s]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(inputs.apiEndpoint)
+    ) {
+        out.push({
+            property: "apiEndpoint",
+            reason: `must be host:port without a scheme, e.g. 10.0.0.10:6443 (got ${JSON.stringify(inputs.apiEndpoint)})`,
+        });
     }
     if (!unknown("caCertHash") && typeof inputs.caCertHash === "string" && !CA_HASH.test(inputs.caCertHash)) {
         out.push({
@@ -152,7 +187,10 @@ export function joinProblems(inputs: any, unknown: (key: string) => boolean = ()
     }
     if (!unknown("labels")) out.push(...labelProblems(inputs.labels));
     if (!unknown("taints")) out.push(...taintProblems(inputs.taints));
-    if (inputs.drainTimeoutSeconds !== undefined && !(Number.isInteger(inputs.drainTimeoutSeconds) && inputs.drainTimeoutSeconds > 0)) {
+    if (
+        inputs.drainTimeoutSeconds !== undefined &&
+        !(Number.isInteger(inputs.drainTimeoutSeconds) && inputs.drainTimeoutSeconds > 0)
+    ) {
         out.push({ property: "drainTimeoutSeconds", reason: "must be a positive whole number of seconds, e.g. 300" });
     }
     return out;
@@ -175,8 +213,10 @@ export function upgradeProblem(from: string, to: string): string | undefined {
     const b = parseVersion(to);
     if (!a || !b) return undefined;
     const cmp = a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
-    if (cmp > 0) return `kubernetesVersion: cannot go from ${from} down to ${to}; downgrades are not supported, restore ${from}`;
-    if (b[1] - a[1] > 1) return `kubernetesVersion: cannot skip a minor version (${from} → ${to}); upgrade to v${a[0]}.${a[1] + 1}.x first`;
+    if (cmp > 0)
+        return `kubernetesVersion: cannot go from ${from} down to ${to}; downgrades are not supported, restore ${from}`;
+    if (b[1] - a[1] > 1)
+        return `kubernetesVersion: cannot skip a minor version (${from} → ${to}); upgrade to v${a[0]}.${a[1] + 1}.x first`;
     return undefined;
 }
 

@@ -33,7 +33,9 @@ export async function setUnschedulable(client: KubeClient, name: string, unsched
 export async function drain(client: KubeClient, name: string, timeoutMs: number): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     const list = async () => {
-        const res = await client.request<{ items?: any[] }>("GET", "/api/v1/pods", { query: { fieldSelector: `spec.nodeName=${name}` } });
+        const res = await client.request<{ items?: any[] }>("GET", "/api/v1/pods", {
+            query: { fieldSelector: `spec.nodeName=${name}` },
+        });
         return podsToEvict(res?.items ?? []);
     };
     let pods = await list();
@@ -72,12 +74,19 @@ export async function applyLabelsAndTaints(
     desired: { labels?: Record<string, string>; taints?: Taint[] },
 ): Promise<void> {
     const node = await client.get(nodePath(name));
-    if (!node) throw new Error(`Node ${name} is not in the tenant; the host may have been reset by hand. Run \`pulumi refresh\` or replace the NodeJoin`);
+    if (!node)
+        throw new Error(
+            `Node ${name} is not in the tenant; the host may have been reset by hand. Run \`pulumi refresh\` or replace the NodeJoin`,
+        );
     const labels: Record<string, string | null> = {};
     for (const k of Object.keys(previous.labels ?? {})) labels[k] = null;
     Object.assign(labels, desired.labels ?? {});
     const taints = mergeTaints(node.spec?.taints ?? [], previous.taints ?? [], desired.taints ?? []);
-    await client.patch(nodePath(name), { metadata: { labels }, spec: { taints: taints.length ? taints : null } }, "merge");
+    await client.patch(
+        nodePath(name),
+        { metadata: { labels }, spec: { taints: taints.length ? taints : null } },
+        "merge",
+    );
 }
 
 /** Deletes the Node; false when it was already gone. */

@@ -52,8 +52,15 @@ export async function diff(_id: string, olds: any, news: any): Promise<pulumi.dy
     const newConn = connectionOf(news) ?? ({} as ConnectionArgs);
     const flat = (i: any, c: ConnectionArgs) => ({ ...i, address: c.address, port: c.port ?? 22 });
     const replaces = changedKeys(flat(olds, oldConn), flat(news, newConn), REPLACE_KEYS);
-    const updates = changedKeys(olds, news, [...UPDATE_KEYS, "drainTimeoutSeconds", "tenantKubeconfig", "token", "ignorePreflightErrors"]);
-    if (JSON.stringify({ ...oldConn, address: 0, port: 0 }) !== JSON.stringify({ ...newConn, address: 0, port: 0 })) updates.push("connection");
+    const updates = changedKeys(olds, news, [
+        ...UPDATE_KEYS,
+        "drainTimeoutSeconds",
+        "tenantKubeconfig",
+        "token",
+        "ignorePreflightErrors",
+    ]);
+    if (JSON.stringify({ ...oldConn, address: 0, port: 0 }) !== JSON.stringify({ ...newConn, address: 0, port: 0 }))
+        updates.push("connection");
     if (updates.includes("kubernetesVersion")) {
         const p = upgradeProblem(olds.kubernetesVersion, news.kubernetesVersion);
         if (p) throw new Error(p);
@@ -66,7 +73,9 @@ async function joinToken(client: KubeClient, inputs: any): Promise<{ token: stri
     if (inputs.token) {
         const t = parseToken(inputs.token);
         const secret = await client.get(`/api/v1/namespaces/kube-system/secrets/bootstrap-token-${t.id}`);
-        const expiration = secret?.data?.expiration ? Buffer.from(secret.data.expiration, "base64").toString() : undefined;
+        const expiration = secret?.data?.expiration
+            ? Buffer.from(secret.data.expiration, "base64").toString()
+            : undefined;
         if (!secret || (expiration && expiresSoon(expiration, new Date(), 30))) {
             throw new Error(
                 `token: bootstrap token ${t.id} ${secret ? `expired at ${expiration}` : "does not exist in the tenant (expired tokens are deleted)"}; ` +
@@ -75,7 +84,11 @@ async function joinToken(client: KubeClient, inputs: any): Promise<{ token: stri
         }
         return { token: inputs.token };
     }
-    const t = await createToken(client, JOIN_TOKEN_TTL_SECONDS, `join of ${inputs.nodeName} by pulumi-hosted-control-plane`);
+    const t = await createToken(
+        client,
+        JOIN_TOKEN_TTL_SECONDS,
+        `join of ${inputs.nodeName} by pulumi-hosted-control-plane`,
+    );
     return { token: `${t.id}.${t.secret}`, minted: t.id };
 }
 
@@ -85,9 +98,16 @@ async function hasKubeletConf(ssh: SshConnection): Promise<boolean> {
 
 /** A join cut short (e.g. the update was killed): kubeadm left files but no kubelet.conf. */
 async function hasPartialJoin(ssh: SshConnection): Promise<boolean> {
-    const r = await ssh.exec(["sh", "-c", "ls /etc/kubernetes/bootstrap-kubelet.conf /etc/kubernetes/pki/ca.crt /var/lib/kubelet/config.yaml 2>/dev/null"], {
-        check: false,
-    });
+    const r = await ssh.exec(
+        [
+            "sh",
+            "-c",
+            "ls /etc/kubernetes/bootstrap-kubelet.conf /etc/kubernetes/pki/ca.crt /var/lib/kubelet/config.yaml 2>/dev/null",
+        ],
+        {
+            check: false,
+        },
+    );
     return r.stdout.trim() !== "";
 }
 
@@ -96,7 +116,9 @@ async function join(ssh: SshConnection, client: KubeClient, inputs: any): Promis
     let outcome = "joined";
     if (await hasPartialJoin(ssh)) {
         // kubeadm's preflight refuses a host with these files; start again from a clean slate.
-        await ssh.exec(["kubeadm", "reset", "-f", "--cri-socket", inputs.criSocket ?? DEFAULT_CRI_SOCKET], { timeoutMs: 5 * 60_000 });
+        await ssh.exec(["kubeadm", "reset", "-f", "--cri-socket", inputs.criSocket ?? DEFAULT_CRI_SOCKET], {
+            timeoutMs: 5 * 60_000,
+        });
         outcome = "joined (after resetting an interrupted join)";
     }
     const { token, minted } = await joinToken(client, inputs);
@@ -104,7 +126,10 @@ async function join(ssh: SshConnection, client: KubeClient, inputs: any): Promis
         const config = renderJoinConfiguration({ ...inputs, token });
         await ssh.upload({ path: JOIN_CONFIG_PATH, content: config, mode: "0600", secrets: [token] });
         try {
-            await ssh.exec(["kubeadm", "join", "--config", JOIN_CONFIG_PATH, "--v=1"], { secrets: [token], timeoutMs: 10 * 60_000 });
+            await ssh.exec(["kubeadm", "join", "--config", JOIN_CONFIG_PATH, "--v=1"], {
+                secrets: [token],
+                timeoutMs: 10 * 60_000,
+            });
         } finally {
             await ssh.exec(["rm", "-f", JOIN_CONFIG_PATH], { check: false });
         }
@@ -131,7 +156,9 @@ async function upgrade(ssh: SshConnection, client: KubeClient, olds: any, news: 
     await setUnschedulable(client, name, true);
     await drain(client, name, (news.drainTimeoutSeconds ?? DEFAULT_DRAIN_TIMEOUT_SECONDS) * 1000);
     if (news.upgradePackagesCommand?.length) await ssh.exec(news.upgradePackagesCommand, { timeoutMs: 15 * 60_000 });
-    const ignore = news.ignorePreflightErrors?.length ? [`--ignore-preflight-errors=${news.ignorePreflightErrors.join(",")}`] : [];
+    const ignore = news.ignorePreflightErrors?.length
+        ? [`--ignore-preflight-errors=${news.ignorePreflightErrors.join(",")}`]
+        : [];
     await ssh.exec(["kubeadm", "upgrade", "node", ...ignore, "--v=1"], { timeoutMs: 10 * 60_000 });
     await ssh.exec(["systemctl", "daemon-reload"]);
     await ssh.exec(["systemctl", "restart", "kubelet"]);
@@ -139,8 +166,13 @@ async function upgrade(ssh: SshConnection, client: KubeClient, olds: any, news: 
     await ssh.exec(["rm", "-f", "/var/lib/hcp-hostprep/kubelet-restart-pending"]);
     await client.waitFor(
         `/api/v1/nodes/${name}`,
-        (n) => n?.status?.nodeInfo?.kubeletVersion === news.kubernetesVersion && n?.status?.conditions?.some((c: any) => c.type === "Ready" && c.status === "True"),
-        { timeoutMs: READY_TIMEOUT_MS, description: `Node ${name} to report kubelet ${news.kubernetesVersion} and Ready after the upgrade from ${olds.kubernetesVersion}` },
+        (n) =>
+            n?.status?.nodeInfo?.kubeletVersion === news.kubernetesVersion &&
+            n?.status?.conditions?.some((c: any) => c.type === "Ready" && c.status === "True"),
+        {
+            timeoutMs: READY_TIMEOUT_MS,
+            description: `Node ${name} to report kubelet ${news.kubernetesVersion} and Ready after the upgrade from ${olds.kubernetesVersion}`,
+        },
     );
     await setUnschedulable(client, name, false);
 }
@@ -150,7 +182,8 @@ export async function update(_id: string, olds: any, news: any): Promise<pulumi.
     if (olds.kubernetesVersion !== news.kubernetesVersion) {
         await withConnection(connectionOf(news), {}, (ssh) => upgrade(ssh, client, olds, news));
     }
-    if (changedKeys(olds, news, ["labels", "taints"]).length) await applyLabelsAndTaints(client, news.nodeName, olds, news);
+    if (changedKeys(olds, news, ["labels", "taints"]).length)
+        await applyLabelsAndTaints(client, news.nodeName, olds, news);
     const node = await client.get(`/api/v1/nodes/${news.nodeName}`);
     return { outs: { ...news, outcome: olds.outcome, kubeletVersion: node?.status?.nodeInfo?.kubeletVersion ?? "" } };
 }
@@ -179,7 +212,10 @@ export async function delete_(_id: string, props: any): Promise<void> {
         // What reset leaves: CNI config, the backups `kubeadm upgrade node` keeps in /etc/kubernetes/tmp,
         // and the then empty directories kubeadm created.
         await ssh.exec(["rm", "-rf", "/etc/cni/net.d", JOIN_CONFIG_PATH, "/etc/kubernetes/tmp"]);
-        await ssh.exec(["rmdir", "--ignore-fail-on-non-empty", "/etc/kubernetes/pki", "/etc/kubernetes", "/var/lib/kubelet"], { check: false });
+        await ssh.exec(
+            ["rmdir", "--ignore-fail-on-non-empty", "/etc/kubernetes/pki", "/etc/kubernetes", "/var/lib/kubelet"],
+            { check: false },
+        );
     });
 }
 export { delete_ as delete };

@@ -44,12 +44,21 @@ export function tokenSecretName(id: string): string {
 }
 
 /** The Secret that makes a token valid for TLS bootstrap and for signing cluster-info. */
-export function tokenSecret(t: BootstrapToken, expiresAt: Date, description: string, groups: string[] = [DEFAULT_GROUP]) {
+export function tokenSecret(
+    t: BootstrapToken,
+    expiresAt: Date,
+    description: string,
+    groups: string[] = [DEFAULT_GROUP],
+) {
     return {
         apiVersion: "v1",
         kind: "Secret",
         type: "bootstrap.kubernetes.io/token",
-        metadata: { name: tokenSecretName(t.id), namespace: "kube-system", labels: { "app.kubernetes.io/managed-by": "pulumi-hosted-control-plane" } },
+        metadata: {
+            name: tokenSecretName(t.id),
+            namespace: "kube-system",
+            labels: { "app.kubernetes.io/managed-by": "pulumi-hosted-control-plane" },
+        },
         stringData: {
             description,
             "token-id": t.id,
@@ -72,7 +81,12 @@ export const MIN_TTL_SECONDS = 60;
 export const MAX_TTL_SECONDS = 7 * 24 * 3600;
 
 export function ttlProblem(ttlSeconds: unknown): string | undefined {
-    if (typeof ttlSeconds !== "number" || !Number.isInteger(ttlSeconds) || ttlSeconds < MIN_TTL_SECONDS || ttlSeconds > MAX_TTL_SECONDS) {
+    if (
+        typeof ttlSeconds !== "number" ||
+        !Number.isInteger(ttlSeconds) ||
+        ttlSeconds < MIN_TTL_SECONDS ||
+        ttlSeconds > MAX_TTL_SECONDS
+    ) {
         return `ttlSeconds: must be a whole number of seconds between ${MIN_TTL_SECONDS} and ${MAX_TTL_SECONDS} (got ${JSON.stringify(ttlSeconds)}); bootstrap tokens should be short-lived, e.g. 3600`;
     }
     return undefined;

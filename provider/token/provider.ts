@@ -17,7 +17,10 @@ export async function check(_olds: any, news: any): Promise<pulumi.dynamic.Check
             failures.push({ property: "kubeconfig", reason: (e as Error).message });
         }
     }
-    return { inputs: { ...news, ttlSeconds: ttl, description: news.description ?? "created by pulumi-hosted-control-plane" }, failures };
+    return {
+        inputs: { ...news, ttlSeconds: ttl, description: news.description ?? "created by pulumi-hosted-control-plane" },
+        failures,
+    };
 }
 
 export async function diff(_id: string, olds: any, news: any): Promise<pulumi.dynamic.DiffResult> {
@@ -26,7 +29,8 @@ export async function diff(_id: string, olds: any, news: any): Promise<pulumi.dy
     if (olds.description !== news.description) replaces.push("description");
     if (olds.kubeconfig !== news.kubeconfig) replaces.push("kubeconfig");
     // An expired token is useless for joins: replace it with a fresh one (shows in the preview).
-    if (olds.expiresAt && expiresSoon(olds.expiresAt, new Date(), Math.min(300, olds.ttlSeconds / 4))) replaces.push("expiresAt");
+    if (olds.expiresAt && expiresSoon(olds.expiresAt, new Date(), Math.min(300, olds.ttlSeconds / 4)))
+        replaces.push("expiresAt");
     return { changes: replaces.length > 0, replaces, deleteBeforeReplace: false };
 }
 

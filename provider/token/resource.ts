@@ -26,7 +26,13 @@ export class BootstrapToken extends pulumi.dynamic.Resource {
         super(
             providerFor("token/provider"),
             name,
-            { ...args, kubeconfig: pulumi.secret(args.kubeconfig), tokenId: undefined, token: undefined, expiresAt: undefined },
+            {
+                ...args,
+                kubeconfig: pulumi.secret(args.kubeconfig),
+                tokenId: undefined,
+                token: undefined,
+                expiresAt: undefined,
+            },
             pulumi.mergeOptions(opts, { additionalSecretOutputs: ["token", "kubeconfig"] }),
             "hcp",
             "BootstrapToken",

@@ -6,7 +6,12 @@ export interface MintedToken extends BootstrapToken {
     expiresAt: string;
 }
 
-export async function createToken(client: KubeClient, ttlSeconds: number, description: string, now = new Date()): Promise<MintedToken> {
+export async function createToken(
+    client: KubeClient,
+    ttlSeconds: number,
+    description: string,
+    now = new Date(),
+): Promise<MintedToken> {
     const token = generateToken();
     const expiresAt = new Date(now.getTime() + ttlSeconds * 1000);
     await client.create("/api/v1/namespaces/kube-system/secrets", tokenSecret(token, expiresAt, description));

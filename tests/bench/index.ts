@@ -37,7 +37,9 @@ function report(figures: Figure[]): void {
     console.log("|---|---|---|---|---|");
     for (const f of figures) {
         const fmt = (v: number) => `${v < 1 ? v.toFixed(3) : v.toFixed(1)} ${f.unit}`;
-        console.log(`| ${f.name} | ${f.samples.length} | ${fmt(median(f.samples))} | ${fmt(Math.min(...f.samples))} | ${fmt(Math.max(...f.samples))} |`);
+        console.log(
+            `| ${f.name} | ${f.samples.length} | ${fmt(median(f.samples))} | ${fmt(Math.min(...f.samples))} | ${fmt(Math.max(...f.samples))} |`,
+        );
     }
 }
 
@@ -59,12 +61,23 @@ async function pureLogic(): Promise<Figure[]> {
     };
     const caPem = execFileSync(
         "sh",
-        ["-c", "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=bench -keyout /dev/null -days 1 2>/dev/null"],
+        [
+            "-c",
+            "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=bench -keyout /dev/null -days 1 2>/dev/null",
+        ],
         { encoding: "utf8" },
     );
     return [
-        { name: "render host preparation script", unit: "ms", samples: await sample(200, () => renderPrepareScript(prep)) },
-        { name: "render JoinConfiguration", unit: "ms", samples: await sample(2000, () => renderJoinConfiguration(join)) },
+        {
+            name: "render host preparation script",
+            unit: "ms",
+            samples: await sample(200, () => renderPrepareScript(prep)),
+        },
+        {
+            name: "render JoinConfiguration",
+            unit: "ms",
+            samples: await sample(2000, () => renderJoinConfiguration(join)),
+        },
         { name: "CA pin hash (sha256 of SPKI)", unit: "ms", samples: await sample(2000, () => caCertHash(caPem)) },
     ];
 }

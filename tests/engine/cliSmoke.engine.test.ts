@@ -17,15 +17,24 @@ describe("engine smoke through the pulumi CLI (Pulumi.yaml project)", function (
     const cmName = `hcp-cli-smoke-${process.pid}`;
     const env = { ...process.env, ...engineEnv(stateDir) };
     const pulumi = (...args: string[]) =>
-        execFileSync(path.join(binDir, "pulumi"), [...args, "--cwd", projectDir, "--stack", "smoke", "--non-interactive"], {
-            env,
-            encoding: "utf8",
-            stdio: ["ignore", "pipe", "pipe"],
-        });
+        execFileSync(
+            path.join(binDir, "pulumi"),
+            [...args, "--cwd", projectDir, "--stack", "smoke", "--non-interactive"],
+            {
+                env,
+                encoding: "utf8",
+                stdio: ["ignore", "pipe", "pipe"],
+            },
+        );
     const previewOps = () => {
         const out = JSON.parse(pulumi("preview", "--json"));
         return (out.steps ?? [])
-            .filter((s: any) => s.op !== "same" && !s.urn.includes("::pulumi:pulumi:Stack::") && !s.urn.includes("::pulumi:providers:"))
+            .filter(
+                (s: any) =>
+                    s.op !== "same" &&
+                    !s.urn.includes("::pulumi:pulumi:Stack::") &&
+                    !s.urn.includes("::pulumi:providers:"),
+            )
             .map((s: any) => `${s.op} ${s.urn.split("::").pop()}`)
             .sort();
     };
@@ -34,12 +43,20 @@ describe("engine smoke through the pulumi CLI (Pulumi.yaml project)", function (
         requireToolchain();
         const kubeconfig = ensureManagementCluster();
         fs.mkdirSync(path.join(stateDir, "backend"), { recursive: true });
-        execFileSync(path.join(binDir, "pulumi"), ["stack", "init", "smoke", "--cwd", projectDir, "--non-interactive"], { env, stdio: "ignore" });
-        execFileSync(path.join(binDir, "pulumi"), ["config", "set", "--secret", "kubeconfig", "--cwd", projectDir, "--stack", "smoke"], {
-            env,
-            input: kubeconfig,
-            stdio: ["pipe", "ignore", "inherit"],
-        });
+        execFileSync(
+            path.join(binDir, "pulumi"),
+            ["stack", "init", "smoke", "--cwd", projectDir, "--non-interactive"],
+            { env, stdio: "ignore" },
+        );
+        execFileSync(
+            path.join(binDir, "pulumi"),
+            ["config", "set", "--secret", "kubeconfig", "--cwd", projectDir, "--stack", "smoke"],
+            {
+                env,
+                input: kubeconfig,
+                stdio: ["pipe", "ignore", "inherit"],
+            },
+        );
         pulumi("config", "set", "greeting", "hello");
         pulumi("config", "set", "recordDir", recordDir);
         pulumi("config", "set", "configMapName", cmName);

@@ -29,7 +29,8 @@ describe("lifecycle on the local lab (Automation API, real engine, real joins)",
     const setTenants = (t: LabTenant[]) => {
         tenants = t;
     };
-    const tenantClient = async (name: string) => KubeClient.fromKubeconfig((await ts.stack.outputs())[`${name}Kubeconfig`].value);
+    const tenantClient = async (name: string) =>
+        KubeClient.fromKubeconfig((await ts.stack.outputs())[`${name}Kubeconfig`].value);
     const readyNodes = async (name: string) => {
         const nodes = await (await tenantClient(name)).list("/api/v1/nodes");
         return nodes
@@ -38,7 +39,9 @@ describe("lifecycle on the local lab (Automation API, real engine, real joins)",
             .sort();
     };
     const tcpSchema = async (name: string) => {
-        const tcp = await managementClient(lab).get(`/apis/kamaji.clastix.io/v1alpha1/namespaces/default/tenantcontrolplanes/${name}`);
+        const tcp = await managementClient(lab).get(
+            `/apis/kamaji.clastix.io/v1alpha1/namespaces/default/tenantcontrolplanes/${name}`,
+        );
         const schema = tcp?.status?.storage?.setup?.schema;
         if (!schema) throw new Error(`TenantControlPlane ${name} reports no status.storage.setup.schema`);
         return schema as string;
@@ -49,8 +52,19 @@ describe("lifecycle on the local lab (Automation API, real engine, real joins)",
         requireFreeHosts(lab);
         v1 = lab.kubernetesVersion;
         v2 = lab.upgradeVersions[0];
-        if (!v2) throw new Error("the lab has no upgrade version: scripts/versions.env KUBERNETES_UPGRADE_VERSIONS must name one and scripts/toolchain build it");
-        setTenants([{ name: "team-a", slot: 0, kubernetesVersion: v1, hosts: ["worker-1", "worker-2", "worker-3"], maxUnavailable: MAX_UNAVAILABLE }]);
+        if (!v2)
+            throw new Error(
+                "the lab has no upgrade version: scripts/versions.env KUBERNETES_UPGRADE_VERSIONS must name one and scripts/toolchain build it",
+            );
+        setTenants([
+            {
+                name: "team-a",
+                slot: 0,
+                kubernetesVersion: v1,
+                hosts: ["worker-1", "worker-2", "worker-3"],
+                maxUnavailable: MAX_UNAVAILABLE,
+            },
+        ]);
         ts = await newInlineStack("hcp-lifecycle", async () => labStack(lab, tenants));
     });
 
@@ -106,7 +120,12 @@ describe("lifecycle on the local lab (Automation API, real engine, real joins)",
         const t0 = Date.now();
         setTenants([{ ...tenants[0], hosts: ["worker-1", "worker-2", "worker-3", "worker-4", "worker-5"] }]);
         const p = await previewSteps(ts.stack);
-        expect(p.steps.filter((s) => s.op !== "read").map((s) => `${s.op} ${shortName(s.urn)}`).sort()).to.deep.equal([
+        expect(
+            p.steps
+                .filter((s) => s.op !== "read")
+                .map((s) => `${s.op} ${shortName(s.urn)}`)
+                .sort(),
+        ).to.deep.equal([
             "create team-a-workers-198-18-0-14-join",
             "create team-a-workers-198-18-0-14-prep",
             "create team-a-workers-198-18-0-15-join",
@@ -121,13 +140,25 @@ describe("lifecycle on the local lab (Automation API, real engine, real joins)",
         const t0 = Date.now();
         setTenants([{ ...tenants[0], hosts: ["worker-1", "worker-3", "worker-4", "worker-5"] }]);
         const p = await previewSteps(ts.stack);
-        expect(p.steps.filter((s) => s.op !== "read").map((s) => `${s.op} ${shortName(s.urn)}`).sort()).to.deep.equal([
-            "delete team-a-workers-198-18-0-12-join",
-            "delete team-a-workers-198-18-0-12-prep",
-        ]);
+        expect(
+            p.steps
+                .filter((s) => s.op !== "read")
+                .map((s) => `${s.op} ${shortName(s.urn)}`)
+                .sort(),
+        ).to.deep.equal(["delete team-a-workers-198-18-0-12-join", "delete team-a-workers-198-18-0-12-prep"]);
         await ts.stack.up();
-        expect((await readyNodes("team-a")).map((n) => n.split("@")[0])).to.deep.equal(["worker-1", "worker-3", "worker-4", "worker-5"]);
-        expect(onHost("worker-2", "ls /etc/kubernetes/kubelet.conf /var/lib/hcp-hostprep /usr/local/bin/kubeadm 2>/dev/null || true").trim()).to.equal("");
+        expect((await readyNodes("team-a")).map((n) => n.split("@")[0])).to.deep.equal([
+            "worker-1",
+            "worker-3",
+            "worker-4",
+            "worker-5",
+        ]);
+        expect(
+            onHost(
+                "worker-2",
+                "ls /etc/kubernetes/kubelet.conf /var/lib/hcp-hostprep /usr/local/bin/kubeadm 2>/dev/null || true",
+            ).trim(),
+        ).to.equal("");
         measure("scale in 5 → 4 (preview + up)", t0);
     });
 
@@ -155,22 +186,29 @@ describe("lifecycle on the local lab (Automation API, real engine, real joins)",
         await ts.stack.up({
             onEvent: (e) => {
                 const pre = e.resourcePreEvent?.metadata;
-                if (pre?.op === "update" && pre.type.endsWith("hcp:NodeJoin")) spans[shortName(pre.urn)] = { start: Date.now() };
+                if (pre?.op === "update" && pre.type.endsWith("hcp:NodeJoin"))
+                    spans[shortName(pre.urn)] = { start: Date.now() };
                 const out = e.resOutputsEvent?.metadata;
-                if (out?.op === "update" && out.type.endsWith("hcp:NodeJoin")) spans[shortName(out.urn)].end = Date.now();
+                if (out?.op === "update" && out.type.endsWith("hcp:NodeJoin"))
+                    spans[shortName(out.urn)].end = Date.now();
             },
         });
         const order = ["11", "13", "14", "15"].map((h) => spans[`team-a-workers-198-18-0-${h}-join`]);
         order.forEach((s) => expect(s?.end, "every join was upgraded").to.be.a("number"));
         // Host i waits for host i - maxUnavailable: never more than maxUnavailable drained at once.
-        for (let i = MAX_UNAVAILABLE; i < order.length; i++) expect(order[i].start).to.be.at.least(order[i - MAX_UNAVAILABLE].end!);
+        for (let i = MAX_UNAVAILABLE; i < order.length; i++)
+            expect(order[i].start).to.be.at.least(order[i - MAX_UNAVAILABLE].end!);
         // The most joins in flight at any instant (a sweep over start and end times).
-        const edges = order.flatMap((s) => [[s.start, 1] as const, [s.end!, -1] as const]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+        const edges = order
+            .flatMap((s) => [[s.start, 1] as const, [s.end!, -1] as const])
+            .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
         let inFlight = 0;
         let concurrent = 0;
         for (const [, d] of edges) concurrent = Math.max(concurrent, (inFlight += d));
         expect(concurrent).to.be.at.most(MAX_UNAVAILABLE);
-        expect(await readyNodes("team-a")).to.deep.equal(["worker-1", "worker-3", "worker-4", "worker-5"].map((n) => `${n}@${v2}`));
+        expect(await readyNodes("team-a")).to.deep.equal(
+            ["worker-1", "worker-3", "worker-4", "worker-5"].map((n) => `${n}@${v2}`),
+        );
         measure(`pool ${v1} → ${v2} (4 hosts)`, t0);
     });
 
@@ -179,7 +217,10 @@ describe("lifecycle on the local lab (Automation API, real engine, real joins)",
         setTenants([...tenants, { name: "team-b", slot: 1, kubernetesVersion: v1, hosts: ["worker-2"] }]);
         await ts.stack.up();
         const b = await tenantClient("team-b");
-        await b.create("/api/v1/namespaces/default/configmaps", { metadata: { name: "survives" }, data: { team: "b" } });
+        await b.create("/api/v1/namespaces/default/configmaps", {
+            metadata: { name: "survives" },
+            data: { team: "b" },
+        });
         const [schemaA, schemaB] = [await tcpSchema("team-a"), await tcpSchema("team-b")];
         expect(schemaA).not.to.equal(schemaB);
         const etcd = dataStoreEtcd(lab);
@@ -219,13 +260,25 @@ describe("lifecycle on the local lab (Automation API, real engine, real joins)",
         const etcd = dataStoreEtcd(lab);
         try {
             expect(await etcd.getAll().prefix(`/${schemaB}/`).keys()).to.deep.equal([]);
-            expect((await etcd.getUsers()).map((u) => u.name).filter((n) => n !== "root"), "etcd users left").to.deep.equal([]);
-            expect((await etcd.getRoles()).map((r) => r.name).filter((n) => n !== "root"), "etcd roles left").to.deep.equal([]);
+            expect(
+                (await etcd.getUsers()).map((u) => u.name).filter((n) => n !== "root"),
+                "etcd users left",
+            ).to.deep.equal([]);
+            expect(
+                (await etcd.getRoles()).map((r) => r.name).filter((n) => n !== "root"),
+                "etcd roles left",
+            ).to.deep.equal([]);
         } finally {
             etcd.close();
         }
         for (const h of lab.hosts) {
-            expect(onHost(h.name, "ls -d /etc/kubernetes /var/lib/kubelet /var/lib/hcp-hostprep /usr/local/bin/kubelet 2>/dev/null || true").trim(), h.name).to.equal("");
+            expect(
+                onHost(
+                    h.name,
+                    "ls -d /etc/kubernetes /var/lib/kubelet /var/lib/hcp-hostprep /usr/local/bin/kubelet 2>/dev/null || true",
+                ).trim(),
+                h.name,
+            ).to.equal("");
         }
         measure("destroy", t0);
     });

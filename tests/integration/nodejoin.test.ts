@@ -12,7 +12,13 @@ import { caCertHash } from "../../provider/pki";
 import { createToken } from "../../provider/token/tokens";
 import { startTenantControlPlane, stopTenantControlPlane, TenantControlPlane } from "../../lab/tenant";
 import { HostLab, repoRoot, TestHost } from "../support/hosts";
-import { installLabStandIns, labBundle, LAB_IGNORED_PREFLIGHT, prepareInputs, KUBERNETES_VERSION } from "../support/labHosts";
+import {
+    installLabStandIns,
+    labBundle,
+    LAB_IGNORED_PREFLIGHT,
+    prepareInputs,
+    KUBERNETES_VERSION,
+} from "../support/labHosts";
 import { DataStoreEtcd, ensureDataStoreEtcd, stopDataStoreEtcd } from "../support/tenant";
 
 const BRIDGE_IP = "198.18.0.1";
@@ -61,7 +67,10 @@ describe("NodeJoin with the real kubeadm against a real tenant", function () {
     before(async () => {
         fs.rmSync(stateDir, { recursive: true, force: true });
         ds = ensureDataStoreEtcd("nodejoin-test", 24379);
-        hosts = await Promise.all([lab.create("t-join-1", "198.18.0.61"), lab.create("t-join-2", "198.18.0.62", { user: "ops", sudo: true })]);
+        hosts = await Promise.all([
+            lab.create("t-join-1", "198.18.0.61"),
+            lab.create("t-join-2", "198.18.0.62", { user: "ops", sudo: true }),
+        ]);
         const bundle = labBundle();
         for (const h of hosts) {
             await installLabStandIns(lab, h.name);
@@ -114,7 +123,9 @@ describe("NodeJoin with the real kubeadm against a real tenant", function () {
         expect(await lab.readFile("t-join-1", "/etc/kubernetes/kubelet.conf")).to.include("kubelet-client-current.pem");
         // The kubelet's client certificate was signed by the tenant CA through the CSR flow.
         const csrs = await client.list("/apis/certificates.k8s.io/v1/certificatesigningrequests");
-        expect(csrs.some((c: any) => c.spec.username.startsWith("system:bootstrap:") && c.status.certificate)).to.equal(true);
+        expect(csrs.some((c: any) => c.spec.username.startsWith("system:bootstrap:") && c.status.certificate)).to.equal(
+            true,
+        );
     });
 
     it("skips the join on a host that already has a kubelet.conf", async () => {

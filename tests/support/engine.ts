@@ -84,12 +84,20 @@ export function changeCounts(summary: Record<string, number> | undefined): Recor
 }
 
 /** The resources a preview says will change (the stack itself and providers left out). */
-export async function previewSteps(stack: automation.Stack): Promise<{ counts: Record<string, number>; steps: { op: string; urn: string; diffs: string[] }[] }> {
+export async function previewSteps(
+    stack: automation.Stack,
+): Promise<{ counts: Record<string, number>; steps: { op: string; urn: string; diffs: string[] }[] }> {
     const steps: { op: string; urn: string; diffs: string[] }[] = [];
     const res = await stack.preview({
         onEvent: (e) => {
             const m = e.resourcePreEvent?.metadata;
-            if (m && m.op !== "same" && !m.urn.includes("::pulumi:pulumi:Stack::") && !m.urn.includes("::pulumi:providers:")) steps.push({ op: m.op, urn: m.urn, diffs: m.diffs ?? [] });
+            if (
+                m &&
+                m.op !== "same" &&
+                !m.urn.includes("::pulumi:pulumi:Stack::") &&
+                !m.urn.includes("::pulumi:providers:")
+            )
+                steps.push({ op: m.op, urn: m.urn, diffs: m.diffs ?? [] });
         },
     });
     return { counts: changeCounts(res.changeSummary as any), steps };

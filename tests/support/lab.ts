@@ -14,12 +14,18 @@ export function ensureLab(): LabDescription {
 
 /** Runs a shell snippet inside a lab host's namespaces (as root, no SSH). */
 export function onHost(name: string, script: string): string {
-    return execFileSync("bash", [path.join(repoRoot, "lab", "worker-hosts.sh"), "exec", name, "--", "sh", "-c", script], { encoding: "utf8" });
+    return execFileSync(
+        "bash",
+        [path.join(repoRoot, "lab", "worker-hosts.sh"), "exec", name, "--", "sh", "-c", script],
+        { encoding: "utf8" },
+    );
 }
 
 /** Fails clearly when another stack (e.g. ./scripts/main's) holds lab hosts. */
 export function requireFreeHosts(lab: LabDescription): void {
-    const busy = lab.hosts.filter((h) => onHost(h.name, "[ -e /etc/kubernetes/kubelet.conf ] && echo joined || true").trim() === "joined");
+    const busy = lab.hosts.filter(
+        (h) => onHost(h.name, "[ -e /etc/kubernetes/kubelet.conf ] && echo joined || true").trim() === "joined",
+    );
     if (busy.length) {
         throw new Error(
             `lab hosts ${busy.map((h) => h.name).join(", ")} are joined to a cluster already (another stack, e.g. ./scripts/main's "lab" stack, uses them): ` +

@@ -16,7 +16,12 @@ export function labBundle(version = KUBERNETES_VERSION): string {
 /** Installs lab/standins/{systemctl,modprobe} into the host's /usr/local/sbin. */
 export async function installLabStandIns(lab: HostLab, name: string): Promise<void> {
     for (const tool of ["systemctl", "modprobe"]) {
-        await lab.writeFile(name, `/usr/local/sbin/${tool}`, fs.readFileSync(path.join(repoRoot, "lab", "standins", tool), "utf8"), "0755");
+        await lab.writeFile(
+            name,
+            `/usr/local/sbin/${tool}`,
+            fs.readFileSync(path.join(repoRoot, "lab", "standins", tool), "utf8"),
+            "0755",
+        );
     }
 }
 

@@ -9,7 +9,9 @@ export const labDir = process.env.HCP_LAB_DIR ?? path.join(repoRoot, ".lab");
 export const managementKubeconfigPath = path.join(labDir, "management", "admin.kubeconfig");
 
 export function ensureManagementCluster(): string {
-    execFileSync("bash", [path.join(repoRoot, "lab", "management-cluster.sh"), "up"], { stdio: ["ignore", "ignore", "inherit"] });
+    execFileSync("bash", [path.join(repoRoot, "lab", "management-cluster.sh"), "up"], {
+        stdio: ["ignore", "ignore", "inherit"],
+    });
     return fs.readFileSync(managementKubeconfigPath, "utf8");
 }
 
@@ -28,7 +30,12 @@ function credentials(): Credentials {
         return m[1];
     };
     const b64 = (name: string) => Buffer.from(field(name), "base64");
-    return { server: field("server"), ca: b64("certificate-authority-data"), cert: b64("client-certificate-data"), key: b64("client-key-data") };
+    return {
+        server: field("server"),
+        ca: b64("certificate-authority-data"),
+        cert: b64("client-certificate-data"),
+        key: b64("client-key-data"),
+    };
 }
 
 /** A raw request against the management API; resolves with status and parsed body. */

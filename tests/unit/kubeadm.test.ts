@@ -35,7 +35,11 @@ describe("kubeadm JoinConfiguration", () => {
     it("pins the CA and never skips CA verification", () => {
         const doc: any = yaml.load(renderJoinConfiguration(base));
         expect(doc.kind).to.equal("JoinConfiguration");
-        expect(doc.discovery.bootstrapToken).to.deep.equal({ apiServerEndpoint: "198.18.0.1:6443", token: base.token, caCertHashes: [HASH] });
+        expect(doc.discovery.bootstrapToken).to.deep.equal({
+            apiServerEndpoint: "198.18.0.1:6443",
+            token: base.token,
+            caCertHashes: [HASH],
+        });
         expect(doc.discovery.tlsBootstrapToken).to.equal(base.token);
         expect(JSON.stringify(doc)).not.to.include("unsafeSkipCAVerification");
     });
@@ -59,14 +63,17 @@ describe("kubeadm JoinConfiguration", () => {
     });
 
     it("writes kubeletExtraArgs as a map in v1beta3", () => {
-        const doc: any = yaml.load(renderJoinConfiguration({ ...base, kubernetesVersion: "v1.30.2", labels: { a: "b" } }));
+        const doc: any = yaml.load(
+            renderJoinConfiguration({ ...base, kubernetesVersion: "v1.30.2", labels: { a: "b" } }),
+        );
         expect(doc.apiVersion).to.equal("kubeadm.k8s.io/v1beta3");
         expect(doc.nodeRegistration.kubeletExtraArgs).to.deep.equal({ "node-labels": "a=b" });
     });
 });
 
 describe("NodeJoin input rules", () => {
-    it("accepts good inputs", () => expect(joinProblems({ ...base, labels: { "example.com/x": "y" } })).to.deep.equal([]));
+    it("accepts good inputs", () =>
+        expect(joinProblems({ ...base, labels: { "example.com/x": "y" } })).to.deep.equal([]));
 
     const cases: [string, any, string, RegExp][] = [
         ["version", { kubernetesVersion: "1.34" }, "kubernetesVersion", /must look like v1\.34\.4/],
@@ -88,7 +95,9 @@ describe("NodeJoin input rules", () => {
         const f = labelProblems({ "node-role.kubernetes.io/worker": "" });
         expect(f[0].property).to.equal("labels.node-role.kubernetes.io/worker");
         expect(f[0].reason).to.match(/NodeRestriction/);
-        expect(labelProblems({ "node.kubernetes.io/pool": "a", "topology.kubernetes.io/zone": "z1" })).to.deep.equal([]);
+        expect(labelProblems({ "node.kubernetes.io/pool": "a", "topology.kubernetes.io/zone": "z1" })).to.deep.equal(
+            [],
+        );
     });
 
     it("refuses bad label values and taint effects", () => {
@@ -101,7 +110,9 @@ describe("NodeJoin diff and upgrade rules", () => {
     it("replaces for identity changes and updates for version/labels", () => {
         const olds = { ...base, address: "198.18.0.11", port: 22, labels: { a: "1" } };
         expect(changedKeys(olds, { ...olds, address: "198.18.0.12" }, REPLACE_KEYS)).to.deep.equal(["address"]);
-        expect(changedKeys(olds, { ...olds, kubernetesVersion: "v1.35.0", labels: { a: "2" } }, UPDATE_KEYS)).to.deep.equal(["kubernetesVersion", "labels"]);
+        expect(
+            changedKeys(olds, { ...olds, kubernetesVersion: "v1.35.0", labels: { a: "2" } }, UPDATE_KEYS),
+        ).to.deep.equal(["kubernetesVersion", "labels"]);
         expect(changedKeys(olds, { ...olds }, [...REPLACE_KEYS, ...UPDATE_KEYS])).to.deep.equal([]);
     });
 
@@ -124,15 +135,23 @@ describe("NodeJoin diff and upgrade rules", () => {
         const pods = [
             { metadata: { name: "web" }, status: { phase: "Running" } },
             { metadata: { name: "ds", ownerReferences: [{ kind: "DaemonSet" }] }, status: { phase: "Running" } },
-            { metadata: { name: "mirror", annotations: { "kubernetes.io/config.mirror": "x" } }, status: { phase: "Running" } },
+            {
+                metadata: { name: "mirror", annotations: { "kubernetes.io/config.mirror": "x" } },
+                status: { phase: "Running" },
+            },
             { metadata: { name: "done" }, status: { phase: "Succeeded" } },
         ];
         expect(podsToEvict(pods).map((p) => p.metadata.name)).to.deep.equal(["web"]);
     });
 
     it("replaces only the taints it manages", () => {
-        const current = [{ key: "other", effect: "NoSchedule" as const }, { key: "old", effect: "NoExecute" as const }];
-        expect(mergeTaints(current, [{ key: "old", effect: "NoExecute" }], [{ key: "new", effect: "NoSchedule" }])).to.deep.equal([
+        const current = [
+            { key: "other", effect: "NoSchedule" as const },
+            { key: "old", effect: "NoExecute" as const },
+        ];
+        expect(
+            mergeTaints(current, [{ key: "old", effect: "NoExecute" }], [{ key: "new", effect: "NoSchedule" }]),
+        ).to.deep.equal([
             { key: "other", effect: "NoSchedule" },
             { key: "new", effect: "NoSchedule" },
         ]);

@@ -1,5 +1,13 @@
 import { expect } from "chai";
-import { expiresSoon, formatToken, generateToken, parseToken, tokenSecret, ttlProblem, TOKEN_PATTERN } from "../../provider/token/logic";
+import {
+    expiresSoon,
+    formatToken,
+    generateToken,
+    parseToken,
+    tokenSecret,
+    ttlProblem,
+    TOKEN_PATTERN,
+} from "../../provider/token/logic";
 
 describe("bootstrap token logic", () => {
     it("generates tokens in kubeadm's format, different each time", () => {
@@ -12,7 +20,14 @@ describe("bootstrap token logic", () => {
         expect(seen.size).to.equal(50);
     });
 
-    const bad = ["", "abcdef", "ABCDEF.0123456789abcdef", "abcde.0123456789abcdef", "abcdef.0123456789abcde", "abcdef:0123456789abcdef"];
+    const bad = [
+        "",
+        "abcdef",
+        "ABCDEF.0123456789abcdef",
+        "abcde.0123456789abcdef",
+        "abcdef.0123456789abcde",
+        "abcdef:0123456789abcdef",
+    ];
     for (const text of bad) {
         it(`rejects ${JSON.stringify(text)} without echoing it`, () => {
             expect(() => parseToken(text)).to.throw(/token: must be a kubeadm bootstrap token/);
@@ -29,7 +44,11 @@ describe("bootstrap token logic", () => {
     });
 
     it("builds the Secret kubeadm and the bootstrap authenticator expect", () => {
-        const s = tokenSecret({ id: "abcdef", secret: "0123456789abcdef" }, new Date("2026-11-25T19:00:00.123Z"), "test");
+        const s = tokenSecret(
+            { id: "abcdef", secret: "0123456789abcdef" },
+            new Date("2026-11-25T19:00:00.123Z"),
+            "test",
+        );
         expect(s.type).to.equal("bootstrap.kubernetes.io/token");
         expect(s.metadata).to.include({ name: "bootstrap-token-abcdef", namespace: "kube-system" });
         expect(s.stringData).to.include({
