@@ -4,7 +4,7 @@
  *
  *   node dist/lab/kamaji/controller.js --kubeconfig MGMT_KUBECONFIG --state-dir DIR
  *        [--interval-ms 1000] [--datastore default] [--schema-default uid|namespaced-name]
- *        [--bin-dir <repo>/bin] [--namespaces ns1,ns2] [--datastores ds1,ds2] [--once]
+ *        [--bin-dir <repo>/bin] [--namespaces ns1,ns2] [--ignore-namespaces REGEX] [--datastores ds1,ds2] [--once]
  *   node dist/lab/kamaji/controller.js stop-tenants --state-dir DIR
  *
  * It polls DataStores and TenantControlPlanes (kamaji.clastix.io/v1alpha1) and, per TCP, does what
@@ -19,7 +19,8 @@
  * prefix, drops its etcd user and role and its Secrets. DataStores get status.ready/usedBy and the
  * finalizer `kamaji.clastix.io/TenantControlPlane` (removed once no TCP uses them).
  *
- * --namespaces / --datastores limit what this controller touches (tests run their own beside the lab's).
+ * --namespaces / --datastores limit what this controller touches (tests run their own beside the lab's);
+ * --ignore-namespaces leaves the matching namespaces to those test controllers.
  *
  * The state directory keeps each tenant's PKI, pid files and logs, so a restarted controller adopts
  * the running processes instead of starting new ones. SIGTERM stops the controller, not the tenants;
@@ -95,6 +96,7 @@ async function main(): Promise<number> {
         schemaDefault,
         binDir: f.get("bin-dir"),
         namespaces: list("namespaces"),
+        ignoreNamespaces: f.get("ignore-namespaces") ? new RegExp(f.get("ignore-namespaces")!) : undefined,
         dataStores: list("datastores"),
         log,
     });

@@ -60,6 +60,8 @@ export interface ReconcilerOptions {
     binDir?: string;
     /** Only these namespaces' TCPs (default: all). Lets a test run its own controller beside the lab's. */
     namespaces?: string[];
+    /** TCPs in matching namespaces are left alone (they belong to a test's own controller). */
+    ignoreNamespaces?: RegExp;
     /** Only these DataStores' status and finalizers (default: all). */
     dataStores?: string[];
     log?: (msg: string) => void;
@@ -125,7 +127,8 @@ export class Reconciler {
                 ? Promise.all(nsList.map((ns) => this.kube.list(tcpPath(ns))))
                 : Promise.all([this.kube.list(`/apis/${GROUP}/${VERSION}/tenantcontrolplanes`)]),
         ]);
-        const tcps = tcpLists.flat();
+        const ignore = this.opts.ignoreNamespaces;
+        const tcps = tcpLists.flat().filter((t: any) => !ignore || !ignore.test(t.metadata.namespace));
         const dsNames = this.opts.dataStores;
         const dataStores =
             dsNames && dsNames.length > 0
