@@ -49,6 +49,11 @@ describe("automation: the embedding on the full lab", function () {
             await destroy(undefined, opts).catch(() => undefined);
             fs.rmSync(stateDir, { recursive: true, force: true });
         }
+        // The management cluster's controller-manager finalizes the namespace once it is empty.
+        if (lab)
+            await KubeClient.fromKubeconfig(fs.readFileSync(lab.managementKubeconfig, "utf8"))
+                .delete(`/api/v1/namespaces/${NAMESPACE}`)
+                .catch(() => undefined);
     });
 
     it("deploys with typed progress; a concurrent deploy on the same stack is refused as locked", async () => {

@@ -149,6 +149,11 @@ describe("change review: golden reviews from real previews on the full lab", fun
             ws.dispose();
         }
         await hostLab?.dispose();
+        // The management cluster's controller-manager finalizes the namespace once it is empty.
+        if (lab)
+            await KubeClient.fromKubeconfig(fs.readFileSync(lab.managementKubeconfig, "utf8"))
+                .delete(`/api/v1/namespaces/${NAMESPACE}`)
+                .catch(() => undefined);
     });
 
     it("create: a tenant with two hosts", async () => {
