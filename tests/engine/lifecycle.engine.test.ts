@@ -5,6 +5,7 @@
 // Wall times of each step are printed as [measure] lines.
 import { expect } from "chai";
 import { execFileSync } from "child_process";
+import * as fs from "fs";
 import { labStack, LabDescription, LabTenant } from "../../lab/defaultStack";
 import { KubeClient } from "../../provider/kube/client";
 import { newInlineStack, previewSteps, TestStack } from "../support/engine";
@@ -17,6 +18,32 @@ function measure(step: string, t0: number): void {
 }
 
 const shortName = (urn: string) => urn.split("::").pop()!;
+
+/** SIGKILLs the processes listed (one pid a line) and all their descendants, as a crash would. */
+function killTree(pids: string): void {
+    const children = new Map<number, number[]>();
+    for (const d of fs.readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
+        try {
+            const ppid = Number(fs.readFileSync(`/proc/${d}/stat`, "utf8").split(") ")[1].split(" ")[1]);
+            children.set(ppid, [...(children.get(ppid) ?? []), Number(d)]);
+        } catch {
+            /* gone */
+        }
+    }
+    const all: number[] = [];
+    const walk = (p: number) => {
+        all.push(p);
+        (children.get(p) ?? []).forEach(walk);
+    };
+    pids.split("\n").filter(Boolean).map(Number).forEach(walk);
+    for (const p of all) {
+        try {
+            process.kill(p, "SIGKILL");
+        } catch {
+            /* already gone */
+        }
+    }
+}
 
 describe("lifecycle on the local lab (Automation API, real engine, real joins)", function () {
     this.timeout(30 * 60 * 1000);
@@ -83,8 +110,11 @@ describe("lifecycle on the local lab (Automation API, real engine, real joins)",
                 const m = e.resourcePreEvent?.metadata;
                 if (!killed && m?.type.endsWith("hcp:NodeJoin")) {
                     killed = true;
-                    // Kill the CLI while the first join runs on its host.
-                    setTimeout(() => execFileSync("pkill", ["-KILL", "-f", "pulumi up .*--stack test"]), 1500);
+                    // Kill the CLI and its plugins while the first join runs on its host.
+                    setTimeout(
+                        () => killTree(execFileSync("pgrep", ["-f", "pulumi up .*--stack test"], { encoding: "utf8" })),
+                        1500,
+                    );
                 }
             },
         });

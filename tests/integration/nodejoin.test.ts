@@ -97,7 +97,7 @@ describe("NodeJoin with the real kubeadm against a real tenant", function () {
     after(async () => {
         for (const j of joined.reverse()) await nodejoin.delete(j.id, j.outs).catch(() => undefined);
         await lab.dispose();
-        if (tenant) stopTenantControlPlane(stateDir);
+        if (tenant) await stopTenantControlPlane(stateDir);
         if (ds) stopDataStoreEtcd("nodejoin-test");
         fs.rmSync(stateDir, { recursive: true, force: true });
     });
