@@ -387,13 +387,5 @@ export function reportOutputs(report: EtcdHealthReport): {
     };
 }
 
-/** Pulumi's marker for a value not known during preview (dynamic providers see it as this string). */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
-/** Any value (deeply) is unknown: the check cannot run yet. */
-export function containsUnknown(v: unknown): boolean {
-    if (v === UNKNOWN) return true;
-    if (Array.isArray(v)) return v.some(containsUnknown);
-    if (v && typeof v === "object") return Object.values(v).some(containsUnknown);
-    return false;
-}
+// Pulumi's marker for a value not known during preview, shared by every dynamic provider.
+export { UNKNOWN, containsUnknown } from "../dynamic";
