@@ -16,6 +16,7 @@ import {
 
 const HASH = "sha256:" + "ab".repeat(32);
 const base = {
+    tenantKubeconfig: "apiVersion: v1\nkind: Config\n",
     kubernetesVersion: "v1.34.4",
     apiEndpoint: "198.18.0.1:6443",
     token: "abcdef.0123456789abcdef",
@@ -90,6 +91,26 @@ describe("NodeJoin input rules", () => {
             expect(f[0].reason).to.match(rule);
         });
     }
+
+    it("requires the inputs a join cannot do without, naming each", () => {
+        const f = joinProblems({});
+        expect(f.map((x) => x.property)).to.deep.equal([
+            "tenantKubeconfig",
+            "apiEndpoint",
+            "caCertHash",
+            "kubernetesVersion",
+            "nodeName",
+        ]);
+        expect(f.every((x) => x.reason === "is required")).to.equal(true);
+    });
+
+    it("leaves inputs not known at preview to the next check", () => {
+        const unknown = new Set(["apiEndpoint", "caCertHash", "tenantKubeconfig"]);
+        const f = joinProblems({ ...base, apiEndpoint: "?", caCertHash: "?", tenantKubeconfig: undefined }, (k) =>
+            unknown.has(k),
+        );
+        expect(f).to.deep.equal([]);
+    });
 
     it("refuses labels a kubelet may not set on itself", () => {
         const f = labelProblems({ "node-role.kubernetes.io/worker": "" });
