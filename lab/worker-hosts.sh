@@ -118,7 +118,19 @@ for d in $OVERLAYS; do
   k=\${d//\//_}
   mount -t overlay "hcph-$n-\$k" -o "lowerdir=/\$d,upperdir=$b/up/\$k,workdir=$b/wk/\$k" "/\$d"
 done
+# The repository and the lab directory may live under the machine's /tmp (a CI checkout, say): the
+# host needs them (its state, the stand-ins, the package bundle), so they are kept aside while /tmp
+# becomes private, then moved back to their paths.
+keep=/run/hcph-$n-keep; kept=()
+for p in "$REPO" "$LAB_DIR"; do
+  case "\$p" in "$REPO"/*) continue ;; /tmp/*) ;; *) continue ;; esac
+  mkdir -p "\$keep/\${#kept[@]}"; mount --bind "\$p" "\$keep/\${#kept[@]}"; kept+=("\$p")
+done
 mount --bind "$b/tmp" /tmp
+for i in "\${!kept[@]}"; do
+  mkdir -p "\${kept[\$i]}"; mount --move "\$keep/\$i" "\${kept[\$i]}"; rmdir "\$keep/\$i"
+done
+[ -d "\$keep" ] && rmdir "\$keep"
 mount -t tmpfs -o mode=755 "hcph-$n-run" /run
 mkdir -p /run/sshd /run/lock && chmod 1777 /run/lock
 # /etc/os-release links to /usr/lib/os-release, which is the machine's: give the host its own copy
