@@ -11,9 +11,10 @@ import { binDir, repoRoot, requireToolchain } from "./engine";
 
 export const PASSPHRASE = "review-tests";
 
-/** The full lab, or an error that says what is missing and how to bring it up. */
+/** The full lab (brought up if it is not running), or an error that says what is missing. */
 export function requireFullLab(): LabDescription {
     requireToolchain();
+    execFileSync("bash", [path.join(repoRoot, "lab", "lab"), "up"], { stdio: ["ignore", "ignore", "inherit"] });
     try {
         execFileSync("bash", [path.join(repoRoot, "lab", "lab"), "status"], {
             encoding: "utf8",
