@@ -12,6 +12,14 @@ export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE:-hcp-lab}
 export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 [[ $PULUMI_BACKEND_URL == file://* ]] && mkdir -p "${PULUMI_BACKEND_URL#file://}"
 STACK=${HCP_STACK:-lab}
+source "$REPO/scripts/versions.env"
+
+# The Kubernetes provider goes into the plugin cache under the version the npm SDK asks for, so the
+# engine takes it from there instead of warning that it found one on PATH.
+if ! pulumi plugin ls 2>/dev/null | grep -qE "^kubernetes +resource +$K8S_PROVIDER_VERSION"; then
+  pulumi plugin install resource kubernetes "$K8S_PROVIDER_VERSION" --file "$BIN/pulumi-resource-kubernetes" >/dev/null
+fi
+export PULUMI_IGNORE_AMBIENT_PLUGINS=true
 
 pulumi stack select --create "$STACK" --non-interactive >/dev/null
 lab_log "pulumi up (stack $STACK)"
