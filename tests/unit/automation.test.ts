@@ -14,7 +14,7 @@ import {
     HcpSpec,
     SECRET_KEY_PREFIX,
 } from "../../automation";
-import { loadSpecFile } from "../../automation/specFile";
+import { loadSpecFile, resolveReferences } from "../../automation/specFile";
 import { repoRoot } from "../support/engine";
 
 const KUBECONFIG = "apiVersion: v1\nkind: Config\nclusters: []\nusers: []\ncontexts: []\n";
@@ -274,7 +274,50 @@ describe("automation: progress events", () => {
 
 describe("automation: spec files and the embedded-cli example", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hcp-spec-"));
-    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    // The example keeps its secrets out of the file: ${env:…} references, set here as a user would.
+    const exampleEnv: Record<string, string> = {
+        HCP_ETCD_CA_CERTIFICATE: "-----BEGIN CERTIFICATE-----\nexample\n-----END CERTIFICATE-----\n",
+        HCP_ETCD_CA_KEY: "example CA key",
+        HCP_SSH_PRIVATE_KEY: "example SSH key",
+    };
+    before(() => Object.assign(process.env, exampleEnv));
+    after(() => {
+        for (const k of Object.keys(exampleEnv)) delete process.env[k];
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("replaces ${env:…} and ${file:…} references, naming each one it cannot resolve", () => {
+        fs.writeFileSync(path.join(dir, "key.pem"), "from a file");
+        const doc: any = {
+            a: "${file:key.pem}",
+            b: ["${env:HCP_TEST_SET}", "${env:HCP_TEST_UNSET}"],
+            c: { d: "${file:nope.pem}" },
+            e: "plain ${env:X}",
+        };
+        const problems = resolveReferences(doc, path.join(dir, "spec.yaml"), { HCP_TEST_SET: "from env" });
+        expect(doc).to.deep.equal({
+            a: "from a file",
+            b: ["from env", "${env:HCP_TEST_UNSET}"],
+            c: { d: "${file:nope.pem}" },
+            e: "plain ${env:X}",
+        });
+        expect(problems.map((p) => p.path)).to.deep.equal(["b[1]", "c.d"]);
+        expect(problems[0].message).to.equal(
+            "${env:HCP_TEST_UNSET} is not set; export HCP_TEST_UNSET or put the value in the file",
+        );
+        expect(problems[1].message).to.match(/^\$\{file:nope.pem\} cannot be read \(ENOENT: /);
+    });
+
+    it("reports an unset reference in the example as a spec problem", () => {
+        delete process.env.HCP_SSH_PRIVATE_KEY;
+        try {
+            expect(() => loadSpecFile(path.join(repoRoot, "examples", "embedded-cli", "team-a.yaml"))).to.throw(
+                /workerPools\[0\]\.hosts\[0\]\.privateKey: \$\{env:HCP_SSH_PRIVATE_KEY\} is not set/,
+            );
+        } finally {
+            process.env.HCP_SSH_PRIVATE_KEY = exampleEnv.HCP_SSH_PRIVATE_KEY;
+        }
+    });
     const tool = require(path.join(repoRoot, "examples", "embedded-cli", "hcp-tenant.js"));
 
     it("loads the example's YAML spec", () => {
