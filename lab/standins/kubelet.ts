@@ -21,6 +21,7 @@ import * as yaml from "js-yaml";
 import * as x509 from "@peculiar/x509";
 import { KubeApiError, KubeClient } from "../../provider/kube/client";
 import { parseKubeconfig } from "../../provider/kube/kubeconfig";
+import { toPem } from "../../provider/pki/mint";
 
 x509.cryptoProvider.set(crypto.webcrypto as any);
 
@@ -119,11 +120,7 @@ async function tlsBootstrap(
         (o) => o?.status?.certificate,
         { timeoutMs: 120_000, intervalMs: 500, description: `CSR ${created.metadata.name} to be signed` },
     );
-    const pkcs8 = Buffer.from(await crypto.webcrypto.subtle.exportKey("pkcs8", keys.privateKey));
-    const keyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8
-        .toString("base64")
-        .match(/.{1,64}/g)!
-        .join("\n")}\n-----END PRIVATE KEY-----\n`;
+    const keyPem = toPem(await crypto.webcrypto.subtle.exportKey("pkcs8", keys.privateKey), "PRIVATE KEY");
     fs.mkdirSync(certDir, { recursive: true });
     const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "");
     const file = path.join(certDir, `kubelet-client-${stamp}.pem`);

@@ -69,7 +69,8 @@ function name(commonName: string, organizations: string[] = []): x509.JsonName {
     return n;
 }
 
-function toPem(der: ArrayBuffer, label: string): string {
+/** DER bytes as a PEM block with `label` (e.g. "PRIVATE KEY"). */
+export function toPem(der: ArrayBuffer, label: string): string {
     const b64 = Buffer.from(der).toString("base64");
     return `-----BEGIN ${label}-----\n${b64.match(/.{1,64}/g)!.join("\n")}\n-----END ${label}-----\n`;
 }

