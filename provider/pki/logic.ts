@@ -85,7 +85,7 @@ export function parseCertificate(pem: unknown, property: string): crypto.X509Cer
 
 /** A private key from PEM (PKCS#8, SEC1 "EC PRIVATE KEY" or PKCS#1 "RSA PRIVATE KEY"); unencrypted only. */
 export function parsePrivateKey(pem: unknown, property: string): crypto.KeyObject {
-    const rule = `${property}: must be an unencrypted PEM private key ("-----BEGIN PRIVATE KEY-----" or "-----BEGIN EC PRIVATE KEY-----")`;
+    const rule = `${property}: must be an unencrypted PEM private key (a "BEGIN PRIVATE KEY" or "BEGIN EC PRIVATE KEY" block)`;
     if (typeof pem !== "string" || pem.trim() === "") throw new PemError(property, `${rule}; got ${describePem(pem)}`);
     const blocks = pemBlocks(pem);
     const keys = blocks.filter((b) => /PRIVATE KEY$/.test(b.label));

@@ -14,7 +14,7 @@ import { PemError, parseCertificate, parsePrivateKey, keyMatchesCertificate } fr
 const webcrypto = nodeCrypto.webcrypto as unknown as Crypto;
 x509.cryptoProvider.set(webcrypto);
 
-/** A certificate and its private key, both PEM. The key is PKCS#8 ("-----BEGIN PRIVATE KEY-----"). */
+/** A certificate and its private key, both PEM. The key is PKCS#8 (a "BEGIN PRIVATE KEY" block). */
 export interface CertificateAndKey {
     certPem: string;
     keyPem: string;

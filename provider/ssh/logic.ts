@@ -165,7 +165,7 @@ export function privateKeyProblem(
     property: string = "privateKey",
 ): string | undefined {
     if (typeof privateKey !== "string" || !privateKey.includes("PRIVATE KEY")) {
-        return `${property}: must be a PEM/OpenSSH private key ("-----BEGIN OPENSSH PRIVATE KEY-----..."), not a path or a public key`;
+        return `${property}: must be a PEM/OpenSSH private key (a "BEGIN OPENSSH PRIVATE KEY" block), not a path or a public key`;
     }
     const parsed = ssh2utils.parseKey(privateKey, passphrase);
     if (parsed instanceof Error) {
