@@ -339,17 +339,20 @@ export function interpretHealth(probes: EndpointProbe[], checkedAt: Date): EtcdH
     };
 }
 
+/** One endpoint as the resource stores it. */
+export interface StoredEndpointStatus {
+    endpoint: string;
+    healthy: boolean;
+    version?: string;
+    dbSize?: number;
+    leader: boolean;
+    memberId?: string;
+    error?: string;
+}
+
 /** The properties the resource stores as outputs (no credentials). */
 export function reportOutputs(report: EtcdHealthReport): {
-    statuses: {
-        endpoint: string;
-        healthy: boolean;
-        version?: string;
-        dbSize?: number;
-        leader: boolean;
-        memberId?: string;
-        error?: string;
-    }[];
+    statuses: StoredEndpointStatus[];
     healthyCount: number;
     leaderEndpoint: string;
     alarms: RaisedAlarm[];
@@ -359,15 +362,7 @@ export function reportOutputs(report: EtcdHealthReport): {
 } {
     return {
         statuses: report.endpoints.map((e) => {
-            const o: {
-                endpoint: string;
-                healthy: boolean;
-                version?: string;
-                dbSize?: number;
-                leader: boolean;
-                memberId?: string;
-                error?: string;
-            } = {
+            const o: StoredEndpointStatus = {
                 endpoint: e.endpoint,
                 healthy: e.healthy,
                 leader: e.leader,

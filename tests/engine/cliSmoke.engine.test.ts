@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { binDir, engineEnv, repoRoot, requireToolchain } from "../support/engine";
-import { ensureManagementCluster, managementApi } from "../support/management";
+import { ensureManagementCluster, managementClient } from "../support/management";
 
 const projectDir = path.join(repoRoot, "tests", "fixtures", "cli-smoke");
 
@@ -79,8 +79,8 @@ describe("engine smoke through the pulumi CLI (Pulumi.yaml project)", function (
 
     it("ups, then previews no changes", async () => {
         pulumi("up", "--yes");
-        const cm = await managementApi("GET", `/api/v1/namespaces/default/configmaps/${cmName}`);
-        expect(cm.body.metadata.annotations.greeting).to.equal("hello");
+        const cm = await managementClient().get(`/api/v1/namespaces/default/configmaps/${cmName}`);
+        expect(cm.metadata.annotations.greeting).to.equal("hello");
         expect(previewOps()).to.deep.equal([]);
     });
 
@@ -88,13 +88,13 @@ describe("engine smoke through the pulumi CLI (Pulumi.yaml project)", function (
         pulumi("config", "set", "greeting", "salut");
         expect(previewOps()).to.deep.equal(["update greeting", "update smoke"]);
         pulumi("up", "--yes");
-        const cm = await managementApi("GET", `/api/v1/namespaces/default/configmaps/${cmName}`);
-        expect(cm.body.metadata.annotations.greeting).to.equal("salut");
+        const cm = await managementClient().get(`/api/v1/namespaces/default/configmaps/${cmName}`);
+        expect(cm.metadata.annotations.greeting).to.equal("salut");
     });
 
     it("destroys everything", async () => {
         pulumi("destroy", "--yes");
-        expect((await managementApi("GET", `/api/v1/namespaces/default/configmaps/${cmName}`)).status).to.equal(404);
+        expect(await managementClient().get(`/api/v1/namespaces/default/configmaps/${cmName}`)).to.equal(undefined);
         expect(fs.existsSync(path.join(recordDir, "greeting.json"))).to.equal(false);
     });
 });

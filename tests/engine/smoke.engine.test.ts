@@ -7,7 +7,7 @@ import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { newInlineStack, previewSteps, changeCounts, rawState, TestStack } from "../support/engine";
-import { ensureManagementCluster, managementApi } from "../support/management";
+import { ensureManagementCluster, managementClient } from "../support/management";
 import { Record } from "../support/fixtures/record";
 
 describe("engine smoke: dynamic resource + ConfigMap on the management cluster", function () {
@@ -52,9 +52,8 @@ describe("engine smoke: dynamic resource + ConfigMap on the management cluster",
     it("creates both on up", async () => {
         const up = await ts.stack.up();
         expect(up.summary.result).to.equal("succeeded");
-        const cm = await managementApi("GET", `/api/v1/namespaces/default/configmaps/${cmName}`);
-        expect(cm.status).to.equal(200);
-        expect(cm.body.metadata.annotations.greeting).to.equal("hello");
+        const cm = await managementClient().get(`/api/v1/namespaces/default/configmaps/${cmName}`);
+        expect(cm.metadata.annotations.greeting).to.equal("hello");
         expect(JSON.parse(fs.readFileSync(up.outputs.file.value, "utf8"))).to.deep.equal({ value: "hello" });
     });
 
@@ -78,16 +77,16 @@ describe("engine smoke: dynamic resource + ConfigMap on the management cluster",
         expect(p.steps.map((s) => s.urn.split("::").pop()).sort()).to.deep.equal(["greeting", "smoke"]);
         const up = await ts.stack.up();
         expect(changeCounts(up.summary.resourceChanges as any)).to.deep.equal({ update: 2 });
-        const cm = await managementApi("GET", `/api/v1/namespaces/default/configmaps/${cmName}`);
-        expect(cm.body.metadata.annotations.greeting).to.equal("bonjour");
+        const cm = await managementClient().get(`/api/v1/namespaces/default/configmaps/${cmName}`);
+        expect(cm.metadata.annotations.greeting).to.equal("bonjour");
     });
 
     it("destroys everything", async () => {
         const file = (await ts.stack.outputs()).file.value;
         const res = await ts.stack.destroy();
         expect(res.summary.result).to.equal("succeeded");
-        const cm = await managementApi("GET", `/api/v1/namespaces/default/configmaps/${cmName}`);
-        expect(cm.status).to.equal(404);
+        const cm = await managementClient().get(`/api/v1/namespaces/default/configmaps/${cmName}`);
+        expect(cm).to.equal(undefined);
         expect(fs.existsSync(file)).to.equal(false);
     });
 });

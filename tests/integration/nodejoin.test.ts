@@ -3,7 +3,6 @@
 // bootstrap the tenant's controller-manager approves, and registers the Node. Needs root.
 import { expect } from "chai";
 import * as fs from "fs";
-import * as net from "net";
 import * as path from "path";
 import * as hostprep from "../../provider/hostprep/provider";
 import * as nodejoin from "../../provider/kubeadm/provider";
@@ -11,6 +10,7 @@ import { KubeClient } from "../../provider/kube/client";
 import { caCertHash } from "../../provider/pki";
 import { createToken } from "../../provider/token/tokens";
 import { startTenantControlPlane, stopTenantControlPlane, TenantControlPlane } from "../../lab/tenant";
+import { freePort } from "../../lab/tenant/process";
 import { HostLab, repoRoot, TestHost } from "../support/hosts";
 import {
     installLabStandIns,
@@ -22,15 +22,6 @@ import {
 import { DataStoreEtcd, ensureDataStoreEtcd, stopDataStoreEtcd } from "../support/tenant";
 
 const BRIDGE_IP = "198.18.0.1";
-
-async function freePort(): Promise<number> {
-    return new Promise((resolve) => {
-        const s = net.createServer().listen(0, "127.0.0.1", () => {
-            const p = (s.address() as net.AddressInfo).port;
-            s.close(() => resolve(p));
-        });
-    });
-}
 
 async function rejection(p: Promise<unknown>): Promise<Error> {
     try {

@@ -8,13 +8,14 @@ import * as path from "path";
 import type { HcpSpec } from "../../automation/spec";
 import { LabDescription, LAB_IGNORED_PREFLIGHT, readLab } from "../../lab/defaultStack";
 import { binDir, repoRoot, requireToolchain } from "./engine";
+import { ensureLab } from "./lab";
 
 export const PASSPHRASE = "review-tests";
 
 /** The full lab (brought up if it is not running), or an error that says what is missing. */
 export function requireFullLab(): LabDescription {
     requireToolchain();
-    execFileSync("bash", [path.join(repoRoot, "lab", "lab"), "up"], { stdio: ["ignore", "ignore", "inherit"] });
+    ensureLab();
     try {
         execFileSync("bash", [path.join(repoRoot, "lab", "lab"), "status"], {
             encoding: "utf8",
