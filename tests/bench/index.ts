@@ -2,7 +2,9 @@
  * Benchmarks (`npm run bench`): speed figures belong here, not in timed tests.
  *  - pure logic: rendering a host preparation script and a JoinConfiguration, CA pin hashing;
  *  - against the running lab (`bash lab/lab up` first; skipped with a note otherwise): SSH connect
- *    and a no-op command on a worker host, an etcd health check of the DataStore (3 members).
+ *    and a no-op command on a worker host, an etcd health check of the DataStore (3 members);
+ *  - PreparedHost at scale (hostPrepScale.ts): N = 1, 10, 30 fresh hosts prepared through the real
+ *    engine, with the `up` wall time and the dynamic-provider process's peak memory.
  * Each figure is the median of repeated runs, with min and max.
  */
 import { execFileSync } from "child_process";
@@ -14,6 +16,7 @@ import { normalizePrep, renderPrepareScript } from "../../provider/hostprep/logi
 import { renderJoinConfiguration } from "../../provider/kubeadm/logic";
 import { caCertHash } from "../../provider/pki";
 import { withConnection } from "../../provider/ssh/client";
+import { hostPrepScale, reportScale } from "./hostPrepScale";
 
 interface Figure {
     name: string;
@@ -117,6 +120,7 @@ async function main(): Promise<void> {
     }
     report(figures);
     if (labNote) console.log(labNote);
+    reportScale(await hostPrepScale());
 }
 
 main().catch((e) => {
