@@ -141,9 +141,9 @@ export function workerPoolValues(args: WorkerPoolArgs, controlPlaneVersion?: str
 
 /**
  * A pool of worker hosts joined to a HostedControlPlane: per host, a `PreparedHost` and a `NodeJoin` (kubeadm join
- * with a short-lived bootstrap token and the CA pinned by hash). Upgrades are ordered so that at
- * most `maxUnavailable` hosts are drained at once: host i depends on host i - maxUnavailable, so
- * the engine (which otherwise runs everything in parallel) walks the pool in waves.
+ * with a short-lived bootstrap token and the CA pinned by hash). Hosts are prepared and joined in
+ * parallel; a version change upgrades them in place with at most `maxUnavailable` drained at once,
+ * and the first failed upgrade stops the rest (provider/kubeadm/rollout.ts).
  *
  * Per host, a `PreparedHost` (swap, kernel modules, sysctls, containerd, kubelet and kubeadm from
  * `packageSource`) comes first, then the `NodeJoin`.
@@ -210,14 +210,16 @@ export class WorkerPool extends pulumi.ComponentResource {
             return kv;
         });
 
-        const maxUnavailable = args.maxUnavailable ?? 1;
+        // Every join of the pool shares one budget: hosts are prepared and joined in parallel, but
+        // upgrades drain at most maxUnavailable nodes at once (provider/kubeadm/rollout.ts). The
+        // pool is known by its name, not its URN: an input taken from this component's URN would
+        // make each join wait for the component, which waits for its joins.
+        const rollout = { pool: label, maxUnavailable: args.maxUnavailable ?? 1 };
         const joins: NodeJoin[] = [];
         this.joins = {};
         this.preparations = {};
-        args.hosts.forEach((h, i) => {
+        args.hosts.forEach((h) => {
             const nodeName = h.nodeName ?? defaultNodeName(h.address);
-            // Waves: host i starts (preparation, join, upgrade) after host i - maxUnavailable finished.
-            const wave = i >= maxUnavailable ? [joins[i - maxUnavailable]] : [];
             const prep = new PreparedHost(
                 `${name}-${hostSlug(h.address)}-prep`,
                 {
@@ -236,10 +238,9 @@ export class WorkerPool extends pulumi.ComponentResource {
                     packageSource: args.packageSource ?? { kind: "apt" },
                     reusePolicy: args.reusePolicy,
                 },
-                { parent: this, dependsOn: wave },
+                { parent: this },
             );
             this.preparations[h.address] = prep;
-            const dependsOn = [prep, ...wave];
             const join = new NodeJoin(
                 `${name}-${hostSlug(h.address)}-join`,
                 {
@@ -262,8 +263,9 @@ export class WorkerPool extends pulumi.ComponentResource {
                     labels: h.labels,
                     taints: h.taints,
                     ignorePreflightErrors: args.ignorePreflightErrors,
+                    rollout,
                 },
-                { parent: this, dependsOn },
+                { parent: this, dependsOn: [prep] },
             );
             joins.push(join);
             this.joins[h.address] = join;

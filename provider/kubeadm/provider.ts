@@ -3,6 +3,7 @@
  * `kubeadm join`, upgrades it in place, and on delete drains it, deletes its Node and resets it.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { withinBudget } from "./rollout";
 import { containsUnknown } from "../dynamic";
 import { KubeApiError, KubeClient } from "../kube/client";
 import { ConnectionArgs, SshConnection, validateConnection, withConnection } from "../ssh/client";
@@ -180,7 +181,8 @@ async function upgrade(ssh: SshConnection, client: KubeClient, olds: any, news: 
 export async function update(_id: string, olds: any, news: any): Promise<pulumi.dynamic.UpdateResult> {
     const client = KubeClient.fromKubeconfig(news.tenantKubeconfig);
     if (olds.kubernetesVersion !== news.kubernetesVersion) {
-        await withConnection(connectionOf(news), {}, (ssh) => upgrade(ssh, client, olds, news));
+        const run = () => withConnection(connectionOf(news), {}, (ssh) => upgrade(ssh, client, olds, news));
+        await (news.rollout ? withinBudget(news.rollout, news.nodeName, run) : run());
     }
     if (changedKeys(olds, news, ["labels", "taints"]).length)
         await applyLabelsAndTaints(client, news.nodeName, olds, news);

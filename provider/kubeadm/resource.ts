@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { providerFor } from "../dynamic";
 import { HostConnection, secretConnection } from "../ssh/inputs";
 import type { Taint } from "./logic";
+import type { RolloutBudget } from "./rollout";
 
 export interface NodeJoinArgs {
     /** How to reach the host. Changing address or port replaces the join (leave, then join again). */
@@ -31,6 +32,12 @@ export interface NodeJoinArgs {
     drainTimeoutSeconds?: pulumi.Input<number>;
     /** argv run on the host during an upgrade, between drain and `kubeadm upgrade node`, to install the new packages. */
     upgradePackagesCommand?: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * The pool this node belongs to and how many of its nodes may be upgraded at once (see
+     * provider/kubeadm/rollout.ts). Default: none, the node upgrades as soon as the engine says.
+     * Changing it changes nothing on the host.
+     */
+    rollout?: pulumi.Input<{ [K in keyof RolloutBudget]: pulumi.Input<RolloutBudget[K]> }>;
 }
 
 /**

@@ -636,6 +636,8 @@ describe("components (mocked engine)", function () {
             expect(j1.kubernetesVersion).to.equal("v1.33.4");
             expect(j1.apiEndpoint).to.equal("192.0.2.50:6443");
             expect(j1.caCertHash).to.equal(caCertHash(tenantCa.certPem));
+            // One disruption budget for the pool's upgrades (provider/kubeadm/rollout.ts).
+            expect(j1.rollout).to.deep.equal({ pool: "WorkerPool pool1", maxUnavailable: 1 });
             const j2 = unwrap(byName("pool1-198-18-0-12-join").inputs);
             expect(j2.labels).to.deep.equal({ "example.com/role": "gpu" });
             expect(j2.taints).to.deep.equal([{ key: "gpu", effect: "NoSchedule" }]);
