@@ -192,7 +192,9 @@ export async function diff(_id: string, olds: PreparedHostOutputs, news: any): P
     }
     const changes = compare(fromOutputs(olds), n);
     const replaces = changes.some((x) => x.kind === "replace") ? ["connection"] : [];
-    return { changes: changes.length > 0, replaces, deleteBeforeReplace: false };
+    // Delete first: a new port may still reach the same machine, and a "clean" delete after the
+    // create would remove what the create had just installed.
+    return { changes: changes.length > 0, replaces, deleteBeforeReplace: true };
 }
 
 /** The property changes between stored outputs and new inputs (for logs and tests). */

@@ -163,7 +163,7 @@ describe("PreparedHost provider on real hosts", function () {
         );
         for (let i = 0; i < 3; i++) {
             const d = await provider.diff(ids[i], outs[i], news[i]);
-            expect(d).to.deep.equal({ changes: true, replaces: [], deleteBeforeReplace: false });
+            expect(d).to.deep.equal({ changes: true, replaces: [], deleteBeforeReplace: true });
             expect(provider.changesOf(outs[i], news[i])).to.deep.equal([
                 { path: 'containerd.registryMirrors["docker.io"]', kind: "prepare" },
             ]);

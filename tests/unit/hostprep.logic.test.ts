@@ -591,6 +591,8 @@ describe("hostprep provider: check and diff (no host)", () => {
             const r = await provider.diff("id", outs(i), { ...n, __provider: "x" });
             expect(r.changes).to.equal(d.changes);
             expect(r.replaces).to.deep.equal(d.replaces);
+            // A replacement may reach the same machine: the old preparation goes first.
+            expect(r.deleteBeforeReplace).to.equal(true);
         });
     }
 
