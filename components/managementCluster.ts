@@ -5,7 +5,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { KubeApiError, KubeClient } from "../provider/kube";
 import { isPlain, throwIfInvalid, ValidationError } from "./errors";
-import { validateManagementRanges } from "./validation";
+import { PropertyError, validateManagementRanges } from "./validation";
 
 export const KAMAJI_GROUP_VERSION = "kamaji.clastix.io/v1alpha1";
 
@@ -167,34 +167,37 @@ export class ManagementCluster extends pulumi.ComponentResource {
             this.kubeconfig!.apply(async (kc) => {
                 this.lbCheck ??= detectLoadBalancer(KubeClient.fromKubeconfig(kc));
                 const r = await this.lbCheck;
-                if (r.available === false) {
-                    pulumi.log.warn(
-                        `No LoadBalancer implementation found in the management cluster (${r.detail}). A TenantControlPlane with serviceType LoadBalancer will get no address and stay "Provisioning" without an endpoint. Install MetalLB with an IPAddressPool and an L2Advertisement (or another LoadBalancer provider), or use serviceType "NodePort" with "address" set to a node IP.`,
-                        requester ?? this,
-                    );
-                }
+                const warning = loadBalancerWarning(r);
+                if (warning) pulumi.log.warn(warning, requester ?? this);
                 return r;
             }),
         );
     }
 }
 
-async function checkKamaji(label: string, kubeconfig: string, namespace: string): Promise<PreflightResult> {
-    const client = KubeClient.fromKubeconfig(kubeconfig);
-    let served: string[] | undefined;
-    try {
-        served = await client.servedResources(KAMAJI_GROUP_VERSION);
-    } catch (e) {
-        const why = e instanceof KubeApiError ? e.message : String(e);
-        throw new ValidationError(label, [
+/** What the API server answered to the Kamaji preflight. */
+export type KamajiAnswer =
+    | { reachable: false; error: string }
+    | {
+          reachable: true;
+          /** The resources served under kamaji.clastix.io/v1alpha1 (undefined: the group is not served). */
+          served: string[] | undefined;
+          namespace: string;
+          namespaceExists: boolean;
+      };
+
+/** The preflight's verdict on an answer: the problems, each naming the property, the rule and the fix. */
+export function kamajiProblems(a: KamajiAnswer): PropertyError[] {
+    if (!a.reachable) {
+        return [
             {
                 propertyPath: "kubeconfig",
-                reason: `cannot reach the management cluster to check that Kamaji is installed (${why}); check the kubeconfig's server and credentials, or set preflight: false`,
+                reason: `cannot reach the management cluster to check that Kamaji is installed (${a.error}); check the kubeconfig's server and credentials, or set preflight: false`,
             },
-        ]);
+        ];
     }
-    const missing = ["datastores", "tenantcontrolplanes"].filter((r) => !(served ?? []).includes(r));
-    const problems = [];
+    const problems: PropertyError[] = [];
+    const missing = ["datastores", "tenantcontrolplanes"].filter((r) => !(a.served ?? []).includes(r));
     if (missing.length > 0) {
         problems.push({
             propertyPath: "kubeconfig",
@@ -203,59 +206,102 @@ async function checkKamaji(label: string, kubeconfig: string, namespace: string)
                 `install it (helm install kamaji clastix/kamaji -n kamaji-system --create-namespace, which needs cert-manager) or at least its CRDs (kubectl apply -f charts/kamaji/crds/), then run again`,
         });
     }
-    const ns = await client.get(`/api/v1/namespaces/${encodeURIComponent(namespace)}`).catch(() => undefined);
-    if (!ns) {
+    if (!a.namespaceExists) {
         problems.push({
             propertyPath: "kamajiNamespace",
-            reason: `namespace "${namespace}" does not exist in the management cluster; set kamajiNamespace to the namespace Kamaji runs in, or create it (kubectl create namespace ${namespace})`,
+            reason: `namespace "${a.namespace}" does not exist in the management cluster; set kamajiNamespace to the namespace Kamaji runs in, or create it (kubectl create namespace ${a.namespace})`,
         });
     }
-    throwIfInvalid(label, problems);
+    return problems;
+}
+
+async function checkKamaji(label: string, kubeconfig: string, namespace: string): Promise<PreflightResult> {
+    const client = KubeClient.fromKubeconfig(kubeconfig);
+    let served: string[] | undefined;
+    try {
+        served = await client.servedResources(KAMAJI_GROUP_VERSION);
+    } catch (e) {
+        const error = e instanceof KubeApiError ? e.message : String(e);
+        throw new ValidationError(label, kamajiProblems({ reachable: false, error }));
+    }
+    const ns = await client.get(`/api/v1/namespaces/${encodeURIComponent(namespace)}`).catch(() => undefined);
+    throwIfInvalid(label, kamajiProblems({ reachable: true, served, namespace, namespaceExists: !!ns }));
     return { checked: true, kamajiResources: served ?? [] };
 }
 
-/** Exported for tests: inspects a cluster for something that hands out LoadBalancer addresses. */
-export async function detectLoadBalancer(client: KubeClient): Promise<LoadBalancerSupport> {
+/** What the management cluster shows about LoadBalancer support. */
+export interface LoadBalancerFacts {
+    /** MetalLB IPAddressPools, or undefined when ipaddresspools.metallb.io is not served. */
+    metallbPools: number | undefined;
+    /** Cilium LB IPAM pools, or undefined when ciliumloadbalancerippools.cilium.io is not served. */
+    ciliumPools: number | undefined;
+    /** LoadBalancer Services that already got an address, as namespace/name. */
+    servicesWithAddress: string[];
+    /** Each node's spec.providerID ("" when unset). */
+    nodeProviderIds: string[];
+}
+
+/** Whether something hands out LoadBalancer addresses, judged from the facts (first match wins). */
+export function judgeLoadBalancer(f: LoadBalancerFacts): LoadBalancerSupport {
     const notes: string[] = [];
+    if (f.metallbPools !== undefined && f.metallbPools > 0)
+        return { available: true, detail: `MetalLB with ${f.metallbPools} IPAddressPool(s)` };
+    notes.push(
+        f.metallbPools === undefined
+            ? "no MetalLB (ipaddresspools.metallb.io not served)"
+            : "MetalLB is installed but has no IPAddressPool",
+    );
+    if (f.ciliumPools !== undefined && f.ciliumPools > 0)
+        return { available: true, detail: `Cilium LB IPAM with ${f.ciliumPools} pool(s)` };
+    if (f.ciliumPools === 0) notes.push("Cilium LB IPAM has no pool");
+    if (f.servicesWithAddress.length > 0)
+        return { available: true, detail: `LoadBalancer Service ${f.servicesWithAddress[0]} has an address` };
+    notes.push("no LoadBalancer Service has an address");
+    // kind, k3s and rke2 set a providerID without a cloud controller behind it.
+    if (f.nodeProviderIds.some((id) => id !== "" && !/^(kind|k3s|rke2):\/\//.test(id))) {
+        return {
+            available: true,
+            detail: "nodes carry a cloud providerID (a cloud controller usually provides LoadBalancers)",
+        };
+    }
+    notes.push(f.nodeProviderIds.length === 0 ? "the cluster has no nodes" : "no node has a cloud providerID");
+    return { available: false, detail: notes.join("; ") };
+}
+
+/** The warning for a LoadBalancer tenant when nothing hands out addresses; undefined otherwise. */
+export function loadBalancerWarning(lb: LoadBalancerSupport): string | undefined {
+    if (lb.available !== false) return undefined;
+    return `No LoadBalancer implementation found in the management cluster (${lb.detail}). A TenantControlPlane with serviceType LoadBalancer will get no address and stay "Provisioning" without an endpoint. Install MetalLB with an IPAddressPool and an L2Advertisement (or another LoadBalancer provider), or use serviceType "NodePort" with "address" set to a node IP.`;
+}
+
+/** Reads the facts {@link judgeLoadBalancer} needs from the cluster. */
+export async function loadBalancerFacts(
+    client: Pick<KubeClient, "servedResources" | "list">,
+): Promise<LoadBalancerFacts> {
+    const count = async (groupVersion: string, plural: string) =>
+        (await client.servedResources(groupVersion))?.includes(plural)
+            ? (await client.list(`/apis/${groupVersion}/${plural}`)).length
+            : undefined;
+    const metallbPools = await count("metallb.io/v1beta1", "ipaddresspools");
+    const ciliumPools = await count("cilium.io/v2alpha1", "ciliumloadbalancerippools");
+    const services = await client.list("/api/v1/services");
+    const nodes = await client.list("/api/v1/nodes");
+    return {
+        metallbPools,
+        ciliumPools,
+        servicesWithAddress: services
+            .filter((s: any) => s.spec?.type === "LoadBalancer" && (s.status?.loadBalancer?.ingress ?? []).length > 0)
+            .map((s: any) => `${s.metadata.namespace}/${s.metadata.name}`),
+        nodeProviderIds: nodes.map((n: any) => (typeof n.spec?.providerID === "string" ? n.spec.providerID : "")),
+    };
+}
+
+/** Inspects a cluster for something that hands out LoadBalancer addresses. */
+export async function detectLoadBalancer(
+    client: Pick<KubeClient, "servedResources" | "list">,
+): Promise<LoadBalancerSupport> {
     try {
-        if ((await client.servedResources("metallb.io/v1beta1"))?.includes("ipaddresspools")) {
-            const pools = await client.list("/apis/metallb.io/v1beta1/ipaddresspools");
-            if (pools.length > 0) return { available: true, detail: `MetalLB with ${pools.length} IPAddressPool(s)` };
-            notes.push("MetalLB is installed but has no IPAddressPool");
-        } else notes.push("no MetalLB (ipaddresspools.metallb.io not served)");
-        if ((await client.servedResources("cilium.io/v2alpha1"))?.includes("ciliumloadbalancerippools")) {
-            const pools = await client.list("/apis/cilium.io/v2alpha1/ciliumloadbalancerippools");
-            if (pools.length > 0) return { available: true, detail: `Cilium LB IPAM with ${pools.length} pool(s)` };
-            notes.push("Cilium LB IPAM has no pool");
-        }
-        const services = await client.list("/api/v1/services");
-        const withAddress = services.filter(
-            (s: any) => s.spec?.type === "LoadBalancer" && (s.status?.loadBalancer?.ingress ?? []).length > 0,
-        );
-        if (withAddress.length > 0) {
-            const s = withAddress[0];
-            return {
-                available: true,
-                detail: `LoadBalancer Service ${s.metadata.namespace}/${s.metadata.name} has an address`,
-            };
-        }
-        notes.push("no LoadBalancer Service has an address");
-        const nodes = await client.list("/api/v1/nodes");
-        if (
-            nodes.some(
-                (n: any) =>
-                    typeof n.spec?.providerID === "string" &&
-                    n.spec.providerID !== "" &&
-                    !/^(kind|k3s|rke2):\/\//.test(n.spec.providerID),
-            )
-        ) {
-            return {
-                available: true,
-                detail: "nodes carry a cloud providerID (a cloud controller usually provides LoadBalancers)",
-            };
-        }
-        notes.push(nodes.length === 0 ? "the cluster has no nodes" : "no node has a cloud providerID");
-        return { available: false, detail: notes.join("; ") };
+        return judgeLoadBalancer(await loadBalancerFacts(client));
     } catch (e) {
         return { available: undefined, detail: `could not check (${e instanceof Error ? e.message : String(e)})` };
     }

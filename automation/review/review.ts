@@ -188,16 +188,19 @@ export function buildReview(plan: Plan, gates: GateConfig = {}, context: ReviewC
     const inp = (c: Change, which: "old" | "new") => (which === "old" ? c.step.old?.inputs : c.step.new?.inputs) ?? {};
     const because = (e: { replacedBecause: string[] }) =>
         e.replacedBecause.length > 0 ? ` (replaced because ${e.replacedBecause.join(", ")} changed)` : "";
+    // A replacement loses the old object, so it is named by the old name; a rename adds " by <new>".
+    const objectName = (c: Change) => {
+        const o = name(at(inp(c, "old"), "metadata.name"));
+        const n = name(at(inp(c, "new"), "metadata.name"));
+        return { name: c.op === "replace" ? (o ?? n) : (n ?? o), renamedTo: o && n && o !== n ? n : undefined };
+    };
 
     // DataStores: the custom resource, with the component and its TLS Secrets folded in.
     const dsEntries = new Map<string, ReviewEntry>(); // by component name
     for (const c of changes.filter((c) => c.step.type === TYPES.dataStore)) {
         const component = c.step.parentName ?? c.step.name;
-        const dsName =
-            name(at(inp(c, "new"), "metadata.name")) ??
-            name(at(inp(c, "old"), "metadata.name")) ??
-            name(component) ??
-            c.step.name;
+        const named = objectName(c);
+        const dsName = named.name ?? name(component) ?? c.step.name;
         const endpoints = at(inp(c, "new"), "spec.endpoints");
         const eps = Array.isArray(endpoints) ? endpoints.map(address).filter((x): x is string => !!x) : [];
         const b = base(c);
@@ -254,7 +257,7 @@ export function buildReview(plan: Plan, gates: GateConfig = {}, context: ReviewC
                     risk: "high",
                     disruptsNode: false,
                     ...b,
-                    summary: `DataStore ${dsName} is replaced`,
+                    summary: `DataStore ${dsName} is replaced${named.renamedTo ? ` by ${named.renamedTo}` : ""}`,
                     impact: "",
                 };
                 e.impact = `the DataStore object is deleted and created again${because(e)}; tenants stored there lose their storage meanwhile`;
@@ -297,7 +300,8 @@ export function buildReview(plan: Plan, gates: GateConfig = {}, context: ReviewC
         const component = c.step.parentName ?? c.step.name;
         const o = inp(c, "old");
         const n = inp(c, "new");
-        const tenant = name(at(n, "metadata.name")) ?? name(at(o, "metadata.name")) ?? name(component) ?? c.step.name;
+        const named = objectName(c);
+        const tenant = named.name ?? name(component) ?? c.step.name;
         tenantOfComponent.set(component, tenant);
         const from = version(at(o, "spec.kubernetes.version"));
         const to = version(at(n, "spec.kubernetes.version"));
@@ -338,7 +342,7 @@ export function buildReview(plan: Plan, gates: GateConfig = {}, context: ReviewC
                 risk: "high",
                 ...(from ? { from } : {}),
                 ...(to ? { to } : {}),
-                summary: `tenant ${tenant} is replaced`,
+                summary: `tenant ${tenant} is replaced${named.renamedTo ? ` by ${named.renamedTo}` : ""}`,
                 impact: "",
             };
             e.impact = `replaces the control plane: the API endpoint changes, the cluster starts empty and every node must rejoin${because(e)}`;

@@ -15,6 +15,8 @@ describe("engine smoke through the pulumi CLI (Pulumi.yaml project)", function (
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "hcp-cli-smoke-"));
     const recordDir = path.join(stateDir, "records");
     const cmName = `hcp-cli-smoke-${process.pid}`;
+    const cmPath = `/api/v1/namespaces/default/configmaps/${cmName}`;
+    const recordFile = path.join(recordDir, "greeting.json");
     const env = { ...process.env, ...engineEnv(stateDir) };
     const pulumi = (...args: string[]) =>
         execFileSync(
@@ -26,18 +28,28 @@ describe("engine smoke through the pulumi CLI (Pulumi.yaml project)", function (
                 stdio: ["ignore", "pipe", "pipe"],
             },
         );
-    const previewOps = () => {
-        const out = JSON.parse(pulumi("preview", "--json"));
-        return (out.steps ?? [])
+    /** "op name" of each step that changes something (the stack itself and providers left out). */
+    const changing = (steps: { op: string; urn: string }[]) =>
+        steps
             .filter(
-                (s: any) =>
+                (s) =>
                     s.op !== "same" &&
                     !s.urn.includes("::pulumi:pulumi:Stack::") &&
                     !s.urn.includes("::pulumi:providers:"),
             )
-            .map((s: any) => `${s.op} ${s.urn.split("::").pop()}`)
+            .map((s) => `${s.op} ${s.urn.split("::").pop()}`)
             .sort();
-    };
+    const previewOps = () => changing(JSON.parse(pulumi("preview", "--json")).steps ?? []);
+    /** Runs `up` and returns what it changed, from its stream of JSON engine events (one per line). */
+    const upOps = () =>
+        changing(
+            pulumi("up", "--yes", "--skip-preview", "--json")
+                .split("\n")
+                .filter((line) => line.startsWith("{"))
+                .map((line) => JSON.parse(line).resourcePreEvent)
+                .filter((e) => e && !e.planning)
+                .map((e) => e.metadata),
+        );
 
     before(() => {
         requireToolchain();
@@ -58,6 +70,7 @@ describe("engine smoke through the pulumi CLI (Pulumi.yaml project)", function (
             },
         );
         pulumi("config", "set", "greeting", "hello");
+        pulumi("config", "set", "note", "first");
         pulumi("config", "set", "recordDir", recordDir);
         pulumi("config", "set", "configMapName", cmName);
     });
@@ -78,23 +91,39 @@ describe("engine smoke through the pulumi CLI (Pulumi.yaml project)", function (
     });
 
     it("ups, then previews no changes", async () => {
-        pulumi("up", "--yes");
-        const cm = await managementClient().get(`/api/v1/namespaces/default/configmaps/${cmName}`);
-        expect(cm.metadata.annotations.greeting).to.equal("hello");
+        expect(upOps()).to.deep.equal(["create greeting", "create smoke"]);
+        const cm = await managementClient().get(cmPath);
+        expect(cm.metadata.annotations.note).to.equal("first");
+        expect(JSON.parse(fs.readFileSync(recordFile, "utf8"))).to.deep.equal({ value: "hello" });
         expect(previewOps()).to.deep.equal([]);
     });
 
-    it("previews exactly the update a changed input causes, then applies it", async () => {
+    it("a changed ConfigMap input previews and applies one update, on the ConfigMap only", async () => {
+        const recordWritten = fs.statSync(recordFile).mtimeMs;
+        pulumi("config", "set", "note", "second");
+        expect(previewOps()).to.deep.equal(["update smoke"]);
+        expect(upOps()).to.deep.equal(["update smoke"]);
+        expect((await managementClient().get(cmPath)).metadata.annotations.note).to.equal("second");
+        // The Record's file was not rewritten.
+        expect(fs.statSync(recordFile).mtimeMs).to.equal(recordWritten);
+        expect(JSON.parse(fs.readFileSync(recordFile, "utf8"))).to.deep.equal({ value: "hello" });
+    });
+
+    it("a changed Record input previews and applies one update, on the Record only", async () => {
+        const cmBefore = await managementClient().get(cmPath);
         pulumi("config", "set", "greeting", "salut");
-        expect(previewOps()).to.deep.equal(["update greeting", "update smoke"]);
-        pulumi("up", "--yes");
-        const cm = await managementClient().get(`/api/v1/namespaces/default/configmaps/${cmName}`);
-        expect(cm.metadata.annotations.greeting).to.equal("salut");
+        expect(previewOps()).to.deep.equal(["update greeting"]);
+        expect(upOps()).to.deep.equal(["update greeting"]);
+        expect(JSON.parse(fs.readFileSync(recordFile, "utf8"))).to.deep.equal({ value: "salut" });
+        // The ConfigMap was not written to.
+        expect((await managementClient().get(cmPath)).metadata.resourceVersion).to.equal(
+            cmBefore.metadata.resourceVersion,
+        );
     });
 
     it("destroys everything", async () => {
         pulumi("destroy", "--yes");
-        expect(await managementClient().get(`/api/v1/namespaces/default/configmaps/${cmName}`)).to.equal(undefined);
-        expect(fs.existsSync(path.join(recordDir, "greeting.json"))).to.equal(false);
+        expect(await managementClient().get(cmPath)).to.equal(undefined);
+        expect(fs.existsSync(recordFile)).to.equal(false);
     });
 });

@@ -6,7 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { newInlineStack, previewSteps, changeCounts, rawState, TestStack } from "../support/engine";
+import { newInlineStack, previewSteps, rawState, Step, TestStack, upSteps } from "../support/engine";
 import { ensureManagementCluster, managementClient } from "../support/management";
 import { Record } from "../support/fixtures/record";
 
@@ -15,16 +15,22 @@ describe("engine smoke: dynamic resource + ConfigMap on the management cluster",
     let ts: TestStack;
     const recordDir = fs.mkdtempSync(path.join(os.tmpdir(), "hcp-smoke-"));
     const cmName = `hcp-smoke-${process.pid}`;
+    const cmPath = `/api/v1/namespaces/default/configmaps/${cmName}`;
+    const recordFile = path.join(recordDir, "greeting.json");
+    const opNames = (steps: Step[]) => steps.map((s) => `${s.op} ${s.urn.split("::").pop()}`);
 
     const program = async () => {
         const cfg = new pulumi.Config();
         const provider = new k8s.Provider("mgmt", { kubeconfig: cfg.requireSecret("kubeconfig") });
-        const greeting = cfg.require("greeting");
-        const record = new Record("greeting", { dir: recordDir, name: "greeting", value: greeting });
+        // Each value feeds one resource, so a change shows which resource it reaches.
+        const record = new Record("greeting", { dir: recordDir, name: "greeting", value: cfg.require("greeting") });
         const cm = new k8s.core.v1.ConfigMap(
             "smoke",
-            // The greeting sits in an annotation: pulumi-kubernetes replaces ConfigMaps whose data changes.
-            { metadata: { name: cmName, namespace: "default", annotations: { greeting } }, data: { purpose: "smoke" } },
+            // The note sits in an annotation: pulumi-kubernetes replaces ConfigMaps whose data changes.
+            {
+                metadata: { name: cmName, namespace: "default", annotations: { note: cfg.require("note") } },
+                data: { purpose: "smoke" },
+            },
             { provider },
         );
         return { file: record.file, configMap: cm.metadata.name };
@@ -35,6 +41,7 @@ describe("engine smoke: dynamic resource + ConfigMap on the management cluster",
         ts = await newInlineStack("hcp-smoke", program, {
             kubeconfig: { value: kubeconfig, secret: true },
             greeting: { value: "hello" },
+            note: { value: "first" },
         });
     });
 
@@ -52,9 +59,10 @@ describe("engine smoke: dynamic resource + ConfigMap on the management cluster",
     it("creates both on up", async () => {
         const up = await ts.stack.up();
         expect(up.summary.result).to.equal("succeeded");
-        const cm = await managementClient().get(`/api/v1/namespaces/default/configmaps/${cmName}`);
-        expect(cm.metadata.annotations.greeting).to.equal("hello");
-        expect(JSON.parse(fs.readFileSync(up.outputs.file.value, "utf8"))).to.deep.equal({ value: "hello" });
+        const cm = await managementClient().get(cmPath);
+        expect(cm.metadata.annotations.note).to.equal("first");
+        expect(up.outputs.file.value).to.equal(recordFile);
+        expect(JSON.parse(fs.readFileSync(recordFile, "utf8"))).to.deep.equal({ value: "hello" });
     });
 
     it("keeps the kubeconfig secret in state", async () => {
@@ -69,24 +77,42 @@ describe("engine smoke: dynamic resource + ConfigMap on the management cluster",
         expect(p.counts).to.deep.equal({});
     });
 
-    it("previews exactly the update a changed input causes, then applies it", async () => {
+    it("a changed ConfigMap input previews and applies one update, on the ConfigMap only", async () => {
+        const recordWritten = fs.statSync(recordFile).mtimeMs;
+        await ts.stack.setConfig("note", { value: "second" });
+        const p = await previewSteps(ts.stack);
+        expect(p.counts).to.deep.equal({ update: 1 });
+        expect(opNames(p.steps)).to.deep.equal(["update smoke"]);
+        const up = await upSteps(ts.stack);
+        expect(up.counts).to.deep.equal({ update: 1 });
+        expect(opNames(up.steps)).to.deep.equal(["update smoke"]);
+        expect((await managementClient().get(cmPath)).metadata.annotations.note).to.equal("second");
+        // The Record's file was not rewritten.
+        expect(fs.statSync(recordFile).mtimeMs).to.equal(recordWritten);
+        expect(JSON.parse(fs.readFileSync(recordFile, "utf8"))).to.deep.equal({ value: "hello" });
+    });
+
+    it("a changed Record input previews and applies one update, on the Record only", async () => {
+        const cmBefore = await managementClient().get(cmPath);
         await ts.stack.setConfig("greeting", { value: "bonjour" });
         const p = await previewSteps(ts.stack);
-        expect(p.counts).to.deep.equal({ update: 2 });
-        expect(p.steps.every((s) => s.op === "update")).to.equal(true);
-        expect(p.steps.map((s) => s.urn.split("::").pop()).sort()).to.deep.equal(["greeting", "smoke"]);
-        const up = await ts.stack.up();
-        expect(changeCounts(up.summary.resourceChanges as any)).to.deep.equal({ update: 2 });
-        const cm = await managementClient().get(`/api/v1/namespaces/default/configmaps/${cmName}`);
-        expect(cm.metadata.annotations.greeting).to.equal("bonjour");
+        expect(p.counts).to.deep.equal({ update: 1 });
+        expect(opNames(p.steps)).to.deep.equal(["update greeting"]);
+        const up = await upSteps(ts.stack);
+        expect(up.counts).to.deep.equal({ update: 1 });
+        expect(opNames(up.steps)).to.deep.equal(["update greeting"]);
+        expect(JSON.parse(fs.readFileSync(recordFile, "utf8"))).to.deep.equal({ value: "bonjour" });
+        // The ConfigMap was not written to.
+        expect((await managementClient().get(cmPath)).metadata.resourceVersion).to.equal(
+            cmBefore.metadata.resourceVersion,
+        );
     });
 
     it("destroys everything", async () => {
         const file = (await ts.stack.outputs()).file.value;
         const res = await ts.stack.destroy();
         expect(res.summary.result).to.equal("succeeded");
-        const cm = await managementClient().get(`/api/v1/namespaces/default/configmaps/${cmName}`);
-        expect(cm).to.equal(undefined);
+        expect(await managementClient().get(cmPath)).to.equal(undefined);
         expect(fs.existsSync(file)).to.equal(false);
     });
 });

@@ -83,22 +83,52 @@ export function changeCounts(summary: Record<string, number> | undefined): Recor
     return out;
 }
 
-/** The resources a preview says will change (the stack itself and providers left out). */
+export interface Step {
+    op: string;
+    urn: string;
+    diffs: string[];
+}
+
+export interface Diagnostic {
+    severity: string;
+    message: string;
+    /** The resource the message was logged on ("" for the stack). */
+    urn: string;
+}
+
+/** Collects an operation's changing steps (the stack itself and providers left out) and diagnostics. */
+function collector(): { steps: Step[]; diagnostics: Diagnostic[]; onEvent: (e: automation.EngineEvent) => void } {
+    const steps: Step[] = [];
+    const diagnostics: Diagnostic[] = [];
+    const onEvent = (e: automation.EngineEvent) => {
+        const m = e.resourcePreEvent?.metadata;
+        if (
+            m &&
+            m.op !== "same" &&
+            !m.urn.includes("::pulumi:pulumi:Stack::") &&
+            !m.urn.includes("::pulumi:providers:")
+        )
+            steps.push({ op: m.op, urn: m.urn, diffs: m.diffs ?? [] });
+        const d = e.diagnosticEvent;
+        if (d) diagnostics.push({ severity: d.severity, message: d.message, urn: d.urn ?? "" });
+    };
+    return { steps, diagnostics, onEvent };
+}
+
+/** The resources a preview says will change (the stack itself and providers left out), and its diagnostics. */
 export async function previewSteps(
     stack: automation.Stack,
-): Promise<{ counts: Record<string, number>; steps: { op: string; urn: string; diffs: string[] }[] }> {
-    const steps: { op: string; urn: string; diffs: string[] }[] = [];
-    const res = await stack.preview({
-        onEvent: (e) => {
-            const m = e.resourcePreEvent?.metadata;
-            if (
-                m &&
-                m.op !== "same" &&
-                !m.urn.includes("::pulumi:pulumi:Stack::") &&
-                !m.urn.includes("::pulumi:providers:")
-            )
-                steps.push({ op: m.op, urn: m.urn, diffs: m.diffs ?? [] });
-        },
-    });
-    return { counts: changeCounts(res.changeSummary as any), steps };
+): Promise<{ counts: Record<string, number>; steps: Step[]; diagnostics: Diagnostic[] }> {
+    const c = collector();
+    const res = await stack.preview({ onEvent: c.onEvent });
+    return { counts: changeCounts(res.changeSummary as any), steps: c.steps, diagnostics: c.diagnostics };
+}
+
+/** Runs `up` and reports the resources it changed, as {@link previewSteps} does for a preview. */
+export async function upSteps(
+    stack: automation.Stack,
+): Promise<{ counts: Record<string, number>; steps: Step[]; up: automation.UpResult }> {
+    const c = collector();
+    const up = await stack.up({ onEvent: c.onEvent });
+    return { counts: changeCounts(up.summary.resourceChanges as any), steps: c.steps, up };
 }

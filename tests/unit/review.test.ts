@@ -10,8 +10,10 @@ import {
     planFromPreviewJson,
     renderJson,
     renderMarkdown,
+    Review,
     reviewPreviewJson,
     ReviewContext,
+    TYPES,
 } from "../../automation/review";
 import { main } from "../../automation/review/cli";
 import { repoRoot } from "../support/engine";
@@ -53,6 +55,19 @@ function realSecrets(): { privateKey: string; kubeconfig: string } {
 /** Every substring of a secret worth looking for (whole value, and each longer line). */
 function needles(secret: string): string[] {
     return [secret, ...secret.split("\n").filter((l) => l.trim().length >= 20)];
+}
+
+/** Runs hcp-review in-process with `stdin` as its input. */
+async function run(argv: string[], stdin = "") {
+    let out = "";
+    let err = "";
+    const code = await main(
+        argv,
+        (s) => ((out += s), true),
+        (s) => ((err += s), true),
+        async () => stdin,
+    );
+    return { code, out, err };
 }
 
 describe("change review from recorded previews", () => {
@@ -197,18 +212,6 @@ describe("change review from recorded previews", () => {
     });
 
     describe("hcp-review CLI", () => {
-        const run = async (argv: string[], stdin = "") => {
-            let out = "";
-            let err = "";
-            const code = await main(
-                argv,
-                (s) => ((out += s), true),
-                (s) => ((err += s), true),
-                async () => stdin,
-            );
-            return { code, out, err };
-        };
-
         it("reads a preview file and prints the golden Markdown; exit 0 when every gate holds", async () => {
             const r = await run(["--preview", path.join(previews, "scale-out.json"), "--max-disrupted-nodes", "1"]);
             expect(r.code).to.equal(0);
@@ -246,5 +249,278 @@ describe("change review from recorded previews", () => {
             expect((await run([], "not json")).err).to.include("the preview is not JSON");
             expect((await run([], '{"resources": []}')).err).to.include("has no `steps` list");
         });
+    });
+});
+
+// None of the recorded previews replaces anything, so the previews below are derived from them the
+// way `pulumi preview --json` marks a replacement: one logical "replace" step whose replaceReasons
+// (and diffReasons) name the keys that force it, detailedDiff kind "update-replace"; with
+// --show-replacement-steps, also the create-replacement and delete-replaced steps.
+
+/** A recorded step turned into the "replace" step of the same resource, its new inputs edited. */
+function asReplace(step: any, reasons: string[], edit: (inputs: any) => void): any {
+    const s = structuredClone(step);
+    s.op = "replace";
+    edit(s.newState.inputs);
+    s.diffReasons = reasons;
+    s.replaceReasons = reasons;
+    s.detailedDiff = Object.fromEntries(reasons.map((k) => [k, { kind: "update-replace", inputDiff: true }]));
+    return s;
+}
+
+/**
+ * DataStore rv-etcd renamed rv-etcd-b: its object and TLS Secrets are replaced (a Kubernetes name
+ * cannot change in place). Old states from the destroy preview, new ones from the create preview.
+ */
+function dataStoreRenamed(): any[] {
+    const created = JSON.parse(fixture("create")).steps;
+    const deleted = JSON.parse(fixture("destroy")).steps;
+    return ["rv-etcd-datastore", "rv-etcd-ca", "rv-etcd-client"].map((n) => {
+        const c = created.find((s: any) => s.op === "create" && s.urn.endsWith(`::${n}`));
+        const d = deleted.find((s: any) => s.op === "delete" && s.urn.endsWith(`::${n}`));
+        return asReplace({ ...c, oldState: d.oldState }, ["metadata.name"], (i) => {
+            i.metadata.name = i.metadata.name.replace(/^rv-etcd/, "rv-etcd-b");
+        });
+    });
+}
+
+interface Replaced {
+    /** The TenantControlPlane moves to another namespace, or is renamed. */
+    tenant?: "namespace" | "name";
+    dataStore?: boolean;
+    /** Host 198.18.0.171's SSH port changes: its PreparedHost and NodeJoin are replaced (their diff rules). */
+    host?: boolean;
+}
+
+/** The upgrade preview with some of its updates turned into replacements, plus the DataStore's. */
+function replacementPreview(r: Replaced): any {
+    const doc = JSON.parse(fixture("upgrade"));
+    const edits: [RegExp, string[], (i: any) => void][] = [];
+    if (r.tenant === "namespace")
+        edits.push([/::rv-team-tcp$/, ["metadata.namespace"], (i) => (i.metadata.namespace = "hcp-review-b")]);
+    if (r.tenant === "name") edits.push([/::rv-team-tcp$/, ["metadata.name"], (i) => (i.metadata.name = "rv-team-b")]);
+    if (r.host) {
+        edits.push([/-198-18-0-171-prep$/, ["connection"], (i) => (i.connection.port = 2222)]);
+        edits.push([/-198-18-0-171-join$/, ["port"], (i) => (i.connection.port = 2222)]);
+    }
+    let matched = 0;
+    doc.steps = doc.steps.map((s: any) => {
+        const e = edits.find(([re]) => re.test(s.urn));
+        if (!e) return s;
+        matched++;
+        return asReplace(s, e[1], e[2]);
+    });
+    expect(matched, "every edit found its recorded step").to.equal(edits.length);
+    if (r.dataStore) doc.steps.push(...dataStoreRenamed());
+    return doc;
+}
+
+/**
+ * The same preview as `--show-replacement-steps` writes it: delete-replaced, replace,
+ * create-replacement for deleteBeforeReplace resources (all here but the PreparedHost); otherwise
+ * create-replacement, replace, and the delete-replaced after every other step.
+ */
+function withReplacementSteps(doc: any): any {
+    const out = structuredClone(doc);
+    const late: any[] = [];
+    out.steps = out.steps.flatMap((s: any) => {
+        if (s.op !== "replace") return [s];
+        const create = { ...s, op: "create-replacement" };
+        const del = {
+            op: "delete-replaced",
+            urn: s.urn,
+            provider: s.provider,
+            oldState: s.oldState,
+            detailedDiff: null,
+        };
+        if (s.newState.type === TYPES.preparedHost) {
+            late.push(del);
+            return [create, s];
+        }
+        return [del, s, create];
+    });
+    out.steps.push(...late);
+    return out;
+}
+
+describe("change review of replacements (previews derived from the recorded ones)", () => {
+    const everything = () => replacementPreview({ tenant: "namespace", dataStore: true, host: true });
+    const only = (r: Review, subject: string, name: string) => {
+        const es = r.entries.filter((e) => e.subject === subject && e.name === name);
+        expect(es, `${subject} ${name}`).to.have.length(1);
+        return es[0];
+    };
+
+    it("reports a replaced tenant, DataStore, node and host as replacements, with impact and risk", () => {
+        const r = reviewPreviewJson(everything(), {}, context("upgrade"));
+        expect(only(r, "tenant", "rv-team")).to.deep.include({
+            action: "replace",
+            risk: "high",
+            from: "v1.34.4",
+            to: "v1.35.4",
+            changed: [],
+            replacedBecause: ["metadata.namespace"],
+            summary: "tenant rv-team is replaced",
+            impact: "replaces the control plane: the API endpoint changes, the cluster starts empty and every node must rejoin (replaced because metadata.namespace changed)",
+        });
+        const ds = only(r, "datastore", "rv-etcd");
+        expect(ds).to.deep.include({
+            action: "replace",
+            risk: "high",
+            replacedBecause: ["metadata.name"],
+            summary: "DataStore rv-etcd is replaced by rv-etcd-b",
+            impact: "the DataStore object is deleted and created again (replaced because metadata.name changed); tenants stored there lose their storage meanwhile",
+        });
+        // Its TLS Secrets are part of the same entry.
+        expect(ds.resources).to.deep.equal(["rv-etcd-ca", "rv-etcd-client", "rv-etcd-datastore"]);
+        // A node rejoin drains like an upgrade or a removal: medium, not the data loss of a tenant or DataStore.
+        expect(only(r, "node", "rv-1")).to.deep.include({
+            action: "rejoin",
+            risk: "medium",
+            disruptsNode: true,
+            host: "198.18.0.171",
+            replacedBecause: ["port"],
+            summary: "node rv-1 is drained, reset and joined again",
+            impact: "drains node rv-1, resets host 198.18.0.171 and joins it again (replaced because port changed)",
+        });
+        expect(only(r, "host", "198.18.0.171")).to.deep.include({
+            action: "re-prepare",
+            risk: "medium",
+            replacedBecause: ["connection"],
+            summary: "host 198.18.0.171 is prepared again from scratch",
+            impact: "cleans and prepares the host again (replaced because connection changed)",
+        });
+        // What was not replaced is still reported as the upgrade it is.
+        expect(only(r, "node", "rv-3").action).to.equal("upgrade");
+        expect(only(r, "host", "198.18.0.173").action).to.equal("re-prepare");
+        expect(r.risk).to.equal("high");
+        expect(r.counts).to.deep.include({ high: 2, nodesDisrupted: 2 });
+        expect(r.impacts.map((i) => i.text)).to.deep.equal([
+            "rv-team: control plane replaced; drains 2 nodes of rv-team (1 upgraded to v1.35.4, 1 rejoined)",
+        ]);
+        const md = renderMarkdown(r);
+        expect(md).to.include(
+            "| high | Tenant rv-team | tenant rv-team is replaced | replaces the control plane: the API endpoint changes",
+        );
+        expect(md).to.include("| high | DataStore rv-etcd | DataStore rv-etcd is replaced by rv-etcd-b |");
+        expect(md).not.to.include("is upgraded from v1.34.4 to v1.35.4 (changes:");
+    });
+
+    it("reads the same from --show-replacement-steps output (create-replacement, replace, delete-replaced)", () => {
+        const logical = reviewPreviewJson(everything(), {}, context("upgrade"));
+        const expanded = withReplacementSteps(everything());
+        expect(expanded.steps.filter((s: any) => s.op === "delete-replaced")).to.have.length(6);
+        expect(reviewPreviewJson(expanded, {}, context("upgrade"))).to.deep.equal(logical);
+    });
+
+    it("a renamed tenant is named by the control plane it loses", () => {
+        const r = reviewPreviewJson(replacementPreview({ tenant: "name" }), {}, context("upgrade"));
+        expect(only(r, "tenant", "rv-team")).to.deep.include({
+            action: "replace",
+            summary: "tenant rv-team is replaced by rv-team-b",
+        });
+        expect(r.gates.find((g) => g.gate === "tenant-deletion")!.reason).to.equal(
+            "tenant rv-team is replaced; allow with --allow-tenant-deletion",
+        );
+    });
+
+    describe("gates", () => {
+        const failed = (r: Review) => r.gates.filter((g) => !g.passed);
+
+        it("a replaced tenant fails tenant-deletion, naming it, unless allowed", () => {
+            const doc = replacementPreview({ tenant: "namespace" });
+            expect(failed(reviewPreviewJson(doc, {}, context("upgrade")))).to.deep.equal([
+                {
+                    gate: "tenant-deletion",
+                    passed: false,
+                    reason: "tenant rv-team is replaced; allow with --allow-tenant-deletion",
+                },
+            ]);
+            const allowed = reviewPreviewJson(doc, { allowTenantDeletion: true }, context("upgrade"));
+            expect(allowed.passed).to.equal(true);
+            expect(allowed.gates.find((g) => g.gate === "tenant-deletion")!.reason).to.equal(
+                "allowed: rv-team (replace)",
+            );
+        });
+
+        it("a replaced DataStore fails datastore-deletion, naming it, unless allowed", () => {
+            const doc = replacementPreview({ dataStore: true });
+            expect(failed(reviewPreviewJson(doc, {}, context("upgrade")))).to.deep.equal([
+                {
+                    gate: "datastore-deletion",
+                    passed: false,
+                    reason: "DataStore rv-etcd is replaced; allow with --allow-datastore-deletion",
+                },
+            ]);
+            const allowed = reviewPreviewJson(doc, { allowDataStoreDeletion: true }, context("upgrade"));
+            expect(allowed.passed).to.equal(true);
+            expect(allowed.gates.find((g) => g.gate === "datastore-deletion")!.reason).to.equal(
+                "allowed: rv-etcd (replace)",
+            );
+        });
+
+        it("a replaced host and node trip no deletion gate (only the disruption limit)", () => {
+            const doc = replacementPreview({ host: true });
+            expect(failed(reviewPreviewJson(doc, {}, context("upgrade")))).to.deep.equal([]);
+            expect(
+                failed(reviewPreviewJson(doc, { maxDisruptedNodes: 1 }, context("upgrade"))).map((g) => g.gate),
+            ).to.deep.equal(["disrupted-nodes"]);
+        });
+
+        it("hcp-review exits 1 with each reason, and 0 once both are allowed", async () => {
+            const stdin = JSON.stringify(everything());
+            const r = await run([], stdin);
+            expect(r.code).to.equal(1);
+            expect(r.err).to.equal(
+                "hcp-review: gate tenant-deletion failed: tenant rv-team is replaced; allow with --allow-tenant-deletion\n" +
+                    "hcp-review: gate datastore-deletion failed: DataStore rv-etcd is replaced; allow with --allow-datastore-deletion\n",
+            );
+            expect(r.out).to.include("**Blocked**: 2 gates failed");
+            const one = await run(["--allow-tenant-deletion"], stdin);
+            expect(one.code).to.equal(1);
+            expect(one.err).to.equal(
+                "hcp-review: gate datastore-deletion failed: DataStore rv-etcd is replaced; allow with --allow-datastore-deletion\n",
+            );
+            const both = await run(["--allow-tenant-deletion", "--allow-datastore-deletion"], stdin);
+            expect(both).to.deep.include({ code: 0, err: "" });
+            expect(both.out).to.include("**Passed**");
+        });
+    });
+
+    it("no secret value reaches the Markdown or JSON of a replacement review", () => {
+        const { privateKey, kubeconfig } = realSecrets();
+        const inject = (x: any): any => {
+            if (x === "[secret]") return Math.random() < 0.5 ? privateKey : kubeconfig;
+            if (Array.isArray(x)) return x.map(inject);
+            if (x && typeof x === "object")
+                return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, inject(v)]));
+            return x;
+        };
+        for (const doc of [everything(), withReplacementSteps(everything())]) {
+            const injected = inject(doc);
+            for (const st of injected.steps.filter((s: any) => s.op !== "same")) {
+                for (const state of [st.oldState, st.newState]) {
+                    const i = state?.inputs;
+                    if (!i) continue;
+                    // Secrets in the fields the review does read.
+                    if (i.connection) i.connection.address = privateKey;
+                    if (i.nodeName !== undefined) i.nodeName = kubeconfig;
+                    if (i.metadata) i.metadata.name = kubeconfig;
+                    if (i.spec?.kubernetes) i.spec.kubernetes.version = privateKey;
+                    if (i.spec?.dataStore) i.spec.dataStore = kubeconfig;
+                    if (i.spec?.endpoints) i.spec.endpoints = [privateKey];
+                }
+            }
+            expect(JSON.stringify(injected)).to.include(privateKey.split("\n")[1]);
+            const r = reviewPreviewJson(injected, {}, context("upgrade"));
+            expect(r.entries.filter((e) => e.action === "replace").map((e) => e.subject)).to.have.members([
+                "tenant",
+                "datastore",
+            ]);
+            const text = renderMarkdown(r) + renderJson(r);
+            for (const n of [...needles(privateKey), ...needles(kubeconfig)]) expect(text).not.to.include(n);
+            expect(text).not.to.include("PRIVATE KEY");
+            expect(text).not.to.include("client-key-data");
+        }
     });
 });
