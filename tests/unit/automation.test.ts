@@ -16,6 +16,7 @@ import {
 } from "../../automation";
 import { loadSpecFile, resolveReferences } from "../../automation/specFile";
 import { repoRoot } from "../support/engine";
+import * as tool from "../../examples/embedded-cli";
 
 const KUBECONFIG = "apiVersion: v1\nkind: Config\nclusters: []\nusers: []\ncontexts: []\n";
 const HOSTKEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB3YRNAtj6L6KHtoI3R5P4yAXPA19k1j9Y9XTfebv4+3";
@@ -274,6 +275,7 @@ describe("automation: progress events", () => {
 
 describe("automation: spec files and the embedded-cli example", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hcp-spec-"));
+    const example = path.join(repoRoot, "examples", "embedded-cli", "team-a.yaml");
     // The example keeps its secrets out of the file: ${env:…} references, set here as a user would.
     const exampleEnv: Record<string, string> = {
         HCP_ETCD_CA_CERTIFICATE: "-----BEGIN CERTIFICATE-----\nexample\n-----END CERTIFICATE-----\n",
@@ -311,17 +313,16 @@ describe("automation: spec files and the embedded-cli example", () => {
     it("reports an unset reference in the example as a spec problem", () => {
         delete process.env.HCP_SSH_PRIVATE_KEY;
         try {
-            expect(() => loadSpecFile(path.join(repoRoot, "examples", "embedded-cli", "team-a.yaml"))).to.throw(
+            expect(() => loadSpecFile(example)).to.throw(
                 /workerPools\[0\]\.hosts\[0\]\.privateKey: \$\{env:HCP_SSH_PRIVATE_KEY\} is not set/,
             );
         } finally {
             process.env.HCP_SSH_PRIVATE_KEY = exampleEnv.HCP_SSH_PRIVATE_KEY;
         }
     });
-    const tool = require(path.join(repoRoot, "examples", "embedded-cli", "hcp-tenant.js"));
 
     it("loads the example's YAML spec", () => {
-        const spec = loadSpecFile(path.join(repoRoot, "examples", "embedded-cli", "team-a.yaml"));
+        const spec = loadSpecFile(example);
         expect(spec.workerPools![0].hosts.map((h) => h.address)).to.deep.equal([
             "192.0.2.11",
             "192.0.2.12",
@@ -343,7 +344,33 @@ describe("automation: spec files and the embedded-cli example", () => {
         expect(() => loadSpecFile(path.join(dir, "missing.json"))).to.throw(/\(file\): cannot be read: ENOENT/);
     });
 
-    it("the tool validates before touching anything (exit 2 on an invalid file, 0 on validate)", async () => {
+    /** Runs the tool in-process; returns its exit code and what it wrote. */
+    async function runTool(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+        const out: string[] = [];
+        const err: string[] = [];
+        const write = { out: process.stdout.write, err: process.stderr.write };
+        process.stdout.write = ((s: string) => (out.push(s), true)) as typeof process.stdout.write;
+        process.stderr.write = ((s: string) => (err.push(s), true)) as typeof process.stderr.write;
+        try {
+            return { code: await tool.main(argv), stdout: out.join(""), stderr: err.join("") };
+        } finally {
+            process.stdout.write = write.out;
+            process.stderr.write = write.err;
+        }
+    }
+
+    it("the tool validates a good file (exit 0) and touches nothing", async () => {
+        const stateDir = path.join(dir, "never-validate");
+        const r = await runTool(["validate", example, "--state-dir", stateDir]);
+        expect(r).to.deep.equal({
+            code: 0,
+            stdout: `${example}: valid (1 control plane(s), 3 host(s))\n`,
+            stderr: "",
+        });
+        expect(fs.existsSync(stateDir)).to.equal(false);
+    });
+
+    it("the tool validates before touching anything (exit 2 on an invalid file or a bad scale)", async () => {
         const f = path.join(dir, "bad.json");
         fs.writeFileSync(
             f,
@@ -352,37 +379,59 @@ describe("automation: spec files and the embedded-cli example", () => {
                 workerPools: [{ name: "p", controlPlane: "x", hosts: [] }],
             }),
         );
-        const stderr: string[] = [];
-        const orig = process.stderr.write.bind(process.stderr);
-        (process.stderr as any).write = (s: string) => (stderr.push(s), true);
-        try {
-            expect(await tool.main(["create", f, "--state-dir", path.join(dir, "never")])).to.equal(2);
-            expect(
-                await tool.main([
-                    "scale",
-                    path.join(repoRoot, "examples", "embedded-cli", "team-a.yaml"),
-                    "--pool",
-                    "team-a-workers",
-                    "--hosts",
-                    "7",
-                ]),
-            ).to.equal(2);
-        } finally {
-            (process.stderr as any).write = orig;
-        }
-        expect(stderr.join("")).to.include(
+        const bad = await runTool(["create", f, "--state-dir", path.join(dir, "never")]);
+        expect(bad.code).to.equal(2);
+        expect(bad.stderr).to.include(
             'workerPools[0].controlPlane: names no control plane of this spec ("x"); known: none',
         );
-        expect(stderr.join("")).to.include(
+        const tooMany = await runTool(["scale", example, "--pool", "team-a-workers", "--hosts", "7"]);
+        expect(tooMany.code).to.equal(2);
+        expect(tooMany.stderr).to.include(
             '--hosts: must be between 1 and 3 (the hosts pool "team-a-workers" lists); got 7',
         );
+        const noPool = await runTool(["scale", example, "--pool", "nope", "--hosts", "1"]);
+        expect(noPool.code).to.equal(2);
+        expect(noPool.stderr).to.include('--pool: names no worker pool of the spec ("nope"); known: "team-a-workers"');
         expect(fs.existsSync(path.join(dir, "never"))).to.equal(false);
+        // scale keeps the first N hosts of the file's list, and leaves the spec it was given alone.
+        const spec = loadSpecFile(example);
+        const two = tool.scaled(spec, "team-a-workers", 2);
+        expect(two.workerPools![0].hosts.map((h) => h.address)).to.deep.equal(["192.0.2.11", "192.0.2.12"]);
+        expect(spec.workerPools![0].hosts).to.have.length(3);
+    });
+
+    it("the tool refuses bad command lines with exit 2, naming the argument", async () => {
+        const cases: [string[], string][] = [
+            [[], "usage: hcp-tenant validate|create|scale|delete SPEC"],
+            [["deploy", example], "usage: hcp-tenant"],
+            [["create", example, "--stack"], "--stack needs a value"],
+            [["create", example, "--colour", "red"], 'unknown argument "--colour"'],
+            [["scale", example, "--hosts", "2"], "scale needs --pool NAME and --hosts N"],
+            [
+                ["scale", example, "--pool", "team-a-workers", "--hosts", "two"],
+                '--hosts must be a whole number; got "two"',
+            ],
+            [
+                ["create", example, "--max-disrupted-nodes", "-1"],
+                '--max-disrupted-nodes must be a whole number; got "-1"',
+            ],
+        ];
+        for (const [argv, message] of cases) {
+            const r = await runTool(argv);
+            expect(r.code, argv.join(" ")).to.equal(2);
+            expect(r.stderr, argv.join(" ")).to.include(message);
+            expect(r.stdout, argv.join(" ")).to.equal("");
+        }
         expect(
-            tool.scaled(
-                loadSpecFile(path.join(repoRoot, "examples", "embedded-cli", "team-a.yaml")),
-                "team-a-workers",
-                2,
-            ).workerPools[0].hosts,
-        ).to.have.length(2);
+            tool.parse(["scale", example, "--pool", "p", "--hosts", "2", "--max-disrupted-nodes", "1"]),
+        ).to.deep.equal({
+            command: "scale",
+            file: example,
+            pool: "p",
+            hosts: 2,
+            maxDisrupted: 1,
+            force: false,
+            yes: false,
+        });
     });
 });
