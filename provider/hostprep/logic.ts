@@ -499,6 +499,7 @@ put() {
   PUT=1
 }
 # put_file SRC PATH MODE: like put, from a file.
+# shellcheck disable=SC2034 # PUT is the result callers read; the clean-up script has none
 put_file() {
   local src=$1 p=$2 mode=$3 tmp
   if [ -f "$p" ] && [ ! -L "$p" ] && cmp -s -- "$src" "$p" && [ "$(stat -c %a -- "$p")" = "$mode" ]; then PUT=0; return 0; fi
@@ -743,6 +744,7 @@ apt_pin() {
   local pkg=$1 pat=$2 cur
   cur=$(dpkg-query -W -f='${"$"}{Version}' "$pkg" 2>/dev/null || true)
   [ "$(dpkg-query -W -f='${"$"}{Status}' "$pkg" 2>/dev/null || true)" = "install ok installed" ] || cur=""
+  # shellcheck disable=SC2254 # $pat is a glob on purpose ("1.34.4-*")
   case "$cur" in $pat) return 0 ;; esac
   apt_update
   listed "$pkg" "$S/apt-installed" || echo "$pkg" >> "$S/apt-installed"
