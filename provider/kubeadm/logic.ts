@@ -3,6 +3,7 @@
  * remote command sequences. No I/O here.
  */
 import * as yaml from "js-yaml";
+import { parsePublicKey, pinRecordedHostKey } from "../ssh/logic";
 
 export interface JoinSpec {
     kubernetesVersion: string;
@@ -205,6 +206,19 @@ export const UPDATE_KEYS = ["kubernetesVersion", "labels", "taints", "kubeletExt
 
 export function changedKeys(olds: any, news: any, keys: string[]): string[] {
     return keys.filter((k) => JSON.stringify(olds?.[k] ?? null) !== JSON.stringify(news?.[k] ?? null));
+}
+
+/**
+ * The host key a connection pins, as "type base64": its hostKey, else the key recorded at creation
+ * (trust on first use). Unparsable keys are returned as they are (check reports them).
+ */
+export function pinnedHostKey(connection: { hostKey?: string } | undefined, recorded?: string): string | undefined {
+    const key = pinRecordedHostKey(connection ?? {}, recorded).hostKey;
+    try {
+        return key ? parsePublicKey(key).line : undefined;
+    } catch {
+        return key;
+    }
 }
 
 /** Refuses downgrades and skipped minors, as kubeadm's upgrade does. */

@@ -43,6 +43,8 @@ export class NodeJoin extends pulumi.dynamic.Resource {
     declare public readonly kubeletVersion: pulumi.Output<string>;
     /** "joined", or "already joined …" when the host already had a kubelet.conf. */
     declare public readonly outcome: pulumi.Output<string>;
+    /** The host key in use (pinned, or recorded on first use and pinned from then on). */
+    declare public readonly hostKey: pulumi.Output<string>;
 
     constructor(name: string, args: NodeJoinArgs, opts?: pulumi.CustomResourceOptions) {
         super(
@@ -55,6 +57,7 @@ export class NodeJoin extends pulumi.dynamic.Resource {
                 token: args.token === undefined ? undefined : pulumi.secret(args.token),
                 outcome: undefined,
                 kubeletVersion: undefined,
+                hostKey: undefined,
             },
             pulumi.mergeOptions(opts, {
                 deleteBeforeReplace: true,

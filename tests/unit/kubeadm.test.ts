@@ -1,11 +1,13 @@
 import { expect } from "chai";
 import * as yaml from "js-yaml";
+import { UNKNOWN } from "../../provider/dynamic";
 import {
     changedKeys,
     joinProblems,
     kubeadmApiVersion,
     labelProblems,
     mergeTaints,
+    pinnedHostKey,
     podsToEvict,
     renderJoinConfiguration,
     REPLACE_KEYS,
@@ -13,6 +15,7 @@ import {
     upgradeProblem,
     UPDATE_KEYS,
 } from "../../provider/kubeadm/logic";
+import * as nodejoin from "../../provider/kubeadm/provider";
 
 const HASH = "sha256:" + "ab".repeat(32);
 const base = {
@@ -177,4 +180,76 @@ describe("NodeJoin diff and upgrade rules", () => {
             { key: "new", effect: "NoSchedule" },
         ]);
     });
+});
+
+/** An ed25519 public key line with a fixed key (not a real host's; only its form matters here). */
+function edKey(fill: number): string {
+    const field = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
+    const blob = Buffer.concat([field(Buffer.from("ssh-ed25519")), field(Buffer.alloc(32, fill))]);
+    return `ssh-ed25519 ${blob.toString("base64")}`;
+}
+
+describe("NodeJoin host key pinning", () => {
+    const K1 = edKey(1);
+    const K2 = edKey(2);
+    const pinned: [string, { hostKey?: string } | undefined, string | undefined, string | undefined][] = [
+        ["the connection's key, comment dropped", { hostKey: `${K1} root@worker-1` }, K2, K1],
+        ["the recorded key without hostKey", {}, K2, K2],
+        ["none before the first connection", undefined, undefined, undefined],
+        ["an unparsable key as it is (check reports it)", { hostKey: "garbage" }, K2, "garbage"],
+    ];
+    for (const [what, conn, recorded, want] of pinned) {
+        it(`pins ${what}`, () => expect(pinnedHostKey(conn, recorded)).to.equal(want));
+    }
+
+    const conn = { address: "198.18.0.11", port: 22, user: "root", privateKey: "key", trustOnFirstUse: true };
+    const inputs = { ...base, connection: conn, labels: { "example.com/pool": "blue" } };
+    const recorded = { ...inputs, outcome: "joined", kubeletVersion: "v1.34.4", hostKey: K1 };
+    const legacy = { ...inputs, outcome: "joined", kubeletVersion: "v1.34.4" };
+    const withConn = (c: any) => ({ ...inputs, connection: { ...conn, ...c } });
+    const diffs: [string, any, any, boolean, string[]][] = [
+        ["nothing changed", recorded, inputs, false, []],
+        [
+            "hostKey set to the recorded key (WorkerPool passes its preparation's)",
+            recorded,
+            withConn({ hostKey: `${K1} c` }),
+            false,
+            [],
+        ],
+        ["hostKey not known yet at preview, a key recorded", recorded, withConn({ hostKey: UNKNOWN }), false, []],
+        [
+            "the connection's fields in another order",
+            recorded,
+            {
+                ...inputs,
+                connection: {
+                    trustOnFirstUse: true,
+                    privateKey: "key",
+                    user: "root",
+                    port: 22,
+                    address: "198.18.0.11",
+                },
+            },
+            false,
+            [],
+        ],
+        ["hostKey set to another key", recorded, withConn({ hostKey: K2 }), true, []],
+        [
+            "no key recorded (joined before recording), hostKey not known yet",
+            legacy,
+            withConn({ hostKey: UNKNOWN }),
+            true,
+            [],
+        ],
+        ["no key recorded, hostKey set: from then on pinned", legacy, withConn({ hostKey: K1 }), true, []],
+        ["kubeletExtraArgs changed", recorded, { ...inputs, kubeletExtraArgs: { "max-pods": "60" } }, true, []],
+        ["another address", recorded, withConn({ address: "198.18.0.12" }), true, ["address"]],
+    ];
+    for (const [what, olds, news, changes, replaces] of diffs) {
+        it(`diff: ${what} → ${changes ? (replaces.length ? "replace" : "update") : "no change"}`, async () => {
+            const d = await nodejoin.diff("198.18.0.11/worker-1", olds, news);
+            expect(d.changes).to.equal(changes);
+            expect(d.replaces).to.deep.equal(replaces);
+        });
+    }
 });
