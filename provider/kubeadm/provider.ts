@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { containsUnknown, UNKNOWN } from "../dynamic";
 import { KubeApiError, KubeClient } from "../kube/client";
-import { ConnectionArgs, SshConnection, validateConnection, withConnection } from "../ssh/client";
+import { ConnectionArgs, SshConnection, SshError, validateConnection, withConnection } from "../ssh/client";
 import { pinRecordedHostKey } from "../ssh/logic";
 import { createToken, deleteToken } from "../token/tokens";
 import { expiresSoon, parseToken } from "../token/logic";
@@ -15,13 +15,22 @@ import {
     joinProblems,
     JOIN_CONFIG_PATH,
     KUBELET_CONF,
+    KUBELET_FLAGS_ENV,
     pinnedHostKey,
     renderJoinConfiguration,
     REPLACE_KEYS,
+    rewriteKubeletFlagsEnv,
     upgradeProblem,
     UPDATE_KEYS,
 } from "./logic";
-import { applyLabelsAndTaints, deleteNode, drain, setUnschedulable, waitForReadyNode } from "./nodeOps";
+import {
+    applyLabelsAndTaints,
+    deleteNode,
+    drain,
+    setUnschedulable,
+    waitForReadyNode,
+    waitForRestartedKubelet,
+} from "./nodeOps";
 
 const JOIN_TOKEN_TTL_SECONDS = 15 * 60;
 const DEFAULT_DRAIN_TIMEOUT_SECONDS = 300;
@@ -173,6 +182,39 @@ export async function create(inputs: any): Promise<pulumi.dynamic.CreateResult> 
     };
 }
 
+/** Writes kubeadm-flags.env for the new kubeletExtraArgs and labels (temp file + rename); the kubelet reads it on restart. */
+async function writeKubeletFlags(ssh: SshConnection, olds: any, news: any): Promise<void> {
+    let content: string;
+    try {
+        content = (await ssh.exec(["sh", "-c", 'test -f "$1" || exit 3; cat -- "$1"', "sh", KUBELET_FLAGS_ENV])).stdout;
+    } catch (e) {
+        if (e instanceof SshError && e.kind === "command" && e.details.code === 3) {
+            throw new Error(
+                `kubeletExtraArgs: ${KUBELET_FLAGS_ENV} is missing on ${ssh.target}, so the host was not joined by kubeadm ` +
+                    `or was reset by hand; run \`pulumi refresh\` or replace the NodeJoin`,
+            );
+        }
+        throw e;
+    }
+    let next: string;
+    try {
+        next = rewriteKubeletFlagsEnv(content, olds.kubeletExtraArgs, news);
+    } catch (e) {
+        throw new Error(
+            `kubeletExtraArgs: cannot rewrite the kubelet's flags on ${ssh.target}: ${(e as Error).message}; ` +
+                `fix the file as kubeadm writes it (KUBELET_KUBEADM_ARGS="--flag=value ...") and retry`,
+        );
+    }
+    if (next !== content) await ssh.upload({ path: KUBELET_FLAGS_ENV, content: next, mode: "0644" });
+}
+
+/** kubeletExtraArgs changed (no upgrade): new flags file, kubelet restart, wait until it is back. No drain: pods keep running. */
+async function reconfigureKubelet(ssh: SshConnection, client: KubeClient, olds: any, news: any): Promise<void> {
+    await writeKubeletFlags(ssh, olds, news);
+    await ssh.exec(["systemctl", "restart", "kubelet"]);
+    await waitForRestartedKubelet(client, news.nodeName, READY_TIMEOUT_MS);
+}
+
 /** In-place upgrade of one node: cordon, drain, new packages, `kubeadm upgrade node`, kubelet restart, uncordon. */
 async function upgrade(ssh: SshConnection, client: KubeClient, olds: any, news: any): Promise<void> {
     const name = news.nodeName;
@@ -183,6 +225,9 @@ async function upgrade(ssh: SshConnection, client: KubeClient, olds: any, news: 
         ? [`--ignore-preflight-errors=${news.ignorePreflightErrors.join(",")}`]
         : [];
     await ssh.exec(["kubeadm", "upgrade", "node", ...ignore, "--v=1"], { timeoutMs: 10 * 60_000 });
+    // After kubeadm, which may rewrite the flags file itself: the restart below applies kubeletExtraArgs.
+    if (Object.keys({ ...olds.kubeletExtraArgs, ...news.kubeletExtraArgs }).length)
+        await writeKubeletFlags(ssh, olds, news);
     await ssh.exec(["systemctl", "daemon-reload"]);
     await ssh.exec(["systemctl", "restart", "kubelet"]);
     // PreparedHost installed the new kubelet and left its restart to us (see provider/hostprep).
@@ -202,10 +247,13 @@ async function upgrade(ssh: SshConnection, client: KubeClient, olds: any, news: 
 
 export async function update(_id: string, olds: any, news: any): Promise<pulumi.dynamic.UpdateResult> {
     const client = KubeClient.fromKubeconfig(news.tenantKubeconfig);
+    const upgrading = olds.kubernetesVersion !== news.kubernetesVersion;
+    const reconfiguring = changedKeys(olds, news, ["kubeletExtraArgs"]).length > 0;
     let hostKey = pinnedHostKey(connectionOf(news), olds.hostKey);
-    if (olds.kubernetesVersion !== news.kubernetesVersion) {
+    if (upgrading || reconfiguring) {
         hostKey = await withConnection(pinnedConnectionOf(news, olds.hostKey), {}, async (ssh) => {
-            await upgrade(ssh, client, olds, news);
+            if (upgrading) await upgrade(ssh, client, olds, news);
+            else await reconfigureKubelet(ssh, client, olds, news);
             return ssh.hostKey;
         });
     }

@@ -20,6 +20,13 @@ export interface NodeJoinArgs {
     labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** Node taints. Updated in place. */
     taints?: pulumi.Input<pulumi.Input<Taint>[]>;
+    /**
+     * Extra kubelet flags, name without dashes → value, e.g. { "max-pods": "50" }; default none.
+     * kubeadm writes them to /var/lib/kubelet/kubeadm-flags.env at join. A change is applied in place:
+     * that file is rewritten (the previous extra flags removed, the new ones set, kubeadm's own flags
+     * kept) and the kubelet restarted, without a drain. Values cannot hold whitespace; for
+     * --node-labels set `labels`.
+     */
     kubeletExtraArgs?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** kubeadm preflight checks to skip, by name. Only for labs and hosts you know; default none. */
     ignorePreflightErrors?: pulumi.Input<pulumi.Input<string>[]>;
