@@ -252,7 +252,8 @@ export class WorkerPool extends pulumi.ComponentResource {
                         passphrase:
                             h.privateKeyPassphrase === undefined ? undefined : pulumi.secret(h.privateKeyPassphrase),
                         password: h.password === undefined ? undefined : pulumi.secret(h.password),
-                        hostKey: h.hostKey,
+                        // With trustOnFirstUse, the key the preparation recorded: the join is pinned from the start.
+                        hostKey: h.hostKey ?? prep.hostKey,
                         trustOnFirstUse: args.trustOnFirstUse,
                     },
                     tenantKubeconfig: cp.kubeconfig,

@@ -3,7 +3,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { containsUnknown } from "../dynamic";
 import { connect, ConnectOptions, connectionSecrets, SshError, validateConnection } from "../ssh/client";
-import { redact } from "../ssh/logic";
+import { pinRecordedHostKey, redact } from "../ssh/logic";
 import {
     changedSteps,
     Comparable,
@@ -114,9 +114,7 @@ async function runScript(
     recordedHostKey: string | undefined,
     what: string,
 ): Promise<{ report: Report; hostKey: string }> {
-    const args = joinConnection(c.connection, c.connectionSecrets);
-    // A key recorded on first use is pinned from then on.
-    if (!args.hostKey && recordedHostKey) args.hostKey = recordedHostKey;
+    const args = pinRecordedHostKey(joinConnection(c.connection, c.connectionSecrets), recordedHostKey);
     const secrets = [...connectionSecrets(args), ...prepSecrets(c.prep)];
     const conn = await connect(args, connectOptions());
     try {

@@ -3,6 +3,7 @@
  * remote command sequences. No I/O here.
  */
 import * as yaml from "js-yaml";
+import { parsePublicKey, pinRecordedHostKey } from "../ssh/logic";
 
 export interface JoinSpec {
     kubernetesVersion: string;
@@ -27,6 +28,8 @@ export interface Taint {
 export const DEFAULT_CRI_SOCKET = "unix:///var/run/containerd/containerd.sock";
 export const KUBELET_CONF = "/etc/kubernetes/kubelet.conf";
 export const JOIN_CONFIG_PATH = "/etc/kubernetes/hcp-join-configuration.yaml";
+/** Where kubeadm writes the kubelet's flags (KUBELET_KUBEADM_ARGS), read by the kubelet unit's drop-in. */
+export const KUBELET_FLAGS_ENV = "/var/lib/kubelet/kubeadm-flags.env";
 
 /** "v1.34.4" → [1, 34, 4]; undefined when malformed. */
 export function parseVersion(v: string): [number, number, number] | undefined {
@@ -42,7 +45,7 @@ export function kubeadmApiVersion(kubernetesVersion: string): "kubeadm.k8s.io/v1
 }
 
 /** The kubelet flags kubeadm passes through: labels become --node-labels. */
-function kubeletArgs(spec: JoinSpec): Record<string, string> {
+function kubeletArgs(spec: Pick<JoinSpec, "labels" | "kubeletExtraArgs">): Record<string, string> {
     const args: Record<string, string> = { ...(spec.kubeletExtraArgs ?? {}) };
     const labels = Object.entries(spec.labels ?? {}).map(([k, v]) => `${k}=${v}`);
     if (labels.length) args["node-labels"] = labels.join(",");
@@ -141,6 +144,39 @@ export function taintProblems(taints: Taint[] | undefined, property = "taints"):
     return out;
 }
 
+const KUBELET_FLAG_NAME = /^[a-z0-9][a-z0-9-]*$/;
+
+export function kubeletExtraArgProblems(args: unknown, property = "kubeletExtraArgs"): Failure[] {
+    if (args === undefined || args === null) return [];
+    if (typeof args !== "object" || Array.isArray(args)) {
+        return [{ property, reason: 'must be a map of kubelet flag names to values, e.g. { "max-pods": "50" }' }];
+    }
+    const out: Failure[] = [];
+    for (const [k, v] of Object.entries(args)) {
+        if (!KUBELET_FLAG_NAME.test(k)) {
+            out.push({
+                property: `${property}.${k}`,
+                reason: "must be a kubelet flag name without the leading dashes, e.g. max-pods",
+            });
+        } else if (k === "node-labels") {
+            out.push({
+                property: `${property}.${k}`,
+                reason: "set labels instead: they become --node-labels and are kept in sync on the Node",
+            });
+        }
+        // systemd splits KUBELET_KUBEADM_ARGS at whitespace, so such a value would become two arguments.
+        if (typeof v !== "string" || /[\s\x00-\x1f\x7f]/.test(v)) {
+            out.push({
+                property: `${property}.${k}`,
+                reason:
+                    `must be a string without spaces or control characters (got ${JSON.stringify(v)}); the kubelet's flags ` +
+                    `are split at whitespace. For a list use the flag's own separator, e.g. "memory.available<100Mi,nodefs.available<10%"`,
+            });
+        }
+    }
+    return out;
+}
+
 /** Problems of the inputs; inputs not known yet (preview) are left to the next check. */
 export function joinProblems(inputs: any, unknown: (key: string) => boolean = () => false): Failure[] {
     const out: Failure[] = [];
@@ -187,6 +223,7 @@ export function joinProblems(inputs: any, unknown: (key: string) => boolean = ()
     }
     if (!unknown("labels")) out.push(...labelProblems(inputs.labels));
     if (!unknown("taints")) out.push(...taintProblems(inputs.taints));
+    if (!unknown("kubeletExtraArgs")) out.push(...kubeletExtraArgProblems(inputs.kubeletExtraArgs));
     if (
         inputs.drainTimeoutSeconds !== undefined &&
         !(Number.isInteger(inputs.drainTimeoutSeconds) && inputs.drainTimeoutSeconds > 0)
@@ -200,11 +237,27 @@ export function joinProblems(inputs: any, unknown: (key: string) => boolean = ()
 
 /** Inputs whose change means the node must leave and join again. */
 export const REPLACE_KEYS = ["address", "port", "nodeName", "apiEndpoint", "caCertHash", "criSocket"];
-/** Inputs changed in place: version (an upgrade) and labels/taints (patched on the Node). */
+/**
+ * Inputs changed in place: version (an upgrade), labels/taints (patched on the Node) and
+ * kubeletExtraArgs (kubeadm-flags.env rewritten, kubelet restarted).
+ */
 export const UPDATE_KEYS = ["kubernetesVersion", "labels", "taints", "kubeletExtraArgs"];
 
 export function changedKeys(olds: any, news: any, keys: string[]): string[] {
     return keys.filter((k) => JSON.stringify(olds?.[k] ?? null) !== JSON.stringify(news?.[k] ?? null));
+}
+
+/**
+ * The host key a connection pins, as "type base64": its hostKey, else the key recorded at creation
+ * (trust on first use). Unparsable keys are returned as they are (check reports them).
+ */
+export function pinnedHostKey(connection: { hostKey?: string } | undefined, recorded?: string): string | undefined {
+    const key = pinRecordedHostKey(connection ?? {}, recorded).hostKey;
+    try {
+        return key ? parsePublicKey(key).line : undefined;
+    } catch {
+        return key;
+    }
 }
 
 /** Refuses downgrades and skipped minors, as kubeadm's upgrade does. */
@@ -237,4 +290,104 @@ export function mergeTaints(current: Taint[], previous: Taint[], desired: Taint[
     const key = (t: Taint) => `${t.key}:${t.effect}`;
     const prev = new Set(previous.map(key));
     return [...current.filter((t) => !prev.has(key(t))), ...desired];
+}
+
+// ------------------------------------------------------------------ kubelet flags (kubeadm-flags.env)
+
+const FLAGS_VAR = "KUBELET_KUBEADM_ARGS";
+const FLAGS_LINE = new RegExp(`^\\s*(export\\s+)?${FLAGS_VAR}=(.*)$`);
+
+/** A value as sh and systemd's EnvironmentFile read it: "double" (with \\ escapes), 'single' or bare. */
+function unquote(raw: string): string {
+    let out = "";
+    let i = 0;
+    while (i < raw.length) {
+        const c = raw[i];
+        if (c === '"') {
+            i++;
+            while (i < raw.length && raw[i] !== '"') {
+                if (raw[i] === "\\" && i + 1 < raw.length && '"\\$`'.includes(raw[i + 1])) i++;
+                out += raw[i++];
+            }
+            if (i >= raw.length) throw new Error(`${KUBELET_FLAGS_ENV}: ${FLAGS_VAR} has an unterminated double quote`);
+            i++;
+        } else if (c === "'") {
+            const end = raw.indexOf("'", i + 1);
+            if (end < 0) throw new Error(`${KUBELET_FLAGS_ENV}: ${FLAGS_VAR} has an unterminated single quote`);
+            out += raw.slice(i + 1, end);
+            i = end + 1;
+        } else if (c === "\\" && i + 1 < raw.length) {
+            out += raw[i + 1];
+            i += 2;
+        } else {
+            out += c;
+            i++;
+        }
+    }
+    return out;
+}
+
+/** The kubelet's arguments in kubeadm-flags.env, split at whitespace as systemd splits $KUBELET_KUBEADM_ARGS. */
+export function parseKubeletFlagsEnv(content: string): string[] {
+    const line = content
+        .split("\n")
+        .map((l) => FLAGS_LINE.exec(l))
+        .filter((m) => m)
+        .pop();
+    return line ? unquote(line[2].trim()).split(/\s+/).filter(Boolean) : [];
+}
+
+/** kubeadm-flags.env with KUBELET_KUBEADM_ARGS set to `args`, double-quoted as kubeadm writes it; other lines kept. */
+export function renderKubeletFlagsEnv(content: string, args: string[]): string {
+    const line = `${FLAGS_VAR}="${args.join(" ").replace(/["\\$`]/g, "\\$&")}"`;
+    const lines = content.replace(/\n$/, "").split("\n");
+    let last = -1;
+    lines.forEach((l, i) => {
+        if (FLAGS_LINE.test(l)) last = i;
+    });
+    if (last >= 0) lines[last] = line;
+    else if (lines.length === 1 && lines[0] === "") lines[0] = line;
+    else lines.push(line);
+    return lines.join("\n") + "\n";
+}
+
+/** "--name=value" or "--name" → name; anything else (kubeadm writes no such word) → undefined. */
+function flagName(arg: string): string | undefined {
+    return /^--([^=]+)/.exec(arg)?.[1];
+}
+
+/**
+ * The kubelet's arguments after a kubeletExtraArgs change: the previous extra flags dropped, the
+ * new ones set (in place when kubeadm wrote that flag too, else appended), --node-labels as the
+ * labels define it; kubeadm's own flags kept as they are.
+ */
+export function kubeletFlagsAfter(
+    current: string[],
+    previousExtraArgs: Record<string, string> | undefined,
+    desired: Pick<JoinSpec, "labels" | "kubeletExtraArgs">,
+): string[] {
+    const want = kubeletArgs(desired);
+    const drop = new Set([...Object.keys(previousExtraArgs ?? {}), "node-labels"]);
+    const placed = new Set<string>();
+    const out: string[] = [];
+    for (const arg of current) {
+        const name = flagName(arg);
+        if (name !== undefined && name in want) {
+            if (!placed.has(name)) out.push(`--${name}=${want[name]}`);
+            placed.add(name);
+        } else if (name === undefined || !drop.has(name)) {
+            out.push(arg);
+        }
+    }
+    for (const name of Object.keys(want).sort()) if (!placed.has(name)) out.push(`--${name}=${want[name]}`);
+    return out;
+}
+
+/** kubeadm-flags.env rewritten for the new kubeletExtraArgs and labels (see kubeletFlagsAfter). */
+export function rewriteKubeletFlagsEnv(
+    content: string,
+    previousExtraArgs: Record<string, string> | undefined,
+    desired: Pick<JoinSpec, "labels" | "kubeletExtraArgs">,
+): string {
+    return renderKubeletFlagsEnv(content, kubeletFlagsAfter(parseKubeletFlagsEnv(content), previousExtraArgs, desired));
 }

@@ -16,6 +16,25 @@ export async function waitForReadyNode(client: KubeClient, name: string, timeout
     });
 }
 
+const leasePath = (name: string) =>
+    `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${encodeURIComponent(name)}`;
+
+/**
+ * Waits for a kubelet that was just restarted (call it once the old process has stopped): its
+ * Lease renewed again, then the Node Ready. Ready alone proves nothing here: a Node stays Ready
+ * for about 40 s after its kubelet stops.
+ */
+export async function waitForRestartedKubelet(client: KubeClient, name: string, timeoutMs: number): Promise<any> {
+    const deadline = Date.now() + timeoutMs;
+    const before = (await client.get(leasePath(name)))?.spec?.renewTime;
+    await client.waitFor(leasePath(name), (l) => l?.spec?.renewTime && l.spec.renewTime !== before, {
+        timeoutMs,
+        intervalMs: 1000,
+        description: `the kubelet of Node ${name} to renew its Lease after the restart (see journalctl -u kubelet on the host)`,
+    });
+    return waitForReadyNode(client, name, Math.max(1000, deadline - Date.now()));
+}
+
 export async function setUnschedulable(client: KubeClient, name: string, unschedulable: boolean): Promise<boolean> {
     try {
         await client.patch(nodePath(name), { spec: { unschedulable: unschedulable || null } }, "merge");

@@ -3,10 +3,10 @@
  * `kubeadm join`, upgrades it in place, and on delete drains it, deletes its Node and resets it.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { withinBudget } from "./rollout";
-import { containsUnknown } from "../dynamic";
+import { containsUnknown, UNKNOWN } from "../dynamic";
 import { KubeApiError, KubeClient } from "../kube/client";
-import { ConnectionArgs, SshConnection, validateConnection, withConnection } from "../ssh/client";
+import { ConnectionArgs, SshConnection, SshError, validateConnection, withConnection } from "../ssh/client";
+import { pinRecordedHostKey } from "../ssh/logic";
 import { createToken, deleteToken } from "../token/tokens";
 import { expiresSoon, parseToken } from "../token/logic";
 import {
@@ -15,12 +15,23 @@ import {
     joinProblems,
     JOIN_CONFIG_PATH,
     KUBELET_CONF,
+    KUBELET_FLAGS_ENV,
+    pinnedHostKey,
     renderJoinConfiguration,
     REPLACE_KEYS,
+    rewriteKubeletFlagsEnv,
     upgradeProblem,
     UPDATE_KEYS,
 } from "./logic";
-import { applyLabelsAndTaints, deleteNode, drain, setUnschedulable, waitForReadyNode } from "./nodeOps";
+import {
+    applyLabelsAndTaints,
+    deleteNode,
+    drain,
+    setUnschedulable,
+    waitForReadyNode,
+    waitForRestartedKubelet,
+} from "./nodeOps";
+import { withinBudget } from "./rollout";
 
 const JOIN_TOKEN_TTL_SECONDS = 15 * 60;
 const DEFAULT_DRAIN_TIMEOUT_SECONDS = 300;
@@ -29,6 +40,17 @@ const READY_TIMEOUT_MS = 5 * 60_000;
 function connectionOf(inputs: any): ConnectionArgs {
     return inputs.connection as ConnectionArgs;
 }
+
+/** The connection of stored outputs: the host key recorded at creation pinned unless hostKey is set. */
+function pinnedConnectionOf(props: any, recordedHostKey: string | undefined): ConnectionArgs {
+    return pinRecordedHostKey(connectionOf(props), recordedHostKey);
+}
+
+/** Objects with their keys sorted, for comparing JSON. */
+const stable = (v: unknown) =>
+    JSON.stringify(v, (_k, x) =>
+        x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x,
+    );
 
 export async function check(_olds: any, news: any): Promise<pulumi.dynamic.CheckResult> {
     const failures = joinProblems(news, (key) => containsUnknown(news[key]));
@@ -60,8 +82,14 @@ export async function diff(_id: string, olds: any, news: any): Promise<pulumi.dy
         "token",
         "ignorePreflightErrors",
     ]);
-    if (JSON.stringify({ ...oldConn, address: 0, port: 0 }) !== JSON.stringify({ ...newConn, address: 0, port: 0 }))
-        updates.push("connection");
+    // Host keys compare as pinned: setting hostKey to the key recorded on first use (WorkerPool passes
+    // its PreparedHost's) is no change. A hostKey unknown at preview (that PreparedHost is being
+    // updated) can only resolve to a key the host must present anyway, so it counts as no change
+    // once a key is pinned; `up` compares the known value again.
+    const oldKey = pinnedHostKey(oldConn, olds.hostKey);
+    const newKey = newConn.hostKey === UNKNOWN && oldKey ? oldKey : pinnedHostKey(newConn, olds.hostKey);
+    const rest = (c: ConnectionArgs, hostKey: string | undefined) => stable({ ...c, address: 0, port: 0, hostKey });
+    if (rest(oldConn, oldKey) !== rest(newConn, newKey)) updates.push("connection");
     if (updates.includes("kubernetesVersion")) {
         const p = upgradeProblem(olds.kubernetesVersion, news.kubernetesVersion);
         if (p) throw new Error(p);
@@ -142,13 +170,50 @@ async function join(ssh: SshConnection, client: KubeClient, inputs: any): Promis
 
 export async function create(inputs: any): Promise<pulumi.dynamic.CreateResult> {
     const client = KubeClient.fromKubeconfig(inputs.tenantKubeconfig);
-    const outcome = await withConnection(connectionOf(inputs), {}, (ssh) => join(ssh, client, inputs));
+    // hostKey: the key the host presented (pinned, or accepted on first use); update and delete pin it.
+    const { outcome, hostKey } = await withConnection(connectionOf(inputs), {}, async (ssh) => ({
+        outcome: await join(ssh, client, inputs),
+        hostKey: ssh.hostKey,
+    }));
     const node = await waitForReadyNode(client, inputs.nodeName, READY_TIMEOUT_MS);
     if (inputs.labels || inputs.taints) await applyLabelsAndTaints(client, inputs.nodeName, {}, inputs);
     return {
         id: `${connectionOf(inputs).address}/${inputs.nodeName}`,
-        outs: { ...inputs, outcome, kubeletVersion: node.status?.nodeInfo?.kubeletVersion ?? "" },
+        outs: { ...inputs, outcome, kubeletVersion: node.status?.nodeInfo?.kubeletVersion ?? "", hostKey },
     };
+}
+
+/** Writes kubeadm-flags.env for the new kubeletExtraArgs and labels (temp file + rename); the kubelet reads it on restart. */
+async function writeKubeletFlags(ssh: SshConnection, olds: any, news: any): Promise<void> {
+    let content: string;
+    try {
+        content = (await ssh.exec(["sh", "-c", 'test -f "$1" || exit 3; cat -- "$1"', "sh", KUBELET_FLAGS_ENV])).stdout;
+    } catch (e) {
+        if (e instanceof SshError && e.kind === "command" && e.details.code === 3) {
+            throw new Error(
+                `kubeletExtraArgs: ${KUBELET_FLAGS_ENV} is missing on ${ssh.target}, so the host was not joined by kubeadm ` +
+                    `or was reset by hand; run \`pulumi refresh\` or replace the NodeJoin`,
+            );
+        }
+        throw e;
+    }
+    let next: string;
+    try {
+        next = rewriteKubeletFlagsEnv(content, olds.kubeletExtraArgs, news);
+    } catch (e) {
+        throw new Error(
+            `kubeletExtraArgs: cannot rewrite the kubelet's flags on ${ssh.target}: ${(e as Error).message}; ` +
+                `fix the file as kubeadm writes it (KUBELET_KUBEADM_ARGS="--flag=value ...") and retry`,
+        );
+    }
+    if (next !== content) await ssh.upload({ path: KUBELET_FLAGS_ENV, content: next, mode: "0644" });
+}
+
+/** kubeletExtraArgs changed (no upgrade): new flags file, kubelet restart, wait until it is back. No drain: pods keep running. */
+async function reconfigureKubelet(ssh: SshConnection, client: KubeClient, olds: any, news: any): Promise<void> {
+    await writeKubeletFlags(ssh, olds, news);
+    await ssh.exec(["systemctl", "restart", "kubelet"]);
+    await waitForRestartedKubelet(client, news.nodeName, READY_TIMEOUT_MS);
 }
 
 /** In-place upgrade of one node: cordon, drain, new packages, `kubeadm upgrade node`, kubelet restart, uncordon. */
@@ -161,6 +226,9 @@ async function upgrade(ssh: SshConnection, client: KubeClient, olds: any, news: 
         ? [`--ignore-preflight-errors=${news.ignorePreflightErrors.join(",")}`]
         : [];
     await ssh.exec(["kubeadm", "upgrade", "node", ...ignore, "--v=1"], { timeoutMs: 10 * 60_000 });
+    // After kubeadm, which may rewrite the flags file itself: the restart below applies kubeletExtraArgs.
+    if (Object.keys({ ...olds.kubeletExtraArgs, ...news.kubeletExtraArgs }).length)
+        await writeKubeletFlags(ssh, olds, news);
     await ssh.exec(["systemctl", "daemon-reload"]);
     await ssh.exec(["systemctl", "restart", "kubelet"]);
     // PreparedHost installed the new kubelet and left its restart to us (see provider/hostprep).
@@ -180,34 +248,54 @@ async function upgrade(ssh: SshConnection, client: KubeClient, olds: any, news: 
 
 export async function update(_id: string, olds: any, news: any): Promise<pulumi.dynamic.UpdateResult> {
     const client = KubeClient.fromKubeconfig(news.tenantKubeconfig);
-    if (olds.kubernetesVersion !== news.kubernetesVersion) {
-        const run = () => withConnection(connectionOf(news), {}, (ssh) => upgrade(ssh, client, olds, news));
-        await (news.rollout ? withinBudget(news.rollout, news.nodeName, run) : run());
+    const upgrading = olds.kubernetesVersion !== news.kubernetesVersion;
+    const reconfiguring = changedKeys(olds, news, ["kubeletExtraArgs"]).length > 0;
+    let hostKey = pinnedHostKey(connectionOf(news), olds.hostKey);
+    if (upgrading || reconfiguring) {
+        const onHost = () =>
+            withConnection(pinnedConnectionOf(news, olds.hostKey), {}, async (ssh) => {
+                if (upgrading) await upgrade(ssh, client, olds, news);
+                else await reconfigureKubelet(ssh, client, olds, news);
+                return ssh.hostKey;
+            });
+        // A pool rolls such changes out at most maxUnavailable nodes at a time (rollout.ts).
+        hostKey = await (news.rollout ? withinBudget(news.rollout, news.nodeName, onHost) : onHost());
     }
     if (changedKeys(olds, news, ["labels", "taints"]).length)
         await applyLabelsAndTaints(client, news.nodeName, olds, news);
     const node = await client.get(`/api/v1/nodes/${news.nodeName}`);
-    return { outs: { ...news, outcome: olds.outcome, kubeletVersion: node?.status?.nodeInfo?.kubeletVersion ?? "" } };
+    return {
+        outs: {
+            ...news,
+            outcome: olds.outcome,
+            kubeletVersion: node?.status?.nodeInfo?.kubeletVersion ?? "",
+            hostKey,
+        },
+    };
 }
 
-/** Leaves the cluster: cordon, drain, delete the Node (gone already is fine), `kubeadm reset -f`, CNI config removed. */
+/**
+ * Leaves the cluster: cordon, drain, delete the Node (gone already is fine), `kubeadm reset -f`, CNI
+ * config removed. The host is connected to first, so a host presenting another key is refused
+ * before the Node is touched.
+ */
 export async function delete_(_id: string, props: any): Promise<void> {
     const client = KubeClient.fromKubeconfig(props.tenantKubeconfig);
     const name = props.nodeName;
-    const cordoned = await setUnschedulable(client, name, true).catch((e) => {
-        if (e instanceof KubeApiError && e.status === 0) {
-            throw new Error(
-                `cannot drain Node ${name}: the tenant API is unreachable (${e.message}). Bring the tenant back and retry; ` +
-                    `if it is gone for good, reset the host by hand (kubeadm reset -f on ${connectionOf(props).address}) and drop this resource with \`pulumi state delete\``,
-            );
+    await withConnection(pinnedConnectionOf(props, props.hostKey), {}, async (ssh) => {
+        const cordoned = await setUnschedulable(client, name, true).catch((e) => {
+            if (e instanceof KubeApiError && e.status === 0) {
+                throw new Error(
+                    `cannot drain Node ${name}: the tenant API is unreachable (${e.message}). Bring the tenant back and retry; ` +
+                        `if it is gone for good, reset the host by hand (kubeadm reset -f on ${connectionOf(props).address}) and drop this resource with \`pulumi state delete\``,
+                );
+            }
+            throw e;
+        });
+        if (cordoned) {
+            await drain(client, name, (props.drainTimeoutSeconds ?? DEFAULT_DRAIN_TIMEOUT_SECONDS) * 1000);
+            await deleteNode(client, name);
         }
-        throw e;
-    });
-    if (cordoned) {
-        await drain(client, name, (props.drainTimeoutSeconds ?? DEFAULT_DRAIN_TIMEOUT_SECONDS) * 1000);
-        await deleteNode(client, name);
-    }
-    await withConnection(connectionOf(props), {}, async (ssh) => {
         await ssh.exec(["kubeadm", "reset", "-f", "--cri-socket", props.criSocket ?? DEFAULT_CRI_SOCKET], {
             timeoutMs: 5 * 60_000,
         });

@@ -21,6 +21,13 @@ export interface NodeJoinArgs {
     labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** Node taints. Updated in place. */
     taints?: pulumi.Input<pulumi.Input<Taint>[]>;
+    /**
+     * Extra kubelet flags, name without dashes → value, e.g. { "max-pods": "50" }; default none.
+     * kubeadm writes them to /var/lib/kubelet/kubeadm-flags.env at join. A change is applied in place:
+     * that file is rewritten (the previous extra flags removed, the new ones set, kubeadm's own flags
+     * kept) and the kubelet restarted, without a drain. Values cannot hold whitespace; for
+     * --node-labels set `labels`.
+     */
     kubeletExtraArgs?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** kubeadm preflight checks to skip, by name. Only for labs and hosts you know; default none. */
     ignorePreflightErrors?: pulumi.Input<pulumi.Input<string>[]>;
@@ -50,6 +57,8 @@ export class NodeJoin extends pulumi.dynamic.Resource {
     declare public readonly kubeletVersion: pulumi.Output<string>;
     /** "joined", or "already joined …" when the host already had a kubelet.conf. */
     declare public readonly outcome: pulumi.Output<string>;
+    /** The host key in use (pinned, or recorded on first use and pinned from then on). */
+    declare public readonly hostKey: pulumi.Output<string>;
 
     constructor(name: string, args: NodeJoinArgs, opts?: pulumi.CustomResourceOptions) {
         super(
@@ -62,6 +71,7 @@ export class NodeJoin extends pulumi.dynamic.Resource {
                 token: args.token === undefined ? undefined : pulumi.secret(args.token),
                 outcome: undefined,
                 kubeletVersion: undefined,
+                hostKey: undefined,
             },
             pulumi.mergeOptions(opts, {
                 deleteBeforeReplace: true,

@@ -156,6 +156,14 @@ export function sameKey(pinned: PublicKey, presented: Buffer): boolean {
 }
 
 /**
+ * The connection to use once a host key has been recorded on first use: an explicit hostKey wins,
+ * otherwise the recorded key is pinned, so a host that later presents another key is refused.
+ */
+export function pinRecordedHostKey<T extends { hostKey?: string }>(args: T, recorded: string | undefined): T {
+    return args.hostKey || !recorded ? args : { ...args, hostKey: recorded };
+}
+
+/**
  * Checks that a private key can be used: parses it (with the passphrase if given).
  * Returns undefined when fine, else an error message naming the property and the fix.
  */

@@ -7,7 +7,9 @@ import * as path from "path";
 import * as hostprep from "../../provider/hostprep/provider";
 import * as nodejoin from "../../provider/kubeadm/provider";
 import { KubeClient } from "../../provider/kube/client";
+import { KUBELET_FLAGS_ENV, parseKubeletFlagsEnv } from "../../provider/kubeadm/logic";
 import { caCertHash } from "../../provider/pki";
+import { fingerprint, parsePublicKey } from "../../provider/ssh/logic";
 import { createToken } from "../../provider/token/tokens";
 import { startTenantControlPlane, stopTenantControlPlane, TenantControlPlane } from "../../lab/tenant";
 import { freePort } from "../../lab/tenant/process";
@@ -31,6 +33,9 @@ async function rejection(p: Promise<unknown>): Promise<Error> {
     }
     throw new Error("expected a rejection");
 }
+
+/** A string matched literally inside a RegExp. */
+const literally = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 
 describe("NodeJoin with the real kubeadm against a real tenant", function () {
     this.timeout(10 * 60 * 1000);
@@ -124,6 +129,36 @@ describe("NodeJoin with the real kubeadm against a real tenant", function () {
         expect(again.outs.outcome).to.match(/already joined/);
     });
 
+    it("trust on first use records the host key; once the host presents another, update and delete are refused", async () => {
+        const tofu = (extra: any = {}) => {
+            const i = joinInputs(hosts[0], "worker-1", extra);
+            delete i.connection.hostKey;
+            i.connection.trustOnFirstUse = true;
+            return i;
+        };
+        const r = await nodejoin.create(tofu());
+        expect(r.outs.hostKey).to.equal(hosts[0].hostKey);
+        const otherKey = await lab.replaceHostKey("t-join-1");
+        try {
+            const news = tofu({ kubeletExtraArgs: { "max-pods": "60" } });
+            const d = await nodejoin.diff(r.id, r.outs, news);
+            expect([d.changes, d.replaces]).to.deep.equal([true, []]);
+            const mismatch = new RegExp(
+                `^host key mismatch for 198\\.18\\.0\\.61:22: expected ${literally(fingerprint(parsePublicKey(hosts[0].hostKey)))} ` +
+                    `\\(ssh-ed25519\\) from connection\\.hostKey, but the host presented ${literally(fingerprint(parsePublicKey(otherKey)))} `,
+            );
+            expect((await rejection(nodejoin.update(r.id, r.outs, news))).message).to.match(mismatch);
+            expect((await rejection(nodejoin.delete(r.id, r.outs))).message).to.match(mismatch);
+            // Refused before anything was done: the Node is schedulable, the host joined, its flags as they were.
+            const node = await client.get("/api/v1/nodes/worker-1");
+            expect(node.spec.unschedulable ?? false).to.equal(false);
+            expect(await lab.readFile("t-join-1", "/etc/kubernetes/kubelet.conf")).to.include("kubelet-client");
+            expect(await lab.readFile("t-join-1", KUBELET_FLAGS_ENV)).not.to.include("max-pods");
+        } finally {
+            await lab.restoreHostKey("t-join-1");
+        }
+    });
+
     it("updates labels in place", async () => {
         const olds = joined[0].outs;
         const news = joinInputs(hosts[0], "worker-1", { labels: { "example.com/pool": "green", tier: "web" } });
@@ -134,6 +169,41 @@ describe("NodeJoin with the real kubeadm against a real tenant", function () {
         joined[0].outs = u.outs;
         const node = await client.get("/api/v1/nodes/worker-1");
         expect(node.metadata.labels).to.include({ "example.com/pool": "green", tier: "web" });
+    });
+
+    it("applies kubeletExtraArgs in place: kubeadm-flags.env rewritten, kubelet restarted, Node Ready again", async () => {
+        const kubelet = async () => {
+            const pid = (await lab.sh("t-join-1", "cat /var/lib/standin-systemd/kubelet.pid")).trim();
+            const argv = (await lab.sh("t-join-1", `tr '\\0' '\\n' < /proc/${pid}/cmdline`)).split("\n");
+            return { pid, argv };
+        };
+        const flagsOnHost = async () => parseKubeletFlagsEnv((await lab.readFile("t-join-1", KUBELET_FLAGS_ENV))!);
+        // As kubeadm join wrote it: the labels of the join as --node-labels, and kubeadm's own flags, if any.
+        const written = await flagsOnHost();
+        expect(written).to.include("--node-labels=example.com/pool=blue");
+        const kubeadmOwn = written.filter((f) => !f.startsWith("--node-labels="));
+        const before = await kubelet();
+        const labels = joined[0].outs.labels;
+        const nodeLabels = "--node-labels=example.com/pool=green,tier=web";
+
+        const news = joinInputs(hosts[0], "worker-1", { labels, kubeletExtraArgs: { "max-pods": "60", v: "2" } });
+        const d = await nodejoin.diff(joined[0].id, joined[0].outs, news);
+        expect([d.changes, d.replaces]).to.deep.equal([true, []]);
+        joined[0].outs = (await nodejoin.update(joined[0].id, joined[0].outs, news)).outs;
+        expect(await flagsOnHost()).to.have.members([...kubeadmOwn, nodeLabels, "--max-pods=60", "--v=2"]);
+        const after = await kubelet();
+        expect(after.pid).not.to.equal(before.pid);
+        expect(after.argv).to.include.members(["--max-pods=60", "--v=2", nodeLabels]);
+        const node = await client.get("/api/v1/nodes/worker-1");
+        expect(node.status.conditions.find((c: any) => c.type === "Ready").status).to.equal("True");
+        expect(node.spec.unschedulable ?? false).to.equal(false);
+
+        // Removing a key drops its flag; the others stay.
+        const fewer = joinInputs(hosts[0], "worker-1", { labels, kubeletExtraArgs: { v: "2" } });
+        joined[0].outs = (await nodejoin.update(joined[0].id, joined[0].outs, fewer)).outs;
+        expect(await flagsOnHost()).to.have.members([...kubeadmOwn, nodeLabels, "--v=2"]);
+        expect((await kubelet()).argv).not.to.include("--max-pods=60");
+        expect(joined[0].outs.hostKey).to.equal(hosts[0].hostKey);
     });
 
     it("refuses an expired token, naming it, before touching the host", async () => {

@@ -10,6 +10,8 @@ import * as path from "path";
 
 export const repoRoot = path.resolve(__dirname, "..", "..", "..");
 export const hostsScript = path.join(repoRoot, "lab", "worker-hosts.sh");
+/** Where lab/worker-hosts.sh keeps a host's state: its sshd's key, configuration and pid. */
+const hostStateDir = (name: string) => path.join(process.env.HCP_LAB_DIR ?? path.join(repoRoot, ".lab"), "hosts", name);
 
 export interface TestHost {
     name: string;
@@ -169,6 +171,37 @@ export class HostLab {
     /** Kills every process of the host except the sshd listener: open SSH connections drop. */
     async dropSessions(name: string): Promise<void> {
         await run("bash", [hostsScript, "drop-sessions", name]);
+    }
+
+    /**
+     * Gives a running host a new SSH host key, as a reinstall (or an impostor) would, and returns its
+     * public key line; restoreHostKey puts the previous key back.
+     */
+    async replaceHostKey(name: string): Promise<string> {
+        const d = hostStateDir(name);
+        for (const f of ["hostkey", "hostkey.pub"]) fs.renameSync(path.join(d, f), path.join(d, `${f}.previous`));
+        execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", name, "-f", path.join(d, "hostkey")]);
+        return this.reloadHostKey(name);
+    }
+
+    async restoreHostKey(name: string): Promise<void> {
+        const d = hostStateDir(name);
+        for (const f of ["hostkey", "hostkey.pub"]) fs.renameSync(path.join(d, `${f}.previous`), path.join(d, f));
+        await this.reloadHostKey(name);
+    }
+
+    /** sshd re-executes itself on SIGHUP and loads its key again; waits until it presents the key on disk. */
+    private async reloadHostKey(name: string): Promise<string> {
+        const d = hostStateDir(name);
+        const want = fs.readFileSync(path.join(d, "hostkey.pub"), "utf8").split(" ").slice(0, 2).join(" ");
+        const ip = fs.readFileSync(path.join(d, "ip"), "utf8").trim();
+        process.kill(Number(fs.readFileSync(path.join(d, "sshd.pid"), "utf8").trim()), "SIGHUP");
+        for (let i = 0; i < 100; i++) {
+            const scan = await run("ssh-keyscan", ["-T", "2", "-t", "ed25519", ip]).catch(() => ({ stdout: "" }));
+            if (scan.stdout.split("\n").some((l) => l.trim().endsWith(want))) return want;
+            await new Promise((r) => setTimeout(r, 200));
+        }
+        throw new Error(`sshd of host ${name} did not present its new host key within 20 s; see ${d}/sshd.log`);
     }
 
     async delete(name: string): Promise<void> {

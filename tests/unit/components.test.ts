@@ -20,6 +20,8 @@ let recorded: Recorded[] = [];
 let hcp: typeof componentsModule;
 let tenantCa: CertificateAndKey;
 const ADMIN_CONF = "apiVersion: v1\nkind: Config\nclusters: []\n# tenant admin\n";
+/** The key every mocked PreparedHost reports as recorded (its `hostKey` output). */
+const PREP_RECORDED_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHByZXBhcmF0aW9uIHJlY29yZGVkIHRoaXMga2V5IQ==";
 
 function promiseOf<T>(o: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => o.apply((v) => resolve(v)));
@@ -97,6 +99,9 @@ describe("components (mocked engine)", function () {
                                 },
                             },
                         };
+                    }
+                    if (args.type === "pulumi-nodejs:dynamic/hcp:PreparedHost") {
+                        return { id: `${args.name}-id`, state: { ...args.inputs, hostKey: PREP_RECORDED_KEY } };
                     }
                     return { id: `${args.name}-id`, state: args.inputs };
                 },
@@ -642,6 +647,24 @@ describe("components (mocked engine)", function () {
             expect(j2.labels).to.deep.equal({ "example.com/role": "gpu" });
             expect(j2.taints).to.deep.equal([{ key: "gpu", effect: "NoSchedule" }]);
             expect(Object.keys(pool.joins)).to.deep.equal(["198.18.0.11", "198.18.0.12"]);
+        });
+
+        it("with trustOnFirstUse, pins each join to the key its preparation recorded, unless hostKey is given", async () => {
+            const cp = setup("wp4");
+            await fresh();
+            new hcp.WorkerPool("pool4", {
+                controlPlane: cp,
+                trustOnFirstUse: true,
+                hosts: [
+                    { address: "198.18.0.41", privateKey: fakeOpenSshKey() },
+                    { address: "198.18.0.42", privateKey: fakeOpenSshKey(), hostKey },
+                ],
+            });
+            await settle();
+            const j1 = unwrap(byName("pool4-198-18-0-41-join").inputs.connection);
+            expect(j1).to.include({ address: "198.18.0.41", hostKey: PREP_RECORDED_KEY, trustOnFirstUse: true });
+            const j2 = unwrap(byName("pool4-198-18-0-42-join").inputs.connection);
+            expect(j2).to.include({ address: "198.18.0.42", hostKey });
         });
 
         it("reports every invalid host at once", () => {

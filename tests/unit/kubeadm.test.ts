@@ -1,18 +1,28 @@
 import { expect } from "chai";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as yaml from "js-yaml";
+import { UNKNOWN } from "../../provider/dynamic";
 import {
     changedKeys,
     joinProblems,
     kubeadmApiVersion,
+    kubeletExtraArgProblems,
     labelProblems,
     mergeTaints,
+    parseKubeletFlagsEnv,
+    pinnedHostKey,
     podsToEvict,
     renderJoinConfiguration,
     REPLACE_KEYS,
+    rewriteKubeletFlagsEnv,
     taintProblems,
     upgradeProblem,
     UPDATE_KEYS,
 } from "../../provider/kubeadm/logic";
+import * as nodejoin from "../../provider/kubeadm/provider";
 
 const HASH = "sha256:" + "ab".repeat(32);
 const base = {
@@ -177,4 +187,232 @@ describe("NodeJoin diff and upgrade rules", () => {
             { key: "new", effect: "NoSchedule" },
         ]);
     });
+});
+
+describe("NodeJoin kubeletExtraArgs rules", () => {
+    const cases: [string, unknown, string | undefined, RegExp | undefined][] = [
+        ["a flag and its value", { "max-pods": "50", v: "2" }, undefined, undefined],
+        ["none", undefined, undefined, undefined],
+        ["a flag with an empty value", { "some-flag": "" }, undefined, undefined],
+        ["not a map", "max-pods=50", "kubeletExtraArgs", /must be a map of kubelet flag names/],
+        ["leading dashes", { "--max-pods": "50" }, "kubeletExtraArgs.--max-pods", /without the leading dashes/],
+        ["node-labels", { "node-labels": "a=b" }, "kubeletExtraArgs.node-labels", /set labels instead/],
+        ["a value with a space", { "max-pods": "5 0" }, "kubeletExtraArgs.max-pods", /without spaces/],
+        ["a value with a newline", { "max-pods": "50\n--v=9" }, "kubeletExtraArgs.max-pods", /without spaces/],
+        ["a number", { "max-pods": 50 }, "kubeletExtraArgs.max-pods", /must be a string/],
+    ];
+    for (const [what, args, prop, rule] of cases) {
+        it(`${what}: ${prop ? `names ${prop}` : "accepted"}`, () => {
+            const f = kubeletExtraArgProblems(args);
+            if (!prop) return expect(f).to.deep.equal([]);
+            expect(f).to.have.length(1);
+            expect(f[0].property).to.equal(prop);
+            expect(f[0].reason).to.match(rule!);
+        });
+    }
+
+    it("are checked with the other inputs, unless not known yet", () => {
+        const bad = { ...base, kubeletExtraArgs: { "max-pods": "5 0" } };
+        expect(joinProblems(bad).map((f) => f.property)).to.deep.equal(["kubeletExtraArgs.max-pods"]);
+        expect(joinProblems(bad, (k) => k === "kubeletExtraArgs")).to.deep.equal([]);
+    });
+});
+
+describe("NodeJoin kubeadm-flags.env rewrite", () => {
+    const KUBEADM =
+        'KUBELET_KUBEADM_ARGS="--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock ' +
+        '--node-labels=example.com/pool=blue --pod-infra-container-image=registry.k8s.io/pause:3.10.1"\n';
+    const CRI = "--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock";
+    const PAUSE = "--pod-infra-container-image=registry.k8s.io/pause:3.10.1";
+    const BLUE = { "example.com/pool": "blue" };
+
+    interface Case {
+        what: string;
+        file: string;
+        previous?: Record<string, string>;
+        labels?: Record<string, string>;
+        extra?: Record<string, string>;
+        /** The kubelet's arguments after the rewrite. */
+        args: string[];
+        /** The whole file after the rewrite, where its layout matters. */
+        content?: string;
+    }
+    const cases: Case[] = [
+        {
+            what: "adds a new flag after kubeadm's own",
+            file: KUBEADM,
+            labels: BLUE,
+            extra: { "max-pods": "50" },
+            args: [CRI, "--node-labels=example.com/pool=blue", PAUSE, "--max-pods=50"],
+            content: `KUBELET_KUBEADM_ARGS="${CRI} --node-labels=example.com/pool=blue ${PAUSE} --max-pods=50"\n`,
+        },
+        {
+            what: "changes a value in place",
+            file: `KUBELET_KUBEADM_ARGS="${CRI} --max-pods=50 ${PAUSE}"\n`,
+            previous: { "max-pods": "50" },
+            extra: { "max-pods": "60" },
+            args: [CRI, "--max-pods=60", PAUSE],
+        },
+        {
+            what: "removes a key no longer wanted, keeping the others",
+            file: `KUBELET_KUBEADM_ARGS="${CRI} --max-pods=50 ${PAUSE} --v=2"\n`,
+            previous: { "max-pods": "50", v: "2" },
+            extra: { v: "2" },
+            args: [CRI, PAUSE, "--v=2"],
+        },
+        {
+            what: "removes every extra flag when none is wanted any more",
+            file: `KUBELET_KUBEADM_ARGS="${CRI} --max-pods=50 --v=2"\n`,
+            previous: { "max-pods": "50", v: "2" },
+            args: [CRI],
+        },
+        {
+            what: "keeps flags written without a value, and drops one that was an extra flag",
+            file: `KUBELET_KUBEADM_ARGS="${CRI} --rotate-server-certificates --fail-swap-on"\n`,
+            previous: { "fail-swap-on": "true" },
+            args: [CRI, "--rotate-server-certificates"],
+        },
+        {
+            what: "writes an empty value as kubeadm does (--name=)",
+            file: `KUBELET_KUBEADM_ARGS="${CRI}"\n`,
+            extra: { "node-ip": "" },
+            args: [CRI, "--node-ip="],
+        },
+        {
+            what: "sets --node-labels from the labels, in place",
+            file: KUBEADM,
+            labels: { "example.com/pool": "green", tier: "web" },
+            args: [CRI, "--node-labels=example.com/pool=green,tier=web", PAUSE],
+        },
+        {
+            what: "drops --node-labels without labels",
+            file: KUBEADM,
+            args: [CRI, PAUSE],
+        },
+        {
+            what: "reads single quotes and export, keeps the other lines",
+            file: "# written by hand\nexport KUBELET_KUBEADM_ARGS='--a=1  --b=2'\nOTHER=x\n",
+            extra: { c: "3" },
+            args: ["--a=1", "--b=2", "--c=3"],
+            content: '# written by hand\nKUBELET_KUBEADM_ARGS="--a=1 --b=2 --c=3"\nOTHER=x\n',
+        },
+        {
+            what: "reads backslash escapes in double quotes",
+            file: 'KUBELET_KUBEADM_ARGS="--a=\\"q\\" --b=x\\$y"\n',
+            args: ['--a="q"', "--b=x$y"],
+        },
+        {
+            what: "quotes a value with quote, dollar, backquote and backslash for sh and systemd",
+            file: `KUBELET_KUBEADM_ARGS="${CRI}"\n`,
+            extra: { "eviction-hard": 'a"b$c`d\\e' },
+            args: [CRI, '--eviction-hard=a"b$c`d\\e'],
+        },
+        {
+            what: "adds the variable to a file without it",
+            file: "",
+            extra: { "max-pods": "50" },
+            args: ["--max-pods=50"],
+            content: 'KUBELET_KUBEADM_ARGS="--max-pods=50"\n',
+        },
+    ];
+
+    let dir: string;
+    before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "hcp-flags-"))));
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    /** What a real sh makes of the file: the value of KUBELET_KUBEADM_ARGS. */
+    const shValue = (content: string) => {
+        const f = path.join(dir, "kubeadm-flags.env");
+        fs.writeFileSync(f, content);
+        return execFileSync("sh", ["-c", '. "$1"; printf %s "$KUBELET_KUBEADM_ARGS"', "sh", f], { encoding: "utf8" });
+    };
+
+    for (const c of cases) {
+        it(c.what, () => {
+            const desired = { labels: c.labels, kubeletExtraArgs: c.extra };
+            const out = rewriteKubeletFlagsEnv(c.file, c.previous, desired);
+            expect(parseKubeletFlagsEnv(out)).to.deep.equal(c.args);
+            if (c.content !== undefined) expect(out).to.equal(c.content);
+            expect(shValue(out)).to.equal(c.args.join(" "));
+            // Applying the same change again leaves the file as it is (no write, no surprise).
+            expect(rewriteKubeletFlagsEnv(out, c.extra, desired)).to.equal(out);
+        });
+    }
+
+    it("refuses a file it cannot read, naming it", () => {
+        expect(() => rewriteKubeletFlagsEnv('KUBELET_KUBEADM_ARGS="--a=1\n', {}, {})).to.throw(
+            /^\/var\/lib\/kubelet\/kubeadm-flags\.env: KUBELET_KUBEADM_ARGS has an unterminated double quote/,
+        );
+    });
+});
+
+/** An ed25519 public key line with a fixed key (not a real host's; only its form matters here). */
+function edKey(fill: number): string {
+    const field = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
+    const blob = Buffer.concat([field(Buffer.from("ssh-ed25519")), field(Buffer.alloc(32, fill))]);
+    return `ssh-ed25519 ${blob.toString("base64")}`;
+}
+
+describe("NodeJoin host key pinning", () => {
+    const K1 = edKey(1);
+    const K2 = edKey(2);
+    const pinned: [string, { hostKey?: string } | undefined, string | undefined, string | undefined][] = [
+        ["the connection's key, comment dropped", { hostKey: `${K1} root@worker-1` }, K2, K1],
+        ["the recorded key without hostKey", {}, K2, K2],
+        ["none before the first connection", undefined, undefined, undefined],
+        ["an unparsable key as it is (check reports it)", { hostKey: "garbage" }, K2, "garbage"],
+    ];
+    for (const [what, conn, recorded, want] of pinned) {
+        it(`pins ${what}`, () => expect(pinnedHostKey(conn, recorded)).to.equal(want));
+    }
+
+    const conn = { address: "198.18.0.11", port: 22, user: "root", privateKey: "key", trustOnFirstUse: true };
+    const inputs = { ...base, connection: conn, labels: { "example.com/pool": "blue" } };
+    const recorded = { ...inputs, outcome: "joined", kubeletVersion: "v1.34.4", hostKey: K1 };
+    const legacy = { ...inputs, outcome: "joined", kubeletVersion: "v1.34.4" };
+    const withConn = (c: any) => ({ ...inputs, connection: { ...conn, ...c } });
+    const diffs: [string, any, any, boolean, string[]][] = [
+        ["nothing changed", recorded, inputs, false, []],
+        [
+            "hostKey set to the recorded key (WorkerPool passes its preparation's)",
+            recorded,
+            withConn({ hostKey: `${K1} c` }),
+            false,
+            [],
+        ],
+        ["hostKey not known yet at preview, a key recorded", recorded, withConn({ hostKey: UNKNOWN }), false, []],
+        [
+            "the connection's fields in another order",
+            recorded,
+            {
+                ...inputs,
+                connection: {
+                    trustOnFirstUse: true,
+                    privateKey: "key",
+                    user: "root",
+                    port: 22,
+                    address: "198.18.0.11",
+                },
+            },
+            false,
+            [],
+        ],
+        ["hostKey set to another key", recorded, withConn({ hostKey: K2 }), true, []],
+        [
+            "no key recorded (joined before recording), hostKey not known yet",
+            legacy,
+            withConn({ hostKey: UNKNOWN }),
+            true,
+            [],
+        ],
+        ["no key recorded, hostKey set: from then on pinned", legacy, withConn({ hostKey: K1 }), true, []],
+        ["kubeletExtraArgs changed", recorded, { ...inputs, kubeletExtraArgs: { "max-pods": "60" } }, true, []],
+        ["another address", recorded, withConn({ address: "198.18.0.12" }), true, ["address"]],
+    ];
+    for (const [what, olds, news, changes, replaces] of diffs) {
+        it(`diff: ${what} → ${changes ? (replaces.length ? "replace" : "update") : "no change"}`, async () => {
+            const d = await nodejoin.diff("198.18.0.11/worker-1", olds, news);
+            expect(d.changes).to.equal(changes);
+            expect(d.replaces).to.deep.equal(replaces);
+        });
+    }
 });

@@ -13,6 +13,7 @@ import {
     hostKeyAlgorithmsFor,
     isRetryable,
     parsePublicKey,
+    pinRecordedHostKey,
     privateKeyProblem,
     publicKeyFromBlob,
     redact,
@@ -297,4 +298,27 @@ describe("ssh logic: retry classification and backoff", () => {
         expect(sudoProblem("bash: line 1: sudo: command not found")).to.equal("not-installed");
         expect(sudoProblem("E: Unable to locate package")).to.equal(undefined);
     });
+});
+
+describe("ssh logic: pinning a host key recorded on first use", () => {
+    const PINNED = "ssh-ed25519 AAAApinned";
+    const RECORDED = "ssh-ed25519 AAAArecorded";
+    const table: [string, { hostKey?: string }, string | undefined, string | undefined][] = [
+        ["an explicit hostKey wins over the recorded one", { hostKey: PINNED }, RECORDED, PINNED],
+        ["without hostKey the recorded key is pinned", {}, RECORDED, RECORDED],
+        ["an empty hostKey counts as none", { hostKey: "" }, RECORDED, RECORDED],
+        ["nothing recorded yet: the explicit key", { hostKey: PINNED }, undefined, PINNED],
+        ["nothing recorded, nothing pinned: left to trustOnFirstUse", {}, undefined, undefined],
+    ];
+    for (const [what, args, recorded, want] of table) {
+        it(what, () => {
+            const input = { address: "198.18.0.11", trustOnFirstUse: true, ...args };
+            const before = JSON.stringify(input);
+            const out = pinRecordedHostKey(input, recorded);
+            expect(out.hostKey).to.equal(want);
+            expect(out.address).to.equal("198.18.0.11");
+            expect(out.trustOnFirstUse).to.equal(true);
+            expect(JSON.stringify(input)).to.equal(before); // the caller's arguments are not changed
+        });
+    }
 });
