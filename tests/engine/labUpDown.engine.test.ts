@@ -45,10 +45,18 @@ function footprint(): Footprint {
         .split("\n")
         .map((l) => l.split(" ")[0])
         .filter((n) => n.startsWith("hcph-"));
-    const mounts = fs
-        .readFileSync("/proc/self/mountinfo", "utf8")
-        .split("\n")
-        .filter((l) => l.includes(labDir + "/"));
+    // The hosts' private directories are mounted in their own mount namespaces: look there (through
+    // the lab's processes) and in ours.
+    const mounts = ["self", ...processes.map((p) => p.split(" ")[0])].flatMap((pid) => {
+        try {
+            return fs
+                .readFileSync(`/proc/${pid}/mountinfo`, "utf8")
+                .split("\n")
+                .filter((l) => l.includes(labDir + "/"));
+        } catch {
+            return [];
+        }
+    });
     const bridge = fs.existsSync("/sys/class/net/hlbr0");
     const ports = execFileSync("ss", ["-Hltn"], { encoding: "utf8" })
         .split("\n")

@@ -105,16 +105,21 @@ describe("lifecycle on the local lab (Automation API, real engine, real joins)",
     it("an up killed mid-way converges on the re-run, with nothing duplicated", async () => {
         const t0 = Date.now();
         let killed = false;
+        // Joins started before the kill: each may leave the bootstrap token it minted behind.
+        let joinsStarted = 0;
+        let killDone = false;
         const first = ts.stack.up({
             onEvent: (e) => {
                 const m = e.resourcePreEvent?.metadata;
-                if (!killed && m?.type.endsWith("hcp:NodeJoin")) {
+                if (!m?.type.endsWith("hcp:NodeJoin")) return;
+                if (!killDone) joinsStarted++;
+                if (!killed) {
                     killed = true;
                     // Kill the CLI and its plugins while the first join runs on its host.
-                    setTimeout(
-                        () => killTree(execFileSync("pgrep", ["-f", "pulumi up .*--stack test"], { encoding: "utf8" })),
-                        1500,
-                    );
+                    setTimeout(() => {
+                        killDone = true;
+                        killTree(execFileSync("pgrep", ["-f", "pulumi up .*--stack test"], { encoding: "utf8" }));
+                    }, 1500);
                 }
             },
         });
@@ -136,7 +141,7 @@ describe("lifecycle on the local lab (Automation API, real engine, real joins)",
             (s: any) => s.type === "bootstrap.kubernetes.io/token",
         );
         // At most the tokens of the joins the kill cut short are left, and they expire within 15 minutes.
-        expect(tokens.length).to.be.at.most(MAX_UNAVAILABLE);
+        expect(tokens.length).to.be.at.most(joinsStarted);
         for (const t of tokens) {
             const expiry = Date.parse(Buffer.from(t.data.expiration, "base64").toString());
             expect(expiry - Date.now()).to.be.at.most(15 * 60_000);
