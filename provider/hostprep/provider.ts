@@ -3,7 +3,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { containsUnknown } from "../dynamic";
 import { connect, ConnectOptions, connectionSecrets, SshError, validateConnection } from "../ssh/client";
-import { pinRecordedHostKey, redact } from "../ssh/logic";
+import { missingHostKeyReason, pinRecordedHostKey, redact } from "../ssh/logic";
 import {
     changedSteps,
     Comparable,
@@ -169,14 +169,8 @@ export async function check(_olds: any, news: any): Promise<pulumi.dynamic.Check
             const m = /^([\w.]+): (.*)$/s.exec((e as Error).message);
             failures.push({ property: m ? m[1] : "connection", reason: m ? m[2] : (e as Error).message });
         }
-        if (!c.hostKey && !c.trustOnFirstUse) {
-            failures.push({
-                property: "connection.hostKey",
-                reason:
-                    `required unless trustOnFirstUse is true: the host's public key ("ssh-ed25519 AAAA..."), from ` +
-                    `/etc/ssh/ssh_host_ed25519_key.pub on the host or \`ssh-keyscan -t ed25519 ${c.address}\` over a trusted network`,
-            });
-        }
+        const hostKeyReason = missingHostKeyReason(c);
+        if (hostKeyReason) failures.push({ property: "connection.hostKey", reason: hostKeyReason });
     }
     return { inputs: news, failures };
 }

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { containsUnknown, UNKNOWN } from "../dynamic";
 import { KubeApiError, KubeClient } from "../kube/client";
 import { ConnectionArgs, SshConnection, SshError, validateConnection, withConnection } from "../ssh/client";
-import { pinRecordedHostKey } from "../ssh/logic";
+import { missingHostKeyReason, pinRecordedHostKey } from "../ssh/logic";
 import { createToken, deleteToken } from "../token/tokens";
 import { expiresSoon, parseToken } from "../token/logic";
 import {
@@ -60,6 +60,8 @@ export async function check(_olds: any, news: any): Promise<pulumi.dynamic.Check
         const m = /^([\w.[\]]+): (.*)$/s.exec((e as Error).message);
         failures.push({ property: m ? m[1] : "connection", reason: m ? m[2] : (e as Error).message });
     }
+    const hostKeyReason = news.connection && missingHostKeyReason(news.connection);
+    if (hostKeyReason) failures.push({ property: "connection.hostKey", reason: hostKeyReason });
     if (typeof news.token === "string" && news.token !== "" && !containsUnknown(news.token)) {
         try {
             parseToken(news.token);

@@ -159,6 +159,23 @@ export function sameKey(pinned: PublicKey, presented: Buffer): boolean {
  * The connection to use once a host key has been recorded on first use: an explicit hostKey wins,
  * otherwise the recorded key is pinned, so a host that later presents another key is refused.
  */
+/**
+ * Host keys are pinned, never blindly trusted: without a hostKey the connection must opt in to
+ * trust on first use. Returns the reason when it does neither (for a check failure on
+ * `<property>.hostKey`), else undefined.
+ */
+export function missingHostKeyReason(c: {
+    address?: string;
+    hostKey?: string;
+    trustOnFirstUse?: boolean;
+}): string | undefined {
+    if (c.hostKey || c.trustOnFirstUse) return undefined;
+    return (
+        `required unless trustOnFirstUse is true: the host's public key ("ssh-ed25519 AAAA..."), from ` +
+        `/etc/ssh/ssh_host_ed25519_key.pub on the host or \`ssh-keyscan -t ed25519 ${c.address}\` over a trusted network`
+    );
+}
+
 export function pinRecordedHostKey<T extends { hostKey?: string }>(args: T, recorded: string | undefined): T {
     return args.hostKey || !recorded ? args : { ...args, hostKey: recorded };
 }

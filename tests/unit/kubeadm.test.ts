@@ -416,3 +416,20 @@ describe("NodeJoin host key pinning", () => {
         });
     }
 });
+
+describe("NodeJoin check: host keys are pinned, never blindly trusted", () => {
+    const conn = { address: "198.18.0.11", user: "root", privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----" };
+    const hostKeyFailures = async (c: any) =>
+        (await nodejoin.check({}, { ...base, connection: c })).failures!.filter(
+            (f) => f.property === "connection.hostKey",
+        );
+    it("without hostKey or trustOnFirstUse: fails on connection.hostKey, saying where the key comes from", async () => {
+        const [f] = await hostKeyFailures(conn);
+        expect(f.reason).to.match(/^required unless trustOnFirstUse is true/);
+        expect(f.reason).to.include("ssh-keyscan -t ed25519 198.18.0.11");
+    });
+    it("with trustOnFirstUse or a hostKey: no such failure", async () => {
+        expect(await hostKeyFailures({ ...conn, trustOnFirstUse: true })).to.deep.equal([]);
+        expect(await hostKeyFailures({ ...conn, hostKey: edKey(1) })).to.deep.equal([]);
+    });
+});
