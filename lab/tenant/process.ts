@@ -92,24 +92,19 @@ export async function stopPidFile(pidFile: string, binary: string, graceMs = 10_
     return stopped;
 }
 
-/** True when something accepts TCP connections on host:port. */
+/**
+ * True when host:port cannot be listened on because another socket holds it. A bind test rather
+ * than a connect: a connect to a free port in the ephemeral range can, rarely, connect to itself
+ * and make a free port look taken.
+ */
 export function portInUse(port: number, host = "127.0.0.1"): Promise<boolean> {
     return new Promise((resolve) => {
-        const s = net.connect({ port, host });
-        s.setTimeout(1000);
-        s.once("connect", () => {
-            s.destroy();
-            resolve(true);
-        });
-        s.once("timeout", () => {
-            s.destroy();
-            resolve(false);
-        });
-        s.once("error", () => resolve(false));
+        const srv = net.createServer();
+        srv.once("error", (e: NodeJS.ErrnoException) => resolve(e.code === "EADDRINUSE"));
+        srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(false)));
     });
 }
 
-/** A port the kernel considers free on host right now (bind to 0, read, close). */
 export function freePort(host = "127.0.0.1"): Promise<number> {
     return new Promise((resolve, reject) => {
         const srv = net.createServer();
