@@ -91,3 +91,10 @@ export function containsUnknown(v: unknown): boolean {
     if (v && typeof v === "object") return Object.values(v).some(containsUnknown);
     return false;
 }
+
+/** JSON with object keys sorted, so that diffs compare inputs whatever order their keys came in. */
+export function stableJson(v: unknown): string {
+    return JSON.stringify(v, (_k, x) =>
+        x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x,
+    );
+}

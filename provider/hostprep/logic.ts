@@ -5,6 +5,7 @@
 // (or `skipped <why>`), facts as `HCP-FACT key=value`, warnings as `HCP-WARN <step>: text`, and a
 // fatal, user-facing problem as `HCP-ERROR <step>: text` with exit status 42. Every step checks
 // before it acts, so a second run on a prepared host reports only "unchanged".
+import { stableJson } from "../dynamic";
 import { parsePublicKey, shellQuote } from "../ssh/logic";
 
 // ---------------------------------------------------------------------------------------------
@@ -1057,11 +1058,6 @@ export interface PropertyChange {
     kind: ChangeKind;
 }
 
-const stable = (v: unknown) =>
-    JSON.stringify(v, (_k, x) =>
-        x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x,
-    );
-
 /**
  * Which properties differ, and what each difference needs:
  *  - replace: connection.address / connection.port (another machine);
@@ -1071,7 +1067,7 @@ const stable = (v: unknown) =>
 export function compare(o: Comparable, n: Comparable): PropertyChange[] {
     const out: PropertyChange[] = [];
     const add = (path: string, kind: ChangeKind, a: unknown, b: unknown) => {
-        if (stable(a) !== stable(b)) out.push({ path, kind });
+        if (stableJson(a) !== stableJson(b)) out.push({ path, kind });
     };
     add("connection.address", "replace", o.connection.address, n.connection.address);
     add("connection.port", "replace", o.connection.port, n.connection.port);

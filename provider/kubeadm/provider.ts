@@ -3,7 +3,7 @@
  * `kubeadm join`, upgrades it in place, and on delete drains it, deletes its Node and resets it.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { containsUnknown, UNKNOWN } from "../dynamic";
+import { containsUnknown, stableJson, UNKNOWN } from "../dynamic";
 import { KubeApiError, KubeClient } from "../kube/client";
 import { ConnectionArgs, SshConnection, SshError, validateConnection, withConnection } from "../ssh/client";
 import { missingHostKeyReason, pinRecordedHostKey } from "../ssh/logic";
@@ -46,12 +46,6 @@ function pinnedConnectionOf(props: any, recordedHostKey: string | undefined): Co
     return pinRecordedHostKey(connectionOf(props), recordedHostKey);
 }
 
-/** Objects with their keys sorted, for comparing JSON. */
-const stable = (v: unknown) =>
-    JSON.stringify(v, (_k, x) =>
-        x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x,
-    );
-
 export async function check(_olds: any, news: any): Promise<pulumi.dynamic.CheckResult> {
     const failures = joinProblems(news, (key) => containsUnknown(news[key]));
     try {
@@ -90,7 +84,7 @@ export async function diff(_id: string, olds: any, news: any): Promise<pulumi.dy
     // once a key is pinned; `up` compares the known value again.
     const oldKey = pinnedHostKey(oldConn, olds.hostKey);
     const newKey = newConn.hostKey === UNKNOWN && oldKey ? oldKey : pinnedHostKey(newConn, olds.hostKey);
-    const rest = (c: ConnectionArgs, hostKey: string | undefined) => stable({ ...c, address: 0, port: 0, hostKey });
+    const rest = (c: ConnectionArgs, hostKey: string | undefined) => stableJson({ ...c, address: 0, port: 0, hostKey });
     if (rest(oldConn, oldKey) !== rest(newConn, newKey)) updates.push("connection");
     if (updates.includes("kubernetesVersion")) {
         const p = upgradeProblem(olds.kubernetesVersion, news.kubernetesVersion);

@@ -427,37 +427,35 @@ describe("change review of replacements (previews derived from the recorded ones
     describe("gates", () => {
         const failed = (r: Review) => r.gates.filter((g) => !g.passed);
 
-        it("a replaced tenant fails tenant-deletion, naming it, unless allowed", () => {
-            const doc = replacementPreview({ tenant: "namespace" });
-            expect(failed(reviewPreviewJson(doc, {}, context("upgrade")))).to.deep.equal([
-                {
-                    gate: "tenant-deletion",
-                    passed: false,
-                    reason: "tenant rv-team is replaced; allow with --allow-tenant-deletion",
-                },
-            ]);
-            const allowed = reviewPreviewJson(doc, { allowTenantDeletion: true }, context("upgrade"));
-            expect(allowed.passed).to.equal(true);
-            expect(allowed.gates.find((g) => g.gate === "tenant-deletion")!.reason).to.equal(
-                "allowed: rv-team (replace)",
-            );
-        });
-
-        it("a replaced DataStore fails datastore-deletion, naming it, unless allowed", () => {
-            const doc = replacementPreview({ dataStore: true });
-            expect(failed(reviewPreviewJson(doc, {}, context("upgrade")))).to.deep.equal([
-                {
-                    gate: "datastore-deletion",
-                    passed: false,
-                    reason: "DataStore rv-etcd is replaced; allow with --allow-datastore-deletion",
-                },
-            ]);
-            const allowed = reviewPreviewJson(doc, { allowDataStoreDeletion: true }, context("upgrade"));
-            expect(allowed.passed).to.equal(true);
-            expect(allowed.gates.find((g) => g.gate === "datastore-deletion")!.reason).to.equal(
-                "allowed: rv-etcd (replace)",
-            );
-        });
+        const deletionGates = [
+            {
+                what: "tenant",
+                change: { tenant: "namespace" as const },
+                gate: "tenant-deletion",
+                reason: "tenant rv-team is replaced; allow with --allow-tenant-deletion",
+                allow: { allowTenantDeletion: true },
+                allowed: "allowed: rv-team (replace)",
+            },
+            {
+                what: "DataStore",
+                change: { dataStore: true },
+                gate: "datastore-deletion",
+                reason: "DataStore rv-etcd is replaced; allow with --allow-datastore-deletion",
+                allow: { allowDataStoreDeletion: true },
+                allowed: "allowed: rv-etcd (replace)",
+            },
+        ];
+        for (const g of deletionGates) {
+            it(`a replaced ${g.what} fails ${g.gate}, naming it, unless allowed`, () => {
+                const doc = replacementPreview(g.change);
+                expect(failed(reviewPreviewJson(doc, {}, context("upgrade")))).to.deep.equal([
+                    { gate: g.gate, passed: false, reason: g.reason },
+                ]);
+                const allowed = reviewPreviewJson(doc, g.allow, context("upgrade"));
+                expect(allowed.passed).to.equal(true);
+                expect(allowed.gates.find((x) => x.gate === g.gate)!.reason).to.equal(g.allowed);
+            });
+        }
 
         it("a replaced host and node trip no deletion gate (only the disruption limit)", () => {
             const doc = replacementPreview({ host: true });
