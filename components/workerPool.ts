@@ -2,8 +2,9 @@
  * `WorkerPool`: SSH-reachable hosts joined to a HostedControlPlane with kubeadm.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { PackageSource, ReusePolicy, ContainerdArgs } from "../provider/hostprep/logic";
-import type { Taint } from "../provider/kubeadm/logic";
+import type { CgroupDriver, ContainerdArgs, PackageSource, ReusePolicy } from "../provider/hostprep/logic";
+import { CGROUP_DRIVERS } from "../provider/hostprep/logic";
+import { kubeletConfigurationProblems, Taint } from "../provider/kubeadm/logic";
 import { PreparedHost } from "../provider/hostprep/resource";
 import { NodeJoin } from "../provider/kubeadm/resource";
 import { parsePublicKey } from "../provider/ssh/logic";
@@ -46,6 +47,8 @@ export interface WorkerHostArgs {
     labels?: Record<string, string>;
     /** Node taints. Updated in place. */
     taints?: Taint[];
+    /** KubeletConfiguration fields for this host, merged over the pool's `kubeletConfiguration`. Applied in place. */
+    kubeletConfiguration?: Record<string, unknown>;
 }
 
 export interface WorkerPoolArgs {
@@ -63,6 +66,17 @@ export interface WorkerPoolArgs {
     kubernetesVersion?: pulumi.Input<string>;
     /** containerd settings (version, pause image, registry mirrors and credentials). Defaults to containerd 1.7.27. */
     containerd?: ContainerdArgs;
+    /**
+     * How containerd and the kubelet manage cgroups: "systemd" (default, hosts that boot with
+     * systemd) or "cgroupfs" (hosts without systemd). Set on both, so they always agree. Changing it
+     * re-prepares the hosts and reconfigures their kubelets.
+     */
+    cgroupDriver?: CgroupDriver;
+    /**
+     * KubeletConfiguration fields for every host, merged over the tenant's (kubeadm's
+     * `kubeletconfiguration` patch), e.g. { maxPods: 50 }. Applied in place, without a drain.
+     */
+    kubeletConfiguration?: Record<string, unknown>;
     /** Where packages come from: an apt repository, or an offline bundle for air-gapped sites. Defaults to the upstream apt repositories. */
     packageSource?: PackageSource;
     /** What removal leaves on a host: "retain" (only kubeadm reset) or "clean" (also remove what preparation installed). Defaults to "retain". */
@@ -100,6 +114,16 @@ function hostSlug(address: string): string {
     return hostIdentity(address)
         .replace(/[^a-z0-9]+/g, "-")
         .replace(/^-+|-+$/g, "");
+}
+
+/** The host's KubeletConfiguration patch: the pool's, the host's over it, and the pool's cgroup driver; undefined when empty. */
+export function kubeletConfigurationOf(args: WorkerPoolArgs, h: WorkerHostArgs): Record<string, unknown> | undefined {
+    const cfg = {
+        ...(args.cgroupDriver ? { cgroupDriver: args.cgroupDriver } : {}),
+        ...args.kubeletConfiguration,
+        ...h.kubeletConfiguration,
+    };
+    return Object.keys(cfg).length ? cfg : undefined;
 }
 
 /** Problems of one OpenSSH host key line, phrased without the property prefix. */
@@ -179,7 +203,37 @@ export class WorkerPool extends pulumi.ComponentResource {
             errors.push({ propertyPath: "controlPlane", reason: "must be a HostedControlPlane component" });
         const values = workerPoolValues(args);
         errors.push(...validateWorkerPool(values, hostKeyProblem));
+        if (args.cgroupDriver !== undefined && !CGROUP_DRIVERS.includes(args.cgroupDriver))
+            errors.push({
+                propertyPath: "cgroupDriver",
+                reason: `must be "systemd" (hosts that run systemd) or "cgroupfs" (hosts without systemd); got ${JSON.stringify(args.cgroupDriver)}`,
+            });
+        if (
+            args.containerd?.cgroupDriver !== undefined &&
+            args.cgroupDriver !== undefined &&
+            args.containerd.cgroupDriver !== args.cgroupDriver
+        )
+            errors.push({
+                propertyPath: "containerd.cgroupDriver",
+                reason: `differs from cgroupDriver (${args.cgroupDriver}); set cgroupDriver only, the pool gives it to containerd and the kubelet`,
+            });
+        const kubeletConfigErrors = (cfg: unknown, path: string) => {
+            for (const f of kubeletConfigurationProblems(cfg, path))
+                errors.push({ propertyPath: f.property, reason: f.reason });
+            const c = cfg as Record<string, unknown> | undefined;
+            if (
+                c?.cgroupDriver !== undefined &&
+                args.cgroupDriver !== undefined &&
+                c.cgroupDriver !== args.cgroupDriver
+            )
+                errors.push({
+                    propertyPath: `${path}.cgroupDriver`,
+                    reason: `differs from the pool's cgroupDriver (${args.cgroupDriver}): containerd and the kubelet must use one driver; set cgroupDriver only`,
+                });
+        };
+        kubeletConfigErrors(args.kubeletConfiguration, "kubeletConfiguration");
         (args.hosts ?? []).forEach((h, i) => {
+            kubeletConfigErrors(h.kubeletConfiguration, `hosts[${i}].kubeletConfiguration`);
             if (
                 h.nodeName !== undefined &&
                 !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(h.nodeName)
@@ -234,7 +288,10 @@ export class WorkerPool extends pulumi.ComponentResource {
                         trustOnFirstUse: args.trustOnFirstUse,
                     },
                     kubernetesVersion: version,
-                    containerd: args.containerd,
+                    containerd:
+                        args.cgroupDriver === undefined
+                            ? args.containerd
+                            : { ...args.containerd, cgroupDriver: args.cgroupDriver },
                     packageSource: args.packageSource ?? { kind: "apt" },
                     reusePolicy: args.reusePolicy,
                 },
@@ -263,6 +320,7 @@ export class WorkerPool extends pulumi.ComponentResource {
                     nodeName,
                     labels: h.labels,
                     taints: h.taints,
+                    kubeletConfiguration: kubeletConfigurationOf(args, h),
                     ignorePreflightErrors: args.ignorePreflightErrors,
                     rollout,
                 },

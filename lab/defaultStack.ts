@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { DataStore, HostedControlPlane, ManagementCluster, WorkerPool } from "../components";
+import { podNetworkManifest } from "./podnet";
 
 export interface LabDescription {
     managementKubeconfig: string;
@@ -20,8 +21,15 @@ export interface LabDescription {
         clientPrivateKey: string;
     };
     tenantAddress: string;
+    /** The lab instance's worker network (HCP_LAB_NET). */
+    network: { net: number; subnet: string; bridge: string; bridgeIp: string };
+    /** The registry every node pulls from: "host:port" on the worker bridge, plain HTTP. */
+    registry: string;
+    /** Images the lab built and pushed there, by role: pull names as nodes use them. */
+    images: { podnet: string; workload: string };
     sshPrivateKey: string;
-    hosts: { name: string; address: string; hostKey: string }[];
+    /** cgroupRoot: the host's own cgroup (all hosts share the machine's cgroup file systems). */
+    hosts: { name: string; address: string; hostKey: string; cgroupRoot: string }[];
     bundles: Record<string, string>;
     kubernetesVersion: string;
     upgradeVersions: string[];
@@ -48,21 +56,12 @@ export const repoRoot = path.resolve(__dirname, "..", "..");
 export const defaultLabFile = path.join(process.env.HCP_LAB_DIR ?? path.join(repoRoot, ".lab"), "lab.json");
 
 /**
- * kubeadm preflight checks that need what the lab's hosts cannot have (a container runtime behind
- * the CRI socket, kernel config for SystemVerification, tools of a full node image). Skipped by name
- * in the lab only; a real host runs them all.
+ * kubeadm preflight checks that cannot pass on the lab's hosts, each for a reason of this machine;
+ * skipped by name in the lab only, a real host runs them all.
+ *  - SystemVerification: reads the kernel config from /proc/config.gz or /boot, which this VM lacks.
+ *  - Swap: the machine's swap is the hosts' (one kernel); kubeadm sees it from every host.
  */
-export const LAB_IGNORED_PREFLIGHT = [
-    "CRI",
-    "ContainerRuntimeVersion",
-    "SystemVerification",
-    "Swap",
-    "FileExisting-crictl",
-    "FileExisting-conntrack",
-    "FileExisting-socat",
-    "FileExisting-ethtool",
-    "FileExisting-ebtables",
-];
+export const LAB_IGNORED_PREFLIGHT = ["SystemVerification", "Swap"];
 
 export function readLab(file = defaultLabFile): LabDescription {
     if (!fs.existsSync(file)) throw new Error(`${file} does not exist: bring the lab up first (bash lab/lab up)`);
@@ -90,11 +89,13 @@ export function labStack(lab: LabDescription, tenants: LabTenant[]) {
         },
     });
     const privateKey = pulumi.secret(read(lab.sshPrivateKey));
+    const mirror = `http://${lab.registry}`;
     const hostsByName = new Map(lab.hosts.map((h) => [h.name, h]));
     const outputs: Record<string, pulumi.Output<any>> = {};
     tenants.forEach((t, index) => {
         const i = t.slot ?? index;
         const version = t.kubernetesVersion ?? lab.kubernetesVersion;
+        const port = 16600 + i;
         const cp = new HostedControlPlane(t.name, {
             managementCluster: mgmt,
             dataStore: store,
@@ -103,9 +104,10 @@ export function labStack(lab: LabDescription, tenants: LabTenant[]) {
             serviceType: "NodePort",
             // The lab's tenant API servers listen on the worker bridge, which the hosts reach.
             address: lab.tenantAddress,
-            port: 16600 + i,
+            port,
             network: { podCidr: `10.${200 + 2 * i}.0.0/16`, serviceCidr: `10.${201 + 2 * i}.0.0/16` },
             addons: { coreDNS: {}, kubeProxy: {} },
+            cniManifest: podNetworkManifest({ image: lab.images.podnet, apiEndpoint: `${lab.tenantAddress}:${port}` }),
         });
         outputs[`${t.name}Endpoint`] = cp.endpoint;
         outputs[`${t.name}Kubeconfig`] = cp.kubeconfig;
@@ -131,9 +133,20 @@ export function labStack(lab: LabDescription, tenants: LabTenant[]) {
                     privateKey,
                     hostKey: h.hostKey,
                     labels: { "example.com/tenant": t.name },
+                    // The hosts share the machine's cgroup file systems: each kubelet keeps to its own root.
+                    kubeletConfiguration: { cgroupRoot: h.cgroupRoot },
                 };
             }),
-            containerd: { version: "1.7.27" },
+            // No systemd on the lab's hosts; this sandbox lacks CAP_SYS_RESOURCE (runc cannot lower
+            // oom scores); kubelet v1.35 refuses cgroup v1 unless told otherwise.
+            cgroupDriver: "cgroupfs",
+            kubeletConfiguration: { failCgroupV1: false },
+            containerd: {
+                version: "1.7.27",
+                restrictOOMScoreAdj: true,
+                // Air-gapped: every image comes through the lab registry, under its upstream name or its own.
+                registryMirrors: { "registry.k8s.io": [mirror], [lab.registry]: [mirror] },
+            },
             packageSource: { kind: "bundle", path: bundle },
             reusePolicy: "clean",
             maxUnavailable: t.maxUnavailable ?? 1,

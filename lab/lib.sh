@@ -7,6 +7,31 @@ export PATH=$BIN:$REPO/node_modules/.bin:$PATH
 lab_log() { printf '[lab] %s\n' "$*" >&2; }
 lab_die() { printf '[lab] ERROR: %s\n' "$*" >&2; exit 1; }
 
+# The lab instance. HCP_LAB_NET (0-9) picks the worker subnet 198.18.N.0/24, the bridge, the names
+# of the hosts' namespaces and veths, and the management ports (+100·N), so that two labs run side
+# by side: ./scripts/main's (N=0, .lab) and the test suite's (N=1, .lab-test; see scripts/test).
+# tests/support/labNet.ts derives the same names from the same variable.
+LAB_NET=${HCP_LAB_NET:-0}
+[[ $LAB_NET =~ ^[0-9]$ ]] || lab_die "HCP_LAB_NET '$LAB_NET': use one digit, 0-9 (it picks the subnet 198.18.N.0/24)"
+LAB_SUBNET=198.18.$LAB_NET
+BRIDGE=hlbr$LAB_NET
+BRIDGE_IP=$LAB_SUBNET.1
+NETNS_PREFIX=hcph$LAB_NET-
+VETH_PREFIX=hv$LAB_NET-
+PORT_OFFSET=$((LAB_NET * 100))
+if [ -f "$LAB_DIR/net" ] && [ "$(cat "$LAB_DIR/net")" != "$LAB_NET" ]; then
+  lab_die "the lab in $LAB_DIR runs on HCP_LAB_NET=$(cat "$LAB_DIR/net"), not $LAB_NET: set HCP_LAB_NET=$(cat "$LAB_DIR/net"), or 'bash lab/lab down' it first"
+fi
+
+# lab_part WHAT CMD...: one part of the lab, with its start and how long it took.
+lab_part() {
+  local what=$1 t0; shift
+  t0=$(date +%s)
+  lab_log "$what: starting"
+  "$@"
+  lab_log "$what: ready in $(($(date +%s) - t0)) s"
+}
+
 # alive PID: the process runs and is not a zombie (this machine's init reaps exited children late,
 # and kill -0 succeeds on a zombie).
 alive() { [ -r "/proc/$1/stat" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]; }

@@ -25,6 +25,12 @@ pulumi stack select --create "$STACK" --non-interactive >/dev/null
 lab_log "pulumi up (stack $STACK)"
 pulumi up --yes --stack "$STACK" --non-interactive --skip-preview=false
 
+# What the update changed, from the engine's own record (CI checks that a second run changed nothing).
+pulumi stack history --stack "$STACK" --json --page-size 1 --show-secrets=false | "$REPO/node_modules/.bin/node" -e '
+  const c = JSON.parse(require("fs").readFileSync(0, "utf8"))[0].resourceChanges ?? {};
+  const n = (k) => c[k] ?? 0;
+  console.log(`[main] update: ${n("create")} to create, ${n("update")} to update, ${n("replace") + n("create-replacement") + n("delete-replaced")} to replace, ${n("delete")} to delete, ${n("same")} unchanged`);'
+
 endpoint=$(pulumi stack output team-aEndpoint --stack "$STACK")
 kc=$(mktemp); trap 'rm -f "$kc"' EXIT; chmod 600 "$kc"
 pulumi stack output team-aKubeconfig --show-secrets --stack "$STACK" > "$kc"

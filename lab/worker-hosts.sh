@@ -9,7 +9,8 @@
 #   lab/worker-hosts.sh hostkey NAME                  print the host's public key line
 #   lab/worker-hosts.sh delete NAME | delete-all | list
 #
-# IP is an address in 198.18.0.0/24 (2..254); the machine is 198.18.0.1 on bridge hlbr0.
+# IP is an address in the lab's subnet 198.18.N.0/24 (2..254; N is HCP_LAB_NET, default 0); the
+# machine is 198.18.N.1 on bridge hlbrN.
 # State lives in ${HCP_LAB_DIR:-<repo>/.lab}/hosts/NAME. Writes to /etc /var /usr/local /opt /root /home
 # inside a host land in that host's private overlay upper dir ($STATE/up/*); /tmp and /run are private too.
 # Everything else (/usr, /work, ...) is the machine's, read-write: a host sees the repo at the same path.
@@ -28,21 +29,19 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 HOSTS=$LAB_DIR/hosts
-BRIDGE=hlbr0
-BRIDGE_IP=198.18.0.1
 OVERLAYS="etc var usr/local opt root home"
 
 usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
-netns_of() { echo "hcph-$1"; }
-veth_of() { echo "hv-$1"; }
+netns_of() { echo "$NETNS_PREFIX$1"; }
+veth_of() { echo "$VETH_PREFIX$1"; }
 
 valid_name() {
-  [[ $1 =~ ^[a-z0-9][a-z0-9-]{0,11}$ ]] || lab_die "NAME '$1': use 1-12 characters of a-z, 0-9 and '-' (it names the veth hv-NAME)"
+  [[ $1 =~ ^[a-z0-9][a-z0-9-]{0,10}$ ]] || lab_die "NAME '$1': use 1-11 characters of a-z, 0-9 and '-' (it names the veth ${VETH_PREFIX}NAME)"
 }
 valid_ip() {
-  [[ $1 =~ ^198\.18\.0\.([0-9]{1,3})$ ]] && (( BASH_REMATCH[1] >= 2 && BASH_REMATCH[1] <= 254 )) ||
-    lab_die "IP '$1': use 198.18.0.2 .. 198.18.0.254 (198.18.0.1 is the machine's address on $BRIDGE)"
+  [[ $1 =~ ^198\.18\.$LAB_NET\.([0-9]{1,3})$ ]] && (( BASH_REMATCH[1] >= 2 && BASH_REMATCH[1] <= 254 )) ||
+    lab_die "IP '$1': use $LAB_SUBNET.2 .. $LAB_SUBNET.254 ($BRIDGE_IP is the machine's address on $BRIDGE; HCP_LAB_NET=$LAB_NET picks the subnet)"
 }
 
 lock() {
@@ -112,16 +111,25 @@ start_host() { # start_host NAME IP
   ip netns exec "$ns" ip link set eth0 up
   for d in $OVERLAYS; do k=${d//\//_}; mkdir -p "$b/up/$k" "$b/wk/$k"; done
   mkdir -p "$b/tmp"; chmod 1777 "$b/tmp"
+  ensure_cgroups "$n"
+  mkdir -p "$b/cg" "$b/data/containerd" "$b/data/kubelet"
   cat > "$b/inner.sh" <<EOS
 set -e
+# A sysfs of the host's own network namespace (kubelet reads its interfaces there), with the
+# machine's cgroup hierarchies kept visible under it: kubelet and runc need them. (ip netns exec
+# would remount /sys without the cgroup mounts.)
+mount --rbind /sys/fs/cgroup "$b/cg"
+mount -t sysfs sysfs /sys
+mount --rbind "$b/cg" /sys/fs/cgroup
+umount -l "$b/cg"
 for d in $OVERLAYS; do
   k=\${d//\//_}
-  mount -t overlay "hcph-$n-\$k" -o "lowerdir=/\$d,upperdir=$b/up/\$k,workdir=$b/wk/\$k" "/\$d"
+  mount -t overlay "$NETNS_PREFIX$n-\$k" -o "lowerdir=/\$d,upperdir=$b/up/\$k,workdir=$b/wk/\$k" "/\$d"
 done
 # The repository and the lab directory may live under the machine's /tmp (a CI checkout, say): the
 # host needs them (its state, the stand-ins, the package bundle), so they are kept aside while /tmp
 # becomes private, then moved back to their paths.
-keep=/run/hcph-$n-keep; kept=()
+keep=/run/$NETNS_PREFIX$n-keep; kept=()
 for p in "$REPO" "$LAB_DIR"; do
   case "\$p" in "$REPO"/*) continue ;; /tmp/*) ;; *) continue ;; esac
   mkdir -p "\$keep/\${#kept[@]}"; mount --bind "\$p" "\$keep/\${#kept[@]}"; kept+=("\$p")
@@ -131,7 +139,7 @@ for i in "\${!kept[@]}"; do
   mkdir -p "\${kept[\$i]}"; mount --move "\$keep/\$i" "\${kept[\$i]}"; rmdir "\$keep/\$i"
 done
 [ -d "\$keep" ] && rmdir "\$keep"
-mount -t tmpfs -o mode=755 "hcph-$n-run" /run
+mount -t tmpfs -o mode=755 "$NETNS_PREFIX$n-run" /run
 mkdir -p /run/sshd /run/lock && chmod 1777 /run/lock
 # /etc/os-release links to /usr/lib/os-release, which is the machine's: give the host its own copy
 # (same content) so that writing /etc/os-release inside the host stays inside the host.
@@ -139,18 +147,58 @@ if [ -L /etc/os-release ]; then cp --remove-destination "\$(readlink -f /etc/os-
 hostname "$n"
 echo "$n" > /etc/hostname
 grep -q "[[:space:]]$n\\\$" /etc/hosts || echo "127.0.1.1 $n" >> /etc/hosts
+# The host's own resolver: nobody answers on its loopback, so no lookup reaches the machine's DNS.
+rm -f /etc/resolv.conf; echo "nameserver 127.0.0.1" > /etc/resolv.conf
+# containerd's overlay snapshots and kubelet's volumes need a real file system, not an overlay upper.
+mkdir -p /var/lib/containerd /var/lib/kubelet
+mount --bind "$b/data/containerd" /var/lib/containerd
+mount --bind "$b/data/kubelet" /var/lib/kubelet
+# Mounts made later inside the host (kubelet's volumes, containerd's sandboxes) propagate within it.
+mount --make-rshared /
 echo \$\$ > "$b/sshd.pid"
 exec /usr/sbin/sshd -D -e -f "$b/sshd_config"
 EOS
   rm -f "$b/sshd.pid"
   # fd 9 (the lock) must not be inherited by the long-running sshd.
-  setsid ip netns exec "$ns" unshare --mount --uts --propagation private bash "$b/inner.sh" \
+  setsid nsenter --net="/run/netns/$ns" unshare --mount --uts --propagation private bash "$b/inner.sh" \
     >> "$b/sshd.log" 2>&1 < /dev/null 9>&- &
   for i in $(seq 1 100); do
     if [ -f "$b/sshd.pid" ] && (exec 3<>"/dev/tcp/$ip/22") 2>/dev/null; then return 0; fi
     sleep 0.1
   done
   lab_die "sshd of host $n did not listen on $ip:22 within 10 s; see $b/sshd.log"
+}
+
+# Each host's cgroup root, /NETNS_PREFIX+NAME in every hierarchy: its kubelet (cgroupRoot) puts its
+# pods there, apart from the other hosts' (they all share the machine's cgroup file systems).
+cgroup_root() { echo "/$NETNS_PREFIX$1"; }
+ensure_cgroups() {
+  local r h; r=$(cgroup_root "$1")
+  for h in /sys/fs/cgroup/*/; do
+    [ -d "$h$r" ] || mkdir "$h$r" 2>/dev/null || continue
+    if [ -f "$h/cpuset.cpus" ]; then
+      cat "$h/cpuset.cpus" > "$h$r/cpuset.cpus"; cat "$h/cpuset.mems" > "$h$r/cpuset.mems"
+    fi
+  done
+}
+cgroup_pids() { local r; r=$(cgroup_root "$1"); find /sys/fs/cgroup/*/"$r" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u; }
+kill_cgroup_processes() {
+  local i pids
+  for i in $(seq 1 50); do
+    pids=$(cgroup_pids "$1")
+    [ -n "$pids" ] || return 0
+    # shellcheck disable=SC2086
+    kill -9 $pids 2>/dev/null || true
+    sleep 0.1
+  done
+}
+remove_cgroups() { # (the host's processes are gone) deepest first; a cgroup with a process stays and is named
+  local r h; r=$(cgroup_root "$1")
+  for h in /sys/fs/cgroup/*/; do
+    [ -d "$h$r" ] || continue
+    find "$h$r" -depth -type d -exec rmdir {} + 2>/dev/null || true
+    [ ! -d "$h$r" ] || lab_log "cgroup $h$r of host $1 is still in use"
+  done
 }
 
 ensure_user() { # ensure_user NAME USER SUDO(yes|no|"") PASSWORD_FILE(""|path)
@@ -235,8 +283,10 @@ cmd_adduser() {
 delete_one() { # delete_one NAME (lock held)
   local n=$1 ns veth pids i
   ns=$(netns_of "$n"); veth=$(veth_of "$n")
+  # Containers run in pod network namespaces of their own, but in the host's cgroups: end them first.
+  kill_cgroup_processes "$n"
   if ip netns list | grep -qw "$ns"; then
-    # Every process of the host (listener, sessions, anything they started) lives in its netns.
+    # Every other process of the host (listener, sessions, kubelet, containerd, shims) lives in its netns.
     pids=$(ip netns pids "$ns" || true)
     [ -z "$pids" ] || kill $pids 2>/dev/null || true
     for i in $(seq 1 50); do [ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && break; sleep 0.1; done
@@ -246,6 +296,7 @@ delete_one() { # delete_one NAME (lock held)
     ip netns del "$ns"
   fi
   ip link del "$veth" 2>/dev/null || true
+  remove_cgroups "$n"
   rm -rf "${HOSTS:?}/$n"
 }
 
@@ -261,8 +312,9 @@ cmd_delete_all() {
   lock
   for d in "$HOSTS"/*/; do [ -d "$d" ] && delete_one "$(basename "$d")"; done
   # Leftovers without state (e.g. the state dir was removed by hand).
-  for ns in $(ip netns list | awk '{print $1}' | grep '^hcph-' || true); do delete_one "${ns#hcph-}"; done
-  for n in $(ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | grep '^hv-' || true); do ip link del "$n" 2>/dev/null || true; done
+  for ns in $(ip netns list | awk '{print $1}' | grep "^$NETNS_PREFIX" || true); do delete_one "${ns#"$NETNS_PREFIX"}"; done
+  for n in $(ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | grep "^$VETH_PREFIX" || true); do ip link del "$n" 2>/dev/null || true; done
+  for d in /sys/fs/cgroup/*/"$NETNS_PREFIX"*/; do [ -d "$d" ] && remove_cgroups "$(basename "$d" | sed "s/^$NETNS_PREFIX//")"; done
   ip link show "$BRIDGE" >/dev/null 2>&1 && ip link del "$BRIDGE"
   return 0
 }

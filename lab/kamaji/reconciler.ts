@@ -418,7 +418,7 @@ export class Reconciler {
         const wanted = v.address ?? v.advertiseAddress;
         if (wanted && !local.has(wanted)) {
             throw new Error(
-                `networkProfile.address "${wanted}" is not an address of this machine; in the lab use 127.0.0.1 or the worker bridge address 198.18.0.1`,
+                `networkProfile.address "${wanted}" is not an address of this machine; in the lab use 127.0.0.1 or the worker bridge address (198.18.N.1, N = HCP_LAB_NET)`,
             );
         }
         const address = wanted ?? "127.0.0.1";

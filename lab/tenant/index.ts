@@ -75,6 +75,7 @@ export interface TenantControlPlane {
     ca: CertificateAndKey;
     apiserverPid: number;
     controllerManagerPid: number;
+    schedulerPid: number;
     /** What the binaries report, e.g. "v1.34.4". */
     binaryVersion: string;
     /** Milliseconds spent in each step of this call. */
@@ -92,6 +93,8 @@ interface SavedState {
     apiArgsHash?: string;
     kcmArgsHash?: string;
     kcmPort?: number;
+    schedulerArgsHash?: string;
+    schedulerPort?: number;
     server?: string;
     kubernetesVersion?: string;
 }
@@ -102,6 +105,7 @@ export const defaultBinDir = () => process.env.HCP_BIN_DIR ?? path.join(repoRoot
 const statePath = (dir: string) => path.join(dir, "tenant.json");
 const apiPidFile = (dir: string) => path.join(dir, "kube-apiserver.pid");
 const kcmPidFile = (dir: string) => path.join(dir, "kube-controller-manager.pid");
+const schedulerPidFile = (dir: string) => path.join(dir, "kube-scheduler.pid");
 
 function readState(dir: string): SavedState | undefined {
     try {
@@ -209,7 +213,7 @@ export async function startTenantControlPlane(o: TenantControlPlaneOptions): Pro
     validate(o);
     const log = o.log ?? (() => undefined);
     const binDir = o.binDir ?? defaultBinDir();
-    for (const b of ["kube-apiserver", "kube-controller-manager"]) {
+    for (const b of ["kube-apiserver", "kube-controller-manager", "kube-scheduler"]) {
         if (!fs.existsSync(path.join(binDir, b)))
             throw new Error(`${path.join(binDir, b)} is missing: run scripts/toolchain first`);
     }
@@ -249,6 +253,14 @@ export async function startTenantControlPlane(o: TenantControlPlaneOptions): Pro
         o.name,
         pki.ca,
         "system:kube-controller-manager",
+        [],
+    );
+    const schedulerConf = await ensureKubeconfig(
+        path.join(dir, "scheduler.conf"),
+        server,
+        o.name,
+        pki.ca,
+        "system:kube-scheduler",
         [],
     );
     const tPki = Date.now();
@@ -393,6 +405,45 @@ export async function startTenantControlPlane(o: TenantControlPlaneOptions): Pro
         o.readyTimeoutMs ?? 180_000,
     );
     const tKcm = Date.now();
+
+    // kube-scheduler: places the tenant's pods on its nodes (Kamaji runs it in the control-plane pod).
+    const schedBin = path.join(binDir, "kube-scheduler");
+    let schedPort = saved.schedulerPort;
+    let schedPid = livePid(schedulerPidFile(dir), schedBin);
+    if (schedPid === undefined && (schedPort === undefined || (await portInUse(schedPort))))
+        schedPort = await freePort();
+    const schedArgs = [
+        `--kubeconfig=${schedulerConf}`,
+        `--authentication-kubeconfig=${schedulerConf}`,
+        `--authorization-kubeconfig=${schedulerConf}`,
+        "--bind-address=127.0.0.1",
+        `--secure-port=${schedPort}`,
+        "--leader-elect=false",
+        "--profiling=false",
+    ];
+    const schedLog = path.join(dir, "logs", "kube-scheduler.log");
+    const schedHash = hash([schedBin, ...schedArgs]);
+    if (schedPid !== undefined && (o.restart || saved.schedulerArgsHash !== schedHash)) {
+        log(`${o.name}: restarting kube-scheduler`);
+        await stopPidFile(schedulerPidFile(dir), schedBin);
+        schedPid = undefined;
+    }
+    if (schedPid === undefined) {
+        log(`${o.name}: starting kube-scheduler (health on 127.0.0.1:${schedPort})`);
+        schedPid = startDetached(schedBin, schedArgs, schedulerPidFile(dir), schedLog);
+    }
+    saved.schedulerArgsHash = schedHash;
+    saved.schedulerPort = schedPort;
+    fs.writeFileSync(statePath(dir), JSON.stringify(saved, null, 2));
+    await waitHealthy(
+        "kube-scheduler",
+        `https://127.0.0.1:${schedPort}/healthz`,
+        { rejectUnauthorized: false },
+        schedulerPidFile(dir),
+        schedBin,
+        schedLog,
+        o.readyTimeoutMs ?? 180_000,
+    );
     return {
         name: o.name,
         dir,
@@ -404,6 +455,7 @@ export async function startTenantControlPlane(o: TenantControlPlaneOptions): Pro
         ca: pki.ca,
         apiserverPid: apiPid,
         controllerManagerPid: kcmPid,
+        schedulerPid: schedPid,
         binaryVersion: binaryVersion(binDir),
         timings: {
             pki: tPki - t0,
@@ -419,6 +471,7 @@ export interface TenantProcessStatus {
     dir: string;
     apiserverPid?: number;
     controllerManagerPid?: number;
+    schedulerPid?: number;
     server?: string;
 }
 
@@ -428,6 +481,7 @@ export function tenantStatus(dir: string, binDir = defaultBinDir()): TenantProce
         dir: d,
         apiserverPid: livePid(apiPidFile(d), path.join(binDir, "kube-apiserver")),
         controllerManagerPid: livePid(kcmPidFile(d), path.join(binDir, "kube-controller-manager")),
+        schedulerPid: livePid(schedulerPidFile(d), path.join(binDir, "kube-scheduler")),
         server: readState(d)?.server,
     };
 }
@@ -439,6 +493,7 @@ export async function stopTenantControlPlane(
 ): Promise<void> {
     const d = path.resolve(dir);
     const binDir = opts.binDir ?? defaultBinDir();
+    await stopPidFile(schedulerPidFile(d), path.join(binDir, "kube-scheduler"));
     await stopPidFile(kcmPidFile(d), path.join(binDir, "kube-controller-manager"));
     await stopPidFile(apiPidFile(d), path.join(binDir, "kube-apiserver"));
     if (opts.purge) fs.rmSync(d, { recursive: true, force: true });

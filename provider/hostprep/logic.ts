@@ -47,7 +47,22 @@ export interface ContainerdArgs {
     registryMirrors?: Record<string, string[]>;
     /** registry host -> credentials (secret). */
     registryCredentials?: Record<string, RegistryCredential>;
+    /**
+     * How containerd (runc) and the kubelet manage cgroups: "systemd" (default; hosts that boot
+     * with systemd) or "cgroupfs" (hosts without systemd, e.g. containers or sandboxes). The kubelet
+     * must use the same driver (WorkerPool passes it to both). Changing it re-runs the preparation.
+     */
+    cgroupDriver?: CgroupDriver;
+    /**
+     * Keep containers' oom_score_adj at or above containerd's own (containerd's
+     * restrict_oom_score_adj). Needed where the host lacks CAP_SYS_RESOURCE (restricted sandboxes,
+     * user namespaces): runc cannot lower a score there and the pod fails to start. Default false.
+     */
+    restrictOOMScoreAdj?: boolean;
 }
+
+export type CgroupDriver = "systemd" | "cgroupfs";
+export const CGROUP_DRIVERS: CgroupDriver[] = ["systemd", "cgroupfs"];
 
 /** What the preparation depends on (the connection is separate). */
 export interface PrepArgs {
@@ -63,6 +78,8 @@ export interface NormalizedPrep {
         pauseImage: string;
         registryMirrors: Record<string, string[]>;
         registryCredentials: Record<string, RegistryCredential>;
+        cgroupDriver: CgroupDriver;
+        restrictOOMScoreAdj: boolean;
     };
     packageSource: PackageSource;
 }
@@ -71,7 +88,7 @@ export const DEFAULT_CONTAINERD_VERSION = "1.7.27";
 export const SUPPORTED_OS =
     "debian, ubuntu (and distributions with ID_LIKE=debian); rhel-like (rhel, centos, rocky, almalinux, fedora, ol) with packageSource.kind bundle";
 
-/** Binaries a bundle may hold besides kubeadm, kubelet and kubectl. */
+/** Binaries a bundle may hold besides kubeadm, kubelet and kubectl (and CNI plugins in its cni/ folder). */
 export const BUNDLE_CONTAINERD_FILES = ["containerd", "containerd-shim-runc-v2", "ctr", "runc", "crictl"];
 
 export interface Failure {
@@ -124,6 +141,15 @@ export function validatePrep(a: any): Failure[] {
             "containerd.pauseImage",
             `must be an image reference like "registry.k8s.io/pause:3.10.1" (got ${JSON.stringify(c.pauseImage)})`,
         );
+    }
+    if (c.cgroupDriver !== undefined && !CGROUP_DRIVERS.includes(c.cgroupDriver)) {
+        add(
+            "containerd.cgroupDriver",
+            `must be "systemd" (hosts that run systemd) or "cgroupfs" (hosts without systemd) (got ${JSON.stringify(c.cgroupDriver)})`,
+        );
+    }
+    if (c.restrictOOMScoreAdj !== undefined && typeof c.restrictOOMScoreAdj !== "boolean") {
+        add("containerd.restrictOOMScoreAdj", `must be true or false (got ${JSON.stringify(c.restrictOOMScoreAdj)})`);
     }
     for (const [reg, mirrors] of Object.entries(c.registryMirrors ?? {})) {
         if (!REGISTRY.test(reg))
@@ -245,6 +271,8 @@ export function normalizePrep(a: PrepArgs): NormalizedPrep {
             pauseImage: c.pauseImage ?? defaultPauseImage(kubernetesVersion),
             registryMirrors: mirrors,
             registryCredentials: creds,
+            cgroupDriver: c.cgroupDriver ?? "systemd",
+            restrictOOMScoreAdj: c.restrictOOMScoreAdj ?? false,
         },
         packageSource,
     };
@@ -306,7 +334,7 @@ function renderAuth(prefix: string, creds: Record<string, RegistryCredential>): 
     return out;
 }
 
-/** /etc/containerd/config.toml: systemd cgroups, the pause image, certs.d mirrors, credentials. */
+/** /etc/containerd/config.toml: the cgroup driver, the pause image, certs.d mirrors, credentials. */
 export function renderContainerdConfig(p: NormalizedPrep): string {
     const c = p.containerd;
     const head = "# managed by pulumi-hosted-control-plane (PreparedHost); changes are overwritten";
@@ -319,6 +347,7 @@ export function renderContainerdConfig(p: NormalizedPrep): string {
                 "",
                 `[${cri}]`,
                 `  sandbox_image = ${tomlString(c.pauseImage)}`,
+                ...(c.restrictOOMScoreAdj ? ["  restrict_oom_score_adj = true"] : []),
                 "",
                 `[${cri}.containerd]`,
                 `  default_runtime_name = "runc"`,
@@ -327,7 +356,7 @@ export function renderContainerdConfig(p: NormalizedPrep): string {
                 `  runtime_type = "io.containerd.runc.v2"`,
                 "",
                 `[${cri}.containerd.runtimes.runc.options]`,
-                `  SystemdCgroup = true`,
+                `  SystemdCgroup = ${c.cgroupDriver === "systemd"}`,
                 "",
                 `[${cri}.registry]`,
                 `  config_path = "/etc/containerd/certs.d"`,
@@ -348,11 +377,12 @@ export function renderContainerdConfig(p: NormalizedPrep): string {
             `[${images}.registry]`,
             `  config_path = "/etc/containerd/certs.d"`,
             "",
+            ...(c.restrictOOMScoreAdj ? [`[${runtime}]`, "  restrict_oom_score_adj = true", ""] : []),
             `[${runtime}.containerd.runtimes.runc]`,
             `  runtime_type = "io.containerd.runc.v2"`,
             "",
             `[${runtime}.containerd.runtimes.runc.options]`,
-            `  SystemdCgroup = true`,
+            `  SystemdCgroup = ${c.cgroupDriver === "systemd"}`,
             ...renderAuth(images, c.registryCredentials),
         ].join("\n") + "\n"
     );
@@ -369,6 +399,7 @@ export const FILES = {
     sysctl: "/etc/sysctl.d/99-kubernetes.conf",
     containerdConfig: "/etc/containerd/config.toml",
     certsD: "/etc/containerd/certs.d",
+    cniBin: "/opt/cni/bin",
     crictl: "/etc/crictl.yaml",
     containerdUnit: "/etc/systemd/system/containerd.service",
     kubeletUnit: "/etc/systemd/system/kubelet.service",
@@ -683,6 +714,10 @@ if [ -f "$BUNDLE_DIR/containerd" ]; then
   put ${FILES.containerdUnit} 644 ${b64(CONTAINERD_UNIT)}
   [ "$PUT" = 0 ] || touch "$S/daemon-reload-pending"
   HAVE_CONTAINERD=1
+  # The bundle's CNI plugins (its cni/ folder), where containerd's CRI looks for them.
+  if [ -d "$BUNDLE_DIR/cni" ]; then
+    for f in "$BUNDLE_DIR"/cni/*; do if [ -f "$f" ]; then put_file "$f" "${FILES.cniBin}/$(basename -- "$f")" 755; fi; done
+  fi
 elif command -v containerd >/dev/null 2>&1; then
   check_version "the installed containerd" ${q(cv)} containerd --version
   HAVE_CONTAINERD=1
@@ -1082,6 +1117,13 @@ export function compare(o: Comparable, n: Comparable): PropertyChange[] {
     add("kubernetesVersion", "prepare", o.prep.kubernetesVersion, n.prep.kubernetesVersion);
     add("containerd.version", "prepare", o.prep.containerd.version, n.prep.containerd.version);
     add("containerd.pauseImage", "prepare", o.prep.containerd.pauseImage, n.prep.containerd.pauseImage);
+    add("containerd.cgroupDriver", "prepare", o.prep.containerd.cgroupDriver, n.prep.containerd.cgroupDriver);
+    add(
+        "containerd.restrictOOMScoreAdj",
+        "prepare",
+        o.prep.containerd.restrictOOMScoreAdj,
+        n.prep.containerd.restrictOOMScoreAdj,
+    );
     const regs = new Set([
         ...Object.keys(o.prep.containerd.registryMirrors),
         ...Object.keys(n.prep.containerd.registryMirrors),

@@ -5,6 +5,7 @@ import { containsUnknown } from "../dynamic";
 import { connect, ConnectOptions, connectionSecrets, SshError, validateConnection } from "../ssh/client";
 import { missingHostKeyReason, pinRecordedHostKey, redact } from "../ssh/logic";
 import {
+    CgroupDriver,
     changedSteps,
     Comparable,
     compare,
@@ -38,7 +39,14 @@ function connectOptions(): ConnectOptions {
 export interface PreparedHostOutputs {
     connection: PublicConnection;
     kubernetesVersion: string;
-    containerd: { version: string; pauseImage: string; registryMirrors: Record<string, string[]> };
+    containerd: {
+        version: string;
+        pauseImage: string;
+        registryMirrors: Record<string, string[]>;
+        /** Absent in states written before the field existed: the defaults then. */
+        cgroupDriver?: CgroupDriver;
+        restrictOOMScoreAdj?: boolean;
+    };
     packageSource: NormalizedPrep["packageSource"];
     reusePolicy: ReusePolicy;
     secrets: { connection: SecretConnection; registryCredentials: NormalizedPrep["containerd"]["registryCredentials"] };
@@ -69,7 +77,12 @@ function fromOutputs(olds: PreparedHostOutputs): Comparable {
         connectionSecrets: olds.secrets?.connection ?? {},
         prep: {
             kubernetesVersion: olds.kubernetesVersion,
-            containerd: { ...olds.containerd, registryCredentials: olds.secrets?.registryCredentials ?? {} },
+            containerd: {
+                cgroupDriver: "systemd",
+                restrictOOMScoreAdj: false,
+                ...olds.containerd,
+                registryCredentials: olds.secrets?.registryCredentials ?? {},
+            },
             packageSource: olds.packageSource,
         },
         reusePolicy: olds.reusePolicy ?? "retain",
@@ -95,6 +108,8 @@ function outputs(c: Comparable, f: Facts): PreparedHostOutputs {
             version: c.prep.containerd.version,
             pauseImage: c.prep.containerd.pauseImage,
             registryMirrors: c.prep.containerd.registryMirrors,
+            cgroupDriver: c.prep.containerd.cgroupDriver,
+            restrictOOMScoreAdj: c.prep.containerd.restrictOOMScoreAdj,
         },
         packageSource: c.prep.packageSource,
         reusePolicy: c.reusePolicy,

@@ -3,9 +3,9 @@ import { providerFor } from "../dynamic";
 import { HostConnection, secretConnection } from "../ssh/inputs";
 
 export type { HostConnection } from "../ssh/inputs";
-import type { PackageSource, RegistryCredential, ReusePolicy } from "./logic";
+import type { CgroupDriver, PackageSource, RegistryCredential, ReusePolicy } from "./logic";
 
-export type { PackageSource, RegistryCredential, ReusePolicy } from "./logic";
+export type { CgroupDriver, PackageSource, RegistryCredential, ReusePolicy } from "./logic";
 
 /** How to reach the host. privateKey, passphrase and password are stored as secrets. */
 export interface ContainerdSettings {
@@ -17,6 +17,10 @@ export interface ContainerdSettings {
     registryMirrors?: pulumi.Input<Record<string, pulumi.Input<pulumi.Input<string>[]>>>;
     /** registry host -> credentials; stored as a secret. */
     registryCredentials?: pulumi.Input<Record<string, pulumi.Input<RegistryCredential>>>;
+    /** "systemd" (default) or "cgroupfs" for hosts without systemd; the kubelet must use the same. Changing it re-prepares. */
+    cgroupDriver?: pulumi.Input<CgroupDriver>;
+    /** containerd's restrict_oom_score_adj, for hosts that lack CAP_SYS_RESOURCE. Default false. */
+    restrictOOMScoreAdj?: pulumi.Input<boolean>;
 }
 
 export interface PreparedHostArgs {
@@ -50,6 +54,8 @@ export class PreparedHost extends pulumi.dynamic.Resource {
                       version: args.containerd.version,
                       pauseImage: args.containerd.pauseImage,
                       registryMirrors: args.containerd.registryMirrors,
+                      cgroupDriver: args.containerd.cgroupDriver,
+                      restrictOOMScoreAdj: args.containerd.restrictOOMScoreAdj,
                       registryCredentials:
                           args.containerd.registryCredentials === undefined
                               ? undefined

@@ -16,6 +16,8 @@ export interface JoinSpec {
     labels?: Record<string, string>;
     taints?: Taint[];
     kubeletExtraArgs?: Record<string, string>;
+    /** Fields of the kubelet's KubeletConfiguration for this node, merged over the cluster's (a kubeadm patch). */
+    kubeletConfiguration?: Record<string, unknown>;
     ignorePreflightErrors?: string[];
 }
 
@@ -28,6 +30,10 @@ export interface Taint {
 export const DEFAULT_CRI_SOCKET = "unix:///var/run/containerd/containerd.sock";
 export const KUBELET_CONF = "/etc/kubernetes/kubelet.conf";
 export const JOIN_CONFIG_PATH = "/etc/kubernetes/hcp-join-configuration.yaml";
+/** kubeadm's patches directory for this node: the kubeletConfiguration patch lives there. */
+export const PATCHES_DIR = "/etc/kubernetes/hcp-patches";
+/** kubeadm reads <target>+<patchtype>.<extension>: a JSON merge patch of the KubeletConfiguration. */
+export const KUBELET_PATCH_PATH = `${PATCHES_DIR}/kubeletconfiguration+merge.json`;
 /** Where kubeadm writes the kubelet's flags (KUBELET_KUBEADM_ARGS), read by the kubelet unit's drop-in. */
 export const KUBELET_FLAGS_ENV = "/var/lib/kubelet/kubeadm-flags.env";
 
@@ -64,6 +70,7 @@ export function renderJoinConfiguration(spec: JoinSpec): string {
         kubeletExtraArgs: v4 ? Object.entries(args).map(([name, value]) => ({ name, value })) : args,
     };
     if (spec.ignorePreflightErrors?.length) nodeRegistration.ignorePreflightErrors = spec.ignorePreflightErrors;
+    const patched = Object.keys(spec.kubeletConfiguration ?? {}).length > 0;
     const doc: any = {
         apiVersion,
         kind: "JoinConfiguration",
@@ -72,8 +79,14 @@ export function renderJoinConfiguration(spec: JoinSpec): string {
             tlsBootstrapToken: spec.token,
         },
         nodeRegistration,
+        ...(patched ? { patches: { directory: PATCHES_DIR } } : {}),
     };
     return yaml.dump(doc, { lineWidth: -1 });
+}
+
+/** The kubeletConfiguration patch file (JSON merge patch), or undefined when there is none. */
+export function renderKubeletPatch(cfg: Record<string, unknown> | undefined): string | undefined {
+    return cfg && Object.keys(cfg).length ? JSON.stringify(cfg, null, 2) + "\n" : undefined;
 }
 
 // ------------------------------------------------------------------ input rules
@@ -177,6 +190,33 @@ export function kubeletExtraArgProblems(args: unknown, property = "kubeletExtraA
     return out;
 }
 
+const KUBELET_CONFIG_FIELD = /^[a-z][A-Za-z0-9]*$/;
+
+/** kubeletConfiguration: a map of KubeletConfiguration fields (camelCase), merged over the cluster's. */
+export function kubeletConfigurationProblems(cfg: unknown, property = "kubeletConfiguration"): Failure[] {
+    if (cfg === undefined || cfg === null) return [];
+    if (typeof cfg !== "object" || Array.isArray(cfg)) {
+        return [
+            {
+                property,
+                reason: 'must be a map of KubeletConfiguration fields, e.g. { maxPods: 50, cgroupDriver: "cgroupfs" }',
+            },
+        ];
+    }
+    const out: Failure[] = [];
+    for (const k of Object.keys(cfg)) {
+        if (k === "apiVersion" || k === "kind") {
+            out.push({ property: `${property}.${k}`, reason: "is set by kubeadm; give only the fields to change" });
+        } else if (!KUBELET_CONFIG_FIELD.test(k)) {
+            out.push({
+                property: `${property}.${k}`,
+                reason: "must be a KubeletConfiguration field name in camelCase, e.g. maxPods (kubelet flags go in kubeletExtraArgs)",
+            });
+        }
+    }
+    return out;
+}
+
 /** Problems of the inputs; inputs not known yet (preview) are left to the next check. */
 export function joinProblems(inputs: any, unknown: (key: string) => boolean = () => false): Failure[] {
     const out: Failure[] = [];
@@ -224,6 +264,7 @@ export function joinProblems(inputs: any, unknown: (key: string) => boolean = ()
     if (!unknown("labels")) out.push(...labelProblems(inputs.labels));
     if (!unknown("taints")) out.push(...taintProblems(inputs.taints));
     if (!unknown("kubeletExtraArgs")) out.push(...kubeletExtraArgProblems(inputs.kubeletExtraArgs));
+    if (!unknown("kubeletConfiguration")) out.push(...kubeletConfigurationProblems(inputs.kubeletConfiguration));
     if (
         inputs.drainTimeoutSeconds !== undefined &&
         !(Number.isInteger(inputs.drainTimeoutSeconds) && inputs.drainTimeoutSeconds > 0)
@@ -241,7 +282,7 @@ export const REPLACE_KEYS = ["address", "port", "nodeName", "apiEndpoint", "caCe
  * Inputs changed in place: version (an upgrade), labels/taints (patched on the Node) and
  * kubeletExtraArgs (kubeadm-flags.env rewritten, kubelet restarted).
  */
-export const UPDATE_KEYS = ["kubernetesVersion", "labels", "taints", "kubeletExtraArgs"];
+export const UPDATE_KEYS = ["kubernetesVersion", "labels", "taints", "kubeletExtraArgs", "kubeletConfiguration"];
 
 export function changedKeys(olds: any, news: any, keys: string[]): string[] {
     return keys.filter((k) => JSON.stringify(olds?.[k] ?? null) !== JSON.stringify(news?.[k] ?? null));

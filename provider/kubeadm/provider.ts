@@ -16,8 +16,11 @@ import {
     JOIN_CONFIG_PATH,
     KUBELET_CONF,
     KUBELET_FLAGS_ENV,
+    KUBELET_PATCH_PATH,
+    PATCHES_DIR,
     pinnedHostKey,
     renderJoinConfiguration,
+    renderKubeletPatch,
     REPLACE_KEYS,
     rewriteKubeletFlagsEnv,
     upgradeProblem,
@@ -149,6 +152,7 @@ async function join(ssh: SshConnection, client: KubeClient, inputs: any): Promis
     const { token, minted } = await joinToken(client, inputs);
     try {
         const config = renderJoinConfiguration({ ...inputs, token });
+        await writeKubeletPatch(ssh, inputs);
         await ssh.upload({ path: JOIN_CONFIG_PATH, content: config, mode: "0600", secrets: [token] });
         try {
             await ssh.exec(["kubeadm", "join", "--config", JOIN_CONFIG_PATH, "--v=1"], {
@@ -205,9 +209,30 @@ async function writeKubeletFlags(ssh: SshConnection, olds: any, news: any): Prom
     if (next !== content) await ssh.upload({ path: KUBELET_FLAGS_ENV, content: next, mode: "0644" });
 }
 
-/** kubeletExtraArgs changed (no upgrade): new flags file, kubelet restart, wait until it is back. No drain: pods keep running. */
+/** The kubeletConfiguration patch kubeadm applies (join, upgrade): written, or removed when there is none. */
+async function writeKubeletPatch(ssh: SshConnection, inputs: any): Promise<void> {
+    const patch = renderKubeletPatch(inputs.kubeletConfiguration);
+    if (patch) await ssh.upload({ path: KUBELET_PATCH_PATH, content: patch, mode: "0644" });
+    else await ssh.exec(["rm", "-rf", PATCHES_DIR]);
+}
+
+/** `--patches` for kubeadm commands that write the kubelet's configuration. */
+const patchesFlag = (inputs: any) =>
+    renderKubeletPatch(inputs.kubeletConfiguration) ? [`--patches=${PATCHES_DIR}`] : [];
+
+/**
+ * kubeletExtraArgs or kubeletConfiguration changed (no upgrade): new flags file or configuration
+ * (kubeadm re-renders config.yaml from the cluster's with the patch), kubelet restart, wait until it
+ * is back. No drain: pods keep running.
+ */
 async function reconfigureKubelet(ssh: SshConnection, client: KubeClient, olds: any, news: any): Promise<void> {
-    await writeKubeletFlags(ssh, olds, news);
+    if (changedKeys(olds, news, ["kubeletConfiguration"]).length) {
+        await writeKubeletPatch(ssh, news);
+        await ssh.exec(["kubeadm", "upgrade", "node", "phase", "kubelet-config", ...patchesFlag(news), "--v=1"], {
+            timeoutMs: 5 * 60_000,
+        });
+    }
+    if (changedKeys(olds, news, ["kubeletExtraArgs"]).length) await writeKubeletFlags(ssh, olds, news);
     await ssh.exec(["systemctl", "restart", "kubelet"]);
     await waitForRestartedKubelet(client, news.nodeName, READY_TIMEOUT_MS);
 }
@@ -221,7 +246,10 @@ async function upgrade(ssh: SshConnection, client: KubeClient, olds: any, news: 
     const ignore = news.ignorePreflightErrors?.length
         ? [`--ignore-preflight-errors=${news.ignorePreflightErrors.join(",")}`]
         : [];
-    await ssh.exec(["kubeadm", "upgrade", "node", ...ignore, "--v=1"], { timeoutMs: 10 * 60_000 });
+    await writeKubeletPatch(ssh, news);
+    await ssh.exec(["kubeadm", "upgrade", "node", ...ignore, ...patchesFlag(news), "--v=1"], {
+        timeoutMs: 10 * 60_000,
+    });
     // After kubeadm, which may rewrite the flags file itself: the restart below applies kubeletExtraArgs.
     if (Object.keys({ ...olds.kubeletExtraArgs, ...news.kubeletExtraArgs }).length)
         await writeKubeletFlags(ssh, olds, news);
@@ -245,7 +273,7 @@ async function upgrade(ssh: SshConnection, client: KubeClient, olds: any, news: 
 export async function update(_id: string, olds: any, news: any): Promise<pulumi.dynamic.UpdateResult> {
     const client = KubeClient.fromKubeconfig(news.tenantKubeconfig);
     const upgrading = olds.kubernetesVersion !== news.kubernetesVersion;
-    const reconfiguring = changedKeys(olds, news, ["kubeletExtraArgs"]).length > 0;
+    const reconfiguring = changedKeys(olds, news, ["kubeletExtraArgs", "kubeletConfiguration"]).length > 0;
     let hostKey = pinnedHostKey(connectionOf(news), olds.hostKey);
     if (upgrading || reconfiguring) {
         const onHost = () =>
@@ -297,7 +325,7 @@ export async function delete_(_id: string, props: any): Promise<void> {
         });
         // What reset leaves: CNI config, the backups `kubeadm upgrade node` keeps in /etc/kubernetes/tmp,
         // and the then empty directories kubeadm created.
-        await ssh.exec(["rm", "-rf", "/etc/cni/net.d", JOIN_CONFIG_PATH, "/etc/kubernetes/tmp"]);
+        await ssh.exec(["rm", "-rf", "/etc/cni/net.d", JOIN_CONFIG_PATH, "/etc/kubernetes/tmp", PATCHES_DIR]);
         await ssh.exec(
             ["rmdir", "--ignore-fail-on-non-empty", "/etc/kubernetes/pki", "/etc/kubernetes", "/var/lib/kubelet"],
             { check: false },

@@ -29,6 +29,13 @@ export interface NodeJoinArgs {
      * --node-labels set `labels`.
      */
     kubeletExtraArgs?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /**
+     * KubeletConfiguration fields for this node, merged over the cluster's (kubeadm's
+     * `kubeletconfiguration` patch, kept for upgrades), e.g. { cgroupDriver: "cgroupfs", maxPods: 50 };
+     * default none. A change is applied in place: kubeadm re-renders /var/lib/kubelet/config.yaml and
+     * the kubelet restarts, without a drain.
+     */
+    kubeletConfiguration?: pulumi.Input<Record<string, unknown>>;
     /** kubeadm preflight checks to skip, by name. Only for labs and hosts you know; default none. */
     ignorePreflightErrors?: pulumi.Input<pulumi.Input<string>[]>;
     /** CRI socket; default unix:///var/run/containerd/containerd.sock. Changing it replaces the join. */

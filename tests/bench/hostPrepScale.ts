@@ -5,6 +5,7 @@
  * Every run starts from fresh hosts and ends with a destroy (reusePolicy "clean").
  */
 import * as fs from "fs";
+import { labIp } from "../support/labNet";
 import * as path from "path";
 import { PreparedHost } from "../../provider/hostprep/resource";
 import { newInlineStack } from "../support/engine";
@@ -52,7 +53,7 @@ async function prepareHosts(n: number, bundleDir: string): Promise<ScaleFigure> 
     try {
         const hosts: TestHost[] = [];
         for (const [i, name] of names.entries()) {
-            hosts.push(await lab.create(name, `198.18.0.${201 + i}`));
+            hosts.push(await lab.create(name, labIp(201 + i)));
             await lab.installStandIns(name);
         }
         const program = async () => {

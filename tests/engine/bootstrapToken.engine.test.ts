@@ -3,6 +3,7 @@
 // the token stays secret in outputs and state, a TTL change or a near expiry replaces it, destroy
 // removes it.
 import { expect } from "chai";
+import { labDir } from "../support/management";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -42,7 +43,7 @@ async function tokenSteps(stack: automation.Stack): Promise<{ op: string; keys: 
 
 describe("BootstrapToken through the engine, on a real tenant API server", function () {
     this.timeout(10 * 60 * 1000);
-    const stateDir = path.join(repoRoot, ".lab", "test-bootstrap-token");
+    const stateDir = path.join(labDir, "test-bootstrap-token");
     let ds: DataStoreEtcd;
     let tenant: TenantControlPlane;
     let client: KubeClient;

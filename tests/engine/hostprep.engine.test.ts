@@ -1,13 +1,15 @@
 // PreparedHost through the real Pulumi engine (Automation API, inline program, local backend) on
 // three real sshd hosts. Needs root and the Go-built CLI in bin/.
 import { expect } from "chai";
+import { labDir } from "../support/management";
+import { labIp } from "../support/labNet";
 import * as fs from "fs";
 import * as path from "path";
 import { PreparedHost } from "../../provider/hostprep/resource";
 import { changeCounts, newInlineStack, previewSteps, TestStack } from "../support/engine";
-import { HostLab, makeBundle, repoRoot, TestHost } from "../support/hosts";
+import { HostLab, makeBundle, TestHost } from "../support/hosts";
 
-const IPS = ["198.18.0.121", "198.18.0.122", "198.18.0.123"];
+const IPS = [labIp(121), labIp(122), labIp(123)];
 const NAMES = ["t-eng-1", "t-eng-2", "t-eng-3"];
 const REGISTRY_PASSWORD = "engine-registry-pa55word";
 
@@ -23,7 +25,7 @@ function measure(what: string, ms: number): void {
 describe("PreparedHost through the Pulumi engine", function () {
     this.timeout(15 * 60 * 1000);
     const lab = new HostLab();
-    const bundleDir = path.join(repoRoot, ".lab", "bundles", `hostprep-engine-${process.pid}`);
+    const bundleDir = path.join(labDir, "bundles", `hostprep-engine-${process.pid}`);
     let hosts: TestHost[];
     let ts: TestStack;
     // What the program declares; tests change it between runs.
@@ -124,7 +126,7 @@ describe("PreparedHost through the Pulumi engine", function () {
                 .forEach((e) => (e.isDirectory() ? list(path.join(d, e.name)) : files.push(path.join(d, e.name))));
         list(path.join(ts.stateDir, "backend"));
         const raw = files.map((f) => fs.readFileSync(f, "utf8")).join("\n");
-        expect(raw).to.include("198.18.0.121"); // the address is not secret
+        expect(raw).to.include(labIp(121)); // the address is not secret
         expect(raw).to.not.include("PRIVATE KEY");
         expect(raw).to.not.include(REGISTRY_PASSWORD);
     });

@@ -3,22 +3,24 @@
 // Each fault is reported with its cause, the faulty hosts are left untouched, and the good host is
 // still prepared.
 import { expect } from "chai";
+import { labDir } from "../support/management";
+import { labIp } from "../support/labNet";
 import * as fs from "fs";
 import * as path from "path";
 import * as automation from "@pulumi/pulumi/automation";
 import { PreparedHost } from "../../provider/hostprep/resource";
 import { newInlineStack, TestStack } from "../support/engine";
-import { HostLab, makeBundle, repoRoot, TestHost } from "../support/hosts";
+import { HostLab, makeBundle, TestHost } from "../support/hosts";
 
-const GOOD = { name: "t-flt-1", ip: "198.18.0.141" };
-const WRONG_KEY = { name: "t-flt-2", ip: "198.18.0.142" };
-const WRONG_AUTH = { name: "t-flt-3", ip: "198.18.0.143" };
-const NOBODY = "198.18.0.144"; // no host has this address
+const GOOD = { name: "t-flt-1", ip: labIp(141) };
+const WRONG_KEY = { name: "t-flt-2", ip: labIp(142) };
+const WRONG_AUTH = { name: "t-flt-3", ip: labIp(143) };
+const NOBODY = labIp(144); // no host has this address
 
 describe("PreparedHost faults through the Pulumi engine", function () {
     this.timeout(10 * 60 * 1000);
     const lab = new HostLab();
-    const bundleDir = path.join(repoRoot, ".lab", "bundles", `hostprep-faults-${process.pid}`);
+    const bundleDir = path.join(labDir, "bundles", `hostprep-faults-${process.pid}`);
     let good: TestHost;
     let wrongKey: TestHost;
     let wrongAuth: TestHost;

@@ -7,6 +7,7 @@
 // HCP_UPDATE_GOLDEN=1 rewrites tests/fixtures/previews/<scenario>.json (+ .context.json) and
 // tests/fixtures/reviews/<scenario>.{md,json} instead of comparing.
 import { expect } from "chai";
+import { labIp } from "../support/labNet";
 import * as fs from "fs";
 import * as path from "path";
 import { deploy, destroy, preview, previewDestroy, StackOptions } from "../../automation/stack";
@@ -31,9 +32,9 @@ const PROJECT = "hcp-review";
 const STACK = "review";
 const NAMESPACE = "hcp-review";
 const HOSTS = [
-    { name: "rv-1", ip: "198.18.0.171" },
-    { name: "rv-2", ip: "198.18.0.172" },
-    { name: "rv-3", ip: "198.18.0.173" },
+    { name: "rv-1", ip: labIp(171) },
+    { name: "rv-2", ip: labIp(172) },
+    { name: "rv-3", ip: labIp(173) },
 ];
 /** The gates the goldens are reviewed with: defaults plus at most one disrupted node. */
 export const GOLDEN_GATES: GateConfig = { maxDisruptedNodes: 1 };
@@ -164,8 +165,8 @@ describe("change review: golden reviews from real previews on the full lab", fun
             "datastore create rv-etcd",
             "node join rv-1",
             "node join rv-2",
-            "host prepare 198.18.0.171",
-            "host prepare 198.18.0.172",
+            `host prepare ${labIp(171)}`,
+            `host prepare ${labIp(172)}`,
         ]);
         const up = await deploy(spec(["rv-1", "rv-2"]), opts);
         expect(up.result).to.equal("succeeded");
@@ -176,7 +177,7 @@ describe("change review: golden reviews from real previews on the full lab", fun
         const r = await scenario("scale-out", spec(["rv-1", "rv-2", "rv-3"]));
         expect(r.entries.map((e) => `${e.subject} ${e.action} ${e.name}`)).to.have.members([
             "node join rv-3",
-            "host prepare 198.18.0.173",
+            `host prepare ${labIp(173)}`,
         ]);
         expect((await deploy(spec(["rv-1", "rv-2", "rv-3"]), opts)).result).to.equal("succeeded");
     });
@@ -186,7 +187,7 @@ describe("change review: golden reviews from real previews on the full lab", fun
         expect(r.counts.nodesDisrupted).to.equal(1);
         expect(r.entries.map((e) => `${e.subject} ${e.action} ${e.name}`)).to.have.members([
             "node remove rv-2",
-            "host clean 198.18.0.172",
+            `host clean ${labIp(172)}`,
         ]);
         expect((await deploy(spec(["rv-1", "rv-3"]), opts)).result).to.equal("succeeded");
     });

@@ -1,6 +1,7 @@
 // PreparedHost's provider against three real sshd hosts (lab/worker-hosts.sh), with stand-ins for
 // systemctl and modprobe and a bundle of stand-in binaries. Needs root.
 import { expect } from "chai";
+import { bridgeIp, labIp } from "../support/labNet";
 import { execFileSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -9,7 +10,7 @@ import * as path from "path";
 import * as provider from "../../provider/hostprep/provider";
 import { HostLab, makeBundle, repoRoot, TestHost } from "../support/hosts";
 
-const IPS = ["198.18.0.111", "198.18.0.112", "198.18.0.113"];
+const IPS = [labIp(111), labIp(112), labIp(113)];
 const NAMES = ["t-prep-1", "t-prep-2", "t-prep-3"];
 
 function measure(what: string, ms: number): void {
@@ -330,10 +331,10 @@ describe("PreparedHost provider on real hosts", function () {
             if (req.url === "/bundle.tgz") fs.createReadStream(tarball).pipe(res);
             else res.writeHead(404).end();
         });
-        await new Promise<void>((r) => server.listen(0, "198.18.0.1", () => r()));
+        await new Promise<void>((r) => server.listen(0, bridgeIp, () => r()));
         try {
             const port = (server.address() as any).port;
-            const url = `http://198.18.0.1:${port}/bundle.tgz`;
+            const url = `http://${bridgeIp}:${port}/bundle.tgz`;
             const r = await provider.update(
                 ids[0],
                 outs[0],
@@ -433,7 +434,7 @@ describe("PreparedHost provider on real hosts", function () {
             reusePolicy: "clean",
         });
         before(async () => {
-            h = await lab.create(NAME, "198.18.0.114");
+            h = await lab.create(NAME, labIp(114));
             await lab.installStandIns(NAME);
             await lab.installAptStandIns(NAME, bundleDir);
         });
@@ -495,8 +496,8 @@ describe("PreparedHost provider on real hosts", function () {
     it("clean on a host that is gone says how to get out", async () => {
         process.env.HCP_SSH_DIAL_ATTEMPTS = "1";
         try {
-            const gone = { ...outs[2], connection: { ...outs[2].connection, address: "198.18.0.251" } };
-            const e = await rejection(provider.delete("198.18.0.251:22", gone));
+            const gone = { ...outs[2], connection: { ...outs[2].connection, address: labIp(251) } };
+            const e = await rejection(provider.delete(`${labIp(251)}:22`, gone));
             expect(e.message).to.match(/^cannot reach root@198\.18\.0\.251:22 after 1 attempt/);
             expect(e.message).to.include(
                 'set reusePolicy: "retain" (an update that does not touch the host) and delete again',

@@ -2,6 +2,7 @@
 // (kube-apiserver + kube-controller-manager on a DataStore etcd). The stand-in kubelet does the TLS
 // bootstrap the tenant's controller-manager approves, and registers the Node. Needs root.
 import { expect } from "chai";
+import { bridgeIp, labIp } from "../support/labNet";
 import * as fs from "fs";
 import * as path from "path";
 import * as hostprep from "../../provider/hostprep/provider";
@@ -23,7 +24,7 @@ import {
 } from "../support/labHosts";
 import { DataStoreEtcd, ensureDataStoreEtcd, stopDataStoreEtcd } from "../support/tenant";
 
-const BRIDGE_IP = "198.18.0.1";
+const BRIDGE_IP = bridgeIp;
 
 async function rejection(p: Promise<unknown>): Promise<Error> {
     try {
@@ -64,8 +65,8 @@ describe("NodeJoin with the real kubeadm against a real tenant", function () {
         fs.rmSync(stateDir, { recursive: true, force: true });
         ds = ensureDataStoreEtcd("nodejoin-test", 24379);
         hosts = await Promise.all([
-            lab.create("t-join-1", "198.18.0.61"),
-            lab.create("t-join-2", "198.18.0.62", { user: "ops", sudo: true }),
+            lab.create("t-join-1", labIp(61)),
+            lab.create("t-join-2", labIp(62), { user: "ops", sudo: true }),
         ]);
         const bundle = labBundle();
         for (const h of hosts) {
@@ -208,7 +209,7 @@ describe("NodeJoin with the real kubeadm against a real tenant", function () {
 
     it("refuses an expired token, naming it, before touching the host", async () => {
         const t = await createToken(client, 60, "expired for test", new Date(Date.now() - 3600_000));
-        const host3 = await lab.create("t-join-3", "198.18.0.63");
+        const host3 = await lab.create("t-join-3", labIp(63));
         const e = await rejection(nodejoin.create(joinInputs(host3, "worker-3", { token: `${t.id}.${t.secret}` })));
         expect(e.message).to.match(new RegExp(`^token: bootstrap token ${t.id} (expired at|does not exist)`));
         expect(e.message).not.to.include(t.secret);

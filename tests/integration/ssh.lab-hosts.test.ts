@@ -1,5 +1,6 @@
 // lab/worker-hosts.sh: what the SSH and host preparation tests rely on. Needs root.
 import { expect } from "chai";
+import { labIp, netnsPrefix, vethPrefix } from "../support/labNet";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import { HostLab, hostsScript } from "../support/hosts";
@@ -13,8 +14,8 @@ describe("lab worker hosts", function () {
 
     before(async () => {
         const hs = await Promise.all([
-            lab.create("t-lab-1", "198.18.0.131"),
-            lab.create("t-lab-2", "198.18.0.132", { user: "ops", sudo: false }),
+            lab.create("t-lab-1", labIp(131)),
+            lab.create("t-lab-2", labIp(132), { user: "ops", sudo: false }),
         ]);
         keys = hs.map((h) => h.hostKey);
     });
@@ -27,7 +28,7 @@ describe("lab worker hosts", function () {
     });
 
     it("create is idempotent: same key, still running", async () => {
-        const again = await lab.create("t-lab-1", "198.18.0.131");
+        const again = await lab.create("t-lab-1", labIp(131));
         expect(again.hostKey).to.equal(keys[0]);
         expect(sh(`bash ${hostsScript} list`)).to.match(/t-lab-1\s+198\.18\.0\.131\s+running/);
     });
@@ -35,11 +36,11 @@ describe("lab worker hosts", function () {
     it("refuses an IP that another host has", async () => {
         let err = "";
         try {
-            await lab.create("t-lab-3", "198.18.0.131");
+            await lab.create("t-lab-3", labIp(131));
         } catch (e) {
             err = (e as Error).message;
         }
-        expect(err).to.include("IP 198.18.0.131 is taken by host t-lab-1");
+        expect(err).to.include(`IP ${labIp(131)} is taken by host t-lab-1`);
     });
 
     it("keeps writes to /etc, /usr/local, /opt, /root private to the host", async () => {
@@ -86,11 +87,13 @@ describe("lab worker hosts", function () {
             .readFileSync(`${process.env.HCP_LAB_DIR ?? `${__dirname}/../../../.lab`}/hosts/t-lab-2/sshd.pid`, "utf8")
             .trim();
         await lab.delete("t-lab-2");
-        expect(sh("ip netns list")).to.not.include("hcph-t-lab-2");
-        expect(sh("ip -o link show")).to.not.include("hv-t-lab-2");
+        expect(sh("ip netns list")).to.not.include(`${netnsPrefix}t-lab-2`);
+        expect(sh("ip -o link show")).to.not.include(`${vethPrefix}t-lab-2`);
         // gone, or an exited process its parent (the machine's init) has not reaped yet
         expect(sh(`ps -o stat= -p ${pid} || true`).trim()).to.match(/^(Z.*)?$/);
         expect(sh(`bash ${hostsScript} list`)).to.not.include("t-lab-2");
-        expect(sh("grep -c hcph-t-lab-2 /proc/*/mountinfo 2>/dev/null | grep -v ':0$' || true").trim()).to.equal("");
+        expect(
+            sh(`grep -c ${netnsPrefix}t-lab-2 /proc/*/mountinfo 2>/dev/null | grep -v ':0$' || true`).trim(),
+        ).to.equal("");
     });
 });

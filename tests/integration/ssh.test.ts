@@ -1,5 +1,6 @@
 // provider/ssh against real sshd hosts in network namespaces (lab/worker-hosts.sh). Needs root.
 import { expect } from "chai";
+import { labIp } from "../support/labNet";
 import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
@@ -7,9 +8,9 @@ import { connect, ConnectionArgs, SshConnection, SshError, withConnection } from
 import { fingerprint, parsePublicKey } from "../../provider/ssh/logic";
 import { HostLab, TestHost } from "../support/hosts";
 
-const A_IP = "198.18.0.101";
-const B_IP = "198.18.0.102";
-const NOBODY_IP = "198.18.0.250"; // no host there
+const A_IP = labIp(101);
+const B_IP = labIp(102);
+const NOBODY_IP = labIp(250); // no host there
 const PASSWORD = "pw-Ünicode 'quoted' $x";
 
 async function rejection(p: Promise<unknown>): Promise<SshError> {
@@ -172,7 +173,7 @@ describe("ssh client against real sshd hosts", function () {
             const e = await rejection(connect(root(a, { hostKey: undefined }), fast));
             expect(e.kind).to.equal("host-key");
             expect(e.message).to.include("set connection.hostKey");
-            expect(e.message).to.include("ssh-keyscan -t ed25519 198.18.0.101");
+            expect(e.message).to.include(`ssh-keyscan -t ed25519 ${labIp(101)}`);
             expect(e.message).to.include("trustOnFirstUse: true");
             expect(e.message).to.include(fingerprint(parsePublicKey(a.hostKey)));
         });
@@ -246,7 +247,7 @@ describe("ssh client against real sshd hosts", function () {
         it("checks the target's host key behind the bastion too", async () => {
             const e = await rejection(connect({ ...root(b), hostKey: a.hostKey, bastion: root(a) }, fast));
             expect(e.kind).to.equal("host-key");
-            expect(e.message).to.include("198.18.0.102");
+            expect(e.message).to.include(labIp(102));
         });
 
         it("a bastion that cannot reach the target is a dial error", async () => {
@@ -257,7 +258,7 @@ describe("ssh client against real sshd hosts", function () {
                 ),
             );
             expect(e.kind).to.equal("dial");
-            expect(e.message).to.include("through bastion root@198.18.0.101:22");
+            expect(e.message).to.include(`through bastion root@${labIp(101)}:22`);
         });
     });
 
