@@ -140,11 +140,14 @@ export function declareSpec(spec: HcpSpec): Record<string, pulumi.Input<unknown>
                 nodeName: h.nodeName,
                 labels: h.labels,
                 taints: h.taints,
+                kubeletConfiguration: h.kubeletConfiguration,
             })),
             kubernetesVersion: p.kubernetesVersion,
             containerd: p.containerd
                 ? { ...p.containerd, registryCredentials: credentials(p.containerd.registryCredentials) as never }
                 : undefined,
+            cgroupDriver: p.cgroupDriver,
+            kubeletConfiguration: p.kubeletConfiguration,
             packageSource: p.packageSource,
             reusePolicy: p.reusePolicy,
             maxUnavailable: p.maxUnavailable,

@@ -8,7 +8,7 @@
  * the spec; the embedding stores them as secret stack configuration and the program reads them
  * back as secrets (see {@link splitSecrets}).
  */
-import type { ContainerdArgs, PackageSource, ReusePolicy } from "../provider/hostprep/logic";
+import type { CgroupDriver, ContainerdArgs, PackageSource, ReusePolicy } from "../provider/hostprep/logic";
 import type { Taint } from "../provider/kubeadm/logic";
 import {
     dnsSubdomainProblem,
@@ -105,6 +105,7 @@ export interface WorkerHostSpec {
     nodeName?: string;
     labels?: Record<string, string>;
     taints?: Taint[];
+    kubeletConfiguration?: Record<string, unknown>;
 }
 
 export interface WorkerPoolSpec {
@@ -116,6 +117,8 @@ export interface WorkerPoolSpec {
     kubernetesVersion?: string;
     /** `registryCredentials` are secret. */
     containerd?: ContainerdArgs;
+    cgroupDriver?: CgroupDriver;
+    kubeletConfiguration?: Record<string, unknown>;
     packageSource?: PackageSource;
     reusePolicy?: ReusePolicy;
     maxUnavailable?: number;
@@ -217,6 +220,8 @@ const POOL_FIELDS: Record<string, Field> = {
     hosts: { kind: "array", required: true },
     kubernetesVersion: { kind: "string" },
     containerd: { kind: "object" },
+    cgroupDriver: { kind: "string", oneOf: ["systemd", "cgroupfs"] },
+    kubeletConfiguration: { kind: "object" },
     packageSource: { kind: "object" },
     reusePolicy: { kind: "string", oneOf: ["retain", "clean"] },
     maxUnavailable: { kind: "number" },
@@ -235,6 +240,7 @@ const HOST_FIELDS: Record<string, Field> = {
     nodeName: { kind: "string" },
     labels: { kind: "record" },
     taints: { kind: "array" },
+    kubeletConfiguration: { kind: "object" },
 };
 const TOP_FIELDS: Record<string, Field> = {
     managementCluster: { kind: "object", required: true },

@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { DataStore, HostedControlPlane, ManagementCluster, WorkerPool } from "../components";
+import { labHostKubeletConfiguration, labPoolSettings } from "./nodeSettings";
 import { podNetworkManifest } from "./podnet";
 
 export interface LabDescription {
@@ -55,13 +56,7 @@ export interface LabTenant {
 export const repoRoot = path.resolve(__dirname, "..", "..");
 export const defaultLabFile = path.join(process.env.HCP_LAB_DIR ?? path.join(repoRoot, ".lab"), "lab.json");
 
-/**
- * kubeadm preflight checks that cannot pass on the lab's hosts, each for a reason of this machine;
- * skipped by name in the lab only, a real host runs them all.
- *  - SystemVerification: reads the kernel config from /proc/config.gz or /boot, which this VM lacks.
- *  - Swap: the machine's swap is the hosts' (one kernel); kubeadm sees it from every host.
- */
-export const LAB_IGNORED_PREFLIGHT = ["SystemVerification", "Swap"];
+export { LAB_IGNORED_PREFLIGHT } from "./nodeSettings";
 
 export function readLab(file = defaultLabFile): LabDescription {
     if (!fs.existsSync(file)) throw new Error(`${file} does not exist: bring the lab up first (bash lab/lab up)`);
@@ -89,7 +84,6 @@ export function labStack(lab: LabDescription, tenants: LabTenant[]) {
         },
     });
     const privateKey = pulumi.secret(read(lab.sshPrivateKey));
-    const mirror = `http://${lab.registry}`;
     const hostsByName = new Map(lab.hosts.map((h) => [h.name, h]));
     const outputs: Record<string, pulumi.Output<any>> = {};
     tenants.forEach((t, index) => {
@@ -133,24 +127,13 @@ export function labStack(lab: LabDescription, tenants: LabTenant[]) {
                     privateKey,
                     hostKey: h.hostKey,
                     labels: { "example.com/tenant": t.name },
-                    // The hosts share the machine's cgroup file systems: each kubelet keeps to its own root.
-                    kubeletConfiguration: { cgroupRoot: h.cgroupRoot },
+                    kubeletConfiguration: labHostKubeletConfiguration(h.cgroupRoot),
                 };
             }),
-            // No systemd on the lab's hosts; this sandbox lacks CAP_SYS_RESOURCE (runc cannot lower
-            // oom scores); kubelet v1.35 refuses cgroup v1 unless told otherwise.
-            cgroupDriver: "cgroupfs",
-            kubeletConfiguration: { failCgroupV1: false },
-            containerd: {
-                version: "1.7.27",
-                restrictOOMScoreAdj: true,
-                // Air-gapped: every image comes through the lab registry, under its upstream name or its own.
-                registryMirrors: { "registry.k8s.io": [mirror], [lab.registry]: [mirror] },
-            },
+            ...labPoolSettings(lab.registry),
             packageSource: { kind: "bundle", path: bundle },
             reusePolicy: "clean",
             maxUnavailable: t.maxUnavailable ?? 1,
-            ignorePreflightErrors: LAB_IGNORED_PREFLIGHT,
         });
         outputs[`${t.name}Nodes`] = pool.nodeNames;
     });

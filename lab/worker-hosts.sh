@@ -146,7 +146,9 @@ mkdir -p /run/sshd /run/lock && chmod 1777 /run/lock
 if [ -L /etc/os-release ]; then cp --remove-destination "\$(readlink -f /etc/os-release)" /etc/os-release; fi
 hostname "$n"
 echo "$n" > /etc/hostname
-grep -q "[[:space:]]$n\\\$" /etc/hosts || echo "127.0.1.1 $n" >> /etc/hosts
+# The host's name resolves to its address, as on a machine whose primary interface is eth0: the
+# kubelet takes its node IP from that (the host has no default route to choose one by).
+grep -q "[[:space:]]$n\\\$" /etc/hosts || echo "$ip $n" >> /etc/hosts
 # The host's own resolver: nobody answers on its loopback, so no lookup reaches the machine's DNS.
 rm -f /etc/resolv.conf; echo "nameserver 127.0.0.1" > /etc/resolv.conf
 # containerd's overlay snapshots and kubelet's volumes need a real file system, not an overlay upper.

@@ -10,7 +10,9 @@ import * as yaml from "js-yaml";
 import { main } from "../../examples/embedded-cli";
 import type { HcpSpec } from "../../automation/spec";
 import { destroy, outputs, StackOptions } from "../../automation/stack";
-import { LabDescription, LAB_IGNORED_PREFLIGHT } from "../../lab/defaultStack";
+import { LabDescription } from "../../lab/defaultStack";
+import { labHostKubeletConfiguration, labPoolSettings } from "../../lab/nodeSettings";
+import { podNetworkManifest } from "../../lab/podnet";
 import { KubeClient } from "../../provider/kube/client";
 import { dataStoreEtcd, managementClient, onHost, requireFreeHosts } from "../support/lab";
 import { requireFullLab } from "../support/reviewLab";
@@ -78,6 +80,7 @@ function labSpecFile(lab: LabDescription): HcpSpec {
                 port: PORT,
                 network: NETWORK,
                 addons: { coreDNS: {}, kubeProxy: {} },
+                cniManifest: podNetworkManifest({ image: lab.images.podnet, apiEndpoint: `${lab.tenantAddress}:${PORT}` }),
             },
         ],
         workerPools: [
@@ -91,12 +94,12 @@ function labSpecFile(lab: LabDescription): HcpSpec {
                     privateKey: ref(lab.sshPrivateKey),
                     hostKey: h.hostKey,
                     labels: { "example.com/tenant": TENANT },
+                    kubeletConfiguration: labHostKubeletConfiguration(h.cgroupRoot),
                 })),
-                containerd: { version: "1.7.27" },
+                ...labPoolSettings(lab.registry),
                 packageSource: { kind: "bundle", path: bundle },
                 reusePolicy: "clean",
                 maxUnavailable: 1,
-                ignorePreflightErrors: LAB_IGNORED_PREFLIGHT,
             },
         ],
     };

@@ -6,7 +6,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { HcpSpec } from "../../automation/spec";
-import { LabDescription, LAB_IGNORED_PREFLIGHT, readLab } from "../../lab/defaultStack";
+import { LabDescription, readLab } from "../../lab/defaultStack";
+import { labCgroupRoot, labHostKubeletConfiguration, labPoolSettings } from "../../lab/nodeSettings";
+import { podNetworkManifest } from "../../lab/podnet";
 import { binDir, repoRoot, requireToolchain } from "./engine";
 import { ensureLab } from "./lab";
 
@@ -140,6 +142,7 @@ export function labSpec(
                 port: o.port,
                 network: { podCidr: `10.${o.cidrBase}.0.0/16`, serviceCidr: `10.${o.cidrBase + 1}.0.0/16` },
                 addons: { coreDNS: {}, kubeProxy: {} },
+                cniManifest: podNetworkManifest({ image: lab.images.podnet, apiEndpoint: `${lab.tenantAddress}:${o.port}` }),
             },
         ],
         workerPools: [],
@@ -159,12 +162,12 @@ export function labSpec(
                 nodeName: h.name,
                 privateKey: h.privateKey,
                 hostKey: h.hostKey,
+                kubeletConfiguration: labHostKubeletConfiguration(labCgroupRoot(lab.network.net, h.name)),
             })),
-            containerd: { version: "1.7.27" },
+            ...labPoolSettings(lab.registry),
             packageSource: { kind: "bundle", path: bundle },
             reusePolicy: "clean",
             maxUnavailable: 1,
-            ignorePreflightErrors: LAB_IGNORED_PREFLIGHT,
         });
     }
     return spec;

@@ -1,0 +1,53 @@
+/**
+ * What a worker host of this lab needs from the package, in one place: the default stack, the
+ * Automation API specs of the tests and the provider-level tests all take it from here.
+ *
+ * The hosts are namespaces on one machine without systemd, in a sandbox without CAP_SYS_RESOURCE,
+ * sharing the machine's cgroup v1 file systems; every image comes from the lab registry.
+ */
+import type { ContainerdArgs, CgroupDriver } from "../provider/hostprep/logic";
+
+/** kubeadm preflight checks that cannot pass on the lab's hosts, each for a reason of this machine. */
+export const LAB_IGNORED_PREFLIGHT = [
+    // reads the kernel config from /proc/config.gz or /boot, which this VM does not have
+    "SystemVerification",
+    // one kernel for all hosts: kubeadm sees the machine's swap from every host
+    "Swap",
+];
+
+/** No systemd on the hosts. */
+export const LAB_CGROUP_DRIVER: CgroupDriver = "cgroupfs";
+
+/** KubeletConfiguration for every lab node: kubelet v1.35 refuses cgroup v1 unless told so. */
+export const LAB_KUBELET_CONFIGURATION = { failCgroupV1: false };
+
+/** Each host's kubelet keeps to the host's own cgroup root (lab/worker-hosts.sh creates it). */
+export function labHostKubeletConfiguration(cgroupRoot: string): Record<string, unknown> {
+    return { cgroupRoot };
+}
+
+/** The cgroup root lab/worker-hosts.sh gives host NAME of lab instance NET. */
+export function labCgroupRoot(net: number, name: string): string {
+    return `/hcph${net}-${name}`;
+}
+
+/** containerd: oom scores restricted (no CAP_SYS_RESOURCE), and every pull through the lab registry. */
+export function labContainerd(registry: string): ContainerdArgs {
+    const mirror = `http://${registry}`;
+    return {
+        version: "1.7.27",
+        restrictOOMScoreAdj: true,
+        // Air-gapped: images come through the lab registry, under their upstream name or its own.
+        registryMirrors: { "registry.k8s.io": [mirror], [registry]: [mirror] },
+    };
+}
+
+/** The WorkerPool settings every lab pool shares. */
+export function labPoolSettings(registry: string) {
+    return {
+        cgroupDriver: LAB_CGROUP_DRIVER,
+        kubeletConfiguration: LAB_KUBELET_CONFIGURATION,
+        containerd: labContainerd(registry),
+        ignorePreflightErrors: LAB_IGNORED_PREFLIGHT,
+    };
+}
