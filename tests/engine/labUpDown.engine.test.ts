@@ -38,6 +38,11 @@ interface Footprint {
     mounts: string[];
     bridge: boolean;
     ports: number[];
+    /** The hosts' cgroup roots (and anything under them), in every hierarchy. */
+    cgroups: string[];
+    /** Interfaces and routes of this lab in the machine's network namespace. */
+    links: string[];
+    routes: string[];
 }
 
 const netnsOf = (pid: string) => {
@@ -98,7 +103,23 @@ function footprint(inst: Instance): Footprint {
         .split("\n")
         .map((l) => Number(/:(\d+)$/.exec(l.trim().split(/\s+/)[3] ?? "")?.[1]))
         .filter((p) => p > 0);
-    return { processes, namespaces, mounts, bridge, ports };
+    const cgroups = fs
+        .readdirSync("/sys/fs/cgroup")
+        .flatMap((h) => {
+            try {
+                return fs.readdirSync(`/sys/fs/cgroup/${h}`).filter((d) => d.startsWith(prefix)).map((d) => `${h}/${d}`);
+            } catch {
+                return [];
+            }
+        });
+    const links = execFileSync("ip", ["-o", "link", "show"], { encoding: "utf8" })
+        .split("\n")
+        .map((l) => l.split(": ")[1]?.split("@")[0] ?? "")
+        .filter((n) => n === `hlbr${inst.net}` || n.startsWith(`hv${inst.net}-`));
+    const routes = execFileSync("ip", ["route", "show"], { encoding: "utf8" })
+        .split("\n")
+        .filter((r) => r.includes(`198.18.${inst.net}.`));
+    return { processes, namespaces, mounts, bridge, ports, cgroups, links, routes };
 }
 
 function upDownCycle(inst: Instance, restoreAfter: boolean) {
@@ -123,6 +144,8 @@ function upDownCycle(inst: Instance, restoreAfter: boolean) {
         const offset = inst.net * 100;
         expect(up.ports).to.include.members([12379 + offset, 16443 + offset, 22379 + offset]);
         expect(up.processes.length).to.be.greaterThan(5);
+        expect(up.cgroups, "each host has its cgroup root").to.include(`cpu/hcph${inst.net}-worker-1`);
+        expect(up.links).to.include(`hlbr${inst.net}`);
         const described = JSON.parse(fs.readFileSync(path.join(inst.dir, "lab.json"), "utf8"));
         expect(described.hosts.map((h: { address: string }) => h.address)[0]).to.equal(`198.18.${inst.net}.11`);
     });
@@ -136,9 +159,12 @@ function upDownCycle(inst: Instance, restoreAfter: boolean) {
         expect(again.namespaces.sort()).to.deep.equal(up.namespaces.sort());
     });
 
-    it("lab down leaves no process, namespace, mount, bridge or port behind", () => {
+    it("lab down leaves no process, namespace, mount, cgroup, interface, route, bridge or port behind", () => {
         labCommand(inst, "down");
         const after = footprint(inst);
+        expect(after.cgroups).to.deep.equal([]);
+        expect(after.links).to.deep.equal([]);
+        expect(after.routes).to.deep.equal([]);
         expect(after.processes).to.deep.equal([]);
         expect(after.namespaces).to.deep.equal([]);
         expect(after.mounts).to.deep.equal([]);

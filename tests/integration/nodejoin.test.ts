@@ -17,11 +17,14 @@ import { freePort } from "../../lab/tenant/process";
 import { HostLab, repoRoot, TestHost } from "../support/hosts";
 import {
     installLabStandIns,
+    installStaticCni,
+    joinKubeletConfiguration,
     labBundle,
     LAB_IGNORED_PREFLIGHT,
     prepareInputs,
     KUBERNETES_VERSION,
 } from "../support/labHosts";
+import { ensureLab } from "../support/lab";
 import { DataStoreEtcd, ensureDataStoreEtcd, stopDataStoreEtcd } from "../support/tenant";
 
 const BRIDGE_IP = bridgeIp;
@@ -56,6 +59,7 @@ describe("NodeJoin with the real kubeadm against a real tenant", function () {
         kubernetesVersion: KUBERNETES_VERSION,
         nodeName,
         labels: { "example.com/pool": "blue" },
+        kubeletConfiguration: joinKubeletConfiguration(h.name),
         ignorePreflightErrors: LAB_IGNORED_PREFLIGHT,
         drainTimeoutSeconds: 30,
         ...extra,
@@ -69,9 +73,11 @@ describe("NodeJoin with the real kubeadm against a real tenant", function () {
             lab.create("t-join-2", labIp(62), { user: "ops", sudo: true }),
         ]);
         const bundle = labBundle();
-        for (const h of hosts) {
+        const { registry } = ensureLab();
+        for (const [i, h] of hosts.entries()) {
             await installLabStandIns(lab, h.name);
-            await hostprep.create(prepareInputs(h, bundle));
+            await hostprep.create(prepareInputs(h, bundle, registry));
+            await installStaticCni(lab, h.name, `10.113.${i + 1}.0/24`);
         }
         // The hosts reach the tenant through the bridge address, as they would reach a LoadBalancer.
         tenant = await startTenantControlPlane({
@@ -145,7 +151,7 @@ describe("NodeJoin with the real kubeadm against a real tenant", function () {
             const d = await nodejoin.diff(r.id, r.outs, news);
             expect([d.changes, d.replaces]).to.deep.equal([true, []]);
             const mismatch = new RegExp(
-                `^host key mismatch for 198\\.18\\.0\\.61:22: expected ${literally(fingerprint(parsePublicKey(hosts[0].hostKey)))} ` +
+                `^host key mismatch for ${literally(labIp(61))}:22: expected ${literally(fingerprint(parsePublicKey(hosts[0].hostKey)))} ` +
                     `\\(ssh-ed25519\\) from connection\\.hostKey, but the host presented ${literally(fingerprint(parsePublicKey(otherKey)))} `,
             );
             expect((await rejection(nodejoin.update(r.id, r.outs, news))).message).to.match(mismatch);
