@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { buildAndPush, BuildReport, REPO } from "../../lab/images/build";
+import { buildAndPush, BuildReport, buildGoProgram, REPO } from "../../lab/images/build";
 import { MANIFEST_MEDIA_TYPE } from "../../lab/images/oci";
 
 const TOOLCHAIN = process.env.HCP_TOOLCHAIN_CACHE || path.join(os.homedir(), ".cache", "pulumi-hcp-toolchain");
@@ -249,5 +249,80 @@ describe("lab/images with a real registry", function () {
             expect(log).to.include(`"GET /v2/pause/manifests/${digest}?ns=registry.k8s.io HTTP/1.1" 200`);
             expect(log).to.match(/"GET \/v2\/pause\/blobs\/sha256:[0-9a-f]{64}\?ns=registry\.k8s\.io HTTP\/1\.1" 200/);
         });
+    });
+});
+
+describe("lab/images Go programs", function () {
+    this.timeout(300_000);
+    let dir: string;
+    before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "hcp-images-go-"))));
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("podnet: go vet and go test pass (conflist, route diff, routes in a private netns, API client)", () => {
+        const cwd = path.join(REPO, "lab", "images", "podnet");
+        const goEnv = { ...process.env, CGO_ENABLED: "0", GOFLAGS: "-buildvcs=false" };
+        for (const args of [
+            ["vet", "./..."],
+            ["test", "-count=1", "./..."],
+        ]) {
+            const r = spawnSync("go", args, { cwd, env: goEnv, encoding: "utf8" });
+            expect(r.status, `go ${args.join(" ")}:\n${r.stdout}${r.stderr}`).to.equal(0);
+        }
+    });
+
+    it("pause: is static, prints its version, exits 0 on SIGTERM", async () => {
+        const bin = buildGoProgram("pause", dir, () => {});
+        expect(spawnSync("file", [bin], { encoding: "utf8" }).stdout).to.include("statically linked");
+        expect(spawnSync(bin, ["-v"], { encoding: "utf8" }).stdout).to.match(/^hcp-lab-pause/);
+        const p = spawn(bin, [], { stdio: "ignore" });
+        await new Promise((r) => setTimeout(r, 300));
+        expect(p.exitCode).to.equal(null);
+        const exited = new Promise<number | null>((r) => p.once("exit", (code) => r(code)));
+        p.kill("SIGTERM");
+        expect(await exited).to.equal(0);
+    });
+
+    it("pause: as PID 1 of a PID namespace, reaps the orphans re-parented to it", async () => {
+        const bin = buildGoProgram("pause", dir, () => {});
+        const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+        const ns = spawn("unshare", ["--pid", "--fork", bin], { stdio: "ignore" });
+        let pause = "";
+        try {
+            for (let i = 0; i < 50 && !pause; i++) {
+                await sleep(50);
+                pause = spawnSync("pgrep", ["-P", String(ns.pid)], { encoding: "utf8" }).stdout.trim();
+            }
+            expect(pause, "pause did not start under unshare --pid --fork").to.match(/^\d+$/);
+            const children = () => fs.readFileSync(`/proc/${pause}/task/${pause}/children`, "utf8").trim();
+            // the shell exits at once, so its background sleep is re-parented to pause (PID 1 there)
+            const r = spawnSync("nsenter", ["-t", pause, "-p", "--", "sh", "-c", "sleep 0.2 & exit"]);
+            expect(r.status).to.equal(0);
+            expect(children()).to.match(/^\d+$/);
+            await sleep(800);
+            expect(children(), "the exited orphan is still a zombie child of pause").to.equal("");
+        } finally {
+            if (pause)
+                process.kill(Number(pause), "SIGTERM"); // unshare exits with it
+            else ns.kill("SIGTERM");
+        }
+    });
+
+    it("echo: answers / with hostname and IP, /healthz with ok", async () => {
+        const bin = buildGoProgram("echo", dir, () => {});
+        const port = await freePort();
+        const p = spawn(bin, [], { stdio: "ignore", env: { PORT: String(port), POD_IP: "10.244.0.5" } });
+        try {
+            let health = "";
+            for (let i = 0; i < 50 && !health; i++) {
+                health = await fetch(`http://127.0.0.1:${port}/healthz`)
+                    .then((r) => r.text())
+                    .catch(() => new Promise<string>((r) => setTimeout(() => r(""), 100)));
+            }
+            expect(health).to.equal("ok\n");
+            const body = await (await fetch(`http://127.0.0.1:${port}/`)).text();
+            expect(body).to.match(new RegExp(`^hostname=${os.hostname()} ip=10\\.244\\.0\\.5 `));
+        } finally {
+            p.kill("SIGTERM");
+        }
     });
 });

@@ -83,6 +83,11 @@ func (a *agent) sync(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	return a.apply(nodes)
+}
+
+// apply makes the CNI config and the routes what nodes call for.
+func (a *agent) apply(nodes []Node) error {
 	var self *Node
 	for i := range nodes {
 		if nodes[i].Metadata.Name == a.node {
