@@ -202,15 +202,25 @@ export function findKubeProxy(version: string): string | undefined {
     return undefined;
 }
 
-/** A directory holding Debian's iptables unpacked (usr/sbin/xtables-nft-multi inside), or undefined. */
+/**
+ * A directory holding Debian's iptables unpacked (usr/sbin/xtables-nft-multi inside), or
+ * undefined: the toolchain's node userland (bin/node-userland links to <dir>/bin, the tree is
+ * <dir>/root), else the newest <toolchain>/debian-node-userland-*, else a private unpack in
+ * /tmp/wt-images-tools/iptables-root.
+ */
 export function findIptablesRoot(): string | undefined {
     const has = (d: string) => isExecutable(path.join(d, "usr", "sbin", "xtables-nft-multi"));
-    const roots = [path.join(REPO, "bin", "iptables"), path.join(REPO, "bin", "iptables-root")];
+    const roots: string[] = [];
+    const linked = path.join(REPO, "bin", "node-userland");
+    if (fs.existsSync(linked)) roots.push(path.join(fs.realpathSync(linked), "..", "root"));
     const tc = toolchainCache();
     if (fs.existsSync(tc)) {
-        for (const d of fs.readdirSync(tc).filter((n) => /iptables|debian/.test(n))) {
-            roots.push(path.join(tc, d), path.join(tc, d, "root"));
-        }
+        const dirs = fs
+            .readdirSync(tc)
+            .filter((n) => /userland|iptables/.test(n))
+            .map((n) => path.join(tc, n))
+            .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
+        for (const d of dirs) roots.push(path.join(d, "root"), d);
     }
     roots.push("/tmp/wt-images-tools/iptables-root");
     return roots.find(has);
@@ -283,11 +293,15 @@ export function kubeProxyEntries(
         .sort();
     const nft = path.join(sbin, "xtables-nft-multi");
     const legacy = path.join(sbin, "xtables-legacy-multi");
+    // conntrack(8), when the userland has it: older kube-proxy releases clean UDP entries with it.
+    const conntrack = path.join(sbin, "conntrack");
+    const extra = isExecutable(conntrack) && !fs.lstatSync(conntrack).isSymbolicLink() ? [conntrack] : [];
     const entries: ImageEntry[] = [
         { path: "/usr/local/bin/kube-proxy", source: kubeProxy, mode: 0o755 },
         { path: "/usr/sbin/xtables-nft-multi", source: nft, mode: 0o755 },
         { path: "/usr/sbin/xtables-legacy-multi", source: legacy, mode: 0o755 },
         ...modules.map((m) => ({ path: `${xtDir}/${m}`, source: path.join(iptablesRoot, xtDir, m), mode: 0o644 })),
+        ...extra.map((f) => ({ path: `/usr/sbin/${path.basename(f)}`, source: f, mode: 0o755 })),
     ];
     for (const fam of ["iptables", "ip6tables"]) {
         for (const suffix of ["", "-save", "-restore"]) {
@@ -296,7 +310,7 @@ export function kubeProxyEntries(
             entries.push({ path: `/usr/sbin/${fam}-legacy${suffix}`, symlink: "xtables-legacy-multi" });
         }
     }
-    const libFiles = [nft, legacy, ...modules.map((m) => path.join(iptablesRoot, xtDir, m))];
+    const libFiles = [nft, legacy, ...extra, ...modules.map((m) => path.join(iptablesRoot, xtDir, m))];
     for (const [inImage, here] of sharedLibraries(libFiles, iptablesRoot, hashes, memoDir)) {
         entries.push({ path: inImage, source: here, mode: 0o755 });
     }

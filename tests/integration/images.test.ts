@@ -17,8 +17,10 @@ const TOOLCHAIN = process.env.HCP_TOOLCHAIN_CACHE || path.join(os.homedir(), ".c
 
 function registryBinary(): string {
     const b = process.env.HCP_REGISTRY_BIN || path.join(REPO, "bin", "registry");
-    if (!fs.existsSync(b)) throw new Error(`${b} is missing: run scripts/toolchain (or set HCP_REGISTRY_BIN)`);
-    return b;
+    if (fs.existsSync(b)) return b;
+    const built = path.join(TOOLCHAIN, "registry-3.1.2", "bin", "registry");
+    if (!process.env.HCP_REGISTRY_BIN && fs.existsSync(built)) return built;
+    throw new Error(`${b} is missing: run scripts/toolchain (or set HCP_REGISTRY_BIN)`);
 }
 
 /** containerd and ctr: the toolchain's build (containerd-*), else Debian's unpacked one. */
