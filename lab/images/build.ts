@@ -538,6 +538,17 @@ export function parseArgs(argv: string[]): BuildOptions & { json: boolean } {
 }
 
 async function main(): Promise<void> {
+    if (process.argv.includes("-h") || process.argv.includes("--help")) {
+        const usage = (() => {
+            try {
+                parseArgs(["--help"]);
+            } catch (e) {
+                return (e as Error).message;
+            }
+        })();
+        process.stdout.write(`${usage}\n`);
+        return;
+    }
     const opts = parseArgs(process.argv.slice(2));
     const report = await buildAndPush(opts);
     if (opts.json) {
