@@ -11,8 +11,8 @@ const ConfFileName = "10-hcp-bridge.conflist"
 
 // RenderConflist is the CNI config for a node whose pods get addresses from podCIDR: bridge cni0
 // as the pods' gateway (no masquerade: pods are reached by their own addresses over the routes),
-// hairpin mode so a pod can reach itself through a Service, host-local IPAM with its own dataDir,
-// then portmap (hostPort) and loopback chained.
+// hairpin mode so a pod can reach itself through a Service, host-local IPAM with its own dataDir
+// and a default route via cni0, then portmap (hostPort) and loopback chained.
 func RenderConflist(podCIDR, dataDir string) ([]byte, error) {
 	ip, subnet, err := net.ParseCIDR(podCIDR)
 	if err != nil {
@@ -32,8 +32,11 @@ func RenderConflist(podCIDR, dataDir string) ([]byte, error) {
 				"ipMasq":      false,
 				"hairpinMode": true,
 				"ipam": map[string]any{
-					"type":    "host-local",
-					"ranges":  []any{[]any{map[string]any{"subnet": subnet.String()}}},
+					"type":   "host-local",
+					"ranges": []any{[]any{map[string]any{"subnet": subnet.String()}}},
+					// the pod's default route, via the gateway (cni0's address): without it a pod
+					// reaches only its own node's subnet
+					"routes":  []any{map[string]any{"dst": "0.0.0.0/0"}},
 					"dataDir": dataDir,
 				},
 			},

@@ -46,6 +46,9 @@ func TestRenderConflist(t *testing.T) {
 	if subnet != "10.244.1.0/28" {
 		t.Fatalf("subnet %v", subnet)
 	}
+	if routes, _ := json.Marshal(ipam["routes"]); string(routes) != `[{"dst":"0.0.0.0/0"}]` {
+		t.Fatalf("ipam routes %s: the pod needs its default route", routes)
+	}
 	if c.Plugins[1]["type"] != "portmap" || c.Plugins[2]["type"] != "loopback" {
 		t.Fatalf("chain: %v", c.Plugins)
 	}
