@@ -296,16 +296,85 @@ describe("lab/images Go programs", function () {
             }
             expect(pause, "pause did not start under unshare --pid --fork").to.match(/^\d+$/);
             const children = () => fs.readFileSync(`/proc/${pause}/task/${pause}/children`, "utf8").trim();
-            // the shell exits at once, so its background sleep is re-parented to pause (PID 1 there)
-            const r = spawnSync("nsenter", ["-t", pause, "-p", "--", "sh", "-c", "sleep 0.2 & exit"]);
+            // the shell exits at once, so its background sleep is re-parented to pause (PID 1 there);
+            // stdio ignored, or spawnSync would wait for the sleep holding its pipes
+            const r = spawnSync("nsenter", ["-t", pause, "-p", "--", "sh", "-c", "sleep 1 & exit"], {
+                stdio: "ignore",
+            });
             expect(r.status).to.equal(0);
             expect(children()).to.match(/^\d+$/);
-            await sleep(800);
-            expect(children(), "the exited orphan is still a zombie child of pause").to.equal("");
+            // once the sleep ends it would stay a zombie child of pause unless pause reaps it
+            let left = children();
+            for (let i = 0; i < 50 && left; i++) {
+                await sleep(100);
+                left = children();
+            }
+            expect(left, "the exited orphan is still a (zombie) child of pause").to.equal("");
         } finally {
             if (pause)
                 process.kill(Number(pause), "SIGTERM"); // unshare exits with it
             else ns.kill("SIGTERM");
+        }
+    });
+
+    it("podnet's conflist works with the real CNI plugins: bridge, host-local, portmap, loopback; ADD then DEL", function () {
+        const cniBin = [path.join(REPO, "bin", "cni"), path.join(TOOLCHAIN, "cni-plugins-1.10.0", "bin")].find((d) =>
+            fs.existsSync(path.join(d, "bridge")),
+        );
+        if (!cniBin) {
+            console.log(`      (no CNI plugins in bin/cni or ${TOOLCHAIN}: not run)`);
+            this.skip();
+        }
+        const id = `hcpimg${process.pid}`;
+        const nodeNs = `${id}-node`;
+        const podNs = `${id}-pod`;
+        const ipam = path.join(dir, "ipam");
+        const conf = JSON.parse(
+            spawnSync(
+                buildGoProgram("podnet", dir, () => {}),
+                ["-print-conflist", "10.244.7.0/28", "-ipam-data-dir", ipam],
+                {
+                    encoding: "utf8",
+                },
+            ).stdout,
+        );
+        const ip = (...args: string[]) => spawnSync("ip", args, { encoding: "utf8" });
+        expect(ip("netns", "add", nodeNs).status).to.equal(0);
+        try {
+            expect(ip("netns", "add", podNs).status).to.equal(0);
+            const plugin = (cmd: string, p: any, prevResult?: any) => {
+                const stdin = { ...p, cniVersion: conf.cniVersion, name: conf.name, prevResult };
+                if (p.type === "portmap") stdin.runtimeConfig = { portMappings: [] };
+                const r = spawnSync("ip", ["netns", "exec", nodeNs, path.join(cniBin!, p.type)], {
+                    input: JSON.stringify(stdin),
+                    encoding: "utf8",
+                    env: {
+                        ...process.env,
+                        CNI_COMMAND: cmd,
+                        CNI_CONTAINERID: id,
+                        CNI_NETNS: `/run/netns/${podNs}`,
+                        CNI_IFNAME: "eth0",
+                        CNI_PATH: cniBin,
+                    },
+                });
+                expect(r.status, `${cmd} ${p.type}: ${r.stdout}${r.stderr}`).to.equal(0);
+                return r.stdout.trim() ? JSON.parse(r.stdout) : prevResult;
+            };
+            let result: any;
+            for (const p of conf.plugins) result = plugin("ADD", p, result);
+            expect(result.ips[0].address).to.match(/^10\.244\.7\.\d+\/28$/);
+            expect(result.ips[0].gateway).to.equal("10.244.7.1");
+            const routes = ip("netns", "exec", podNs, "ip", "-4", "route").stdout;
+            expect(routes).to.include("default via 10.244.7.1 dev eth0");
+            expect(ip("netns", "exec", nodeNs, "ip", "-4", "addr", "show", "cni0").stdout).to.include(
+                "inet 10.244.7.1/28",
+            );
+            expect(fs.readdirSync(path.join(ipam, conf.name))).to.include(result.ips[0].address.split("/")[0]);
+            for (const p of [...conf.plugins].reverse()) plugin("DEL", p, result);
+            expect(fs.readdirSync(path.join(ipam, conf.name))).to.not.include(result.ips[0].address.split("/")[0]);
+        } finally {
+            ip("netns", "del", podNs);
+            ip("netns", "del", nodeNs);
         }
     });
 

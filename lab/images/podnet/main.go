@@ -33,8 +33,17 @@ func main() {
 		interval = flag.Duration("interval", 10*time.Second, "how often routes are reconciled")
 		once     = flag.Bool("once", false, "reconcile once and exit")
 		noRoutes = flag.Bool("no-routes", false, "write the CNI config only, leave routes alone")
+		print    = flag.String("print-conflist", "", "print the CNI config for this podCIDR and exit")
 	)
 	flag.Parse()
+	if *print != "" {
+		conf, err := RenderConflist(*print, *dataDir)
+		if err != nil {
+			log.Fatal(err)
+		}
+		os.Stdout.Write(conf)
+		return
+	}
 	nodeName := os.Getenv("NODE_NAME")
 	if nodeName == "" {
 		log.Fatal("NODE_NAME is not set (give the pod env NODE_NAME from spec.nodeName)")
