@@ -1,0 +1,3 @@
+module hcp-lab/images/echo
+
+go 1.24

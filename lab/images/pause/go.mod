@@ -1,0 +1,3 @@
+module hcp-lab/images/pause
+
+go 1.24
