@@ -255,14 +255,8 @@ export async function startTenantControlPlane(o: TenantControlPlaneOptions): Pro
         "system:kube-controller-manager",
         [],
     );
-    const schedulerConf = await ensureKubeconfig(
-        path.join(dir, "scheduler.conf"),
-        server,
-        o.name,
-        pki.ca,
-        "system:kube-scheduler",
-        [],
-    );
+    const schedulerConfPath = path.join(dir, "scheduler.conf");
+    await ensureKubeconfig(schedulerConfPath, server, o.name, pki.ca, "system:kube-scheduler", []);
     const tPki = Date.now();
 
     // kube-apiserver, with the flags Kamaji sets plus the lab's loopback binding.
@@ -413,9 +407,9 @@ export async function startTenantControlPlane(o: TenantControlPlaneOptions): Pro
     if (schedPid === undefined && (schedPort === undefined || (await portInUse(schedPort))))
         schedPort = await freePort();
     const schedArgs = [
-        `--kubeconfig=${schedulerConf}`,
-        `--authentication-kubeconfig=${schedulerConf}`,
-        `--authorization-kubeconfig=${schedulerConf}`,
+        `--kubeconfig=${schedulerConfPath}`,
+        `--authentication-kubeconfig=${schedulerConfPath}`,
+        `--authorization-kubeconfig=${schedulerConfPath}`,
         "--bind-address=127.0.0.1",
         `--secure-port=${schedPort}`,
         "--leader-elect=false",

@@ -80,7 +80,10 @@ function labSpecFile(lab: LabDescription): HcpSpec {
                 port: PORT,
                 network: NETWORK,
                 addons: { coreDNS: {}, kubeProxy: {} },
-                cniManifest: podNetworkManifest({ image: lab.images.podnet, apiEndpoint: `${lab.tenantAddress}:${PORT}` }),
+                cniManifest: podNetworkManifest({
+                    image: lab.images.podnet,
+                    apiEndpoint: `${lab.tenantAddress}:${PORT}`,
+                }),
             },
         ],
         workerPools: [

@@ -103,15 +103,16 @@ function footprint(inst: Instance): Footprint {
         .split("\n")
         .map((l) => Number(/:(\d+)$/.exec(l.trim().split(/\s+/)[3] ?? "")?.[1]))
         .filter((p) => p > 0);
-    const cgroups = fs
-        .readdirSync("/sys/fs/cgroup")
-        .flatMap((h) => {
-            try {
-                return fs.readdirSync(`/sys/fs/cgroup/${h}`).filter((d) => d.startsWith(prefix)).map((d) => `${h}/${d}`);
-            } catch {
-                return [];
-            }
-        });
+    const cgroups = fs.readdirSync("/sys/fs/cgroup").flatMap((h) => {
+        try {
+            return fs
+                .readdirSync(`/sys/fs/cgroup/${h}`)
+                .filter((d) => d.startsWith(prefix))
+                .map((d) => `${h}/${d}`);
+        } catch {
+            return [];
+        }
+    });
     const links = execFileSync("ip", ["-o", "link", "show"], { encoding: "utf8" })
         .split("\n")
         .map((l) => l.split(": ")[1]?.split("@")[0] ?? "")

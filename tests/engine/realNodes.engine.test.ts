@@ -110,7 +110,9 @@ describe("real nodes: kubelet, containerd and runc run a workload pulled through
             expect(onHost(h, "curl -s http://127.0.0.1:10248/healthz").trim()).to.equal("ok");
             const kubelet = onHost(h, "cat /proc/$(cat /var/lib/standin-systemd/kubelet.pid)/cmdline | tr '\\0' ' '");
             expect(kubelet).to.match(/^\/usr\/local\/bin\/kubelet .*--config=\/var\/lib\/kubelet\/config.yaml/);
-            expect(onHost(h, "/usr/local/bin/kubelet --version").trim()).to.equal(`Kubernetes ${lab.kubernetesVersion}`);
+            expect(onHost(h, "/usr/local/bin/kubelet --version").trim()).to.equal(
+                `Kubernetes ${lab.kubernetesVersion}`,
+            );
             const ps = onHost(h, "crictl --runtime-endpoint unix:///run/containerd/containerd.sock ps -o json");
             const names = JSON.parse(ps).containers.map((c: any) => c.metadata.name);
             expect(names, `${h} runs the podnet container`).to.include("podnet");
@@ -152,7 +154,9 @@ describe("real nodes: kubelet, containerd and runc run a workload pulled through
             // The access log's lines start with the client's address.
             const fromHost = log.split("\n").filter((l) => l.startsWith(`${h.address} `));
             expect(fromHost.join("\n"), `${h.name} pulled the pause image`).to.match(/GET \/v2\/pause\/manifests\//);
-            expect(fromHost.join("\n"), `${h.name} pulled the pod network agent`).to.include("/v2/hcp-lab/podnet/manifests/");
+            expect(fromHost.join("\n"), `${h.name} pulled the pod network agent`).to.include(
+                "/v2/hcp-lab/podnet/manifests/",
+            );
             expect(fromHost.join("\n"), `${h.name} pulled the workload`).to.include(`/v2/${workloadRepo}/manifests/`);
         }
     });
@@ -180,11 +184,15 @@ describe("real nodes: kubelet, containerd and runc run a workload pulled through
         await sleep(15_000);
         for (const p of onVictim) {
             const now = await tenant.get(`/api/v1/namespaces/${NS}/pods/${p.metadata.name}`);
-            expect(now, `${p.metadata.name} is still there while the budget forbids its eviction`).to.not.equal(undefined);
+            expect(now, `${p.metadata.name} is still there while the budget forbids its eviction`).to.not.equal(
+                undefined,
+            );
             expect(now.metadata.deletionTimestamp).to.equal(undefined);
         }
         // Relax the budget: the drain goes on, the pod is evicted and its replacement runs elsewhere.
-        await tenant.patch(`/apis/policy/v1/namespaces/${NS}/poddisruptionbudgets/${APP}`, { spec: { minAvailable: 2 } });
+        await tenant.patch(`/apis/policy/v1/namespaces/${NS}/poddisruptionbudgets/${APP}`, {
+            spec: { minAvailable: 2 },
+        });
         await up;
         measure("scale-in with a PodDisruptionBudget in the way", t0);
         const after = running(await tenant.list(`/api/v1/namespaces/${NS}/pods`, `app=${APP}`));
@@ -192,7 +200,8 @@ describe("real nodes: kubelet, containerd and runc run a workload pulled through
         expect(after.map((p: any) => p.spec.nodeName)).to.not.include(victim);
         const events = await tenant.list(`/api/v1/namespaces/${NS}/events`);
         const evicted = events.filter(
-            (e: any) => onVictim.some((p: any) => p.metadata.name === e.involvedObject?.name) && /Evict|Killing/.test(e.reason),
+            (e: any) =>
+                onVictim.some((p: any) => p.metadata.name === e.involvedObject?.name) && /Evict|Killing/.test(e.reason),
         );
         expect(evicted.length, "the victim's pod was evicted, not deleted out of band").to.be.greaterThan(0);
         expect(await tenant.get(`/api/v1/nodes/${victim}`)).to.equal(undefined);

@@ -142,7 +142,10 @@ export function labSpec(
                 port: o.port,
                 network: { podCidr: `10.${o.cidrBase}.0.0/16`, serviceCidr: `10.${o.cidrBase + 1}.0.0/16` },
                 addons: { coreDNS: {}, kubeProxy: {} },
-                cniManifest: podNetworkManifest({ image: lab.images.podnet, apiEndpoint: `${lab.tenantAddress}:${o.port}` }),
+                cniManifest: podNetworkManifest({
+                    image: lab.images.podnet,
+                    apiEndpoint: `${lab.tenantAddress}:${o.port}`,
+                }),
             },
         ],
         workerPools: [],

@@ -1,15 +1,19 @@
 // Command echo is the lab's workload for tests: an HTTP server on :8080 (or $PORT) whose `/`
-// answers with the pod's hostname and IP, and whose `/healthz` answers "ok".
+// answers with the pod's hostname and IP, whose `/healthz` answers "ok", and whose
+// `/fetch?url=http://…` fetches another page from inside the pod (pod-to-pod traffic for tests).
 package main
 
 import (
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"time"
 )
 
 func main() {
@@ -21,6 +25,22 @@ func main() {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "ok")
+	})
+	client := &http.Client{Timeout: 5 * time.Second}
+	mux.HandleFunc("/fetch", func(w http.ResponseWriter, r *http.Request) {
+		target := r.URL.Query().Get("url")
+		if !strings.HasPrefix(target, "http://") {
+			http.Error(w, "url: give an http:// URL to fetch", http.StatusBadRequest)
+			return
+		}
+		res, err := client.Get(target)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer res.Body.Close()
+		w.WriteHeader(res.StatusCode)
+		_, _ = io.Copy(w, res.Body)
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "hostname=%s ip=%s client=%s\n", hostname, podIP(), r.RemoteAddr)
