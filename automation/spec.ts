@@ -11,6 +11,7 @@
 import type { CgroupDriver, ContainerdArgs, PackageSource, ReusePolicy } from "../provider/hostprep/logic";
 import type { Taint } from "../provider/kubeadm/logic";
 import {
+    addressText,
     dnsSubdomainProblem,
     hostIdentity,
     PropertyError,
@@ -523,7 +524,7 @@ export function secretKeys(spec: HcpSpec): { path: string; key: string; value: s
     (spec.workerPools ?? []).forEach((pool, i) => {
         const k = `pool.${keyPart(pool.name)}`;
         pool.hosts.forEach((h, j) => {
-            const hk = `${k}.host.${keyPart(hostIdentity(h.address))}`;
+            const hk = `${k}.host.${keyPart(addressText(h.address))}`;
             for (const f of ["privateKey", "privateKeyPassphrase", "password"])
                 add(h as never, f, `workerPools[${i}].hosts[${j}].${f}`, `${hk}.${f}`);
         });

@@ -11,7 +11,8 @@ import { parsePublicKey } from "../provider/ssh/logic";
 import { isPlain, throwIfInvalid } from "./errors";
 import { HostedControlPlane } from "./hostedControlPlane";
 import {
-    hostIdentity,
+    addressText,
+    defaultNodeName,
     PropertyError,
     currentStackHosts,
     validateWorkerPool,
@@ -102,16 +103,11 @@ export interface WorkerHostStatus {
     outcome: string;
 }
 
-/** A Node name derived from an address: lower-case, with anything but [a-z0-9.-] replaced by "-". */
-export function defaultNodeName(address: string): string {
-    return hostIdentity(address)
-        .replace(/[^a-z0-9.-]+/g, "-")
-        .replace(/^[-.]+|[-.]+$/g, "");
-}
+export { defaultNodeName };
 
 /** The slug used in a host's resource names. */
 function hostSlug(address: string): string {
-    return hostIdentity(address)
+    return addressText(address)
         .replace(/[^a-z0-9]+/g, "-")
         .replace(/^-+|-+$/g, "");
 }
@@ -147,6 +143,7 @@ export function workerPoolValues(args: WorkerPoolArgs, controlPlaneVersion?: str
         hasPassword: h.password !== undefined,
         hostKey: typeof h.hostKey === "string" ? h.hostKey : undefined,
         hostKeyUnknown: h.hostKey !== undefined && typeof h.hostKey !== "string",
+        nodeName: h.nodeName,
         labels: h.labels,
         taints: h.taints,
     }));
@@ -201,7 +198,7 @@ export class WorkerPool extends pulumi.ComponentResource {
         const errors: PropertyError[] = [];
         if (!(cp instanceof HostedControlPlane))
             errors.push({ propertyPath: "controlPlane", reason: "must be a HostedControlPlane component" });
-        const values = workerPoolValues(args);
+        const values = { ...workerPoolValues(args), name };
         errors.push(...validateWorkerPool(values, hostKeyProblem));
         if (args.cgroupDriver !== undefined && !CGROUP_DRIVERS.includes(args.cgroupDriver))
             errors.push({
@@ -248,7 +245,13 @@ export class WorkerPool extends pulumi.ComponentResource {
             errors.push(
                 ...currentStackHosts(pulumi.runtime.getStackResource()).claim(
                     name,
-                    args.hosts.map((h, i) => ({ address: h.address, path: `hosts[${i}].address` })),
+                    args.hosts.map((h, i) => ({
+                        address: h.address,
+                        path: `hosts[${i}].address`,
+                        nodeName: h.nodeName ?? defaultNodeName(h.address),
+                        nodeNamePath: `hosts[${i}].nodeName`,
+                        nodeNameDefault: h.nodeName === undefined,
+                    })),
                 ),
             );
         }

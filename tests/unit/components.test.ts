@@ -717,5 +717,80 @@ describe("components (mocked engine)", function () {
                 '  - hosts[0].address: 198.18.0.31 already belongs to WorkerPool "pool3a" in this stack; a host can join one pool only: remove it from one of them',
             );
         });
+
+        it("refuses a Node name that a host of another pool of the stack already has", () => {
+            const cp = setup("wp5");
+            new hcp.WorkerPool("pool5a", {
+                controlPlane: cp,
+                hosts: [
+                    { address: "198.18.0.51", privateKey: "k", hostKey },
+                    { address: "198.18.0.52", privateKey: "k", hostKey, nodeName: "worker-1" },
+                ],
+            });
+            expect(
+                () =>
+                    new hcp.WorkerPool("pool5b", {
+                        controlPlane: cp,
+                        hosts: [
+                            { address: "198.18.0.53", privateKey: "k", hostKey, nodeName: "worker-1" },
+                            { address: "198.18.0.54", privateKey: "k", hostKey, nodeName: "198.18.0.51" },
+                        ],
+                    }),
+            )
+                .to.throw(hcp.ValidationError)
+                .that.satisfies((e: componentsModule.ValidationError) => {
+                    expect(e.errors).to.deep.equal([
+                        {
+                            propertyPath: "hosts[0].nodeName",
+                            reason: '"worker-1" is also the nodeName of hosts[1] in WorkerPool "pool5a" in this stack; two hosts with one Node name would become one Node: give each host its own nodeName',
+                        },
+                        {
+                            propertyPath: "hosts[1].nodeName",
+                            reason: '"198.18.0.51" is also the nodeName of hosts[0] in WorkerPool "pool5a" in this stack; two hosts with one Node name would become one Node: give each host its own nodeName',
+                        },
+                    ]);
+                    return true;
+                });
+        });
+
+        it("refuses two hosts of one pool with one Node name", () => {
+            const cp = setup("wp6");
+            expect(
+                () =>
+                    new hcp.WorkerPool("pool6", {
+                        controlPlane: cp,
+                        hosts: [
+                            { address: "198.18.0.61", privateKey: "k", hostKey, nodeName: "worker-1" },
+                            { address: "198.18.0.62", privateKey: "k", hostKey, nodeName: "worker-1" },
+                        ],
+                    }),
+            ).to.throw(
+                '  - hosts[1].nodeName: "worker-1" is also the nodeName of hosts[0] in WorkerPool "pool6"; two hosts with one Node name would become one Node: give each host its own nodeName',
+            );
+        });
+
+        it("refuses an inet_aton shorthand of a host another pool has, telling the dotted-decimal form", () => {
+            const cp = setup("wp7");
+            new hcp.WorkerPool("pool7a", {
+                controlPlane: cp,
+                hosts: [{ address: "198.18.0.14", privateKey: "k", hostKey }],
+            });
+            for (const address of ["0xc6.18.0.14", "3323068430", "198.18.14"]) {
+                expect(
+                    () =>
+                        new hcp.WorkerPool(`pool7-${address}`, {
+                            controlPlane: cp,
+                            hosts: [{ address, privateKey: "k", hostKey, nodeName: "other" }],
+                        }),
+                ).to.throw(`write "198.18.0.14"`);
+            }
+            expect(
+                () =>
+                    new hcp.WorkerPool("pool7c", {
+                        controlPlane: cp,
+                        hosts: [{ address: "300.1.1.1", privateKey: "k", hostKey }],
+                    }),
+            ).to.throw("is neither an IPv4 address");
+        });
     });
 });
