@@ -840,6 +840,17 @@ export function validateWorkerPool(
             "maxUnavailable",
             `must be a whole number >= 1 (how many hosts may be drained at once during an upgrade); got ${v.maxUnavailable}`,
         );
+    } else if (
+        v.maxUnavailable !== undefined &&
+        Array.isArray(v.hosts) &&
+        v.hosts.length > 0 &&
+        v.maxUnavailable > v.hosts.length
+    ) {
+        const n = v.hosts.length;
+        err(
+            "maxUnavailable",
+            `is ${v.maxUnavailable}, more than the pool's ${n} host${n === 1 ? "" : "s"}: at most ${n} can be drained at once; set it to ${n} or less`,
+        );
     }
     return errors;
 }

@@ -792,5 +792,19 @@ describe("components (mocked engine)", function () {
                     }),
             ).to.throw("is neither an IPv4 address");
         });
+
+        it("refuses maxUnavailable above the pool's host count", () => {
+            const cp = setup("wp8");
+            expect(
+                () =>
+                    new hcp.WorkerPool("pool8", {
+                        controlPlane: cp,
+                        hosts: [{ address: "198.18.0.81", privateKey: "k", hostKey }],
+                        maxUnavailable: 2,
+                    }),
+            ).to.throw(
+                "  - maxUnavailable: is 2, more than the pool's 1 host: at most 1 can be drained at once; set it to 1 or less",
+            );
+        });
     });
 });

@@ -835,6 +835,23 @@ describe("validation: WorkerPool arguments", () => {
         ]);
     });
 
+    it("maxUnavailable above the host count", () => {
+        const two = [host, { ...host, address: "192.0.2.12" }];
+        expect(validateWorkerPool({ ...base, hosts: two, maxUnavailable: 3 }, keyOk)).to.deep.equal([
+            {
+                propertyPath: "maxUnavailable",
+                reason: "is 3, more than the pool's 2 hosts: at most 2 can be drained at once; set it to 2 or less",
+            },
+        ]);
+        expect(validateWorkerPool({ ...base, hosts: two, maxUnavailable: 2 }, keyOk)).to.deep.equal([]);
+        expect(validateWorkerPool({ ...base, maxUnavailable: 1.5 }, keyOk).map((e) => e.propertyPath)).to.deep.equal([
+            "maxUnavailable",
+        ]);
+        expect(validateWorkerPool({ ...base, maxUnavailable: -1 }, keyOk).map((e) => e.propertyPath)).to.deep.equal([
+            "maxUnavailable",
+        ]);
+    });
+
     it("host registry: a Node name belongs to one host in the stack", () => {
         const r = new HostRegistry();
         const claim = (address: string, i: number, nodeName: string, nodeNameDefault = false) => ({
