@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import { UNKNOWN } from "../../provider/dynamic";
+import { check } from "../../provider/token/provider";
 import {
     expiresSoon,
     formatToken,
@@ -77,5 +79,38 @@ describe("bootstrap token logic", () => {
         expect(ttlProblem(10)).to.match(/^ttlSeconds: must be a whole number of seconds between 60 and 604800/);
         expect(ttlProblem(1e9)).to.match(/ttlSeconds/);
         expect(ttlProblem("1h")).to.match(/ttlSeconds/);
+    });
+});
+
+describe("BootstrapToken check", () => {
+    const KUBECONFIG = [
+        "apiVersion: v1",
+        "kind: Config",
+        "current-context: t",
+        "contexts: [{name: t, context: {cluster: c, user: u}}]",
+        'clusters: [{name: c, cluster: {server: "https://192.0.2.1:6443"}}]',
+        "users: [{name: u, user: {token: abc}}]",
+    ].join("\n");
+    const failuresOf = async (news: any) => ((await check({}, news)).failures ?? []).map((f) => f.property);
+
+    it("skips a kubeconfig not known yet at preview (a new tenant's) and checks the rest", async () => {
+        expect(await failuresOf({ kubeconfig: UNKNOWN })).to.deep.equal([]);
+        expect(await failuresOf({ kubeconfig: UNKNOWN, ttlSeconds: 10 })).to.deep.equal(["ttlSeconds"]);
+    });
+
+    it("skips a TTL not known yet and still checks the known kubeconfig", async () => {
+        expect(await failuresOf({ kubeconfig: KUBECONFIG, ttlSeconds: UNKNOWN })).to.deep.equal([]);
+        expect(await failuresOf({ kubeconfig: "not: [a kubeconfig", ttlSeconds: UNKNOWN })).to.deep.equal([
+            "kubeconfig",
+        ]);
+        expect((await check({}, { kubeconfig: KUBECONFIG, ttlSeconds: UNKNOWN })).inputs.ttlSeconds).to.equal(UNKNOWN);
+    });
+
+    it("checks known inputs as before", async () => {
+        expect(await failuresOf({ kubeconfig: KUBECONFIG })).to.deep.equal([]);
+        expect(await failuresOf({ kubeconfig: "/home/me/.kube/config", ttlSeconds: 10 })).to.deep.equal([
+            "ttlSeconds",
+            "kubeconfig",
+        ]);
     });
 });
