@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import * as pulumi from "@pulumi/pulumi";
 import { UNKNOWN } from "../../provider/dynamic";
 import { check } from "../../provider/token/provider";
 import {
@@ -9,6 +10,7 @@ import {
     tokenSecret,
     ttlProblem,
     TOKEN_PATTERN,
+    ttlWarning,
 } from "../../provider/token/logic";
 
 describe("bootstrap token logic", () => {
@@ -112,5 +114,46 @@ describe("BootstrapToken check", () => {
             "ttlSeconds",
             "kubeconfig",
         ]);
+    });
+});
+
+describe("BootstrapToken TTL above kubeadm's default", () => {
+    it("ttlWarning: warns above 24 h only", () => {
+        expect(ttlWarning(3600)).to.equal(undefined);
+        expect(ttlWarning(86400)).to.equal(undefined);
+        expect(ttlWarning(undefined)).to.equal(undefined);
+        expect(ttlWarning(1e9)).to.equal(undefined); // a check failure, not a warning
+        expect(ttlWarning(2 * 86400)).to.equal(
+            "ttlSeconds: 172800 s (48 h) is longer than kubeadm's default of 24 h; whoever holds the token can join nodes to the tenant until it expires: use the shortest lifetime your joins need (e.g. 3600), at most 86400",
+        );
+    });
+
+    it("the resource logs the warning with pulumi.log.warn", async () => {
+        pulumi.runtime.setMocks(
+            {
+                newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
+                call: (args) => args.inputs,
+            },
+            "proj",
+            "stack",
+            true,
+        );
+        const warnings: string[] = [];
+        const original = pulumi.log.warn;
+        (pulumi.log as any).warn = async (msg: string) => {
+            warnings.push(msg);
+        };
+        try {
+            const { BootstrapToken } = await import("../../provider/token/resource");
+            new BootstrapToken("short", { kubeconfig: "kc", ttlSeconds: 3600 });
+            new BootstrapToken("long", { kubeconfig: "kc", ttlSeconds: 3 * 86400 });
+            for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+        } finally {
+            (pulumi.log as any).warn = original;
+        }
+        expect(warnings).to.have.length(1);
+        expect(warnings[0]).to.match(
+            /^BootstrapToken long: ttlSeconds: 259200 s \(72 h\) is longer than kubeadm's default of 24 h/,
+        );
     });
 });
