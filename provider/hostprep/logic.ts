@@ -5,7 +5,7 @@
 // (or `skipped <why>`), facts as `HCP-FACT key=value`, warnings as `HCP-WARN <step>: text`, and a
 // fatal, user-facing problem as `HCP-ERROR <step>: text` with exit status 42. Every step checks
 // before it acts, so a second run on a prepared host reports only "unchanged".
-import { stableJson } from "../dynamic";
+import { containsUnknown, stableJson } from "../dynamic";
 import { parsePublicKey, shellQuote } from "../ssh/logic";
 
 // ---------------------------------------------------------------------------------------------
@@ -219,7 +219,12 @@ export function validatePrep(a: any): Failure[] {
         if (hasUrl && !isUrl(s.url)) add("packageSource.url", `must be an http(s) URL (got ${JSON.stringify(s.url)})`);
         if (s.sha256 !== undefined && !/^[0-9a-f]{64}$/.test(s.sha256))
             add("packageSource.sha256", "must be 64 lower-case hex digits");
-        if (s.sha256 !== undefined && hasPath && !/\.(tar|tgz|tar\.gz|tar\.xz|tar\.zst)$/.test(s.path)) {
+        if (
+            s.sha256 !== undefined &&
+            hasPath &&
+            !containsUnknown(s.path) &&
+            !/\.(tar|tgz|tar\.gz|tar\.xz|tar\.zst)$/.test(s.path)
+        ) {
             add("packageSource.sha256", "applies to a tarball, not a directory");
         }
     }

@@ -19,6 +19,7 @@ import {
     validatePrep,
 } from "../../provider/hostprep/logic";
 import * as provider from "../../provider/hostprep/provider";
+import { UNKNOWN } from "../../provider/dynamic";
 
 const ED = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFVU7+DawD32WqPKczgc/qzfWxvnoFgW+BCFMEkcYE/E";
 const ED2 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIL7s+N+3yit64ofa4zFpzWlLzpzDJe5ogc7LNhYsKWHF";
@@ -542,11 +543,65 @@ describe("hostprep provider: check and diff (no host)", () => {
         expect(g[0].property).to.equal("connection.hostKey");
         expect(g[0].reason).to.match(/not valid base64/);
     });
-    it("skips validation while inputs are unknown (preview)", async () => {
+    it("skips only the inputs unknown at preview and checks every known one", async () => {
         const i: any = inputs();
-        i.connection.address = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+        i.connection.address = UNKNOWN;
         i.kubernetesVersion = "junk";
-        expect((await provider.check({}, i)).failures ?? []).to.deep.equal([]);
+        expect(((await provider.check({}, i)).failures ?? []).map((f) => f.property)).to.deep.equal([
+            "kubernetesVersion",
+        ]);
+    });
+    it("at preview, unknown fields are skipped, known fields beside them are checked", async () => {
+        const cases: { name: string; patch: (a: any) => void; properties: string[] }[] = [
+            {
+                name: "unknown version, bad containerd version",
+                patch: (a) => ((a.kubernetesVersion = UNKNOWN), (a.containerd.version = "v1")),
+                properties: ["containerd.version"],
+            },
+            {
+                name: "unknown mirror URL, bad reusePolicy",
+                patch: (a) => ((a.containerd.registryMirrors["docker.io"] = [UNKNOWN]), (a.reusePolicy = "keep")),
+                properties: ["reusePolicy"],
+            },
+            {
+                name: "unknown containerd and packageSource, bad port",
+                patch: (a) => ((a.containerd = UNKNOWN), (a.packageSource = UNKNOWN), (a.connection.port = 0)),
+                properties: ["connection.port"],
+            },
+            {
+                name: "unknown private key, bad user",
+                patch: (a) => ((a.connection.privateKey = UNKNOWN), (a.connection.user = "o p s")),
+                properties: ["connection.user"],
+            },
+            {
+                name: "unknown host key, bad port",
+                patch: (a) => ((a.connection.hostKey = UNKNOWN), (a.connection.port = 70000)),
+                properties: ["connection.port"],
+            },
+            {
+                name: "unknown bundle path with a sha256",
+                patch: (a) => (a.packageSource = { kind: "bundle", path: UNKNOWN, sha256: "a".repeat(64) }),
+                properties: [],
+            },
+            {
+                name: "unknown bundle URL, bad sha256",
+                patch: (a) => (a.packageSource = { kind: "bundle", url: UNKNOWN, sha256: "x" }),
+                properties: ["packageSource.sha256"],
+            },
+            {
+                name: "everything unknown",
+                patch: (a) => {
+                    for (const k of Object.keys(a)) a[k] = UNKNOWN;
+                },
+                properties: [],
+            },
+        ];
+        for (const c of cases) {
+            const i: any = inputs();
+            c.patch(i);
+            const f = ((await provider.check({}, i)).failures ?? []).map((x) => x.property);
+            expect(f, c.name).to.deep.equal(c.properties);
+        }
     });
 
     function outs(i: any): any {
