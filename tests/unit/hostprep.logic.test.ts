@@ -173,6 +173,132 @@ describe("hostprep logic: validation", () => {
         });
     }
 
+    describe("apt sources and URLs are judged on the raw string", () => {
+        const injected =
+            "https://download.docker.com/linux/debian bookworm stable\ndeb [trusted=yes] http://evil.example/ ./";
+        const apt = (extra: Record<string, unknown>) => ({
+            ...base(),
+            packageSource: { kind: "apt", containerdSigningKeyUrl: "https://k.example/gpg", ...extra },
+        });
+        const refused: [string, Record<string, unknown>, string, RegExp][] = [
+            [
+                "containerdRepository with a newline and a second deb line",
+                { containerdRepository: injected },
+                "packageSource.containerdRepository",
+                /without control characters .*a newline in it would add an apt line of its own/,
+            ],
+            [
+                "containerdRepository with a tab",
+                { containerdRepository: "https://download.docker.com/linux/debian\tbookworm stable" },
+                "packageSource.containerdRepository",
+                /without control characters/,
+            ],
+            [
+                "containerdRepository with two spaces",
+                { containerdRepository: "https://download.docker.com/linux/debian  bookworm stable" },
+                "packageSource.containerdRepository",
+                /separated by single spaces only/,
+            ],
+            [
+                "containerdRepository with a non-breaking space",
+                { containerdRepository: "https://download.docker.com/linux/debian\u00a0bookworm stable" },
+                "packageSource.containerdRepository",
+                /separated by single spaces only/,
+            ],
+            [
+                "containerdRepository with a trailing space",
+                { containerdRepository: "https://download.docker.com/linux/debian bookworm stable " },
+                "packageSource.containerdRepository",
+                /separated by single spaces only/,
+            ],
+            [
+                "containerdRepository with an ftp URL",
+                { containerdRepository: "ftp://download.docker.com/linux/debian bookworm stable" },
+                "packageSource.containerdRepository",
+                /^must be "URL SUITE COMPONENT\.\.\."/,
+            ],
+            [
+                "containerdRepository without a suite",
+                { containerdRepository: "https://download.docker.com/linux/debian" },
+                "packageSource.containerdRepository",
+                /^must be "URL SUITE COMPONENT\.\.\."/,
+            ],
+            [
+                "repository with a newline and a second deb line",
+                {
+                    repository:
+                        "https://pkgs.k8s.io/core:/stable:/v1.34/deb/ /\ndeb [trusted=yes] http://evil.example/ ./",
+                },
+                "packageSource.repository",
+                /without whitespace or control characters .*a newline would add an entry of its own/,
+            ],
+            [
+                "repository with a newline (which the URL parser drops)",
+                { repository: "https://pkgs.k8s.io/core:/stable:/v1.34/deb/\n" },
+                "packageSource.repository",
+                /without whitespace or control characters/,
+            ],
+            [
+                "repository with a carriage return",
+                { repository: "https://pkgs.k8s.io/\rdeb/" },
+                "packageSource.repository",
+                /without whitespace or control characters/,
+            ],
+            [
+                "signingKeyUrl with a tab",
+                { signingKeyUrl: "https://pkgs.k8s.io/\tRelease.key" },
+                "packageSource.signingKeyUrl",
+                /without whitespace or control characters/,
+            ],
+            [
+                "containerdSigningKeyUrl with a leading space",
+                { containerdSigningKeyUrl: " https://k.example/gpg" },
+                "packageSource.containerdSigningKeyUrl",
+                /without whitespace or control characters/,
+            ],
+            [
+                "repository with a backslash",
+                { repository: "https:\\\\evil.example/deb/" },
+                "packageSource.repository",
+                /^must be an http\(s\) URL \(got/,
+            ],
+            [
+                "repository with a file URL",
+                { repository: "file:///srv/deb/" },
+                "packageSource.repository",
+                /^must be an http\(s\) URL \(got/,
+            ],
+        ];
+        for (const [what, extra, property, reason] of refused) {
+            it(`refuses ${what}`, () => {
+                const f = validatePrep(apt(extra));
+                expect(f.map((x) => x.property)).to.deep.equal([property]);
+                expect(f[0].reason).to.match(reason);
+            });
+        }
+        it("refuses a mirror URL and a bundle URL with a newline", () => {
+            const a: any = base();
+            a.containerd.registryMirrors = { "docker.io": ["https://m.example/\n[host.x]"] };
+            a.packageSource = { kind: "bundle", url: "https://b.example/b.tgz\n" };
+            expect(validatePrep(a).map((x) => x.property)).to.deep.equal([
+                'containerd.registryMirrors["docker.io"][0]',
+                "packageSource.url",
+            ]);
+        });
+        it("accepts apt lines and URLs as apt and containerd need them", () => {
+            expect(
+                validatePrep(
+                    apt({
+                        repository: "https://pkgs.k8s.io/core:/stable:/v1.34/deb/",
+                        signingKeyUrl: "HTTPS://pkgs.k8s.io/core:/stable:/v1.34/deb/Release.key",
+                        containerdRepository: "https://download.docker.com/linux/debian bookworm stable",
+                    }),
+                ),
+            ).to.deep.equal([]);
+            expect(validatePrep(apt({ containerdRepository: "http://198.18.0.1:8080/debian ./" }))).to.deep.equal([]);
+        });
+    });
+
     it("normalizePrep throws all failures, one per line", () => {
         expect(() => normalizePrep({ kubernetesVersion: "x", packageSource: { kind: "nope" } } as any)).to.throw(
             /kubernetesVersion: .*\npackageSource\.kind: /s,
