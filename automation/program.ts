@@ -66,6 +66,7 @@ export function declareSpec(spec: HcpSpec): Record<string, pulumi.Input<unknown>
         podCidrs: m.podCidrs,
         serviceCidrs: m.serviceCidrs,
         preflight: m.preflight,
+        allowInsecureHttp: m.allowInsecureHttp,
     });
     const stores = new Map<string, DataStore>();
     for (const ds of spec.dataStores ?? []) {

@@ -34,6 +34,8 @@ export interface ManagementClusterSpec {
     serviceCidrs?: string[];
     /** Defaults to true. */
     preflight?: boolean;
+    /** Accept an http:// API server in `kubeconfig` (credentials in clear; labs only). Defaults to false. */
+    allowInsecureHttp?: boolean;
 }
 
 export interface DataStoreSpec {
@@ -176,6 +178,7 @@ const MGMT_FIELDS: Record<string, Field> = {
     podCidrs: { kind: "string[]" },
     serviceCidrs: { kind: "string[]" },
     preflight: { kind: "boolean" },
+    allowInsecureHttp: { kind: "boolean" },
 };
 const DS_FIELDS: Record<string, Field> = {
     name: { kind: "string", required: true },

@@ -172,6 +172,52 @@ describe("components (mocked engine)", function () {
                 );
         });
 
+        const httpKubeconfig = (server: string) =>
+            [
+                "apiVersion: v1",
+                "kind: Config",
+                "current-context: admin@mgmt",
+                "contexts: [{name: admin@mgmt, context: {cluster: mgmt, user: admin}}]",
+                `clusters: [{name: mgmt, cluster: {server: "${server}"}}, {name: other, cluster: {server: "http://192.0.2.9"}}]`,
+                "users: [{name: admin, user: {token: abc}}]",
+            ].join("\n");
+        const HTTP_REASON =
+            'cluster "mgmt" has the server http://192.0.2.1:8080, plain HTTP: the bearer tokens and credentials sent to the API server would cross the network in clear; use the API server\'s https:// URL, or set allowInsecureHttp: true to accept it knowingly (labs only)';
+
+        it("refuses a kubeconfig with an http:// server at preview", () => {
+            expect(
+                () =>
+                    new hcp.ManagementCluster("http1", {
+                        ...mgmtArgs(),
+                        kubeconfig: httpKubeconfig("http://192.0.2.1:8080"),
+                    }),
+            ).to.throw(`  - kubeconfig: ${HTTP_REASON}`);
+        });
+
+        it("refuses an http:// server in a kubeconfig known only later, before the provider gets it", async () => {
+            const m = new hcp.ManagementCluster("http2", {
+                ...mgmtArgs(),
+                kubeconfig: pulumi.output(httpKubeconfig("http://192.0.2.1:8080")),
+            });
+            const error = await (m.kubeconfig as any).promise().then(
+                () => undefined,
+                (e: Error) => e,
+            );
+            expect(error).to.be.instanceOf(hcp.ValidationError);
+            expect(error.message).to.include(`  - kubeconfig: ${HTTP_REASON}`);
+        });
+
+        it("accepts an http:// server with allowInsecureHttp: true, and https:// servers", async () => {
+            const m = new hcp.ManagementCluster("http3", {
+                ...mgmtArgs(),
+                kubeconfig: httpKubeconfig("http://192.0.2.1:8080"),
+                allowInsecureHttp: true,
+            });
+            expect(await promiseOf(m.kubeconfig!)).to.include("http://192.0.2.1:8080");
+            // Only the cluster the current context uses counts.
+            expect(hcp.kubeconfigHttpProblems(httpKubeconfig("https://192.0.2.1:6443"), false)).to.deep.equal([]);
+        });
+
         it("is an InputPropertiesError with the structured list", () => {
             try {
                 new hcp.ManagementCluster("bad2", {});
