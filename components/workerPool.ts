@@ -24,7 +24,9 @@ import {
 export interface WorkerHostArgs {
     /**
      * The host's IP address or DNS name as reachable over SSH. A plain string: it names the host's
-     * resources and identifies it across pools. Changing it is removing one host and adding another.
+     * resources and identifies it across pools (compared in canonical form, so "2001:DB8::1" and
+     * "2001:db8::1" are one host). IPv4 addresses in dotted decimal only. Changing it is removing
+     * one host and adding another.
      */
     address: string;
     /** SSH port. Defaults to 22. */
@@ -42,7 +44,11 @@ export interface WorkerHostArgs {
      * Required unless the pool sets `trustOnFirstUse`.
      */
     hostKey?: pulumi.Input<string>;
-    /** The Node name. Defaults to the address with characters a Node name cannot hold replaced by "-". Changing it rejoins the host. */
+    /**
+     * The Node name. Defaults to the address with characters a Node name cannot hold replaced by "-".
+     * Unique across the pools of the stack (two hosts with one Node name would become one Node).
+     * Changing it rejoins the host.
+     */
     nodeName?: string;
     /** Node labels. Updated in place. Labels in the kubernetes.io / k8s.io namespaces are refused (kubelet may not set them). */
     labels?: Record<string, string>;
@@ -82,7 +88,7 @@ export interface WorkerPoolArgs {
     packageSource?: PackageSource;
     /** What removal leaves on a host: "retain" (only kubeadm reset) or "clean" (also remove what preparation installed). Defaults to "retain". */
     reusePolicy?: ReusePolicy;
-    /** How many hosts may be drained at the same time during an upgrade. Defaults to 1. */
+    /** How many hosts may be drained at the same time during an upgrade: from 1 to the number of hosts. Defaults to 1. */
     maxUnavailable?: number;
     /** Accept hosts without `hostKey`, recording the key presented on first contact. Defaults to false. */
     trustOnFirstUse?: boolean;
