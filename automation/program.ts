@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DataStore } from "../components/dataStore";
 import { HostedControlPlane } from "../components/hostedControlPlane";
 import { ManagementCluster } from "../components/managementCluster";
-import { hostIdentity, stackHosts } from "../components/validation";
+import { addressText, stackHosts } from "../components/validation";
 import { defaultNodeName, WorkerPool } from "../components/workerPool";
 import { HcpSpec, isSecretRef } from "./spec";
 
@@ -36,7 +36,7 @@ function credentials(creds: Record<string, unknown> | undefined): Record<string,
 
 /** The slug the WorkerPool uses in a host's resource names. */
 export function hostSlug(address: string): string {
-    return hostIdentity(address)
+    return addressText(address)
         .replace(/[^a-z0-9]+/g, "-")
         .replace(/^-+|-+$/g, "");
 }
@@ -66,6 +66,7 @@ export function declareSpec(spec: HcpSpec): Record<string, pulumi.Input<unknown>
         podCidrs: m.podCidrs,
         serviceCidrs: m.serviceCidrs,
         preflight: m.preflight,
+        allowInsecureHttp: m.allowInsecureHttp,
     });
     const stores = new Map<string, DataStore>();
     for (const ds of spec.dataStores ?? []) {

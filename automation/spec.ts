@@ -11,6 +11,7 @@
 import type { CgroupDriver, ContainerdArgs, PackageSource, ReusePolicy } from "../provider/hostprep/logic";
 import type { Taint } from "../provider/kubeadm/logic";
 import {
+    addressText,
     dnsSubdomainProblem,
     hostIdentity,
     PropertyError,
@@ -33,6 +34,8 @@ export interface ManagementClusterSpec {
     serviceCidrs?: string[];
     /** Defaults to true. */
     preflight?: boolean;
+    /** Accept an http:// API server in `kubeconfig` (credentials in clear; labs only). Defaults to false. */
+    allowInsecureHttp?: boolean;
 }
 
 export interface DataStoreSpec {
@@ -175,6 +178,7 @@ const MGMT_FIELDS: Record<string, Field> = {
     podCidrs: { kind: "string[]" },
     serviceCidrs: { kind: "string[]" },
     preflight: { kind: "boolean" },
+    allowInsecureHttp: { kind: "boolean" },
 };
 const DS_FIELDS: Record<string, Field> = {
     name: { kind: "string", required: true },
@@ -523,7 +527,7 @@ export function secretKeys(spec: HcpSpec): { path: string; key: string; value: s
     (spec.workerPools ?? []).forEach((pool, i) => {
         const k = `pool.${keyPart(pool.name)}`;
         pool.hosts.forEach((h, j) => {
-            const hk = `${k}.host.${keyPart(hostIdentity(h.address))}`;
+            const hk = `${k}.host.${keyPart(addressText(h.address))}`;
             for (const f of ["privateKey", "privateKeyPassphrase", "password"])
                 add(h as never, f, `workerPools[${i}].hosts[${j}].${f}`, `${hk}.${f}`);
         });

@@ -3,6 +3,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as yaml from "js-yaml";
 import { KubeApiError, KubeClient } from "../provider/kube";
 import { isPlain, throwIfInvalid, ValidationError } from "./errors";
 import { PropertyError, validateManagementRanges } from "./validation";
@@ -35,6 +36,12 @@ export interface ManagementClusterArgs {
     podCidrs?: string[];
     /** The management cluster's own service ranges; see `podCidrs`. Defaults to none (no check). */
     serviceCidrs?: string[];
+    /**
+     * Accept a kubeconfig whose API server is a plain `http://` URL. Over HTTP the bearer tokens
+     * and credentials the provider sends cross the network in clear, so such a kubeconfig is
+     * refused at preview unless this is true. For labs only. Defaults to false.
+     */
+    allowInsecureHttp?: boolean;
     /**
      * Run the preflight checks against the API server. Defaults to true. Set false only where the
      * API server cannot be reached while the program runs (e.g. unit tests with mocks).
@@ -118,12 +125,22 @@ export class ManagementCluster extends pulumi.ComponentResource {
                 reason: `must be a namespace name such as "kamaji-system"; got "${args.kamajiNamespace}"`,
             });
         }
+        const allowHttp = args.allowInsecureHttp === true;
+        if (typeof args.kubeconfig === "string") errors.push(...kubeconfigHttpProblems(args.kubeconfig, allowHttp));
         throwIfInvalid(label, errors);
 
         this.podCidrs = [...(args.podCidrs ?? [])];
         this.serviceCidrs = [...(args.serviceCidrs ?? [])];
         this.kamajiNamespace = pulumi.output(args.kamajiNamespace ?? "kamaji-system");
-        this.kubeconfig = args.kubeconfig === undefined ? undefined : pulumi.secret(args.kubeconfig);
+        // A kubeconfig known only later (an Output, e.g. secret config) is checked once it resolves,
+        // before the provider, the preflight or any child can use it.
+        this.kubeconfig =
+            args.kubeconfig === undefined
+                ? undefined
+                : pulumi.secret(args.kubeconfig).apply((kc) => {
+                      throwIfInvalid(label, kubeconfigHttpProblems(kc, allowHttp));
+                      return kc;
+                  });
         this.provider =
             args.provider ?? new k8s.Provider(`${name}-provider`, { kubeconfig: this.kubeconfig }, { parent: this });
         this.preflightEnabled = args.preflight !== false && this.kubeconfig !== undefined;
@@ -173,6 +190,34 @@ export class ManagementCluster extends pulumi.ComponentResource {
             }),
         );
     }
+}
+
+/**
+ * The problems of a kubeconfig whose API server is plain `http://`: the cluster of the current
+ * context (or of the only context; every cluster when no context can be told). A document that
+ * does not parse gives none here (the provider and the preflight report it).
+ */
+export function kubeconfigHttpProblems(kubeconfig: string, allowInsecureHttp: boolean): PropertyError[] {
+    if (allowInsecureHttp) return [];
+    let doc: any;
+    try {
+        doc = yaml.load(kubeconfig);
+    } catch {
+        return [];
+    }
+    if (!doc || typeof doc !== "object") return [];
+    const list = (k: string): any[] =>
+        Array.isArray(doc[k]) ? doc[k].filter((e: any) => e && typeof e === "object") : [];
+    const contexts = list("contexts");
+    const current = doc["current-context"] ?? (contexts.length === 1 ? contexts[0].name : undefined);
+    const clusterName = contexts.find((c) => c.name === current)?.context?.cluster;
+    const clusters = list("clusters").filter((c) => clusterName === undefined || c.name === clusterName);
+    return clusters
+        .filter((c) => typeof c.cluster?.server === "string" && /^http:\/\//i.test(c.cluster.server.trim()))
+        .map((c) => ({
+            propertyPath: "kubeconfig",
+            reason: `cluster "${c.name}" has the server ${c.cluster.server.trim()}, plain HTTP: the bearer tokens and credentials sent to the API server would cross the network in clear; use the API server's https:// URL, or set allowInsecureHttp: true to accept it knowingly (labs only)`,
+        }));
 }
 
 /** What the API server answered to the Kamaji preflight. */

@@ -542,11 +542,15 @@ export interface WorkerHostValues {
     /** undefined when it is an Output (not checked here). */
     hostKey?: string;
     hostKeyUnknown?: boolean;
+    /** The Node name when set; otherwise {@link defaultNodeName} of the address. */
+    nodeName?: string;
     labels?: Record<string, string>;
     taints?: { key?: string; value?: string; effect?: string }[];
 }
 
 export interface WorkerPoolValues {
+    /** The pool's name, for messages. */
+    name?: string;
     hosts?: WorkerHostValues[];
     kubernetesVersion?: string;
     /** The control plane's version, when known, for the kubelet version-skew rule. */
@@ -611,12 +615,101 @@ export function selfLabelProblem(key: string): string | undefined {
 
 const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*$/;
 
-/** The identity of a host for uniqueness: the address, lower-cased, IPv6 brackets removed. */
+const ADDRESS_FORM = 'must be an IP address or DNS name without scheme or port (the port is "port")';
+
+/**
+ * How inet_aton (and so getaddrinfo, ssh and curl) reads a shorthand IPv4 form: hexadecimal
+ * (`0xc6.18.0.14`) or octal (`010.0.0.1`) parts, fewer than four parts (`198.18.14`) or one
+ * number (`3323068430`). Returns the address in dotted decimal, or undefined when `s` is no such form.
+ */
+export function inetAtonAddress(s: string): string | undefined {
+    const parts = s.split(".");
+    if (parts.length > 4) return undefined;
+    const nums: bigint[] = [];
+    for (const p of parts) {
+        if (/^0x[0-9a-f]+$/i.test(p)) nums.push(BigInt(p.toLowerCase()));
+        else if (/^0[0-7]*$/.test(p)) nums.push(p.length > 1 ? BigInt("0o" + p.slice(1)) : 0n);
+        else if (/^[1-9][0-9]*$/.test(p)) nums.push(BigInt(p));
+        else return undefined;
+    }
+    const last = nums.length - 1;
+    let v = 0n;
+    for (let i = 0; i < last; i++) {
+        if (nums[i] > 255n) return undefined;
+        v = (v << 8n) | nums[i];
+    }
+    const restBits = BigInt(8 * (4 - last));
+    if (nums[last] >= 1n << restBits) return undefined;
+    return formatIp(4, (v << restBits) | nums[last]);
+}
+
+/**
+ * The canonical form of a host address, the one every uniqueness rule compares: IPv4 in dotted
+ * decimal, IPv6 compressed and lower-case (brackets removed; an IPv4-mapped IPv6 address is its
+ * IPv4 address), DNS names lower-case without the trailing dot. An address that is neither a
+ * valid IP address nor a valid DNS name gets the reason instead; inet_aton's shorthand forms
+ * (`0xc6.18.0.14`, `3323068430`, `198.18.14`) are refused with their dotted-decimal form as the fix.
+ */
+export function canonicalHost(address: string): { canonical: string } | { error: string } {
+    const trimmed = address.trim();
+    const a = trimmed.startsWith("[") && trimmed.endsWith("]") ? trimmed.slice(1, -1) : trimmed;
+    const ip = parseIp(a);
+    if (ip) {
+        if (ip.family === 6 && ip.value >> 32n === 0xffffn) return { canonical: formatIp(4, ip.value & 0xffffffffn) };
+        return { canonical: formatIp(ip.family, ip.value) };
+    }
+    const fixed = `; got "${address}"`;
+    if (a.includes(":") || a.includes("/")) return { error: ADDRESS_FORM + fixed };
+    const name = a.toLowerCase().replace(/\.$/, "");
+    const aton = inetAtonAddress(name);
+    if (aton !== undefined)
+        return {
+            error: `"${address}" is not a dotted-decimal IPv4 address, yet resolvers read it as ${aton} (an inet_aton shorthand form), so it would hide which host it is; write "${aton}"`,
+        };
+    const labels = name.split(".");
+    if (!HOST_NAME.test(name)) return { error: ADDRESS_FORM + fixed };
+    if (labels.some((l) => l.length > 63))
+        return { error: `has a DNS label longer than 63 characters, which no DNS name may have${fixed}` };
+    if (/^[0-9]+$/.test(labels[labels.length - 1]))
+        return {
+            error: `"${address}" is neither an IPv4 address (four parts from 0 to 255 without leading zeros) nor a DNS name (the last label of a DNS name is never all digits); write the host's IPv4 address in dotted decimal or its DNS name`,
+        };
+    return { canonical: name };
+}
+
+/**
+ * The identity of a host for uniqueness: its {@link canonicalHost} form. Addresses the rules
+ * refuse still get the identity of the host they would reach (an inet_aton shorthand form, its
+ * dotted-decimal address), otherwise the address lower-cased without IPv6 brackets.
+ */
 export function hostIdentity(address: string): string {
+    const c = canonicalHost(address);
+    if ("canonical" in c) return c.canonical;
+    const text = addressText(address);
+    return inetAtonAddress(text.replace(/\.$/, "")) ?? text;
+}
+
+/**
+ * The address as written, trimmed, lower-cased, IPv6 brackets removed: the base of host resource
+ * names, default Node names and secret keys. Not canonicalised, so those names stay as they were.
+ */
+export function addressText(address: string): string {
     return address
         .trim()
         .toLowerCase()
         .replace(/^\[|\]$/g, "");
+}
+
+/** A Node name derived from an address: lower-case, with anything but [a-z0-9.-] replaced by "-". */
+export function defaultNodeName(address: string): string {
+    return addressText(address)
+        .replace(/[^a-z0-9.-]+/g, "-")
+        .replace(/^[-.]+|[-.]+$/g, "");
+}
+
+/** A host's Node name as an error message tells it: explicit, or the default with where it came from. */
+function nodeNameText(nodeName: string, explicit: boolean, address: string): string {
+    return explicit ? `"${nodeName}"` : `"${nodeName}" (the default Node name, from address ${address})`;
 }
 
 /**
@@ -633,21 +726,34 @@ export function validateWorkerPool(
     if (!Array.isArray(v.hosts))
         err("hosts", 'must be a list of hosts, e.g. [{ address: "192.0.2.11", user: "ops", privateKey, hostKey }]');
     const seen = new Map<string, number>();
+    const nodeNames = new Map<string, number>();
     (v.hosts ?? []).forEach((h, i) => {
         const p = `hosts[${i}]`;
         if (typeof h.address !== "string" || h.address.trim() === "") {
             err(`${p}.address`, "is required: the host's IP address or DNS name as reachable over SSH");
         } else {
+            const c = canonicalHost(h.address);
+            if ("error" in c) err(`${p}.address`, c.error);
             const a = hostIdentity(h.address);
-            if (!parseIp(a) && !HOST_NAME.test(a))
-                err(
-                    `${p}.address`,
-                    `must be an IP address or DNS name without scheme or port (the port is "port"); got "${h.address}"`,
-                );
             const first = seen.get(a);
-            if (first !== undefined)
-                err(`${p}.address`, `${h.address} is listed twice (also hosts[${first}]); list each host once`);
-            else seen.set(a, i);
+            if (first !== undefined) {
+                const same =
+                    v.hosts![first].address === h.address ? "" : ` (as ${v.hosts![first].address}, the same host)`;
+                err(`${p}.address`, `${h.address} is listed twice (also hosts[${first}]${same}); list each host once`);
+            } else {
+                seen.set(a, i);
+                // Two hosts with one Node name would both register as that one Node.
+                const explicit = typeof h.nodeName === "string";
+                const nodeName = explicit ? (h.nodeName as string) : defaultNodeName(h.address);
+                const other = nodeNames.get(nodeName);
+                if (other !== undefined) {
+                    const pool = v.name === undefined ? "this pool" : `WorkerPool "${v.name}"`;
+                    err(
+                        `${p}.nodeName`,
+                        `${nodeNameText(nodeName, explicit, h.address)} is also the nodeName of hosts[${other}] in ${pool}; two hosts with one Node name would become one Node: give each host its own nodeName`,
+                    );
+                } else nodeNames.set(nodeName, i);
+            }
         }
         if (h.port !== undefined && !isPort(h.port))
             err(`${p}.port`, `must be a TCP port from 1 to 65535 (default 22); got ${h.port}`);
@@ -734,21 +840,48 @@ export function validateWorkerPool(
             "maxUnavailable",
             `must be a whole number >= 1 (how many hosts may be drained at once during an upgrade); got ${v.maxUnavailable}`,
         );
+    } else if (
+        v.maxUnavailable !== undefined &&
+        Array.isArray(v.hosts) &&
+        v.hosts.length > 0 &&
+        v.maxUnavailable > v.hosts.length
+    ) {
+        const n = v.hosts.length;
+        err(
+            "maxUnavailable",
+            `is ${v.maxUnavailable}, more than the pool's ${n} host${n === 1 ? "" : "s"}: at most ${n} can be drained at once; set it to ${n} or less`,
+        );
     }
     return errors;
 }
 
+/** A host a pool claims: its address and, when it joins as a Node, its Node name. */
+export interface HostClaim {
+    address: string;
+    /** Where the address is set, e.g. `hosts[0].address`. */
+    path: string;
+    /** The Node name the host registers as (explicit or the default). */
+    nodeName?: string;
+    /** Where the Node name is set (or would be), e.g. `hosts[0].nodeName`. */
+    nodeNamePath?: string;
+    /** The Node name is the default, derived from the address. */
+    nodeNameDefault?: boolean;
+}
+
 /**
  * Hosts claimed by the pools of this program (one program = one stack), keyed by
- * {@link hostIdentity}. A host may belong to one pool only: two pools would fight over it.
+ * {@link hostIdentity}, and the Node names they register as. A host may belong to one pool only
+ * (two pools would fight over it), and a Node name to one host only (two hosts with one Node name
+ * become one Node).
  */
 export class HostRegistry {
     private readonly owners = new Map<string, string>();
+    private readonly nodes = new Map<string, { pool: string; host: string }>();
 
-    /** Claims the hosts for `pool`; returns an error per host another pool already claimed. */
-    claim(pool: string, addresses: { address: string; path: string }[]): PropertyError[] {
+    /** Claims the hosts for `pool`; returns an error per host or Node name another pool already claimed. */
+    claim(pool: string, addresses: HostClaim[]): PropertyError[] {
         const errors: PropertyError[] = [];
-        for (const { address, path } of addresses) {
+        for (const { address, path, nodeName, nodeNamePath, nodeNameDefault } of addresses) {
             const id = hostIdentity(address);
             const owner = this.owners.get(id);
             if (owner !== undefined && owner !== pool) {
@@ -756,18 +889,36 @@ export class HostRegistry {
                     propertyPath: path,
                     reason: `${address} already belongs to WorkerPool "${owner}" in this stack; a host can join one pool only: remove it from one of them`,
                 });
+                continue;
+            }
+            const node = nodeName === undefined ? undefined : this.nodes.get(nodeName);
+            if (node !== undefined && node.pool !== pool) {
+                errors.push({
+                    propertyPath: nodeNamePath ?? path,
+                    reason: `${nodeNameText(nodeName!, !nodeNameDefault, address)} is also the nodeName of ${node.host} in WorkerPool "${node.pool}" in this stack; two hosts with one Node name would become one Node: give each host its own nodeName`,
+                });
             }
         }
-        if (errors.length === 0) for (const { address } of addresses) this.owners.set(hostIdentity(address), pool);
+        if (errors.length === 0)
+            for (const { address, path, nodeName, nodeNamePath } of addresses) {
+                this.owners.set(hostIdentity(address), pool);
+                if (nodeName !== undefined)
+                    this.nodes.set(nodeName, {
+                        pool,
+                        host: (nodeNamePath ?? path).replace(/\.(nodeName|address)$/, ""),
+                    });
+            }
         return errors;
     }
 
     release(pool: string): void {
         for (const [k, v] of [...this.owners]) if (v === pool) this.owners.delete(k);
+        for (const [k, v] of [...this.nodes]) if (v.pool === pool) this.nodes.delete(k);
     }
 
     clear(): void {
         this.owners.clear();
+        this.nodes.clear();
     }
 }
 

@@ -11,7 +11,8 @@ import { parsePublicKey } from "../provider/ssh/logic";
 import { isPlain, throwIfInvalid } from "./errors";
 import { HostedControlPlane } from "./hostedControlPlane";
 import {
-    hostIdentity,
+    addressText,
+    defaultNodeName,
     PropertyError,
     currentStackHosts,
     validateWorkerPool,
@@ -23,7 +24,9 @@ import {
 export interface WorkerHostArgs {
     /**
      * The host's IP address or DNS name as reachable over SSH. A plain string: it names the host's
-     * resources and identifies it across pools. Changing it is removing one host and adding another.
+     * resources and identifies it across pools (compared in canonical form, so "2001:DB8::1" and
+     * "2001:db8::1" are one host). IPv4 addresses in dotted decimal only. Changing it is removing
+     * one host and adding another.
      */
     address: string;
     /** SSH port. Defaults to 22. */
@@ -41,7 +44,11 @@ export interface WorkerHostArgs {
      * Required unless the pool sets `trustOnFirstUse`.
      */
     hostKey?: pulumi.Input<string>;
-    /** The Node name. Defaults to the address with characters a Node name cannot hold replaced by "-". Changing it rejoins the host. */
+    /**
+     * The Node name. Defaults to the address with characters a Node name cannot hold replaced by "-".
+     * Unique across the pools of the stack (two hosts with one Node name would become one Node).
+     * Changing it rejoins the host.
+     */
     nodeName?: string;
     /** Node labels. Updated in place. Labels in the kubernetes.io / k8s.io namespaces are refused (kubelet may not set them). */
     labels?: Record<string, string>;
@@ -81,7 +88,7 @@ export interface WorkerPoolArgs {
     packageSource?: PackageSource;
     /** What removal leaves on a host: "retain" (only kubeadm reset) or "clean" (also remove what preparation installed). Defaults to "retain". */
     reusePolicy?: ReusePolicy;
-    /** How many hosts may be drained at the same time during an upgrade. Defaults to 1. */
+    /** How many hosts may be drained at the same time during an upgrade: from 1 to the number of hosts. Defaults to 1. */
     maxUnavailable?: number;
     /** Accept hosts without `hostKey`, recording the key presented on first contact. Defaults to false. */
     trustOnFirstUse?: boolean;
@@ -102,16 +109,11 @@ export interface WorkerHostStatus {
     outcome: string;
 }
 
-/** A Node name derived from an address: lower-case, with anything but [a-z0-9.-] replaced by "-". */
-export function defaultNodeName(address: string): string {
-    return hostIdentity(address)
-        .replace(/[^a-z0-9.-]+/g, "-")
-        .replace(/^[-.]+|[-.]+$/g, "");
-}
+export { defaultNodeName };
 
 /** The slug used in a host's resource names. */
 function hostSlug(address: string): string {
-    return hostIdentity(address)
+    return addressText(address)
         .replace(/[^a-z0-9]+/g, "-")
         .replace(/^-+|-+$/g, "");
 }
@@ -147,6 +149,7 @@ export function workerPoolValues(args: WorkerPoolArgs, controlPlaneVersion?: str
         hasPassword: h.password !== undefined,
         hostKey: typeof h.hostKey === "string" ? h.hostKey : undefined,
         hostKeyUnknown: h.hostKey !== undefined && typeof h.hostKey !== "string",
+        nodeName: h.nodeName,
         labels: h.labels,
         taints: h.taints,
     }));
@@ -201,7 +204,7 @@ export class WorkerPool extends pulumi.ComponentResource {
         const errors: PropertyError[] = [];
         if (!(cp instanceof HostedControlPlane))
             errors.push({ propertyPath: "controlPlane", reason: "must be a HostedControlPlane component" });
-        const values = workerPoolValues(args);
+        const values = { ...workerPoolValues(args), name };
         errors.push(...validateWorkerPool(values, hostKeyProblem));
         if (args.cgroupDriver !== undefined && !CGROUP_DRIVERS.includes(args.cgroupDriver))
             errors.push({
@@ -248,7 +251,13 @@ export class WorkerPool extends pulumi.ComponentResource {
             errors.push(
                 ...currentStackHosts(pulumi.runtime.getStackResource()).claim(
                     name,
-                    args.hosts.map((h, i) => ({ address: h.address, path: `hosts[${i}].address` })),
+                    args.hosts.map((h, i) => ({
+                        address: h.address,
+                        path: `hosts[${i}].address`,
+                        nodeName: h.nodeName ?? defaultNodeName(h.address),
+                        nodeNamePath: `hosts[${i}].nodeName`,
+                        nodeNameDefault: h.nodeName === undefined,
+                    })),
                 ),
             );
         }

@@ -92,6 +92,21 @@ export function containsUnknown(v: unknown): boolean {
     return false;
 }
 
+/**
+ * Whether the value a check failure names is not known yet: the value at `propertyPath`
+ * (`containerd.registryMirrors["docker.io"][0]`), or any value on the way to it, is or holds the
+ * unknown placeholder. A check drops such failures: the rule runs again when the value is known.
+ */
+export function unknownAt(inputs: unknown, propertyPath: string): boolean {
+    let v: any = inputs;
+    for (const m of propertyPath.matchAll(/([^.[\]]+)|\[(?:"([^"]*)"|([0-9]+))\]/g)) {
+        if (v === UNKNOWN) return true;
+        if (v === null || typeof v !== "object") return false;
+        v = v[m[1] ?? m[2] ?? m[3]];
+    }
+    return containsUnknown(v);
+}
+
 /** JSON with object keys sorted, so that diffs compare inputs whatever order their keys came in. */
 export function stableJson(v: unknown): string {
     return JSON.stringify(v, (_k, x) =>

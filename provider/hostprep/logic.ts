@@ -5,7 +5,7 @@
 // (or `skipped <why>`), facts as `HCP-FACT key=value`, warnings as `HCP-WARN <step>: text`, and a
 // fatal, user-facing problem as `HCP-ERROR <step>: text` with exit status 42. Every step checks
 // before it acts, so a second run on a prepared host reports only "unchanged".
-import { stableJson } from "../dynamic";
+import { containsUnknown, stableJson } from "../dynamic";
 import { parsePublicKey, shellQuote } from "../ssh/logic";
 
 // ---------------------------------------------------------------------------------------------
@@ -107,8 +107,42 @@ export function defaultPauseImage(kubernetesVersion: string): string {
     return `registry.k8s.io/pause:${tag}`;
 }
 
+/** Whitespace, C0 and C1 control characters and DEL. */
+const WHITESPACE_OR_CONTROL = /[\s\x00-\x1f\x7f-\x9f]/;
+
+/** The reason for a value that must be an http(s) URL, naming what the raw value holds. */
+function urlReason(s: unknown, example = ""): string {
+    const url = `must be an http(s) URL${example ? ` like "${example}"` : ""}`;
+    const got = `(got ${JSON.stringify(s)})`;
+    if (typeof s === "string" && WHITESPACE_OR_CONTROL.test(s))
+        return `${url} without whitespace or control characters ${got}: it is written as it is into the host's configuration (apt sources, containerd hosts.toml), where a newline would add an entry of its own; remove them`;
+    return `${url} ${got}`;
+}
+
+/**
+ * The reason for an invalid `containerdRepository` apt line ("URL SUITE [COMPONENT...]"), judged
+ * on the raw string: it is written after "deb [signed-by=...]" into sources.list.d.
+ */
+export function aptLineProblem(s: unknown): string | undefined {
+    const form = `must be "URL SUITE COMPONENT..." like "https://download.docker.com/linux/debian bookworm stable"`;
+    if (typeof s !== "string") return form;
+    if (/[\x00-\x1f\x7f-\x9f]/.test(s))
+        return `${form}, without control characters (got ${JSON.stringify(s)}): a newline in it would add an apt line of its own to sources.list.d; remove them`;
+    if (/[^\S ]/.test(s) || /^ | $| {2}/.test(s))
+        return `${form}, its parts separated by single spaces only (got ${JSON.stringify(s)}): apt reads one source per line; write the parts separated by one space`;
+    const parts = s.split(" ");
+    if (parts.length < 2 || !isUrl(parts[0])) return form;
+    return undefined;
+}
+
+/**
+ * An http(s) URL, judged on the raw string: the URL parser drops tabs and newlines and trims
+ * spaces, so its view of "https://a/\ndeb [trusted=yes] http://b/ ./" is a fine URL, while the raw
+ * value would add an apt line. No whitespace, control character or backslash is allowed.
+ */
 function isUrl(s: unknown, schemes = ["http:", "https:"]): boolean {
     if (typeof s !== "string") return false;
+    if (WHITESPACE_OR_CONTROL.test(s) || s.includes("\\") || !/^https?:\/\//i.test(s)) return false;
     try {
         const u = new URL(s);
         return schemes.includes(u.protocol) && !!u.host;
@@ -160,10 +194,7 @@ export function validatePrep(a: any): Failure[] {
         }
         mirrors.forEach((m: unknown, i: number) => {
             if (!isUrl(m))
-                add(
-                    `containerd.registryMirrors["${reg}"][${i}]`,
-                    `must be an http(s) URL like "https://mirror.example.com" (got ${JSON.stringify(m)})`,
-                );
+                add(`containerd.registryMirrors["${reg}"][${i}]`, urlReason(m, "https://mirror.example.com"));
         });
     }
     for (const [reg, cred] of Object.entries(c.registryCredentials ?? {})) {
@@ -185,8 +216,7 @@ export function validatePrep(a: any): Failure[] {
         );
     } else if (s.kind === "apt") {
         for (const k of ["repository", "signingKeyUrl", "containerdSigningKeyUrl"]) {
-            if (s[k] !== undefined && !isUrl(s[k]))
-                add(`packageSource.${k}`, `must be an http(s) URL (got ${JSON.stringify(s[k])})`);
+            if (s[k] !== undefined && !isUrl(s[k])) add(`packageSource.${k}`, urlReason(s[k]));
         }
         if (s.containerdPackage !== undefined && !/^[a-z0-9][a-z0-9.+-]+$/.test(s.containerdPackage)) {
             add(
@@ -194,15 +224,8 @@ export function validatePrep(a: any): Failure[] {
                 `must be a Debian package name (got ${JSON.stringify(s.containerdPackage)})`,
             );
         }
-        if (
-            s.containerdRepository !== undefined &&
-            (typeof s.containerdRepository !== "string" || !isUrl(s.containerdRepository.split(/\s+/)[0]))
-        ) {
-            add(
-                "packageSource.containerdRepository",
-                `must be "URL SUITE COMPONENT..." like "https://download.docker.com/linux/debian bookworm stable"`,
-            );
-        }
+        const line = s.containerdRepository === undefined ? undefined : aptLineProblem(s.containerdRepository);
+        if (line) add("packageSource.containerdRepository", line);
         if (s.containerdRepository && !s.containerdSigningKeyUrl) {
             add(
                 "packageSource.containerdSigningKeyUrl",
@@ -216,10 +239,15 @@ export function validatePrep(a: any): Failure[] {
             add("packageSource", `kind "bundle" needs exactly one of path (a directory or tarball on the host) or url`);
         if (hasPath && !s.path.startsWith("/"))
             add("packageSource.path", `must be an absolute path on the host (got ${JSON.stringify(s.path)})`);
-        if (hasUrl && !isUrl(s.url)) add("packageSource.url", `must be an http(s) URL (got ${JSON.stringify(s.url)})`);
+        if (hasUrl && !isUrl(s.url)) add("packageSource.url", urlReason(s.url));
         if (s.sha256 !== undefined && !/^[0-9a-f]{64}$/.test(s.sha256))
             add("packageSource.sha256", "must be 64 lower-case hex digits");
-        if (s.sha256 !== undefined && hasPath && !/\.(tar|tgz|tar\.gz|tar\.xz|tar\.zst)$/.test(s.path)) {
+        if (
+            s.sha256 !== undefined &&
+            hasPath &&
+            !containsUnknown(s.path) &&
+            !/\.(tar|tgz|tar\.gz|tar\.xz|tar\.zst)$/.test(s.path)
+        ) {
             add("packageSource.sha256", "applies to a tarball, not a directory");
         }
     }

@@ -1,7 +1,7 @@
 // PreparedHost provider: runs the preparation script of ./logic over SSH (../ssh/client).
 // Loaded at run time by path (provider/dynamic.ts); receives secret inputs unwrapped.
 import type * as pulumi from "@pulumi/pulumi";
-import { containsUnknown } from "../dynamic";
+import { containsUnknown, UNKNOWN, unknownAt } from "../dynamic";
 import { connect, ConnectOptions, connectionSecrets, SshError, validateConnection } from "../ssh/client";
 import { missingHostKeyReason, pinRecordedHostKey, redact } from "../ssh/logic";
 import {
@@ -168,18 +168,44 @@ async function prepare(c: Comparable, recordedHostKey?: string): Promise<Facts> 
     };
 }
 
+/**
+ * The connection with each input that is not known yet (at preview) replaced by a value its rule
+ * accepts, so that validateConnection, which stops at the first problem, checks every known one.
+ * An unknown credential still counts as a credential; an unknown passphrase skips the key check.
+ */
+function knownConnection(c: any): any {
+    const k: any = { ...c };
+    const unknown = (f: string) => containsUnknown(c[f]);
+    if (unknown("address")) k.address = "unknown.invalid";
+    if (unknown("port")) delete k.port;
+    if (unknown("user")) delete k.user;
+    if (unknown("hostKey")) delete k.hostKey;
+    if (unknown("password")) k.password = "unknown";
+    if (unknown("agent")) k.agent = "unknown";
+    if (unknown("privateKey") || unknown("passphrase")) {
+        delete k.privateKey;
+        delete k.passphrase;
+        if (c.privateKey !== undefined) k.agent ??= "unknown";
+    }
+    if (c.bastion === UNKNOWN) delete k.bastion;
+    else if (c.bastion && typeof c.bastion === "object") k.bastion = knownConnection(c.bastion);
+    return k;
+}
+
+/** Checks every input that is known; the ones not known yet (at preview) are checked at update. */
 export async function check(_olds: any, news: any): Promise<pulumi.dynamic.CheckResult> {
-    if (containsUnknown(news)) return { inputs: news };
-    const failures = validatePrep(news);
+    const failures = validatePrep(news).filter((f) => !unknownAt(news, f.property));
     const c = news.connection;
-    if (!c || typeof c !== "object") {
+    if (c === UNKNOWN) {
+        // checked when known
+    } else if (!c || typeof c !== "object") {
         failures.push({
             property: "connection",
             reason: "required: { address, user, privateKey | password | agent, hostKey }",
         });
     } else {
         try {
-            validateConnection(c);
+            validateConnection(knownConnection(c));
         } catch (e) {
             const m = /^([\w.]+): (.*)$/s.exec((e as Error).message);
             failures.push({ property: m ? m[1] : "connection", reason: m ? m[2] : (e as Error).message });

@@ -158,6 +158,8 @@ export function taintProblems(taints: Taint[] | undefined, property = "taints"):
 }
 
 const KUBELET_FLAG_NAME = /^[a-z0-9][a-z0-9-]*$/;
+/** Characters a shell or systemd would read as more than a value (newlines are refused as whitespace). */
+const KUBELET_FLAG_METACHARACTERS = /[$`\\"';&|<>(){}]/;
 
 export function kubeletExtraArgProblems(args: unknown, property = "kubeletExtraArgs"): Failure[] {
     if (args === undefined || args === null) return [];
@@ -183,7 +185,15 @@ export function kubeletExtraArgProblems(args: unknown, property = "kubeletExtraA
                 property: `${property}.${k}`,
                 reason:
                     `must be a string without spaces or control characters (got ${JSON.stringify(v)}); the kubelet's flags ` +
-                    `are split at whitespace. For a list use the flag's own separator, e.g. "memory.available<100Mi,nodefs.available<10%"`,
+                    `are split at whitespace. For a list use the flag's own separator, e.g. "cpu=500m,memory=1Gi"`,
+            });
+        } else if (KUBELET_FLAG_METACHARACTERS.test(v)) {
+            out.push({
+                property: `${property}.${k}`,
+                reason:
+                    `must not contain any of $ \` \\ " ' ; & | < > ( ) { } (got ${JSON.stringify(v)}): kubeadm writes the value into ` +
+                    `${KUBELET_FLAGS_ENV}, which must hold plain flag values; set such a setting in kubeletConfiguration instead ` +
+                    `(e.g. evictionHard: { "memory.available": "100Mi" })`,
             });
         }
     }

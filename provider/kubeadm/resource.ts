@@ -25,8 +25,9 @@ export interface NodeJoinArgs {
      * Extra kubelet flags, name without dashes → value, e.g. { "max-pods": "50" }; default none.
      * kubeadm writes them to /var/lib/kubelet/kubeadm-flags.env at join. A change is applied in place:
      * that file is rewritten (the previous extra flags removed, the new ones set, kubeadm's own flags
-     * kept) and the kubelet restarted, without a drain. Values cannot hold whitespace; for
-     * --node-labels set `labels`.
+     * kept) and the kubelet restarted, without a drain. Values are plain flag values: no whitespace
+     * and none of $ ` \ " ' ; & | < > ( ) { } (settings that need them go in `kubeletConfiguration`);
+     * for --node-labels set `labels`.
      */
     kubeletExtraArgs?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /**

@@ -91,3 +91,17 @@ export function ttlProblem(ttlSeconds: unknown): string | undefined {
     }
     return undefined;
 }
+
+/** kubeadm's default bootstrap token TTL (`kubeadm token create --ttl`): 24 h. */
+export const KUBEADM_DEFAULT_TTL_SECONDS = 24 * 3600;
+
+/**
+ * The warning for a valid TTL longer than kubeadm's default of 24 h: whoever holds the token can
+ * join nodes to the tenant for that long. Undefined for other values (invalid ones are check failures).
+ */
+export function ttlWarning(ttlSeconds: unknown): string | undefined {
+    if (typeof ttlSeconds !== "number" || ttlProblem(ttlSeconds) || ttlSeconds <= KUBEADM_DEFAULT_TTL_SECONDS)
+        return undefined;
+    const hours = Math.round((ttlSeconds / 3600) * 10) / 10;
+    return `ttlSeconds: ${ttlSeconds} s (${hours} h) is longer than kubeadm's default of 24 h; whoever holds the token can join nodes to the tenant until it expires: use the shortest lifetime your joins need (e.g. 3600), at most 86400`;
+}

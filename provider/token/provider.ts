@@ -1,16 +1,21 @@
 /** Dynamic provider for BootstrapToken: a token Secret in the tenant's kube-system, short-lived. */
 import * as pulumi from "@pulumi/pulumi";
+import { containsUnknown } from "../dynamic";
 import { KubeClient } from "../kube/client";
 import { parseKubeconfig } from "../kube/kubeconfig";
 import { expiresSoon, ttlProblem } from "./logic";
 import { createToken, deleteToken } from "./tokens";
 
+/**
+ * Checks every input that is known; an input not known yet (at the preview of a new tenant, its
+ * kubeconfig) is checked at update, when the engine calls check again with its value.
+ */
 export async function check(_olds: any, news: any): Promise<pulumi.dynamic.CheckResult> {
     const failures: pulumi.dynamic.CheckFailure[] = [];
     const ttl = news.ttlSeconds ?? 3600;
-    const p = ttlProblem(ttl);
+    const p = containsUnknown(ttl) ? undefined : ttlProblem(ttl);
     if (p) failures.push({ property: "ttlSeconds", reason: p });
-    if (typeof news.kubeconfig === "string") {
+    if (typeof news.kubeconfig === "string" && !containsUnknown(news.kubeconfig)) {
         try {
             parseKubeconfig(news.kubeconfig);
         } catch (e) {

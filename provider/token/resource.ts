@@ -1,10 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { providerFor } from "../dynamic";
+import { ttlWarning } from "./logic";
 
 export interface BootstrapTokenArgs {
     /** Admin kubeconfig of the tenant (secret). Changing it replaces the token. */
     kubeconfig: pulumi.Input<string>;
-    /** Lifetime in seconds, 60 s to 7 days; default 3600. A token about to expire is replaced at the next update. */
+    /**
+     * Lifetime in seconds, 60 s to 7 days; default 3600. A token about to expire is replaced at the
+     * next update. Above 24 h (kubeadm's default) a warning is logged: keep bootstrap tokens short-lived.
+     */
     ttlSeconds?: pulumi.Input<number>;
     /** The token Secret's description. */
     description?: pulumi.Input<string>;
@@ -37,5 +41,11 @@ export class BootstrapToken extends pulumi.dynamic.Resource {
             "hcp",
             "BootstrapToken",
         );
+        // A provider's check can fail but not warn: the warning is logged here, once the TTL is known
+        // (at preview for a plain value).
+        pulumi.output(args.ttlSeconds).apply((ttl) => {
+            const w = ttlWarning(ttl);
+            if (w) void pulumi.log.warn(`BootstrapToken ${name}: ${w}`, this);
+        });
     }
 }

@@ -172,6 +172,52 @@ describe("components (mocked engine)", function () {
                 );
         });
 
+        const httpKubeconfig = (server: string) =>
+            [
+                "apiVersion: v1",
+                "kind: Config",
+                "current-context: admin@mgmt",
+                "contexts: [{name: admin@mgmt, context: {cluster: mgmt, user: admin}}]",
+                `clusters: [{name: mgmt, cluster: {server: "${server}"}}, {name: other, cluster: {server: "http://192.0.2.9"}}]`,
+                "users: [{name: admin, user: {token: abc}}]",
+            ].join("\n");
+        const HTTP_REASON =
+            'cluster "mgmt" has the server http://192.0.2.1:8080, plain HTTP: the bearer tokens and credentials sent to the API server would cross the network in clear; use the API server\'s https:// URL, or set allowInsecureHttp: true to accept it knowingly (labs only)';
+
+        it("refuses a kubeconfig with an http:// server at preview", () => {
+            expect(
+                () =>
+                    new hcp.ManagementCluster("http1", {
+                        ...mgmtArgs(),
+                        kubeconfig: httpKubeconfig("http://192.0.2.1:8080"),
+                    }),
+            ).to.throw(`  - kubeconfig: ${HTTP_REASON}`);
+        });
+
+        it("refuses an http:// server in a kubeconfig known only later, before the provider gets it", async () => {
+            const m = new hcp.ManagementCluster("http2", {
+                ...mgmtArgs(),
+                kubeconfig: pulumi.output(httpKubeconfig("http://192.0.2.1:8080")),
+            });
+            const error = await (m.kubeconfig as any).promise().then(
+                () => undefined,
+                (e: Error) => e,
+            );
+            expect(error).to.be.instanceOf(hcp.ValidationError);
+            expect(error.message).to.include(`  - kubeconfig: ${HTTP_REASON}`);
+        });
+
+        it("accepts an http:// server with allowInsecureHttp: true, and https:// servers", async () => {
+            const m = new hcp.ManagementCluster("http3", {
+                ...mgmtArgs(),
+                kubeconfig: httpKubeconfig("http://192.0.2.1:8080"),
+                allowInsecureHttp: true,
+            });
+            expect(await promiseOf(m.kubeconfig!)).to.include("http://192.0.2.1:8080");
+            // Only the cluster the current context uses counts.
+            expect(hcp.kubeconfigHttpProblems(httpKubeconfig("https://192.0.2.1:6443"), false)).to.deep.equal([]);
+        });
+
         it("is an InputPropertiesError with the structured list", () => {
             try {
                 new hcp.ManagementCluster("bad2", {});
@@ -715,6 +761,95 @@ describe("components (mocked engine)", function () {
                     }),
             ).to.throw(
                 '  - hosts[0].address: 198.18.0.31 already belongs to WorkerPool "pool3a" in this stack; a host can join one pool only: remove it from one of them',
+            );
+        });
+
+        it("refuses a Node name that a host of another pool of the stack already has", () => {
+            const cp = setup("wp5");
+            new hcp.WorkerPool("pool5a", {
+                controlPlane: cp,
+                hosts: [
+                    { address: "198.18.0.51", privateKey: "k", hostKey },
+                    { address: "198.18.0.52", privateKey: "k", hostKey, nodeName: "worker-1" },
+                ],
+            });
+            expect(
+                () =>
+                    new hcp.WorkerPool("pool5b", {
+                        controlPlane: cp,
+                        hosts: [
+                            { address: "198.18.0.53", privateKey: "k", hostKey, nodeName: "worker-1" },
+                            { address: "198.18.0.54", privateKey: "k", hostKey, nodeName: "198.18.0.51" },
+                        ],
+                    }),
+            )
+                .to.throw(hcp.ValidationError)
+                .that.satisfies((e: componentsModule.ValidationError) => {
+                    expect(e.errors).to.deep.equal([
+                        {
+                            propertyPath: "hosts[0].nodeName",
+                            reason: '"worker-1" is also the nodeName of hosts[1] in WorkerPool "pool5a" in this stack; two hosts with one Node name would become one Node: give each host its own nodeName',
+                        },
+                        {
+                            propertyPath: "hosts[1].nodeName",
+                            reason: '"198.18.0.51" is also the nodeName of hosts[0] in WorkerPool "pool5a" in this stack; two hosts with one Node name would become one Node: give each host its own nodeName',
+                        },
+                    ]);
+                    return true;
+                });
+        });
+
+        it("refuses two hosts of one pool with one Node name", () => {
+            const cp = setup("wp6");
+            expect(
+                () =>
+                    new hcp.WorkerPool("pool6", {
+                        controlPlane: cp,
+                        hosts: [
+                            { address: "198.18.0.61", privateKey: "k", hostKey, nodeName: "worker-1" },
+                            { address: "198.18.0.62", privateKey: "k", hostKey, nodeName: "worker-1" },
+                        ],
+                    }),
+            ).to.throw(
+                '  - hosts[1].nodeName: "worker-1" is also the nodeName of hosts[0] in WorkerPool "pool6"; two hosts with one Node name would become one Node: give each host its own nodeName',
+            );
+        });
+
+        it("refuses an inet_aton shorthand of a host another pool has, telling the dotted-decimal form", () => {
+            const cp = setup("wp7");
+            new hcp.WorkerPool("pool7a", {
+                controlPlane: cp,
+                hosts: [{ address: "198.18.0.14", privateKey: "k", hostKey }],
+            });
+            for (const address of ["0xc6.18.0.14", "3323068430", "198.18.14"]) {
+                expect(
+                    () =>
+                        new hcp.WorkerPool(`pool7-${address}`, {
+                            controlPlane: cp,
+                            hosts: [{ address, privateKey: "k", hostKey, nodeName: "other" }],
+                        }),
+                ).to.throw(`write "198.18.0.14"`);
+            }
+            expect(
+                () =>
+                    new hcp.WorkerPool("pool7c", {
+                        controlPlane: cp,
+                        hosts: [{ address: "300.1.1.1", privateKey: "k", hostKey }],
+                    }),
+            ).to.throw("is neither an IPv4 address");
+        });
+
+        it("refuses maxUnavailable above the pool's host count", () => {
+            const cp = setup("wp8");
+            expect(
+                () =>
+                    new hcp.WorkerPool("pool8", {
+                        controlPlane: cp,
+                        hosts: [{ address: "198.18.0.81", privateKey: "k", hostKey }],
+                        maxUnavailable: 2,
+                    }),
+            ).to.throw(
+                "  - maxUnavailable: is 2, more than the pool's 1 host: at most 1 can be drained at once; set it to 1 or less",
             );
         });
     });

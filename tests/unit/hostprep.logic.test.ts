@@ -19,6 +19,7 @@ import {
     validatePrep,
 } from "../../provider/hostprep/logic";
 import * as provider from "../../provider/hostprep/provider";
+import { UNKNOWN } from "../../provider/dynamic";
 
 const ED = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFVU7+DawD32WqPKczgc/qzfWxvnoFgW+BCFMEkcYE/E";
 const ED2 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIL7s+N+3yit64ofa4zFpzWlLzpzDJe5ogc7LNhYsKWHF";
@@ -171,6 +172,132 @@ describe("hostprep logic: validation", () => {
             }
         });
     }
+
+    describe("apt sources and URLs are judged on the raw string", () => {
+        const injected =
+            "https://download.docker.com/linux/debian bookworm stable\ndeb [trusted=yes] http://evil.example/ ./";
+        const apt = (extra: Record<string, unknown>) => ({
+            ...base(),
+            packageSource: { kind: "apt", containerdSigningKeyUrl: "https://k.example/gpg", ...extra },
+        });
+        const refused: [string, Record<string, unknown>, string, RegExp][] = [
+            [
+                "containerdRepository with a newline and a second deb line",
+                { containerdRepository: injected },
+                "packageSource.containerdRepository",
+                /without control characters .*a newline in it would add an apt line of its own/,
+            ],
+            [
+                "containerdRepository with a tab",
+                { containerdRepository: "https://download.docker.com/linux/debian\tbookworm stable" },
+                "packageSource.containerdRepository",
+                /without control characters/,
+            ],
+            [
+                "containerdRepository with two spaces",
+                { containerdRepository: "https://download.docker.com/linux/debian  bookworm stable" },
+                "packageSource.containerdRepository",
+                /separated by single spaces only/,
+            ],
+            [
+                "containerdRepository with a non-breaking space",
+                { containerdRepository: "https://download.docker.com/linux/debian\u00a0bookworm stable" },
+                "packageSource.containerdRepository",
+                /separated by single spaces only/,
+            ],
+            [
+                "containerdRepository with a trailing space",
+                { containerdRepository: "https://download.docker.com/linux/debian bookworm stable " },
+                "packageSource.containerdRepository",
+                /separated by single spaces only/,
+            ],
+            [
+                "containerdRepository with an ftp URL",
+                { containerdRepository: "ftp://download.docker.com/linux/debian bookworm stable" },
+                "packageSource.containerdRepository",
+                /^must be "URL SUITE COMPONENT\.\.\."/,
+            ],
+            [
+                "containerdRepository without a suite",
+                { containerdRepository: "https://download.docker.com/linux/debian" },
+                "packageSource.containerdRepository",
+                /^must be "URL SUITE COMPONENT\.\.\."/,
+            ],
+            [
+                "repository with a newline and a second deb line",
+                {
+                    repository:
+                        "https://pkgs.k8s.io/core:/stable:/v1.34/deb/ /\ndeb [trusted=yes] http://evil.example/ ./",
+                },
+                "packageSource.repository",
+                /without whitespace or control characters .*a newline would add an entry of its own/,
+            ],
+            [
+                "repository with a newline (which the URL parser drops)",
+                { repository: "https://pkgs.k8s.io/core:/stable:/v1.34/deb/\n" },
+                "packageSource.repository",
+                /without whitespace or control characters/,
+            ],
+            [
+                "repository with a carriage return",
+                { repository: "https://pkgs.k8s.io/\rdeb/" },
+                "packageSource.repository",
+                /without whitespace or control characters/,
+            ],
+            [
+                "signingKeyUrl with a tab",
+                { signingKeyUrl: "https://pkgs.k8s.io/\tRelease.key" },
+                "packageSource.signingKeyUrl",
+                /without whitespace or control characters/,
+            ],
+            [
+                "containerdSigningKeyUrl with a leading space",
+                { containerdSigningKeyUrl: " https://k.example/gpg" },
+                "packageSource.containerdSigningKeyUrl",
+                /without whitespace or control characters/,
+            ],
+            [
+                "repository with a backslash",
+                { repository: "https:\\\\evil.example/deb/" },
+                "packageSource.repository",
+                /^must be an http\(s\) URL \(got/,
+            ],
+            [
+                "repository with a file URL",
+                { repository: "file:///srv/deb/" },
+                "packageSource.repository",
+                /^must be an http\(s\) URL \(got/,
+            ],
+        ];
+        for (const [what, extra, property, reason] of refused) {
+            it(`refuses ${what}`, () => {
+                const f = validatePrep(apt(extra));
+                expect(f.map((x) => x.property)).to.deep.equal([property]);
+                expect(f[0].reason).to.match(reason);
+            });
+        }
+        it("refuses a mirror URL and a bundle URL with a newline", () => {
+            const a: any = base();
+            a.containerd.registryMirrors = { "docker.io": ["https://m.example/\n[host.x]"] };
+            a.packageSource = { kind: "bundle", url: "https://b.example/b.tgz\n" };
+            expect(validatePrep(a).map((x) => x.property)).to.deep.equal([
+                'containerd.registryMirrors["docker.io"][0]',
+                "packageSource.url",
+            ]);
+        });
+        it("accepts apt lines and URLs as apt and containerd need them", () => {
+            expect(
+                validatePrep(
+                    apt({
+                        repository: "https://pkgs.k8s.io/core:/stable:/v1.34/deb/",
+                        signingKeyUrl: "HTTPS://pkgs.k8s.io/core:/stable:/v1.34/deb/Release.key",
+                        containerdRepository: "https://download.docker.com/linux/debian bookworm stable",
+                    }),
+                ),
+            ).to.deep.equal([]);
+            expect(validatePrep(apt({ containerdRepository: "http://198.18.0.1:8080/debian ./" }))).to.deep.equal([]);
+        });
+    });
 
     it("normalizePrep throws all failures, one per line", () => {
         expect(() => normalizePrep({ kubernetesVersion: "x", packageSource: { kind: "nope" } } as any)).to.throw(
@@ -542,11 +669,65 @@ describe("hostprep provider: check and diff (no host)", () => {
         expect(g[0].property).to.equal("connection.hostKey");
         expect(g[0].reason).to.match(/not valid base64/);
     });
-    it("skips validation while inputs are unknown (preview)", async () => {
+    it("skips only the inputs unknown at preview and checks every known one", async () => {
         const i: any = inputs();
-        i.connection.address = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+        i.connection.address = UNKNOWN;
         i.kubernetesVersion = "junk";
-        expect((await provider.check({}, i)).failures ?? []).to.deep.equal([]);
+        expect(((await provider.check({}, i)).failures ?? []).map((f) => f.property)).to.deep.equal([
+            "kubernetesVersion",
+        ]);
+    });
+    it("at preview, unknown fields are skipped, known fields beside them are checked", async () => {
+        const cases: { name: string; patch: (a: any) => void; properties: string[] }[] = [
+            {
+                name: "unknown version, bad containerd version",
+                patch: (a) => ((a.kubernetesVersion = UNKNOWN), (a.containerd.version = "v1")),
+                properties: ["containerd.version"],
+            },
+            {
+                name: "unknown mirror URL, bad reusePolicy",
+                patch: (a) => ((a.containerd.registryMirrors["docker.io"] = [UNKNOWN]), (a.reusePolicy = "keep")),
+                properties: ["reusePolicy"],
+            },
+            {
+                name: "unknown containerd and packageSource, bad port",
+                patch: (a) => ((a.containerd = UNKNOWN), (a.packageSource = UNKNOWN), (a.connection.port = 0)),
+                properties: ["connection.port"],
+            },
+            {
+                name: "unknown private key, bad user",
+                patch: (a) => ((a.connection.privateKey = UNKNOWN), (a.connection.user = "o p s")),
+                properties: ["connection.user"],
+            },
+            {
+                name: "unknown host key, bad port",
+                patch: (a) => ((a.connection.hostKey = UNKNOWN), (a.connection.port = 70000)),
+                properties: ["connection.port"],
+            },
+            {
+                name: "unknown bundle path with a sha256",
+                patch: (a) => (a.packageSource = { kind: "bundle", path: UNKNOWN, sha256: "a".repeat(64) }),
+                properties: [],
+            },
+            {
+                name: "unknown bundle URL, bad sha256",
+                patch: (a) => (a.packageSource = { kind: "bundle", url: UNKNOWN, sha256: "x" }),
+                properties: ["packageSource.sha256"],
+            },
+            {
+                name: "everything unknown",
+                patch: (a) => {
+                    for (const k of Object.keys(a)) a[k] = UNKNOWN;
+                },
+                properties: [],
+            },
+        ];
+        for (const c of cases) {
+            const i: any = inputs();
+            c.patch(i);
+            const f = ((await provider.check({}, i)).failures ?? []).map((x) => x.property);
+            expect(f, c.name).to.deep.equal(c.properties);
+        }
     });
 
     function outs(i: any): any {

@@ -200,6 +200,26 @@ describe("NodeJoin kubeletExtraArgs rules", () => {
         ["a value with a space", { "max-pods": "5 0" }, "kubeletExtraArgs.max-pods", /without spaces/],
         ["a value with a newline", { "max-pods": "50\n--v=9" }, "kubeletExtraArgs.max-pods", /without spaces/],
         ["a number", { "max-pods": 50 }, "kubeletExtraArgs.max-pods", /must be a string/],
+        [
+            "a flag value with = , . : / and -",
+            { "kube-reserved": "cpu=500m,memory=1Gi", "root-dir": "/var/lib/k-1.x" },
+            undefined,
+            undefined,
+        ],
+        ...["$(reboot)", "`id`", "a\\b", 'a"b', "a'b", "a;b", "a&b", "a|b", "a<b", "a>b", "(a)", "{a}", "${HOME}"].map(
+            (v): [string, unknown, string, RegExp] => [
+                `a value with shell metacharacters ${JSON.stringify(v)}`,
+                { "eviction-hard": v },
+                "kubeletExtraArgs.eviction-hard",
+                /^must not contain any of \$ ` \\ " ' ; & \| < > \( \) \{ \} \(got .*\): kubeadm writes the value into \/var\/lib\/kubelet\/kubeadm-flags\.env, which must hold plain flag values; set such a setting in kubeletConfiguration instead/,
+            ],
+        ),
+        [
+            "a value with a newline and a command",
+            { v: "2\n$(reboot)" },
+            "kubeletExtraArgs.v",
+            /without spaces or control characters/,
+        ],
     ];
     for (const [what, args, prop, rule] of cases) {
         it(`${what}: ${prop ? `names ${prop}` : "accepted"}`, () => {

@@ -2,6 +2,7 @@
 // can produce for invalid arguments is asserted here exactly once or more.
 import { expect } from "chai";
 import {
+    canonicalHost,
     cidrsOverlap,
     ControlPlaneValues,
     HostRegistry,
@@ -94,6 +95,27 @@ describe("validation: IP and CIDR math", () => {
         expect(nthAddress(cidr("10.96.0.0/16"), 10)).to.equal("10.96.0.10");
         expect(nthAddress(cidr("fd00:10::/108"), 10)).to.equal("fd00:10::a");
     });
+});
+
+describe("validation: canonical host addresses", () => {
+    const cases: [string, string][] = [
+        ["198.18.0.14", "198.18.0.14"],
+        [" 198.18.0.14 ", "198.18.0.14"],
+        ["[2001:DB8:0:0:0:0:0:1]", "2001:db8::1"],
+        ["2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"],
+        ["::ffff:198.18.0.14", "198.18.0.14"],
+        ["Worker-1.Example.COM.", "worker-1.example.com"],
+        ["host-1", "host-1"],
+        ["1host.example", "1host.example"],
+    ];
+    for (const [address, want] of cases) {
+        it(`canonicalHost(${JSON.stringify(address)}) = ${want}`, () =>
+            expect(canonicalHost(address)).to.deep.equal({ canonical: want }));
+    }
+    for (const bad of ["300.1.1.1", "0xc6.18.0.14", "3323068430", "198.18.14", "host.123", "a..b", "198.18.0.14:22"]) {
+        it(`canonicalHost(${JSON.stringify(bad)}) refuses it`, () =>
+            expect(canonicalHost(bad)).to.have.property("error"));
+    }
 });
 
 describe("validation: Kubernetes versions", () => {
@@ -706,6 +728,164 @@ describe("validation: WorkerPool arguments", () => {
             ).to.deep.equal(want);
         });
     }
+
+    const nodeNameCases: [string, Partial<WorkerPoolValues>, [string, string][]][] = [
+        [
+            "two hosts with one explicit nodeName",
+            {
+                name: "a",
+                hosts: [
+                    { ...host, nodeName: "worker-1" },
+                    { ...host, address: "192.0.2.12", nodeName: "worker-1" },
+                ],
+            },
+            [
+                [
+                    "hosts[1].nodeName",
+                    '"worker-1" is also the nodeName of hosts[0] in WorkerPool "a"; two hosts with one Node name would become one Node: give each host its own nodeName',
+                ],
+            ],
+        ],
+        [
+            "an explicit nodeName equal to another host's default",
+            { hosts: [host, { ...host, address: "192.0.2.12", nodeName: "192.0.2.11" }] },
+            [
+                [
+                    "hosts[1].nodeName",
+                    '"192.0.2.11" is also the nodeName of hosts[0] in this pool; two hosts with one Node name would become one Node: give each host its own nodeName',
+                ],
+            ],
+        ],
+        [
+            "a default nodeName equal to another host's explicit one",
+            {
+                name: "a",
+                hosts: [
+                    { ...host, address: "192.0.2.12", nodeName: "node-a.example" },
+                    { ...host, address: "Node-A.example." },
+                ],
+            },
+            [
+                [
+                    "hosts[1].nodeName",
+                    '"node-a.example" (the default Node name, from address Node-A.example.) is also the nodeName of hosts[0] in WorkerPool "a"; two hosts with one Node name would become one Node: give each host its own nodeName',
+                ],
+            ],
+        ],
+        ["distinct node names", { hosts: [host, { ...host, address: "192.0.2.12" }] }, []],
+    ];
+    for (const [title, patch, want] of nodeNameCases) {
+        it(`nodeName uniqueness: ${title}`, () => {
+            expect(
+                validateWorkerPool({ ...base, ...patch }, keyOk).map((e) => [e.propertyPath, e.reason]),
+            ).to.deep.equal(want);
+        });
+    }
+
+    const addressCases: [string, string, string][] = [
+        [
+            "an all-numeric name that is no IPv4 address",
+            "300.1.1.1",
+            '"300.1.1.1" is neither an IPv4 address (four parts from 0 to 255 without leading zeros) nor a DNS name (the last label of a DNS name is never all digits); write the host\'s IPv4 address in dotted decimal or its DNS name',
+        ],
+        [
+            "a hexadecimal IPv4 form",
+            "0xc6.18.0.14",
+            '"0xc6.18.0.14" is not a dotted-decimal IPv4 address, yet resolvers read it as 198.18.0.14 (an inet_aton shorthand form), so it would hide which host it is; write "198.18.0.14"',
+        ],
+        [
+            "a single-number IPv4 form",
+            "3323068430",
+            '"3323068430" is not a dotted-decimal IPv4 address, yet resolvers read it as 198.18.0.14 (an inet_aton shorthand form), so it would hide which host it is; write "198.18.0.14"',
+        ],
+        [
+            "a three-part IPv4 form",
+            "198.18.14",
+            '"198.18.14" is not a dotted-decimal IPv4 address, yet resolvers read it as 198.18.0.14 (an inet_aton shorthand form), so it would hide which host it is; write "198.18.0.14"',
+        ],
+        [
+            "an octal IPv4 form",
+            "198.018.0.010",
+            '"198.018.0.010" is neither an IPv4 address (four parts from 0 to 255 without leading zeros) nor a DNS name (the last label of a DNS name is never all digits); write the host\'s IPv4 address in dotted decimal or its DNS name',
+        ],
+        [
+            "a leading-zero IPv4 form",
+            "198.18.0.010",
+            '"198.18.0.010" is not a dotted-decimal IPv4 address, yet resolvers read it as 198.18.0.8 (an inet_aton shorthand form), so it would hide which host it is; write "198.18.0.8"',
+        ],
+    ];
+    for (const [title, address, reason] of addressCases) {
+        it(`address: refuses ${title} (${address})`, () => {
+            expect(
+                validateWorkerPool({ ...base, hosts: [{ ...host, address }] }, keyOk).map((e) => [
+                    e.propertyPath,
+                    e.reason,
+                ]),
+            ).to.deep.equal([["hosts[0].address", reason]]);
+        });
+    }
+
+    it("address: another spelling of the same host is listed twice", () => {
+        const hosts = [host, { ...host, address: "::FFFF:192.0.2.11" }];
+        expect(validateWorkerPool({ ...base, hosts }, keyOk).map((e) => [e.propertyPath, e.reason])).to.deep.equal([
+            [
+                "hosts[1].address",
+                "::FFFF:192.0.2.11 is listed twice (also hosts[0] (as 192.0.2.11, the same host)); list each host once",
+            ],
+        ]);
+    });
+
+    it("maxUnavailable above the host count", () => {
+        const two = [host, { ...host, address: "192.0.2.12" }];
+        expect(validateWorkerPool({ ...base, hosts: two, maxUnavailable: 3 }, keyOk)).to.deep.equal([
+            {
+                propertyPath: "maxUnavailable",
+                reason: "is 3, more than the pool's 2 hosts: at most 2 can be drained at once; set it to 2 or less",
+            },
+        ]);
+        expect(validateWorkerPool({ ...base, hosts: two, maxUnavailable: 2 }, keyOk)).to.deep.equal([]);
+        expect(validateWorkerPool({ ...base, maxUnavailable: 1.5 }, keyOk).map((e) => e.propertyPath)).to.deep.equal([
+            "maxUnavailable",
+        ]);
+        expect(validateWorkerPool({ ...base, maxUnavailable: -1 }, keyOk).map((e) => e.propertyPath)).to.deep.equal([
+            "maxUnavailable",
+        ]);
+    });
+
+    it("host registry: a Node name belongs to one host in the stack", () => {
+        const r = new HostRegistry();
+        const claim = (address: string, i: number, nodeName: string, nodeNameDefault = false) => ({
+            address,
+            path: `hosts[${i}].address`,
+            nodeName,
+            nodeNamePath: `hosts[${i}].nodeName`,
+            nodeNameDefault,
+        });
+        expect(
+            r.claim("a", [claim("192.0.2.11", 0, "192.0.2.11", true), claim("192.0.2.12", 1, "worker-1")]),
+        ).to.deep.equal([]);
+        expect(r.claim("b", [claim("192.0.2.13", 0, "x"), claim("192.0.2.14", 1, "worker-1")])).to.deep.equal([
+            {
+                propertyPath: "hosts[1].nodeName",
+                reason: '"worker-1" is also the nodeName of hosts[1] in WorkerPool "a" in this stack; two hosts with one Node name would become one Node: give each host its own nodeName',
+            },
+        ]);
+        expect(r.claim("c", [claim("192.0.2.11.example", 0, "192.0.2.11")])).to.have.length(1);
+        expect(r.claim("d", [claim("192.0.2.15", 0, "192.0.2.15", true)])).to.deep.equal([]);
+        r.release("a");
+        expect(r.claim("b", [claim("192.0.2.14", 1, "worker-1")])).to.deep.equal([]);
+    });
+
+    it("host registry: shorthand and mapped forms are the same host", () => {
+        const r = new HostRegistry();
+        r.claim("a", [{ address: "198.18.0.14", path: "hosts[0].address" }]);
+        for (const other of ["0xc6.18.0.14", "3323068430", "198.18.14", "::ffff:198.18.0.14", "[::FFFF:C612:E]"])
+            expect(r.claim("b", [{ address: other, path: "hosts[0].address" }]), other).to.have.length(1);
+        r.claim("c", [{ address: "Node.Example.", path: "hosts[0].address" }]);
+        expect(r.claim("d", [{ address: "node.example", path: "hosts[0].address" }])).to.have.length(1);
+        r.claim("e", [{ address: "2001:DB8:0:0:0:0:0:1", path: "hosts[0].address" }]);
+        expect(r.claim("f", [{ address: "2001:db8::1", path: "hosts[0].address" }])).to.have.length(1);
+    });
 
     it("host registry: a host belongs to one pool in the stack", () => {
         const r = new HostRegistry();
