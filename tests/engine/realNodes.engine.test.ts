@@ -86,6 +86,11 @@ describe("real nodes: kubelet, containerd and runc run a workload pulled through
 
     after(async () => {
         if (!ts) return;
+        // The workload is the test's, not the stack's: gone first, or its budget would hold up the drains.
+        if (tenant) {
+            await tenant.delete(`/apis/policy/v1/namespaces/${NS}/poddisruptionbudgets/${APP}`).catch(() => undefined);
+            await tenant.delete(`/apis/apps/v1/namespaces/${NS}/deployments/${APP}`).catch(() => undefined);
+        }
         await ts.stack.cancel().catch(() => undefined);
         await ts.stack.destroy().catch(() => undefined);
         await ts.dispose();
