@@ -38,3 +38,6 @@ echo
 echo "tenant team-a: API endpoint https://$endpoint"
 echo "nodes, as the tenant API lists them:"
 kubectl --kubeconfig "$kc" get nodes -o wide
+echo
+echo "pods, and the node each runs on:"
+kubectl --kubeconfig "$kc" get pods -A -o wide

@@ -17,6 +17,7 @@ import { renderJoinConfiguration } from "../../provider/kubeadm/logic";
 import { caCertHash } from "../../provider/pki";
 import { withConnection } from "../../provider/ssh/client";
 import { hostPrepScale, reportScale } from "./hostPrepScale";
+import { realNodes, reportRealNodes } from "./realNodes";
 
 interface Figure {
     name: string;
@@ -113,14 +114,17 @@ async function onLab(lab: LabDescription): Promise<Figure[]> {
 async function main(): Promise<void> {
     const figures = await pureLogic();
     let labNote = "";
+    let lab: LabDescription | undefined;
     if (fs.existsSync(defaultLabFile)) {
-        figures.push(...(await onLab(readLab(defaultLabFile))));
+        lab = readLab(defaultLabFile);
+        figures.push(...(await onLab(lab)));
     } else {
         labNote = `\n(lab figures not measured: ${path.relative(process.cwd(), defaultLabFile)} is missing; run \`bash lab/lab up\` first)`;
     }
     report(figures);
     if (labNote) console.log(labNote);
     reportScale(await hostPrepScale());
+    if (lab) reportRealNodes(await realNodes(lab));
 }
 
 main().catch((e) => {

@@ -11,6 +11,7 @@ import { KubeClient } from "../../provider/kube/client";
 import { newInlineStack, TestStack } from "../support/engine";
 import { ensureLab, onHost, requireFreeHosts } from "../support/lab";
 import { labDir } from "../support/management";
+import { echoDeployment, readyPods } from "../support/workload";
 
 const HOSTS = ["worker-1", "worker-2", "worker-3"];
 const NS = "default";
@@ -21,49 +22,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function measure(step: string, t0: number): void {
     console.log(`      [measure] ${step}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
-
-function workload(image: string) {
-    return {
-        apiVersion: "apps/v1",
-        kind: "Deployment",
-        metadata: { name: APP, namespace: NS },
-        spec: {
-            replicas: 3,
-            selector: { matchLabels: { app: APP } },
-            template: {
-                metadata: { labels: { app: APP } },
-                spec: {
-                    terminationGracePeriodSeconds: 2,
-                    topologySpreadConstraints: [
-                        {
-                            maxSkew: 1,
-                            topologyKey: "kubernetes.io/hostname",
-                            whenUnsatisfiable: "ScheduleAnyway",
-                            labelSelector: { matchLabels: { app: APP } },
-                        },
-                    ],
-                    containers: [
-                        {
-                            name: APP,
-                            image,
-                            ports: [{ containerPort: 8080 }],
-                            env: [{ name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }],
-                            readinessProbe: { httpGet: { path: "/healthz", port: 8080 }, periodSeconds: 2 },
-                        },
-                    ],
-                },
-            },
-        },
-    };
-}
-
-const running = (pods: any[]) =>
-    pods.filter(
-        (p) =>
-            !p.metadata.deletionTimestamp &&
-            p.status?.phase === "Running" &&
-            p.status?.conditions?.some((c: any) => c.type === "Ready" && c.status === "True"),
-    );
 
 describe("real nodes: kubelet, containerd and runc run a workload pulled through the lab registry", function () {
     this.timeout(30 * 60 * 1000);
@@ -126,11 +84,11 @@ describe("real nodes: kubelet, containerd and runc run a workload pulled through
 
     it("a Deployment of 3 replicas runs on the 3 nodes, its pods reach each other across nodes", async () => {
         const t0 = Date.now();
-        await tenant.create(`/apis/apps/v1/namespaces/${NS}/deployments`, workload(lab.images.workload));
+        await tenant.create(`/apis/apps/v1/namespaces/${NS}/deployments`, echoDeployment(NS, APP, lab.images.workload));
         const pods = await tenant.waitFor(
             `/api/v1/namespaces/${NS}/pods?labelSelector=app%3D${APP}`,
             (list: any) => {
-                const r = running(list?.items ?? []);
+                const r = readyPods(list?.items ?? []);
                 return r.length === 3 && new Set(r.map((p: any) => p.spec.nodeName)).size === 3 ? r : undefined;
             },
             { timeoutMs: 5 * 60_000, description: "3 Ready echo pods on 3 different nodes" },
@@ -174,7 +132,7 @@ describe("real nodes: kubelet, containerd and runc run a workload pulled through
             metadata: { name: APP, namespace: NS },
             spec: { minAvailable: 3, selector: { matchLabels: { app: APP } } },
         });
-        const onVictim = running(await tenant.list(`/api/v1/namespaces/${NS}/pods`, `app=${APP}`)).filter(
+        const onVictim = readyPods(await tenant.list(`/api/v1/namespaces/${NS}/pods`, `app=${APP}`)).filter(
             (p: any) => p.spec.nodeName === victim,
         );
         expect(onVictim.length).to.be.greaterThan(0);
@@ -200,7 +158,7 @@ describe("real nodes: kubelet, containerd and runc run a workload pulled through
         });
         await up;
         measure("scale-in with a PodDisruptionBudget in the way", t0);
-        const after = running(await tenant.list(`/api/v1/namespaces/${NS}/pods`, `app=${APP}`));
+        const after = readyPods(await tenant.list(`/api/v1/namespaces/${NS}/pods`, `app=${APP}`));
         expect(after.length).to.equal(3);
         expect(after.map((p: any) => p.spec.nodeName)).to.not.include(victim);
         const events = await tenant.list(`/api/v1/namespaces/${NS}/events`);
