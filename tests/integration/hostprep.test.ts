@@ -230,7 +230,7 @@ describe("PreparedHost provider on real hosts", function () {
 
     it("a user without passwordless sudo gets a clear error", async () => {
         const e = await rejection(provider.create(inputs(2, (a) => (a.connection.user = "nosudo"))));
-        expect(e.message).to.match(/^user nosudo cannot run sudo without a password on 198\.18\.0\.113: /);
+        expect(e.message).to.match(/^user nosudo cannot run sudo without a password on 198\.18\.\d\.113: /);
     });
 
     describe("operating systems", () => {
@@ -244,7 +244,7 @@ describe("PreparedHost provider on real hosts", function () {
             await lab.writeFile(NAMES[2], "/etc/os-release", 'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.20.0\n');
             const e = await rejection(provider.create(inputs(2)));
             expect(e.message).to.match(
-                /^preparing 198\.18\.0\.113:22: os: unsupported operating system ID="alpine" in \/etc\/os-release; supported: debian, ubuntu/,
+                /^preparing 198\.18\.\d\.113:22: os: unsupported operating system ID="alpine" in \/etc\/os-release; supported: debian, ubuntu/,
             );
             expect(e.message).to.not.include("PRIVATE KEY");
             // the host's /etc/os-release is its own: the machine's stays Debian
@@ -346,7 +346,7 @@ describe("PreparedHost provider on real hosts", function () {
                 provider.create(inputs(0, (a) => (a.packageSource = { kind: "bundle", url, sha256: "0".repeat(64) }))),
             );
             expect(bad.message).to.match(
-                /package-source: bundle http:\/\/198\.18\.0\.1:\d+\/bundle\.tgz has sha256 [0-9a-f]{64}, packageSource\.sha256 says 0{64}/,
+                /package-source: bundle http:\/\/198\.18\.\d\.1:\d+\/bundle\.tgz has sha256 [0-9a-f]{64}, packageSource\.sha256 says 0{64}/,
             );
             outs[0] = r.outs;
         } finally {
@@ -389,7 +389,7 @@ describe("PreparedHost provider on real hosts", function () {
         });
         const e = await rejection(provider.update(ids[0], recordedOther, n));
         expect(e.message).to.match(
-            /^host key mismatch for 198\.18\.0\.111:22: expected SHA256:\S+ \(ssh-ed25519\) from connection\.hostKey, but the host presented SHA256:\S+/,
+            /^host key mismatch for 198\.18\.\d\.111:22: expected SHA256:\S+ \(ssh-ed25519\) from connection\.hostKey, but the host presented SHA256:\S+/,
         );
     });
 
@@ -498,7 +498,7 @@ describe("PreparedHost provider on real hosts", function () {
         try {
             const gone = { ...outs[2], connection: { ...outs[2].connection, address: labIp(251) } };
             const e = await rejection(provider.delete(`${labIp(251)}:22`, gone));
-            expect(e.message).to.match(/^cannot reach root@198\.18\.0\.251:22 after 1 attempt/);
+            expect(e.message).to.match(/^cannot reach root@198\.18\.\d\.251:22 after 1 attempt/);
             expect(e.message).to.include(
                 'set reusePolicy: "retain" (an update that does not touch the host) and delete again',
             );

@@ -1,6 +1,7 @@
 // NodeJoin's provider with the real kubeadm on real sshd hosts, joining a real tenant control plane
-// (kube-apiserver + kube-controller-manager on a DataStore etcd). The stand-in kubelet does the TLS
-// bootstrap the tenant's controller-manager approves, and registers the Node. Needs root.
+// (kube-apiserver, kube-controller-manager and kube-scheduler on a DataStore etcd): the real kubelet,
+// containerd and runc, installed by PreparedHost from the lab bundle, do the TLS bootstrap the
+// tenant's controller-manager approves and register a Ready Node. Needs root.
 import { expect } from "chai";
 import { bridgeIp, labIp } from "../support/labNet";
 import * as fs from "fs";
