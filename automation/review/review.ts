@@ -644,7 +644,10 @@ export function buildReview(plan: Plan, gates: GateConfig = {}, context: ReviewC
             order.indexOf(a.subject) - order.indexOf(b.subject) ||
             (a.tenant ?? a.pool ?? "").localeCompare(b.tenant ?? b.pool ?? "") ||
             a.name.localeCompare(b.name, undefined, { numeric: true }) ||
-            a.action.localeCompare(b.action),
+            a.action.localeCompare(b.action) ||
+            // Objects of several kinds may share a name (a CNI's ServiceAccount, ClusterRole and
+            // DaemonSet): the summary, which names the kind, keeps the order the same on every path.
+            a.summary.localeCompare(b.summary),
     );
     for (const e of entries) e.resources.sort();
 

@@ -277,7 +277,7 @@ describe("embedded-cli example: create, scale and delete a tenant on the full la
             expect(
                 onHost(
                     h,
-                    "ls -d /etc/kubernetes /var/lib/kubelet /var/lib/hcp-hostprep /usr/local/bin/kubelet 2>/dev/null || true",
+                    "ls -d /etc/kubernetes /var/lib/hcp-hostprep /usr/local/bin/kubelet 2>/dev/null; ls -A /var/lib/kubelet 2>/dev/null; true",
                 ).trim(),
                 h,
             ).to.equal("");

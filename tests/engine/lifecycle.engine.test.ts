@@ -10,6 +10,7 @@ import { labStack, LabDescription, LabTenant } from "../../lab/defaultStack";
 import { KubeClient } from "../../provider/kube/client";
 import { newInlineStack, previewSteps, TestStack } from "../support/engine";
 import { dataStoreEtcd, ensureLab, managementClient, onHost, requireFreeHosts } from "../support/lab";
+import { labNet } from "../support/labNet";
 
 const MAX_UNAVAILABLE = 2;
 
@@ -165,10 +166,10 @@ describe("lifecycle on the local lab (Automation API, real engine, real joins)",
                 .map((s) => `${s.op} ${shortName(s.urn)}`)
                 .sort(),
         ).to.deep.equal([
-            "create team-a-workers-198-18-0-14-join",
-            "create team-a-workers-198-18-0-14-prep",
-            "create team-a-workers-198-18-0-15-join",
-            "create team-a-workers-198-18-0-15-prep",
+            `create team-a-workers-198-18-${labNet}-14-join`,
+            `create team-a-workers-198-18-${labNet}-14-prep`,
+            `create team-a-workers-198-18-${labNet}-15-join`,
+            `create team-a-workers-198-18-${labNet}-15-prep`,
         ]);
         await ts.stack.up();
         expect(await readyNodes("team-a")).to.have.length(5);
@@ -184,7 +185,10 @@ describe("lifecycle on the local lab (Automation API, real engine, real joins)",
                 .filter((s) => s.op !== "read")
                 .map((s) => `${s.op} ${shortName(s.urn)}`)
                 .sort(),
-        ).to.deep.equal(["delete team-a-workers-198-18-0-12-join", "delete team-a-workers-198-18-0-12-prep"]);
+        ).to.deep.equal([
+            `delete team-a-workers-198-18-${labNet}-12-join`,
+            `delete team-a-workers-198-18-${labNet}-12-prep`,
+        ]);
         await ts.stack.up();
         expect((await readyNodes("team-a")).map((n) => n.split("@")[0])).to.deep.equal([
             "worker-1",
@@ -312,7 +316,7 @@ describe("lifecycle on the local lab (Automation API, real engine, real joins)",
             expect(
                 onHost(
                     h.name,
-                    "ls -d /etc/kubernetes /var/lib/kubelet /var/lib/hcp-hostprep /usr/local/bin/kubelet 2>/dev/null || true",
+                    "ls -d /etc/kubernetes /var/lib/hcp-hostprep /usr/local/bin/kubelet 2>/dev/null; ls -A /var/lib/kubelet 2>/dev/null; true",
                 ).trim(),
                 h.name,
             ).to.equal("");

@@ -7,7 +7,7 @@
 // HCP_UPDATE_GOLDEN=1 rewrites tests/fixtures/previews/<scenario>.json (+ .context.json) and
 // tests/fixtures/reviews/<scenario>.{md,json} instead of comparing.
 import { expect } from "chai";
-import { labIp } from "../support/labNet";
+import { labIp, labNet } from "../support/labNet";
 import * as fs from "fs";
 import * as path from "path";
 import { deploy, destroy, preview, previewDestroy, StackOptions } from "../../automation/stack";
@@ -63,12 +63,16 @@ describe("change review: golden reviews from real previews on the full lab", fun
             hosts: names.map((n) => hosts.find((h) => h.name === n)!),
         });
 
+    /** The goldens are recorded as on lab instance 0 (198.18.0.x): the same text whichever lab ran them. */
+    const asRecorded = (text: string) =>
+        text.split(`198.18.${labNet}.`).join("198.18.0.").split(`198-18-${labNet}-`).join("198-18-0-");
+
     /** Reviews the CLI's JSON, compares with the golden and with the API's review; returns the review. */
     function check(scenario: string, json: string, context: ReviewContext, apiReview: Review): Review {
         for (const s of secrets) expect(json, `${scenario}: the CLI's preview JSON holds a secret`).not.to.include(s);
         const review = reviewPreviewJson(json, GOLDEN_GATES, context);
-        const md = renderMarkdown(review);
-        const js = renderJson(review);
+        const md = asRecorded(renderMarkdown(review));
+        const js = asRecorded(renderJson(review));
         for (const s of secrets) {
             expect(md).not.to.include(s);
             expect(js).not.to.include(s);
@@ -82,8 +86,8 @@ describe("change review: golden reviews from real previews on the full lab", fun
         };
         if (UPDATE) {
             fs.mkdirSync(reviewsDir, { recursive: true });
-            fs.writeFileSync(files.preview, JSON.stringify(JSON.parse(json), null, 2) + "\n");
-            fs.writeFileSync(files.context, JSON.stringify(context, null, 2) + "\n");
+            fs.writeFileSync(files.preview, asRecorded(JSON.stringify(JSON.parse(json), null, 2) + "\n"));
+            fs.writeFileSync(files.context, asRecorded(JSON.stringify(context, null, 2) + "\n"));
             fs.writeFileSync(files.md, md);
             fs.writeFileSync(files.json, js);
         } else {
