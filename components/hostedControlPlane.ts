@@ -140,6 +140,19 @@ class TenantControlPlaneResource extends k8s.apiextensions.CustomResource {
  * export const kubeconfig = cp.kubeconfig;
  * ```
  */
+/**
+ * The CNI's objects are applied with server-side apply forced (`pulumi.com/patchForce`): an `up`
+ * killed after the tenant got an object but before the state recorded it must converge on the
+ * re-run, which applies under a new field manager and would otherwise stop at the conflict.
+ */
+function takeOverCniObjects(a: pulumi.ResourceTransformArgs): pulumi.ResourceTransformResult | undefined {
+    if (!a.type.startsWith("kubernetes:") || a.type.startsWith("kubernetes:yaml") || !a.props.metadata)
+        return undefined;
+    const metadata = a.props.metadata;
+    const annotations = { ...(metadata.annotations ?? {}), "pulumi.com/patchForce": "true" };
+    return { props: { ...a.props, metadata: { ...metadata, annotations } }, opts: a.opts };
+}
+
 export class HostedControlPlane extends pulumi.ComponentResource {
     /** The TenantControlPlane's name. */
     public readonly tenantName: string;
@@ -366,7 +379,7 @@ export class HostedControlPlane extends pulumi.ComponentResource {
                 : new k8s.yaml.v2.ConfigGroup(
                       `${name}-cni`,
                       { yaml: args.cniManifest },
-                      { parent: this, provider: this.provider, dependsOn: [tcp] },
+                      { parent: this, provider: this.provider, dependsOn: [tcp], transforms: [takeOverCniObjects] },
                   );
 
         this.registerOutputs({
