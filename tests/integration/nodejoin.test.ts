@@ -15,7 +15,7 @@ import { fingerprint, parsePublicKey } from "../../provider/ssh/logic";
 import { createToken } from "../../provider/token/tokens";
 import { startTenantControlPlane, stopTenantControlPlane, TenantControlPlane } from "../../lab/tenant";
 import { freePort } from "../../lab/tenant/process";
-import { HostLab, repoRoot, TestHost } from "../support/hosts";
+import { HostLab, TestHost } from "../support/hosts";
 import {
     installLabStandIns,
     installStaticCni,
@@ -26,6 +26,7 @@ import {
     KUBERNETES_VERSION,
 } from "../support/labHosts";
 import { ensureLab } from "../support/lab";
+import { labDir } from "../support/management";
 import { DataStoreEtcd, ensureDataStoreEtcd, stopDataStoreEtcd } from "../support/tenant";
 
 const BRIDGE_IP = bridgeIp;
@@ -45,7 +46,7 @@ const literally = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 describe("NodeJoin with the real kubeadm against a real tenant", function () {
     this.timeout(10 * 60 * 1000);
     const lab = new HostLab();
-    const stateDir = path.join(repoRoot, ".lab", "test-nodejoin");
+    const stateDir = path.join(labDir, "test-nodejoin");
     let ds: DataStoreEtcd;
     let tenant: TenantControlPlane;
     let client: KubeClient;
@@ -101,7 +102,8 @@ describe("NodeJoin with the real kubeadm against a real tenant", function () {
     after(async () => {
         for (const j of joined.reverse()) await nodejoin.delete(j.id, j.outs).catch(() => undefined);
         await lab.dispose();
-        if (tenant) await stopTenantControlPlane(stateDir);
+        // Also when start-up failed half-way: whatever it started is stopped.
+        await stopTenantControlPlane(stateDir);
         if (ds) stopDataStoreEtcd("nodejoin-test");
         fs.rmSync(stateDir, { recursive: true, force: true });
     });
