@@ -3,14 +3,14 @@
 # for a Kamaji DataStore (kamaji-etcd runs etcd the same way: --client-cert-auth, one CA for server,
 # peer and client certificates, a root client certificate with CN=root, O=system:masters).
 #
-#   lab/etcd-cluster.sh up NAME [--members N] [--base-port P] [--auth]
+#   lab/etcd-cluster.sh up NAME [--members N] [--base-port P] [--address A] [--auth]
 #   lab/etcd-cluster.sh down NAME
 #   lab/etcd-cluster.sh status NAME            exit 0 all healthy, 3 degraded, 1 no such cluster
 #   lab/etcd-cluster.sh stop-member NAME I     I counts from 0
 #   lab/etcd-cluster.sh start-member NAME I [-- EXTRA-ETCD-FLAGS...]
 #   lab/etcd-cluster.sh env NAME               print ETCD_* variables for etcdctl / scripts
 #
-# Member I listens for clients on 127.0.0.1:P+2I and for peers on 127.0.0.1:P+2I+1 (defaults: N=3,
+# Member I listens for clients on A:P+2I and for peers on A:P+2I+1 (defaults: A=127.0.0.1, N=3,
 # P=23790). State (certificates, data, logs, pids) lives in ${HCP_LAB_DIR:-<repo>/.lab}/etcd/NAME;
 # `up` is idempotent (it starts what is not running), `down` stops every member and deletes it.
 # --auth does what kamaji-etcd's post-install job does: user root (no password) with role root,
@@ -45,14 +45,15 @@ load_cluster() {
   [[ $NAME =~ ^[a-z0-9][a-z0-9-]{0,40}$ ]] || lab_die "NAME: must be lower-case letters, digits and '-' (got '$NAME')"
   D=$LAB_DIR/etcd/$NAME
   PKI=$D/pki
+  ADDRESS=127.0.0.1
   if [ -f "$D/cluster.env" ]; then . "$D/cluster.env"; fi
 }
 
 client_port() { echo $((BASE_PORT + 2 * $1)); }
 peer_port() { echo $((BASE_PORT + 2 * $1 + 1)); }
-endpoint() { echo "https://127.0.0.1:$(client_port "$1")"; }
+endpoint() { echo "https://$ADDRESS:$(client_port "$1")"; }
 all_endpoints() { local i s=""; for ((i = 0; i < MEMBERS; i++)); do s+="${s:+,}$(endpoint $i)"; done; echo "$s"; }
-initial_cluster() { local i s=""; for ((i = 0; i < MEMBERS; i++)); do s+="${s:+,}m$i=https://127.0.0.1:$(peer_port $i)"; done; echo "$s"; }
+initial_cluster() { local i s=""; for ((i = 0; i < MEMBERS; i++)); do s+="${s:+,}m$i=https://$ADDRESS:$(peer_port $i)"; done; echo "$s"; }
 
 # ectl ENDPOINTS ARGS...: etcdctl as root (client certificate CN=root)
 ectl() {
@@ -106,11 +107,12 @@ endpoint_healthy() {
 }
 
 mint_pki() {
-  mint_ca "$PKI" "etcd-$NAME-ca"
+  # RSA in PKCS#1 form: a Kamaji DataStore's CA key must be (Kamaji v1.0.0 parses nothing else).
+  mint_ca "$PKI" "etcd-$NAME-ca" rsa
   local i
   for ((i = 0; i < MEMBERS; i++)); do
     # One certificate per member for both client-facing TLS and peer TLS (peers are clients too).
-    mint_cert "$PKI" "m$i" "/CN=etcd-$NAME-m$i" "IP:127.0.0.1,DNS:localhost" "serverAuth,clientAuth"
+    mint_cert "$PKI" "m$i" "/CN=etcd-$NAME-m$i" "IP:127.0.0.1,DNS:localhost${ADDRESS:+,IP:$ADDRESS}" "serverAuth,clientAuth"
   done
   mint_cert "$PKI" root "/O=system:masters/CN=root" "" clientAuth
 }
@@ -139,8 +141,8 @@ start_member() {
   local pidf=$D/m$i.pid
   if pid_is_member "$pidf" "$i"; then return 0; fi
   rm -f "$pidf"
-  port_free "$(client_port "$i")" || lab_die "member $i: 127.0.0.1:$(client_port "$i") is in use by another process; pick another --base-port"
-  port_free "$(peer_port "$i")" || lab_die "member $i: 127.0.0.1:$(peer_port "$i") is in use by another process; pick another --base-port"
+  port_free "$(client_port "$i")" "$ADDRESS" || lab_die "member $i: $ADDRESS:$(client_port "$i") is in use by another process; pick another --base-port"
+  port_free "$(peer_port "$i")" "$ADDRESS" || lab_die "member $i: $ADDRESS:$(peer_port "$i") is in use by another process; pick another --base-port"
   local extra=()
   version_ge "$ETCD_VERSION_STR" 3.5.0 && extra+=(--unsafe-no-fsync=true) || extra+=(--logger zap)
   local state=new
@@ -149,7 +151,7 @@ start_member() {
   # shellcheck disable=SC2086
   setsid "$ETCD_BIN" --name "m$i" --data-dir "$D/m$i" \
     --listen-client-urls "$(endpoint "$i")" --advertise-client-urls "$(endpoint "$i")" \
-    --listen-peer-urls "https://127.0.0.1:$(peer_port "$i")" --initial-advertise-peer-urls "https://127.0.0.1:$(peer_port "$i")" \
+    --listen-peer-urls "https://$ADDRESS:$(peer_port "$i")" --initial-advertise-peer-urls "https://$ADDRESS:$(peer_port "$i")" \
     --initial-cluster "$(initial_cluster)" --initial-cluster-state "$state" --initial-cluster-token "lab-$NAME" \
     --client-cert-auth=true --trusted-ca-file "$PKI/ca.crt" --cert-file "$PKI/m$i.crt" --key-file "$PKI/m$i.key" \
     --peer-client-cert-auth=true --peer-trusted-ca-file "$PKI/ca.crt" --peer-cert-file "$PKI/m$i.crt" --peer-key-file "$PKI/m$i.key" \
@@ -181,11 +183,12 @@ setup_auth() {
 
 cmd_up() {
   local name=$1; shift
-  local members="" base="" auth=0
+  local members="" base="" address="" auth=0
   while [ $# -gt 0 ]; do
     case $1 in
       --members) members=$2; shift 2 ;;
       --base-port) base=$2; shift 2 ;;
+      --address) address=$2; shift 2 ;;
       --auth) auth=1; shift ;;
       *) lab_die "up: unknown option '$1'" ;;
     esac
@@ -194,7 +197,10 @@ cmd_up() {
   if [ -f "$D/cluster.env" ]; then
     [ -z "$members" ] || [ "$members" = "$MEMBERS" ] || lab_die "cluster $NAME exists with $MEMBERS members; run '$0 down $NAME' to change --members"
     [ -z "$base" ] || [ "$base" = "$BASE_PORT" ] || lab_die "cluster $NAME exists on base port $BASE_PORT; run '$0 down $NAME' to change --base-port"
+    [ -z "$address" ] || [ "$address" = "$ADDRESS" ] || lab_die "cluster $NAME exists on address $ADDRESS; run '$0 down $NAME' to change --address"
   else
+    ADDRESS=${address:-127.0.0.1}
+    [[ $ADDRESS =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]] || lab_die "--address: must be an IPv4 address of this machine (got '$ADDRESS')"
     MEMBERS=${members:-3}; BASE_PORT=${base:-23790}
     [[ $MEMBERS =~ ^[1-9]$ ]] || lab_die "--members: must be 1..9 (got '$MEMBERS')"
     [[ $BASE_PORT =~ ^[0-9]+$ ]] && [ "$BASE_PORT" -ge 1024 ] && [ $((BASE_PORT + 2 * MEMBERS)) -le 65535 ] ||
@@ -204,7 +210,7 @@ cmd_up() {
     [ $((BASE_PORT + 2 * MEMBERS - 1)) -lt "$lo" ] || [ "$BASE_PORT" -gt "$hi" ] ||
       lab_die "--base-port: $BASE_PORT..$((BASE_PORT + 2 * MEMBERS - 1)) overlaps the ephemeral port range $lo..$hi (outgoing connections may hold those ports); pick a base below $((lo - 2 * MEMBERS))"
     mkdir -p "$D"
-    printf 'MEMBERS=%s\nBASE_PORT=%s\n' "$MEMBERS" "$BASE_PORT" > "$D/cluster.env"
+    printf 'MEMBERS=%s\nBASE_PORT=%s\nADDRESS=%s\n' "$MEMBERS" "$BASE_PORT" "$ADDRESS" > "$D/cluster.env"
   fi
   local t0; t0=$(date +%s%N)
   mint_pki
@@ -298,7 +304,7 @@ main() {
       for ((j = 0; j < MEMBERS; j++)); do pid_is_member "$D/m$j.pid" "$j" && up=$((up + 1)); done
       if [ $up -ge $((MEMBERS / 2 + 1)) ]; then wait_healthy "$i"; lab_log "member $i of $NAME started and healthy"
       else
-        wait_for "member $i port" 30 bash -c "exec 3<>/dev/tcp/127.0.0.1/$(client_port "$i")" ||
+        wait_for "member $i port" 30 bash -c "exec 3<>/dev/tcp/$ADDRESS/$(client_port "$i")" ||
           lab_die "member $i did not open its client port; see $D/logs/m$i.log"
         lab_log "member $i of $NAME started (no quorum: $up of $MEMBERS members running)"
       fi ;;

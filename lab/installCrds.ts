@@ -1,7 +1,9 @@
 /**
  * Installs the CRDs in lab/crds/ (Kamaji's and Cluster API's, copied from the project's reference
  * set) on a cluster and waits until each is Established. Create-or-replace, so it is idempotent.
- *   node dist/lab/installCrds.js KUBECONFIG_FILE
+ * With a second directory, the CRDs there replace lab/crds' of the same name: the lab passes the
+ * real Kamaji operator's own (bin/kamaji-crds), which its manager is built against.
+ *   node dist/lab/installCrds.js KUBECONFIG_FILE [OVERRIDE_DIR]
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -10,13 +12,16 @@ import { KubeClient } from "../provider/kube/client";
 
 export const crdDir = path.resolve(__dirname, "..", "..", "lab", "crds");
 
-export async function installCrds(client: KubeClient, dir = crdDir): Promise<string[]> {
+function yamlFiles(dir: string): Map<string, string> {
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith(".yaml"));
+    return new Map(files.map((f) => [f, path.join(dir, f)]));
+}
+
+export async function installCrds(client: KubeClient, dir = crdDir, overrideDir?: string): Promise<string[]> {
     const names: string[] = [];
-    for (const file of fs
-        .readdirSync(dir)
-        .filter((f) => f.endsWith(".yaml"))
-        .sort()) {
-        for (const doc of yaml.loadAll(fs.readFileSync(path.join(dir, file), "utf8")) as any[]) {
+    const files = new Map([...yamlFiles(dir), ...(overrideDir ? yamlFiles(overrideDir) : [])]);
+    for (const file of [...files.keys()].sort()) {
+        for (const doc of yaml.loadAll(fs.readFileSync(files.get(file)!, "utf8")) as any[]) {
             if (doc?.kind !== "CustomResourceDefinition") continue;
             const p = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${doc.metadata.name}`;
             const existing = await client.get(p);
@@ -41,7 +46,7 @@ export async function installCrds(client: KubeClient, dir = crdDir): Promise<str
 
 if (require.main === module) {
     const kubeconfig = fs.readFileSync(process.argv[2], "utf8");
-    installCrds(KubeClient.fromKubeconfig(kubeconfig))
+    installCrds(KubeClient.fromKubeconfig(kubeconfig), crdDir, process.argv[3])
         .then((names) => process.stderr.write(`[lab] CRDs established: ${names.join(", ")}\n`))
         .catch((e) => {
             process.stderr.write(`[lab] ERROR installing CRDs: ${(e as Error).message}\n`);

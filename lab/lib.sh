@@ -59,23 +59,42 @@ wait_for() {
   return 1
 }
 
-# port_free PORT: nothing listens on 127.0.0.1:PORT.
-port_free() { ! (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
+# port_free PORT [ADDRESS]: nothing listens on ADDRESS:PORT (default 127.0.0.1).
+port_free() { ! (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null; }
 
-# mint_ca DIR NAME: a self-signed CA (ca.crt, ca.key) in DIR.
+# mint_ca DIR NAME [rsa]: a self-signed CA (ca.crt, ca.key) in DIR. EC P-256 by default; "rsa" gives
+# an RSA-2048 key in PKCS#1 form (what Kamaji v1.0.0 needs of a DataStore CA). A CA of the other kind
+# is minted anew, with every leaf it signed.
 mint_ca() {
-  [ -f "$1/ca.crt" ] && return 0
-  mkdir -p "$1"
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
-    -subj "/CN=$2" -keyout "$1/ca.key" -out "$1/ca.crt" 2>/dev/null
-  chmod 600 "$1/ca.key"
+  local d=$1 name=$2 kind=${3:-ec}
+  if [ -f "$d/ca.crt" ]; then
+    local is_rsa=no; openssl x509 -in "$d/ca.crt" -noout -text 2>/dev/null | grep -q rsaEncryption && is_rsa=yes
+    if [ "$kind:$is_rsa" = rsa:yes ] || [ "$kind:$is_rsa" = ec:no ]; then return 0; fi
+    lab_log "the CA in $d is not $kind: minting it and its leaves anew"
+    find "$d" -maxdepth 1 \( -name '*.crt' -o -name '*.key' -o -name '*.srl' \) ! -name 'sa.*' -delete
+  fi
+  mkdir -p "$d"
+  if [ "$kind" = rsa ]; then
+    openssl genrsa -traditional -out "$d/ca.key" 2048 2>/dev/null
+    openssl req -x509 -new -key "$d/ca.key" -days 3650 -subj "/CN=$name" -out "$d/ca.crt" 2>/dev/null
+  else
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
+      -subj "/CN=$name" -keyout "$d/ca.key" -out "$d/ca.crt" 2>/dev/null
+  fi
+  chmod 600 "$d/ca.key"
 }
 
 # mint_cert DIR NAME SUBJECT SANS USAGE: a leaf NAME.crt/.key signed by DIR/ca.
 # USAGE is serverAuth, clientAuth or "serverAuth,clientAuth"; SANS like "IP:127.0.0.1,DNS:localhost" or "".
+# An existing leaf is kept while it carries every SAN asked for (a lab of an older layout gets new ones).
 mint_cert() {
   local d=$1 n=$2 subj=$3 sans=$4 usage=$5 ext
-  [ -f "$d/$n.crt" ] && return 0
+  if [ -f "$d/$n.crt" ]; then
+    local have want ok=yes
+    have=$(openssl x509 -in "$d/$n.crt" -noout -ext subjectAltName 2>/dev/null | tail -n +2 | tr -d ' ' | sed 's/IPAddress:/IP:/g')
+    for want in ${sans//,/ }; do [[ ",$have," == *",$want,"* ]] || ok=no; done
+    [ $ok = yes ] && return 0
+  fi
   ext=$(mktemp)
   { echo "basicConstraints=CA:FALSE"; echo "keyUsage=digitalSignature,keyEncipherment"; echo "extendedKeyUsage=$usage"
     [ -n "$sans" ] && echo "subjectAltName=$sans"; } > "$ext"
@@ -109,3 +128,20 @@ contexts:
 current-context: lab
 KC
 }
+
+# install_host_tools NAME: on lab host NAME, the stand-ins for what this machine cannot run
+# (systemctl: no systemd; modprobe: no loadable modules), and what a node's OS brings and this
+# machine lacks (iptables, conntrack, socat, ethtool, ...): Debian's, unpacked by the toolchain.
+install_host_tools() {
+  local name=$1 tool
+  for tool in systemctl modprobe; do
+    bash "$REPO/lab/worker-hosts.sh" exec "$name" -- install -D -m 0755 "$REPO/lab/standins/$tool" "/usr/local/sbin/$tool"
+  done
+  for tool in "$BIN"/node-userland/*; do
+    [ -e "$tool" ] || continue
+    bash "$REPO/lab/worker-hosts.sh" exec "$name" -- ln -sfn "$(readlink -f "$tool")" "/usr/local/sbin/$(basename "$tool")"
+  done
+}
+
+# The management cluster's API port, as its nodes and pods reach it on the lab bridge.
+MGMT_API_PORT=${HCP_MGMT_API_PORT:-$((16443 + PORT_OFFSET))}

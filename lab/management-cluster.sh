@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# The lab's management cluster: a real etcd, kube-apiserver and kube-controller-manager on loopback.
-# The controller-manager matters: foreground deletion (what pulumi-kubernetes asks for), namespace
-# finalization and garbage collection only happen with it.
+# The lab's management cluster: a real etcd, kube-apiserver and kube-controller-manager on the
+# machine. The API listens on every address of the machine and is advertised on the lab bridge,
+# where its nodes (lab/management-nodes.sh) and their pods reach it; the admin kubeconfig uses
+# loopback. The controller-manager matters: foreground deletion (what pulumi-kubernetes asks for),
+# namespace finalization, garbage collection, service-account tokens and the nodes' pod ranges
+# only happen with it.
 #   lab/management-cluster.sh up|down|status
 # Idempotent: `up` on a running cluster only checks readiness; `down` twice is harmless.
 # The admin kubeconfig is written to $HCP_LAB_DIR/management/admin.kubeconfig.
@@ -10,8 +13,10 @@ source "$(dirname "$0")/lib.sh"
 
 D=$LAB_DIR/management
 ETCD_PORT=${HCP_MGMT_ETCD_PORT:-$((12379 + PORT_OFFSET))}
-API_PORT=${HCP_MGMT_API_PORT:-$((16443 + PORT_OFFSET))}
+API_PORT=$MGMT_API_PORT
 SERVICE_CIDR=10.96.0.0/16
+# The management pods' range; each node gets a /24 of it (kube-controller-manager's node IPAM).
+POD_CIDR=10.244.0.0/16
 KCM_PORT=${HCP_MGMT_KCM_PORT:-$((16257 + PORT_OFFSET))}
 KUBECONFIG_FILE=$D/admin.kubeconfig
 
@@ -24,7 +29,9 @@ up() {
   for b in etcd kube-apiserver; do [ -x "$BIN/$b" ] || lab_die "$BIN/$b is missing: run scripts/toolchain first"; done
   mkdir -p "$D/pki" "$D/logs"
   mint_ca "$D/pki" "hcp-lab-management-ca"
-  mint_cert "$D/pki" apiserver "/CN=kube-apiserver" "IP:127.0.0.1,DNS:localhost,IP:10.96.0.1,DNS:kubernetes.default.svc" serverAuth
+  mint_cert "$D/pki" apiserver "/CN=kube-apiserver" "IP:127.0.0.1,DNS:localhost,IP:10.96.0.1,DNS:kubernetes.default.svc,IP:$BRIDGE_IP" serverAuth
+  # What the API server presents to kubelets (logs, exec, port-forward of management pods).
+  mint_cert "$D/pki" apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" "" clientAuth
   mint_cert "$D/pki" admin "/O=system:masters/CN=hcp-lab-admin" "" clientAuth
   mint_cert "$D/pki" controller-manager "/CN=system:kube-controller-manager" "" clientAuth
   [ -f "$D/pki/sa.key" ] || { openssl genrsa -out "$D/pki/sa.key" 2048 2>/dev/null; openssl rsa -in "$D/pki/sa.key" -pubout -out "$D/pki/sa.pub" 2>/dev/null; }
@@ -46,13 +53,15 @@ up() {
     lab_log "starting management kube-apiserver on https://127.0.0.1:$API_PORT"
     setsid kube-apiserver \
       --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
-      --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$API_PORT" \
+      --bind-address 0.0.0.0 --advertise-address "$BRIDGE_IP" --secure-port "$API_PORT" \
+      --kubelet-client-certificate "$D/pki/apiserver-kubelet-client.crt" --kubelet-client-key "$D/pki/apiserver-kubelet-client.key" \
+      --kubelet-preferred-address-types InternalIP \
       --tls-cert-file "$D/pki/apiserver.crt" --tls-private-key-file "$D/pki/apiserver.key" \
       --client-ca-file "$D/pki/ca.crt" \
       --service-cluster-ip-range "$SERVICE_CIDR" \
       --service-account-issuer "https://127.0.0.1:$API_PORT" \
       --service-account-key-file "$D/pki/sa.pub" --service-account-signing-key-file "$D/pki/sa.key" \
-      --authorization-mode Node,RBAC --disable-admission-plugins ServiceAccount --allow-privileged=true \
+      --authorization-mode Node,RBAC --enable-admission-plugins NodeRestriction --allow-privileged=true \
       > "$D/logs/apiserver.log" 2>&1 < /dev/null &
     echo $! > "$D/apiserver.pid"
   fi
@@ -70,7 +79,8 @@ up() {
       --bind-address 127.0.0.1 --secure-port "$KCM_PORT" --leader-elect=false \
       --root-ca-file "$D/pki/ca.crt" --service-account-private-key-file "$D/pki/sa.key" --use-service-account-credentials \
       --cluster-signing-cert-file "$D/pki/ca.crt" --cluster-signing-key-file "$D/pki/ca.key" \
-      --controllers '*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller' \
+      --allocate-node-cidrs --cluster-cidr "$POD_CIDR" --node-cidr-mask-size 24 --service-cluster-ip-range "$SERVICE_CIDR" \
+      --controllers '*,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller' \
       > "$D/logs/controller-manager.log" 2>&1 < /dev/null &
     echo $! > "$D/controller-manager.pid"
     wait_for "kube-controller-manager" 60 curl -skf "https://127.0.0.1:$KCM_PORT/healthz" ||

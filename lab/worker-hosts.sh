@@ -8,6 +8,7 @@
 #   lab/worker-hosts.sh drop-sessions NAME            kill every process of the host except its sshd listener
 #   lab/worker-hosts.sh hostkey NAME                  print the host's public key line
 #   lab/worker-hosts.sh delete NAME | delete-all | list
+#   lab/worker-hosts.sh bridge                        create the lab's bridge (and the machine's address on it)
 #
 # IP is an address in the lab's subnet 198.18.N.0/24 (2..254; N is HCP_LAB_NET, default 0); the
 # machine is 198.18.N.1 on bridge hlbrN.
@@ -365,5 +366,6 @@ case "$c" in
   delete) cmd_delete "$@" ;;
   delete-all) cmd_delete_all ;;
   list) cmd_list ;;
+  bridge) lock; ensure_bridge ;;
   *) usage ;;
 esac
