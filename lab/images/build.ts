@@ -2,8 +2,9 @@
  * Builds every image the lab's nodes pull and pushes it into the lab registry (a mirror: each
  * image goes in under the repository its upstream reference names, see push.ts).
  *
- *   node dist/lab/images/build.js REGISTRY_URL [--only pause,workload,podnet,kube-proxy]
- *       [--kube-versions 1.30.2,1.29.15] [--kube-proxy 1.30.2=/path/to/kube-proxy]
+ *   node dist/lab/images/build.js REGISTRY_URL [--only pause,workload,podnet,kube-proxy,...]
+ *       [--kube-versions 1.30.2,1.29.15] [--tenant-versions 1.29.15,1.30.2]
+ *       [--kube-proxy 1.30.2=/path/to/kube-proxy]
  *       [--iptables-root DIR] [--cache DIR] [--skip-missing] [--json] [--agnhost PATH=VERSION]
  *
  * Images: registry.k8s.io/pause:{3.10.1,3.10,3.9} (lab/images/pause), the workload
@@ -12,6 +13,11 @@
  * plus Debian's iptables userland and the shared libraries it loads); with --agnhost, also
  * registry.k8s.io/e2e-test-images/agnhost:<VERSION>.
  *
+ * For the real Kamaji operator (see operatorImages.ts): the tenant control plane's
+ * registry.k8s.io/kube-{apiserver,controller-manager,scheduler}:v<each tenant version>, Konnectivity's
+ * registry.k8s.io/kas-network-proxy/proxy-{server,agent}, registry.k8s.io/coredns/coredns and
+ * docker.io/clastix/kamaji, each the toolchain's static binary where Kamaji's pod specs run it.
+ *
  * Everything is cached by content under the cache dir (default $HCP_LAB_DIR/images, else
  * <repo>/.lab/images): Go binaries by their sources, images by their files and config. A run whose
  * inputs did not change builds nothing, and pushes nothing the registry already has.
@@ -19,12 +25,13 @@
 import { execFileSync, spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { buildImage, ImageConfig, ImageEntry, ociLayoutTar, OciImage, readOciLayoutTar } from "./oci";
+import { operatorImageSpecs, OperatorVersions } from "./operatorImages";
 import { manifestDigest, parseReference, pushImage, PushResult } from "./push";
+import { REPO, toolchainCache } from "./toolchain";
 
-export const REPO = path.resolve(__dirname, "..", "..", "..");
+export { REPO };
 const IMAGES_SRC = path.join(REPO, "lab", "images");
 export const PAUSE_TAGS = ["3.10.1", "3.10", "3.9"];
 
@@ -40,7 +47,10 @@ export interface ImageSpec {
 export interface BuildOptions {
     registry: string;
     only?: string[];
+    /** kube-proxy versions. Defaults to every version in scripts/versions.env (labKubeVersions). */
     kubeVersions?: string[];
+    /** Tenant control plane versions. Defaults to TENANT_KUBERNETES_VERSIONS. */
+    tenantVersions?: string[];
     /** version → kube-proxy binary, overriding the toolchain lookup. */
     kubeProxy?: Record<string, string>;
     iptablesRoot?: string;
@@ -78,15 +88,35 @@ export function defaultCacheDir(): string {
     return path.join(process.env.HCP_LAB_DIR || path.join(REPO, ".lab"), "images");
 }
 
-function toolchainCache(): string {
-    return process.env.HCP_TOOLCHAIN_CACHE || path.join(os.homedir(), ".cache", "pulumi-hcp-toolchain");
+/** One variable of scripts/versions.env (its value without quotes), or "". */
+export function versionsEnv(key: string): string {
+    const env = fs.readFileSync(path.join(REPO, "scripts", "versions.env"), "utf8");
+    return env.match(new RegExp(`^${key}="?([^"\\n]*)"?`, "m"))?.[1] ?? "";
 }
 
-/** Kubernetes versions of scripts/versions.env: KUBERNETES_VERSION and KUBERNETES_UPGRADE_VERSIONS. */
+const words = (s: string) => s.split(/\s+/).filter(Boolean);
+
+/**
+ * Kubernetes versions of scripts/versions.env: KUBERNETES_VERSION, KUBERNETES_UPGRADE_VERSIONS and
+ * TENANT_KUBERNETES_VERSIONS (the tenants' kube-proxy DaemonSet runs at the tenant's version).
+ */
 export function labKubeVersions(): string[] {
-    const env = fs.readFileSync(path.join(REPO, "scripts", "versions.env"), "utf8");
-    const get = (k: string) => env.match(new RegExp(`^${k}="?([^"\\n]*)"?`, "m"))?.[1] ?? "";
-    return [get("KUBERNETES_VERSION"), ...get("KUBERNETES_UPGRADE_VERSIONS").split(/\s+/)].filter(Boolean);
+    const all = [
+        versionsEnv("KUBERNETES_VERSION"),
+        ...words(versionsEnv("KUBERNETES_UPGRADE_VERSIONS")),
+        ...words(versionsEnv("TENANT_KUBERNETES_VERSIONS")),
+    ];
+    return [...new Set(all.filter(Boolean))];
+}
+
+/** The versions of the operator's images, from scripts/versions.env. */
+export function labOperatorVersions(): OperatorVersions {
+    return {
+        tenantKubernetes: words(versionsEnv("TENANT_KUBERNETES_VERSIONS")),
+        kamaji: versionsEnv("KAMAJI_VERSION"),
+        konnectivity: versionsEnv("KONNECTIVITY_VERSION"),
+        coredns: versionsEnv("COREDNS_VERSION"),
+    };
 }
 
 function sha256Hex(data: Buffer | string): string {
@@ -391,6 +421,15 @@ export function labImageSpecs(opts: BuildOptions, cacheDir: string, log: (m: str
             });
         }
     }
+    const operator = operatorImageSpecs(
+        {
+            ...labOperatorVersions(),
+            ...(opts.tenantVersions ? { tenantKubernetes: opts.tenantVersions } : {}),
+        },
+        want,
+    );
+    specs.push(...operator.specs);
+    missing.push(...operator.missing);
     return { specs, missing };
 }
 
@@ -496,9 +535,23 @@ export async function buildAndPush(opts: BuildOptions): Promise<BuildReport> {
 
 // ---------------------------------------------------------------- CLI
 
+/** What --only selects. */
+export const IMAGE_KINDS = [
+    "pause",
+    "workload",
+    "podnet",
+    "kube-proxy",
+    "agnhost",
+    "control-plane",
+    "konnectivity",
+    "coredns",
+    "kamaji",
+];
+
 export function parseArgs(argv: string[]): BuildOptions & { json: boolean } {
     const usage =
-        "usage: build.js REGISTRY_URL [--only pause,workload,podnet,kube-proxy] [--kube-versions 1.30.2,...]\n" +
+        `usage: build.js REGISTRY_URL [--only ${IMAGE_KINDS.join(",")}]\n` +
+        "       [--kube-versions 1.30.2,...] [--tenant-versions 1.29.15,...]\n" +
         "       [--kube-proxy VERSION=PATH]... [--iptables-root DIR] [--cache DIR] [--skip-missing] [--json]\n" +
         "       [--agnhost PATH=VERSION]";
     const opts: BuildOptions & { json: boolean } = { registry: "", json: false };
@@ -512,6 +565,7 @@ export function parseArgs(argv: string[]): BuildOptions & { json: boolean } {
         };
         if (a === "--only") opts.only = list(val());
         else if (a === "--kube-versions") opts.kubeVersions = list(val());
+        else if (a === "--tenant-versions") opts.tenantVersions = list(val());
         else if (a === "--kube-proxy") {
             const [v, p] = val().split("=");
             if (!p) throw new Error(`--kube-proxy takes VERSION=PATH\n${usage}`);
@@ -530,9 +584,9 @@ export function parseArgs(argv: string[]): BuildOptions & { json: boolean } {
     }
     if (!opts.registry) throw new Error(usage);
     if (!/^https?:\/\//.test(opts.registry)) opts.registry = `http://${opts.registry}`;
-    const kinds = ["pause", "workload", "podnet", "kube-proxy", "agnhost"];
     for (const k of opts.only ?? []) {
-        if (!kinds.includes(k)) throw new Error(`Unknown image '${k}' in --only (one of ${kinds.join(", ")})`);
+        if (!IMAGE_KINDS.includes(k))
+            throw new Error(`Unknown image '${k}' in --only (one of ${IMAGE_KINDS.join(", ")})`);
     }
     return opts;
 }

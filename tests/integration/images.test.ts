@@ -167,6 +167,47 @@ describe("lab/images with a real registry", function () {
         expect(warm.images.map((i) => i.manifestDigest)).to.deep.equal(cold.images.map((i) => i.manifestDigest));
     });
 
+    it("pushes the real Kamaji operator's images under their upstream names, entrypoints as Kamaji runs them", async function () {
+        // The binaries come from the toolchain; what it has not built yet is skipped (and said).
+        const report = await buildAndPush({
+            registry,
+            only: ["kamaji", "konnectivity", "coredns", "control-plane"],
+            cacheDir: path.join(dir, "cache"),
+            skipMissing: true,
+            log: () => {},
+        });
+        if (report.skipped.length) console.log(`      (not in the toolchain yet: ${report.skipped.join("; ")})`);
+        const kamaji = report.images.find((i) => i.kind === "kamaji");
+        expect(kamaji, "the toolchain has no kamaji binary: run scripts/toolchain kamaji").to.not.equal(undefined);
+        for (const img of report.images) {
+            for (const p of img.pushes) {
+                const m = await fetch(`${registry}/v2/${p.repository}/manifests/${p.tag}`, {
+                    headers: { Accept: MANIFEST_MEDIA_TYPE },
+                });
+                expect(m.status, `${p.repository}:${p.tag}`).to.equal(200);
+                const manifest = JSON.parse(Buffer.from(await m.arrayBuffer()).toString());
+                const config = await (
+                    await fetch(`${registry}/v2/${p.repository}/blobs/${manifest.config.digest}`)
+                ).json();
+                const want: Record<string, string> = {
+                    "clastix/kamaji": "/kamaji",
+                    "kas-network-proxy/proxy-server": "/proxy-server",
+                    "kas-network-proxy/proxy-agent": "/proxy-agent",
+                    "coredns/coredns": "/coredns",
+                };
+                expect(config.config.Entrypoint).to.deep.equal([
+                    want[p.repository] ?? `/usr/local/bin/${p.repository}`,
+                ]);
+            }
+        }
+        expect(kamaji!.pushes.map((p) => `${p.repository}:${p.tag}`)).to.deep.equal(["clastix/kamaji:v1.0.0"]);
+        // containerd asks the mirror for docker.io/clastix/kamaji:v1.0.0 with ?ns=docker.io
+        const res = await fetch(`${registry}/v2/clastix/kamaji/manifests/v1.0.0?ns=docker.io`, {
+            headers: { Accept: MANIFEST_MEDIA_TYPE },
+        });
+        expect(res.headers.get("docker-content-digest")).to.equal(kamaji!.manifestDigest);
+    });
+
     describe("containerd pulls through the registry as a mirror", function () {
         const tools = containerdTools();
         let ctrDir: string;

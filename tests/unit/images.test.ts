@@ -7,7 +7,16 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
-import { FileHashes, imageKey, ImageSpec, parseArgs } from "../../lab/images/build";
+import {
+    FileHashes,
+    imageKey,
+    ImageSpec,
+    labImageSpecs,
+    labKubeVersions,
+    labOperatorVersions,
+    parseArgs,
+} from "../../lab/images/build";
+import { findToolchainBinary, operatorImageSpecs } from "../../lab/images/operatorImages";
 import {
     buildImage,
     ImageEntry,
@@ -226,6 +235,11 @@ describe("lab/images build.ts", () => {
         expect(() => parseArgs(["h:1", "--only", "etcd"])).to.throw("Unknown image 'etcd' in --only");
         expect(() => parseArgs(["h:1", "--kube-proxy", "1.30.2"])).to.throw("--kube-proxy takes VERSION=PATH");
         expect(() => parseArgs(["h:1", "h:2"])).to.throw("unexpected argument h:2");
+        expect(parseArgs(["h:1", "--tenant-versions", "1.29.15,v1.30.2"]).tenantVersions).to.deep.equal([
+            "1.29.15",
+            "v1.30.2",
+        ]);
+        expect(parseArgs(["h:1", "--only", "control-plane,konnectivity,coredns,kamaji"]).only).to.have.length(4);
     });
 
     it("keys an image by content: changes with bytes, mode or config, not with mtime", () => {
@@ -251,5 +265,168 @@ describe("lab/images build.ts", () => {
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
+    });
+});
+
+describe("lab/images for the real Kamaji operator", () => {
+    const versions = {
+        tenantKubernetes: ["1.29.15", "v1.30.2"],
+        kamaji: "1.0.0",
+        konnectivity: "0.30.3",
+        coredns: "1.11.3",
+    };
+    // A fake toolchain: every binary is /fake/<family>-<version>/<name>.
+    const fake = (family: string, version: string, name: string) =>
+        `/fake/${family}-${version.replace(/^v/, "")}/${name}`;
+    const all = () => true;
+    const byRef = (specs: ImageSpec[]) => new Map(specs.map((s) => [s.references[0], s]));
+    const files = (s: ImageSpec) =>
+        s.entries.map((e) => ("source" in e ? `${e.path} <- ${e.source}` : "directory" in e ? `${e.path}/` : e.path));
+
+    it("pushes every image Kamaji v1.0.0 pulls under its upstream name, at the toolchain's versions", () => {
+        const { specs, missing } = operatorImageSpecs(versions, all, fake);
+        expect(missing).to.deep.equal([]);
+        expect(specs.map((s) => [s.kind, ...s.references])).to.deep.equal([
+            ["control-plane", "registry.k8s.io/kube-apiserver:v1.29.15"],
+            ["control-plane", "registry.k8s.io/kube-controller-manager:v1.29.15"],
+            ["control-plane", "registry.k8s.io/kube-scheduler:v1.29.15"],
+            ["control-plane", "registry.k8s.io/kube-apiserver:v1.30.2"],
+            ["control-plane", "registry.k8s.io/kube-controller-manager:v1.30.2"],
+            ["control-plane", "registry.k8s.io/kube-scheduler:v1.30.2"],
+            ["konnectivity", "registry.k8s.io/kas-network-proxy/proxy-server:v0.30.3"],
+            ["konnectivity", "registry.k8s.io/kas-network-proxy/proxy-agent:v0.30.3"],
+            ["coredns", "registry.k8s.io/coredns/coredns:v1.11.3"],
+            ["kamaji", "docker.io/clastix/kamaji:v1.0.0"],
+        ]);
+    });
+
+    it("control plane: the bare command Kamaji sets (e.g. `kube-apiserver`) resolves on the image's PATH", () => {
+        const m = byRef(operatorImageSpecs(versions, all, fake).specs);
+        for (const cmd of ["kube-apiserver", "kube-controller-manager", "kube-scheduler"]) {
+            const s = m.get(`registry.k8s.io/${cmd}:v1.30.2`)!;
+            expect(files(s)).to.deep.equal([`/usr/local/bin/${cmd} <- /fake/kubernetes-1.30.2/${cmd}`, "/tmp/"]);
+            expect(s.config.entrypoint).to.deep.equal([`/usr/local/bin/${cmd}`]);
+            const pathDirs = s.config
+                .env!.find((e) => e.startsWith("PATH="))!
+                .slice(5)
+                .split(":");
+            expect(pathDirs).to.include("/usr/local/bin");
+        }
+        expect(files(m.get("registry.k8s.io/kube-scheduler:v1.29.15")!)[0]).to.equal(
+            "/usr/local/bin/kube-scheduler <- /fake/kubernetes-1.29.15/kube-scheduler",
+        );
+    });
+
+    it("konnectivity, coredns and kamaji: the absolute paths Kamaji and kubeadm's addon manifests run", () => {
+        const m = byRef(operatorImageSpecs(versions, all, fake).specs);
+        const check = (ref: string, binPath: string, source: string) => {
+            const s = m.get(ref)!;
+            expect(files(s)).to.deep.equal([`${binPath} <- ${source}`, "/tmp/"]);
+            expect(s.config.entrypoint).to.deep.equal([binPath]);
+            expect((s.entries[0] as { mode?: number }).mode).to.equal(0o755);
+        };
+        check(
+            "registry.k8s.io/kas-network-proxy/proxy-server:v0.30.3",
+            "/proxy-server",
+            "/fake/konnectivity-0.30.3/proxy-server",
+        );
+        check(
+            "registry.k8s.io/kas-network-proxy/proxy-agent:v0.30.3",
+            "/proxy-agent",
+            "/fake/konnectivity-0.30.3/proxy-agent",
+        );
+        // kubeadm's CoreDNS Deployment gives only args (-conf /etc/coredns/Corefile): the entrypoint runs.
+        check("registry.k8s.io/coredns/coredns:v1.11.3", "/coredns", "/fake/coredns-1.11.3/coredns");
+        expect(m.get("registry.k8s.io/coredns/coredns:v1.11.3")!.config.exposedPorts).to.deep.equal([
+            "53/tcp",
+            "53/udp",
+        ]);
+        check("docker.io/clastix/kamaji:v1.0.0", "/kamaji", "/fake/kamaji-1.0.0/kamaji");
+    });
+
+    it("kamaji's default --migrate-image (clastix/kamaji:v1.0.0) is the same mirror repository", () => {
+        expect(parseReference("clastix/kamaji:v1.0.0")).to.deep.equal(
+            parseReference("docker.io/clastix/kamaji:v1.0.0"),
+        );
+        expect(parseReference("docker.io/clastix/kamaji:v1.0.0")).to.deep.equal({
+            registry: "docker.io",
+            repository: "clastix/kamaji",
+            tag: "v1.0.0",
+        });
+    });
+
+    it("selects by kind and lists what the toolchain lacks", () => {
+        const only = operatorImageSpecs(versions, (k) => k === "coredns", fake);
+        expect(only.specs.map((s) => s.kind)).to.deep.equal(["coredns"]);
+        const none = operatorImageSpecs(versions, all, () => undefined);
+        expect(none.specs).to.deep.equal([]);
+        expect(none.missing).to.include(
+            "registry.k8s.io/kube-apiserver:v1.29.15 (no kube-apiserver v1.29.15 in the toolchain)",
+        );
+        expect(none.missing).to.include("docker.io/clastix/kamaji:v1.0.0 (no kamaji v1.0.0 in the toolchain)");
+        expect(none.missing).to.have.length(10);
+    });
+
+    it("reads the versions from scripts/versions.env; kube-proxy covers the tenant versions too", () => {
+        const env = fs.readFileSync(path.join(__dirname, "..", "..", "..", "scripts", "versions.env"), "utf8");
+        const get = (k: string) => env.match(new RegExp(`^${k}="?([^"\\n]*)"?`, "m"))![1];
+        const tenants = get("TENANT_KUBERNETES_VERSIONS").split(" ");
+        expect(labOperatorVersions()).to.deep.equal({
+            tenantKubernetes: tenants,
+            kamaji: get("KAMAJI_VERSION"),
+            konnectivity: get("KONNECTIVITY_VERSION"),
+            coredns: get("COREDNS_VERSION"),
+        });
+        expect(labKubeVersions()).to.include.members([get("KUBERNETES_VERSION"), ...tenants]);
+    });
+
+    describe("found in a toolchain cache (HCP_TOOLCHAIN_CACHE)", () => {
+        let cache: string;
+        let saved: string | undefined;
+        before(() => {
+            saved = process.env.HCP_TOOLCHAIN_CACHE;
+            cache = fs.mkdtempSync(path.join(os.tmpdir(), "hcp-images-tc-"));
+            process.env.HCP_TOOLCHAIN_CACHE = cache;
+            const put = (dir: string, name: string) => {
+                fs.mkdirSync(path.join(cache, dir, "bin"), { recursive: true });
+                fs.writeFileSync(path.join(cache, dir, "bin", name), `#!/bin/sh\necho ${name}\n`, { mode: 0o755 });
+            };
+            for (const c of ["kube-apiserver", "kube-controller-manager", "kube-scheduler"]) put("kubernetes-9.9.1", c);
+            put("konnectivity-0.30.3", "proxy-server");
+            fs.mkdirSync(path.join(cache, "coredns-1.11.3", "bin"), { recursive: true }); // not built yet
+        });
+        after(() => {
+            if (saved === undefined) delete process.env.HCP_TOOLCHAIN_CACHE;
+            else process.env.HCP_TOOLCHAIN_CACHE = saved;
+            fs.rmSync(cache, { recursive: true, force: true });
+        });
+
+        it("finds <cache>/<family>-<version>/bin/<name>, executable only", () => {
+            expect(findToolchainBinary("kubernetes", "v9.9.1", "kube-apiserver")).to.equal(
+                path.join(cache, "kubernetes-9.9.1", "bin", "kube-apiserver"),
+            );
+            expect(findToolchainBinary("coredns", "1.11.3", "coredns")).to.equal(undefined);
+            fs.chmodSync(path.join(cache, "konnectivity-0.30.3", "bin", "proxy-server"), 0o644);
+            expect(findToolchainBinary("konnectivity", "0.30.3", "proxy-server")).to.equal(undefined);
+            fs.chmodSync(path.join(cache, "konnectivity-0.30.3", "bin", "proxy-server"), 0o755);
+        });
+
+        it("build.ts takes the tenant versions from --tenant-versions and reports what is missing", () => {
+            const { specs, missing } = labImageSpecs(
+                { registry: "http://x", only: ["control-plane", "konnectivity", "coredns"], tenantVersions: ["9.9.1"] },
+                cache,
+                () => {},
+            );
+            expect(specs.map((s) => s.references[0])).to.deep.equal([
+                "registry.k8s.io/kube-apiserver:v9.9.1",
+                "registry.k8s.io/kube-controller-manager:v9.9.1",
+                "registry.k8s.io/kube-scheduler:v9.9.1",
+                "registry.k8s.io/kas-network-proxy/proxy-server:v0.30.3",
+            ]);
+            expect(missing).to.deep.equal([
+                "registry.k8s.io/kas-network-proxy/proxy-agent:v0.30.3 (no proxy-agent v0.30.3 in the toolchain)",
+                "registry.k8s.io/coredns/coredns:v1.11.3 (no coredns v1.11.3 in the toolchain)",
+            ]);
+        });
     });
 });
