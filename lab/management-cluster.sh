@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The lab's management cluster: a real etcd, kube-apiserver and kube-controller-manager on the
+# The lab's management cluster: a real etcd, kube-apiserver, kube-controller-manager and kube-scheduler on the
 # machine. The API listens on every address of the machine and is advertised on the lab bridge,
 # where its nodes (lab/management-nodes.sh) and their pods reach it; the admin kubeconfig uses
 # loopback. The controller-manager matters: foreground deletion (what pulumi-kubernetes asks for),
@@ -18,6 +18,7 @@ SERVICE_CIDR=10.96.0.0/16
 # The management pods' range; each node gets a /24 of it (kube-controller-manager's node IPAM).
 POD_CIDR=10.244.0.0/16
 KCM_PORT=${HCP_MGMT_KCM_PORT:-$((16257 + PORT_OFFSET))}
+SCHED_PORT=${HCP_MGMT_SCHED_PORT:-$((16259 + PORT_OFFSET))}
 KUBECONFIG_FILE=$D/admin.kubeconfig
 
 apiserver_ready() {
@@ -86,10 +87,26 @@ up() {
     wait_for "kube-controller-manager" 60 curl -skf "https://127.0.0.1:$KCM_PORT/healthz" ||
       lab_die "kube-controller-manager not healthy after 60 s; see $D/logs/controller-manager.log"
   fi
+  if ! pid_alive "$D/scheduler.pid"; then
+    [ -x "$BIN/kube-scheduler" ] || lab_die "$BIN/kube-scheduler is missing: run scripts/toolchain first"
+    port_free "$SCHED_PORT" || lab_die "port $SCHED_PORT is taken: set HCP_MGMT_SCHED_PORT"
+    mint_cert "$D/pki" scheduler "/CN=system:kube-scheduler" "" clientAuth
+    write_kubeconfig "$D/scheduler.kubeconfig" "https://127.0.0.1:$API_PORT" "$D/pki/ca.crt" \
+      "$D/pki/scheduler.crt" "$D/pki/scheduler.key" system:kube-scheduler
+    lab_log "starting management kube-scheduler"
+    setsid kube-scheduler --kubeconfig "$D/scheduler.kubeconfig" \
+      --authentication-kubeconfig "$D/scheduler.kubeconfig" --authorization-kubeconfig "$D/scheduler.kubeconfig" \
+      --bind-address 127.0.0.1 --secure-port "$SCHED_PORT" --leader-elect=false \
+      > "$D/logs/scheduler.log" 2>&1 < /dev/null &
+    echo $! > "$D/scheduler.pid"
+    wait_for "kube-scheduler" 60 curl -skf "https://127.0.0.1:$SCHED_PORT/healthz" ||
+      lab_die "kube-scheduler not healthy after 60 s; see $D/logs/scheduler.log"
+  fi
   lab_log "management cluster ready; kubeconfig: $KUBECONFIG_FILE"
 }
 
 down() {
+  stop_pid "$D/scheduler.pid"
   stop_pid "$D/controller-manager.pid"
   stop_pid "$D/apiserver.pid"
   stop_pid "$D/etcd.pid"
@@ -101,10 +118,10 @@ status() {
   local e=down a=down c=down
   pid_alive "$D/etcd.pid" && e=up
   pid_alive "$D/apiserver.pid" && apiserver_ready && a=ready
-  pid_alive "$D/controller-manager.pid" && c=up
+  pid_alive "$D/controller-manager.pid" && pid_alive "$D/scheduler.pid" && c=up
   echo "management etcd: $e"
   echo "management kube-apiserver: $a (https://127.0.0.1:$API_PORT, kubeconfig $KUBECONFIG_FILE)"
-  echo "management kube-controller-manager: $c"
+  echo "management kube-controller-manager and kube-scheduler: $c"
   [ "$a" = ready ] && [ "$c" = up ]
 }
 

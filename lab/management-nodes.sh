@@ -17,6 +17,7 @@ source "$REPO/scripts/versions.env"
 MGMT=$LAB_DIR/management
 NODES=${HCP_LAB_MGMT_NODES:-2}
 POD_CIDR=10.244.0.0/16
+SERVICE_CIDR=10.96.0.0/16
 CLUSTER_DNS=10.96.0.10
 NODE=$REPO/node_modules/.bin/node
 KUBECTL="kubectl --kubeconfig $MGMT/admin.kubeconfig"
@@ -69,6 +70,9 @@ UNIT
   # Pods leaving the pod range go out as their node (nothing routes back to the pod range).
   in_node "$name" iptables -t nat -C POSTROUTING -s "$POD_CIDR" ! -d "$POD_CIDR" -j MASQUERADE 2>/dev/null ||
     in_node "$name" iptables -t nat -A POSTROUTING -s "$POD_CIDR" ! -d "$POD_CIDR" -j MASQUERADE
+  # A route to the Service range, so that host-network pods (Kamaji) can connect to ClusterIPs:
+  # kube-proxy rewrites the destination only after the kernel found a route for it.
+  in_node "$name" ip route replace "$SERVICE_CIDR" via "$BRIDGE_IP" dev eth0
   in_node "$name" systemctl daemon-reload
   if [ $changed = yes ]; then in_node "$name" systemctl restart kubelet kube-proxy
   else in_node "$name" systemctl start kubelet kube-proxy; fi

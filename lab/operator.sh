@@ -57,7 +57,7 @@ kamaji_up() {
   get() { printf '%s\n' "$envs" | sed -n "s/^$1=//p"; }
   local stage
   for stage in prerequisites operator admission; do
-    "$NODE" "$REPO/dist/lab/management/kamaji.js" --stage "$stage" --image "$(image "clastix/kamaji:v$KAMAJI_VERSION")" \
+    "$NODE" "$REPO/dist/lab/management/kamaji.js" --stage "$stage" --image "$(image "docker.io/clastix/kamaji:v$KAMAJI_VERSION")" \
       --node "$KAMAJI_NODE" --node-ip "$KAMAJI_NODE_IP" --ca "$MGMT/pki/ca.crt" \
       --cert "$MGMT/pki/kamaji-webhook.crt" --key "$MGMT/pki/kamaji-webhook.key" \
       --datastore-endpoints "$(get ETCD_ENDPOINTS)" --datastore-ca "$(get ETCD_CACERT)" --datastore-ca-key "$(get ETCD_CA_KEY)" \

@@ -13,12 +13,18 @@ import { parseArgs } from "node:util";
 import { normalizePrep, renderPrepareScript } from "../../provider/hostprep/logic";
 import { LAB_CGROUP_DRIVER, LAB_KUBELET_CONFIGURATION, labContainerd } from "../nodeSettings";
 
+/** A worker's containerd, plus Docker Hub through the mirror: Kamaji's own image is docker.io/clastix/kamaji. */
+function managementContainerd(registry: string) {
+    const c = labContainerd(registry);
+    return { ...c, registryMirrors: { ...c.registryMirrors, "docker.io": [`http://${registry}`] } };
+}
+
 /** The preparation a worker gets from PreparedHost, for a management node. */
 export function prepareScript(registry: string, bundle: string, version: string): string {
     return renderPrepareScript(
         normalizePrep({
             kubernetesVersion: version,
-            containerd: { ...labContainerd(registry), cgroupDriver: LAB_CGROUP_DRIVER },
+            containerd: { ...managementContainerd(registry), cgroupDriver: LAB_CGROUP_DRIVER },
             packageSource: { kind: "bundle", path: bundle },
         }),
     );
