@@ -32,9 +32,31 @@ export interface LabDescription {
     /** cgroupRoot: the host's own cgroup (all hosts share the machine's cgroup file systems). */
     hosts: { name: string; address: string; hostKey: string; cgroupRoot: string }[];
     bundles: Record<string, string>;
+    /** The tenants' version (what the real Kamaji v1.0.0 accepts), and the ones they upgrade to. */
     kubernetesVersion: string;
     upgradeVersions: string[];
+    /** The version of the tenant API server the v1beta4 join tests start directly (not through Kamaji). */
+    directTenantVersion: string;
+    /** Addresses the lab's LoadBalancer controller hands out, "FIRST-LAST". */
+    loadBalancerPool: string;
 }
+
+/** The pool address for tenant slot `i`: fixed, so the pod network agent knows the API before it exists. */
+export function tenantLoadBalancerAddress(lab: LabDescription, slot: number): string {
+    const [first, last] = lab.loadBalancerPool.split("-");
+    const base = first.split(".").map(Number);
+    const ip = [...base.slice(0, 3), base[3] + slot].join(".");
+    if (base[3] + slot > Number(last.split(".")[3]))
+        throw new Error(`tenants: slot ${slot} is beyond the lab's LoadBalancer pool ${lab.loadBalancerPool}`);
+    return ip;
+}
+
+/** CoreDNS and Konnectivity at the versions the lab registry has (Kamaji's defaults are older builds). */
+export const LAB_ADDONS = {
+    coreDNS: { imageTag: "v1.11.3" },
+    kubeProxy: {},
+    konnectivity: { version: "v0.30.3" },
+};
 
 export interface LabTenant {
     name: string;
@@ -45,9 +67,9 @@ export interface LabTenant {
     /** Lab host names (worker-1 …) in the pool; none = no pool. */
     hosts: string[];
     /**
-     * Picks the tenant's API port (16600 + slot) and networks (10.(200+2·slot).0.0/16 pods,
-     * 10.(201+2·slot).0.0/16 services). Default: the tenant's position in the list. Give it when
-     * tenants come and go, so a remaining tenant keeps its endpoint.
+     * Picks the tenant's LoadBalancer address (the pool's first + slot) and networks
+     * (10.(200+2·slot).0.0/16 pods, 10.(201+2·slot).0.0/16 services). Default: the tenant's
+     * position in the list. Give it when tenants come and go, so a remaining tenant keeps its endpoint.
      */
     slot?: number;
     maxUnavailable?: number;
@@ -89,19 +111,20 @@ export function labStack(lab: LabDescription, tenants: LabTenant[]) {
     tenants.forEach((t, index) => {
         const i = t.slot ?? index;
         const version = t.kubernetesVersion ?? lab.kubernetesVersion;
-        const port = 16600 + i;
+        const address = tenantLoadBalancerAddress(lab, i);
         const cp = new HostedControlPlane(t.name, {
             managementCluster: mgmt,
             dataStore: store,
             kubernetesVersion: version,
-            replicas: 1,
-            serviceType: "NodePort",
-            // The lab's tenant API servers listen on the worker bridge, which the hosts reach.
-            address: lab.tenantAddress,
-            port,
+            // Two API server pods, behind a LoadBalancer Service whose address the lab hands out.
+            replicas: 2,
+            serviceType: "LoadBalancer",
+            address,
+            port: 6443,
             network: { podCidr: `10.${200 + 2 * i}.0.0/16`, serviceCidr: `10.${201 + 2 * i}.0.0/16` },
-            addons: { coreDNS: {}, kubeProxy: {} },
-            cniManifest: podNetworkManifest({ image: lab.images.podnet, apiEndpoint: `${lab.tenantAddress}:${port}` }),
+            addons: LAB_ADDONS,
+            kubeletPreferredAddressTypes: ["InternalIP"],
+            cniManifest: podNetworkManifest({ image: lab.images.podnet, apiEndpoint: `${address}:6443` }),
         });
         outputs[`${t.name}Endpoint`] = cp.endpoint;
         outputs[`${t.name}Kubeconfig`] = cp.kubeconfig;
