@@ -16,6 +16,7 @@ import {
     validateClientTlsBundle,
 } from "../provider/pki";
 import { isPlain, throwIfInvalid, ValidationError } from "./errors";
+import { kamajiCaKey } from "./kamajiCaKey";
 import { ManagementCluster } from "./managementCluster";
 import { dnsSubdomainProblem, PropertyError, validateEndpoints } from "./validation";
 
@@ -27,7 +28,9 @@ export interface DataStoreTlsArgs {
     caCertificate: pulumi.Input<string>;
     /**
      * The etcd CA private key (PEM, secret). Required: Kamaji signs a client certificate per tenant
-     * with it (`tlsConfig.certificateAuthority.privateKey`).
+     * with it (`tlsConfig.certificateAuthority.privateKey`). Must be RSA: Kamaji v1.0.0 reads only
+     * PKCS#1 RSA keys, so an RSA key in another encoding (PKCS#8 "BEGIN PRIVATE KEY") is rewritten
+     * as PKCS#1 in the Secret, and an EC key is refused at preview.
      */
     caPrivateKey: pulumi.Input<string>;
     /**
@@ -69,8 +72,9 @@ export interface DataStoreArgs {
     /** Validity of a minted client certificate, in days. Defaults to 365. */
     clientCertificateValidityDays?: number;
     /**
-     * Wait until Kamaji has validated the DataStore (`status.ready == true`) before anything that
-     * depends on it is created. Defaults to true.
+     * No effect with Kamaji v1.0.0, kept for compatibility: its DataStore reports no readiness (the
+     * status holds only `usedBy`). Kamaji's admission webhook checks the DataStore when it is
+     * created (the referenced Secrets exist, the CA key is given), and `healthCheck` checks etcd.
      */
     waitForReady?: boolean;
     /**
@@ -190,7 +194,14 @@ export class DataStore extends pulumi.ComponentResource {
 
         const ns = mgmt.kamajiNamespace;
         const caCert = pulumi.output(args.tls.caCertificate);
-        const caKey = pulumi.secret(args.tls.caPrivateKey);
+        // The CA key as Kamaji v1.0.0 reads it (PKCS#1 RSA); refused here when it cannot be.
+        const caKey = pulumi.secret(
+            pulumi.output(args.tls.caPrivateKey).apply((pem) => {
+                const r = kamajiCaKey(pem);
+                if ("error" in r) throw new ValidationError(label, [r.error]);
+                return r.pem;
+            }),
+        );
         const cn = args.clientCommonName ?? "root";
         const days = args.clientCertificateValidityDays ?? 365;
 
@@ -266,10 +277,6 @@ export class DataStore extends pulumi.ComponentResource {
             secretReference: { name: secret.metadata.name, namespace: secret.metadata.namespace, keyPath },
         });
         const annotations: Record<string, string> = { "pulumi.com/deletionPropagationPolicy": "background" };
-        if (args.waitForReady !== false) {
-            annotations["pulumi.com/waitFor"] = "jsonpath={.status.ready}=true";
-            annotations["pulumi.com/timeoutSeconds"] = "600";
-        }
         // etcd must be healthy before Kamaji is pointed at it.
         this.health =
             args.healthCheck === false

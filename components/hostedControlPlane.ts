@@ -11,8 +11,10 @@ import { isPlain, throwIfInvalid, ValidationError } from "./errors";
 import { ManagementCluster } from "./managementCluster";
 import {
     ControlPlaneValues,
+    DEFAULT_KUBELET_ADDRESS_TYPES,
     DEFAULT_POD_CIDR,
     DEFAULT_SERVICE_CIDR,
+    KubeletAddressType,
     PropertyError,
     ServiceType,
     validateControlPlane,
@@ -30,27 +32,34 @@ export interface HostedControlPlaneNetworkArgs {
     serviceCidr?: pulumi.Input<string>;
     /** The cluster DNS Service IPs (at most 8), inside `serviceCidr`. Defaults to the 10th address of `serviceCidr`. */
     dnsServiceIPs?: pulumi.Input<pulumi.Input<string>[]>;
-    /** The cluster domain. Defaults to "cluster.local". Immutable in Kamaji: changing it fails. */
+    /** The cluster domain. Kamaji v1.0.0 has no such field: only "cluster.local" is accepted. */
     clusterDomain?: pulumi.Input<string>;
 }
 
 export interface ImageAddonArgs {
-    /** The image repository. Defaults to Kamaji's choice for the Kubernetes version. */
+    /** The image registry (the image name is fixed: `coredns`, `kube-proxy`). Defaults to "registry.k8s.io". */
     imageRepository?: pulumi.Input<string>;
-    /** The image tag. Defaults to Kamaji's choice for the Kubernetes version. */
+    /**
+     * The image tag. Defaults to Kamaji's choice: the tenant's version for kube-proxy, kubeadm
+     * v1.30's v1.11.1 for CoreDNS. (Kamaji v1.0.0 ignores a CoreDNS tag without a repository, so
+     * the package then writes the default repository too.)
+     */
     imageTag?: pulumi.Input<string>;
 }
 
 export interface KonnectivityAddonArgs {
     /** The port the konnectivity server listens on for agents (a port of the tenant's Service). Defaults to 8132. */
     serverPort?: pulumi.Input<number>;
-    /** How agents run in the tenant: "DaemonSet" (one per node) or "Deployment". Defaults to "DaemonSet". */
+    /** How agents run in the tenant. Kamaji v1.0.0 knows only "DaemonSet" (one per node), the default. */
     agentMode?: pulumi.Input<"DaemonSet" | "Deployment">;
-    /** Agent replicas; only with agentMode "Deployment". */
+    /** Not supported by Kamaji v1.0.0 (refused at preview): its agents are a DaemonSet. */
     agentReplicas?: pulumi.Input<number>;
-    /** Run agents on the host network, so they start before the CNI is up (kamaji#882). Defaults to false. */
+    /** Not supported by Kamaji v1.0.0 (refused at preview when true): its agents run on the pod network. */
     agentHostNetwork?: pulumi.Input<boolean>;
-    /** Konnectivity version for server and agent. Defaults to v0.<Kubernetes minor>.0 (Kamaji's default). */
+    /**
+     * Konnectivity image tag for server and agent (`server.version`, `agent.version`), e.g.
+     * "v0.30.3". Defaults to Kamaji v1.0.0's "v0.0.32".
+     */
     version?: pulumi.Input<string>;
 }
 
@@ -92,7 +101,7 @@ export interface HostedControlPlaneArgs {
     address?: pulumi.Input<string>;
     /** The API server port. Defaults to 6443. */
     port?: pulumi.Input<number>;
-    /** An IP for `--advertise-address` and cluster-info, when it differs from `address`. */
+    /** Not supported by Kamaji v1.0.0 (refused at preview): it advertises `address`. */
     advertiseAddress?: pulumi.Input<string>;
     /** Extra subject alternative names for the API server certificate: host names or IPs, never host:port. */
     certSANs?: pulumi.Input<pulumi.Input<string>[]>;
@@ -107,6 +116,14 @@ export interface HostedControlPlaneArgs {
     /** The kubelet cgroup driver written into the tenant's kubelet config. Defaults to "systemd" (what containerd is set up with). */
     kubeletCgroupDriver?: pulumi.Input<"systemd" | "cgroupfs">;
     /**
+     * The node address types the API server tries, in order, to reach kubelets (logs, exec,
+     * port-forward): `spec.kubernetes.kubelet.preferredAddressTypes`. Defaults to
+     * ["InternalIP", "ExternalIP", "Hostname"]: Kamaji's default tries Hostname first, which fails
+     * on machines whose names are not in DNS. Each of Hostname, InternalIP, ExternalIP,
+     * InternalDNS, ExternalDNS at most once. Updated in place.
+     */
+    kubeletPreferredAddressTypes?: pulumi.Input<pulumi.Input<KubeletAddressType>[]>;
+    /**
      * A CNI manifest (multi-document YAML, e.g. Calico's) applied to the tenant once it is ready.
      * Defaults to none: nodes stay NotReady until a CNI is installed.
      */
@@ -114,6 +131,9 @@ export interface HostedControlPlaneArgs {
     /** How long to wait for Kamaji to report the control plane Ready, in seconds. Defaults to 1200. */
     readyTimeoutSeconds?: number;
 }
+
+/** The registry Kamaji's addons come from unless told otherwise (kubeadm's default). */
+const DEFAULT_ADDON_REPOSITORY = "registry.k8s.io";
 
 /** The custom resource with its status exposed as an output. */
 class TenantControlPlaneResource extends k8s.apiextensions.CustomResource {
@@ -221,9 +241,17 @@ export class HostedControlPlane extends pulumi.ComponentResource {
             certSANs: args.certSANs,
             network: args.network,
             addons: k
-                ? { konnectivity: { serverPort: k.serverPort, agentMode: k.agentMode, agentReplicas: k.agentReplicas } }
+                ? {
+                      konnectivity: {
+                          serverPort: k.serverPort,
+                          agentMode: k.agentMode,
+                          agentReplicas: k.agentReplicas,
+                          agentHostNetwork: k.agentHostNetwork,
+                      },
+                  }
                 : undefined,
             kubeletCgroupDriver: args.kubeletCgroupDriver,
+            kubeletPreferredAddressTypes: args.kubeletPreferredAddressTypes,
             managementPodCidrs: mgmt?.podCidrs,
             managementServiceCidrs: mgmt?.serviceCidrs,
         };
@@ -292,22 +320,21 @@ export class HostedControlPlane extends pulumi.ComponentResource {
             },
             kubernetes: {
                 version,
-                kubelet: { cgroupfs: args.kubeletCgroupDriver ?? "systemd" },
+                kubelet: {
+                    cgroupfs: args.kubeletCgroupDriver ?? "systemd",
+                    preferredAddressTypes: args.kubeletPreferredAddressTypes ?? DEFAULT_KUBELET_ADDRESS_TYPES,
+                },
             },
             networkProfile: {
                 address: args.address,
                 port: args.port ?? 6443,
-                advertiseAddress: args.advertiseAddress,
                 certSANs: args.certSANs,
                 podCidr: net.podCidr ?? DEFAULT_POD_CIDR,
                 serviceCidr: net.serviceCidr ?? DEFAULT_SERVICE_CIDR,
                 dnsServiceIPs: net.dnsServiceIPs,
-                clusterDomain: net.clusterDomain,
             },
             addons: {
-                coreDNS: addons.coreDNS
-                    ? { imageRepository: addons.coreDNS.imageRepository, imageTag: addons.coreDNS.imageTag }
-                    : undefined,
+                coreDNS: addons.coreDNS ? coreDnsAddon(addons.coreDNS) : undefined,
                 kubeProxy: addons.kubeProxy
                     ? { imageRepository: addons.kubeProxy.imageRepository, imageTag: addons.kubeProxy.imageTag }
                     : undefined,
@@ -317,12 +344,7 @@ export class HostedControlPlane extends pulumi.ComponentResource {
                               port: addons.konnectivity.serverPort ?? 8132,
                               version: addons.konnectivity.version,
                           },
-                          agent: {
-                              mode: addons.konnectivity.agentMode ?? "DaemonSet",
-                              replicas: addons.konnectivity.agentReplicas,
-                              hostNetwork: addons.konnectivity.agentHostNetwork,
-                              version: addons.konnectivity.version,
-                          },
+                          agent: { version: addons.konnectivity.version },
                       }
                     : undefined,
             },
@@ -393,6 +415,17 @@ export class HostedControlPlane extends pulumi.ComponentResource {
             serviceCidr: this.serviceCidr,
         });
     }
+}
+
+/**
+ * `spec.addons.coreDNS`. Kamaji v1.0.0 takes the CoreDNS tag only together with a repository
+ * (kamaji internal/resources/addons/coredns.go), so a tag alone gets the default repository.
+ */
+export function coreDnsAddon(a: ImageAddonArgs): pulumi.Output<{ imageRepository?: string; imageTag?: string }> {
+    return pulumi.all([a.imageRepository, a.imageTag]).apply(([repo, tag]) => ({
+        imageRepository: repo || (tag ? DEFAULT_ADDON_REPOSITORY : undefined),
+        imageTag: tag,
+    }));
 }
 
 /** The `pulumi.com/waitFor` conditions (all must hold) for a tenant at `version`. */

@@ -334,13 +334,30 @@ export interface ControlPlaneValues {
             serverPort?: number;
             agentMode?: string;
             agentReplicas?: number;
+            agentHostNetwork?: boolean;
         };
     };
     kubeletCgroupDriver?: string;
+    kubeletPreferredAddressTypes?: string[];
     /** The management cluster's ranges; tenant ranges must not overlap them. */
     managementPodCidrs?: string[];
     managementServiceCidrs?: string[];
 }
+
+/** `spec.kubernetes.kubelet.preferredAddressTypes` values (Kamaji's CRD enum). */
+export type KubeletAddressType = "Hostname" | "InternalIP" | "ExternalIP" | "InternalDNS" | "ExternalDNS";
+export const KUBELET_ADDRESS_TYPES: KubeletAddressType[] = [
+    "Hostname",
+    "InternalIP",
+    "ExternalIP",
+    "InternalDNS",
+    "ExternalDNS",
+];
+/**
+ * The package's default, InternalIP first: Kamaji's own default starts with Hostname, which plain
+ * Linux machines without DNS for their names cannot serve (`kubectl logs` then fails on a lookup).
+ */
+export const DEFAULT_KUBELET_ADDRESS_TYPES: KubeletAddressType[] = ["InternalIP", "ExternalIP", "Hostname"];
 
 export const DEFAULT_POD_CIDR = "10.244.0.0/16";
 export const DEFAULT_SERVICE_CIDR = "10.96.0.0/16";
@@ -383,12 +400,6 @@ export function validateControlPlane(v: ControlPlaneValues): PropertyError[] {
     }
     if (v.port !== undefined && !isPort(v.port))
         err("port", `must be a TCP port from 1 to 65535 (default 6443); got ${v.port}`);
-    if (v.advertiseAddress !== undefined && v.advertiseAddress !== "" && !parseIp(v.advertiseAddress)) {
-        err(
-            "advertiseAddress",
-            `must be an IP address (Kamaji passes it to --advertise-address); got "${v.advertiseAddress}"`,
-        );
-    }
     (v.certSANs ?? []).forEach((s, i) => {
         if (typeof s !== "string" || s === "") err(`certSANs[${i}]`, "must be a non-empty host name or IP");
         else if (/^[a-z]+:\/\//i.test(s) || (!parseIp(s) && s.includes(":")) || s.includes("/")) {
@@ -455,10 +466,6 @@ export function validateControlPlane(v: ControlPlaneValues): PropertyError[] {
             }
         });
     }
-    if (net.clusterDomain !== undefined) {
-        const d = dnsSubdomainProblem(net.clusterDomain);
-        if (d) err("network.clusterDomain", d);
-    }
 
     const k = v.addons?.konnectivity;
     if (k) {
@@ -474,21 +481,57 @@ export function validateControlPlane(v: ControlPlaneValues): PropertyError[] {
                     `must differ from the API server port ${v.port ?? 6443}: both are ports of the same Service`,
                 );
         }
+        // Kamaji v1.0.0 always runs the agents as a DaemonSet on the tenant's pod network: its
+        // KonnectivityAgentSpec has only image, version, tolerations and extraArgs.
         const mode = k.agentMode ?? "DaemonSet";
-        if (mode !== "DaemonSet" && mode !== "Deployment")
-            err("addons.konnectivity.agentMode", `must be "DaemonSet" or "Deployment"; got "${mode}"`);
-        if (k.agentReplicas !== undefined) {
-            if (mode === "DaemonSet" && k.agentReplicas !== 0)
-                err(
-                    "addons.konnectivity.agentReplicas",
-                    'only applies when agentMode is "Deployment"; remove it or set agentMode: "Deployment"',
-                );
-            else if (mode === "Deployment" && (!Number.isInteger(k.agentReplicas) || k.agentReplicas < 1))
-                err(
-                    "addons.konnectivity.agentReplicas",
-                    `must be a whole number >= 1 in Deployment mode; got ${k.agentReplicas}`,
-                );
-        }
+        if (mode !== "DaemonSet")
+            err(
+                "addons.konnectivity.agentMode",
+                `must be "DaemonSet": Kamaji v1.0.0 runs the Konnectivity agents only as a DaemonSet; got "${mode}"; remove it`,
+            );
+        if (k.agentReplicas !== undefined)
+            err(
+                "addons.konnectivity.agentReplicas",
+                "is not supported by Kamaji v1.0.0 (its agents are a DaemonSet, one per node); remove it",
+            );
+        if (k.agentHostNetwork !== undefined && k.agentHostNetwork !== false)
+            err(
+                "addons.konnectivity.agentHostNetwork",
+                "is not supported by Kamaji v1.0.0 (its agent DaemonSet runs on the pod network); remove it",
+            );
+    }
+
+    if (v.advertiseAddress !== undefined && v.advertiseAddress !== "")
+        err(
+            "advertiseAddress",
+            "is not supported by Kamaji v1.0.0 (its networkProfile has no advertiseAddress; the API server advertises `address`); remove it, or set `address` to that IP",
+        );
+    if (net.clusterDomain !== undefined && net.clusterDomain !== "cluster.local")
+        err(
+            "network.clusterDomain",
+            `is not supported by Kamaji v1.0.0 (its networkProfile has no clusterDomain, tenants use "cluster.local"); remove it; got "${net.clusterDomain}"`,
+        );
+
+    const types = v.kubeletPreferredAddressTypes;
+    if (types !== undefined) {
+        if (!Array.isArray(types) || types.length === 0)
+            err(
+                "kubeletPreferredAddressTypes",
+                `must list at least one of ${KUBELET_ADDRESS_TYPES.join(", ")} (default ${DEFAULT_KUBELET_ADDRESS_TYPES.join(", ")})`,
+            );
+        else
+            types.forEach((t, i) => {
+                if (!KUBELET_ADDRESS_TYPES.includes(t as KubeletAddressType))
+                    err(
+                        `kubeletPreferredAddressTypes[${i}]`,
+                        `must be one of ${KUBELET_ADDRESS_TYPES.join(", ")} (Kamaji's enum); got "${t}"`,
+                    );
+                else if (types.indexOf(t) !== i)
+                    err(
+                        `kubeletPreferredAddressTypes[${i}]`,
+                        `"${t}" is listed twice (Kamaji's webhook refuses duplicates); list each type once`,
+                    );
+            });
     }
 
     if (

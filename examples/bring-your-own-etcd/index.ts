@@ -34,7 +34,7 @@ const cp = new hcp.HostedControlPlane("edge", {
     port: 31443,
     certSANs: ["edge-api.example.com"],
     network: { podCidr: "172.20.0.0/16", serviceCidr: "172.21.0.0/16", dnsServiceIPs: ["172.21.0.10"] },
-    addons: { coreDNS: {}, kubeProxy: {}, konnectivity: { serverPort: 31132, agentHostNetwork: true } },
+    addons: { coreDNS: {}, kubeProxy: {}, konnectivity: { serverPort: 31132 } },
 });
 
 export const endpoint = cp.endpoint;

@@ -36,6 +36,15 @@ export interface IssueOptions {
 }
 
 const EC_P256: EcKeyGenParams & EcdsaParams = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
+// RSA for CAs whose consumer reads only RSA keys (Kamaji v1.0.0's DataStore CA).
+const RSA_2048: RsaHashedKeyGenParams = {
+    name: "RSASSA-PKCS1-v1_5",
+    modulusLength: 2048,
+    publicExponent: new Uint8Array([1, 0, 1]),
+    hash: "SHA-256",
+};
+
+export type CaKeyType = "ec" | "rsa";
 
 function window(validity: Validity, property: string): { notBefore: Date; notAfter: Date } {
     if (typeof validity === "number") {
@@ -75,8 +84,9 @@ export function toPem(der: ArrayBuffer, label: string): string {
     return `-----BEGIN ${label}-----\n${b64.match(/.{1,64}/g)!.join("\n")}\n-----END ${label}-----\n`;
 }
 
-async function newKeyPair(): Promise<CryptoKeyPair> {
-    return (await webcrypto.subtle.generateKey(EC_P256, true, ["sign", "verify"])) as CryptoKeyPair;
+async function newKeyPair(type: CaKeyType = "ec"): Promise<CryptoKeyPair> {
+    const alg = type === "rsa" ? RSA_2048 : EC_P256;
+    return (await webcrypto.subtle.generateKey(alg, true, ["sign", "verify"])) as CryptoKeyPair;
 }
 
 async function exportKey(k: CryptoKey): Promise<string> {
@@ -115,22 +125,26 @@ async function importSigningKey(
     );
 }
 
-/** A self-signed CA (basicConstraints CA:TRUE critical, keyCertSign + cRLSign), ECDSA P-256. */
+/**
+ * A self-signed CA (basicConstraints CA:TRUE critical, keyCertSign + cRLSign), ECDSA P-256, or
+ * RSA 2048 with `keyType` "rsa" (its key PKCS#8 all the same).
+ */
 export async function createCertificateAuthority(
     commonName: string,
     validity: Validity,
     organizations: string[] = [],
+    keyType: CaKeyType = "ec",
 ): Promise<CertificateAndKey> {
     if (!commonName) throw new Error("commonName: must be a non-empty string");
     const { notBefore, notAfter } = window(validity, "validity");
-    const keys = await newKeyPair();
+    const keys = await newKeyPair(keyType);
     const cert = await x509.X509CertificateGenerator.createSelfSigned({
         serialNumber: randomSerial(),
         name: name(commonName, organizations),
         notBefore,
         notAfter,
         keys,
-        signingAlgorithm: EC_P256,
+        signingAlgorithm: keyType === "rsa" ? RSA_2048 : EC_P256,
         extensions: [
             new x509.BasicConstraintsExtension(true, undefined, true),
             new x509.KeyUsagesExtension(

@@ -170,7 +170,7 @@ describe("engine: ManagementCluster + DataStore + HostedControlPlane on the lab 
                     metadata: { name: ns },
                 });
         }
-        etcdCa = await createCertificateAuthority("engine-etcd-ca", 30);
+        etcdCa = await createCertificateAuthority("engine-etcd-ca", 30, [], "rsa"); // Kamaji v1.0.0 needs RSA
         tenantCa = await createCertificateAuthority("engine-tenant-ca", 30);
         kamaji = new FakeKamaji(client, tenantCa, kubeconfig);
         kamaji.start();
@@ -266,7 +266,13 @@ describe("engine: ManagementCluster + DataStore + HostedControlPlane on the lab 
             certSANs: ["api.team.example"],
         });
         expect(tcp.spec.addons.konnectivity.server.port).to.equal(8132);
-        expect(tcp.spec.addons.konnectivity.agent.mode).to.equal("DaemonSet");
+        // Kamaji v1.0.0's agent spec has no mode (always a DaemonSet): nothing is written there.
+        expect(tcp.spec.addons.konnectivity.agent).to.deep.equal({});
+        expect(tcp.spec.kubernetes.kubelet.preferredAddressTypes).to.deep.equal([
+            "InternalIP",
+            "ExternalIP",
+            "Hostname",
+        ]);
         expect(tcp.spec.addons).to.have.keys("coreDNS", "kubeProxy", "konnectivity");
 
         expect(up.outputs.endpoint.value).to.equal(ENDPOINT);

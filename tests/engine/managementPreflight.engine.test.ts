@@ -60,7 +60,7 @@ describe("engine: ManagementCluster preflight on the lab management cluster", fu
                 kind: "Namespace",
                 metadata: { name: "kamaji-system" },
             });
-        etcdCa = await createCertificateAuthority("preflight-etcd-ca", 30);
+        etcdCa = await createCertificateAuthority("preflight-etcd-ca", 30, [], "rsa"); // Kamaji v1.0.0 needs RSA
         ts = await newInlineStack("hcp-preflight", program, {
             kubeconfig: { value: kubeconfig, secret: true },
             etcdCa: { value: etcdCa.certPem },

@@ -2,6 +2,7 @@
 // the fields written into Kamaji's objects, security-relevant inputs (CA key referenced, Secret
 // data secret), secretness of outputs, and the errors for invalid arguments.
 import { expect } from "chai";
+import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type * as componentsModule from "../../components";
 import { caCertHash, CertificateAndKey, createCertificateAuthority, issueCertificate } from "../../provider/pki";
@@ -66,7 +67,8 @@ describe("components (mocked engine)", function () {
     let etcdClient: CertificateAndKey;
 
     before(async () => {
-        etcdCa = await createCertificateAuthority("etcd-ca", 30);
+        // RSA, as Kamaji v1.0.0 needs; its key is PKCS#8 here, so the DataStore must rewrite it.
+        etcdCa = await createCertificateAuthority("etcd-ca", 30, [], "rsa");
         etcdClient = await issueCertificate(etcdCa, {
             commonName: "root",
             organizations: ["system:masters"],
@@ -272,7 +274,12 @@ describe("components (mocked engine)", function () {
             expect(ca.type).to.equal("Opaque");
             const caData = unwrap(ca.data);
             expect(Object.keys(caData).sort()).to.deep.equal(["ca.crt", "ca.key"]);
-            expect(Buffer.from(caData["ca.key"], "base64").toString()).to.equal(etcdCa.keyPem);
+            // Kamaji v1.0.0 parses only PKCS#1: the PKCS#8 key is rewritten, the same key.
+            const caKeyPem = Buffer.from(caData["ca.key"], "base64").toString();
+            expect(caKeyPem).to.match(/^-----BEGIN RSA PRIVATE KEY-----\n/);
+            expect(crypto.createPrivateKey(caKeyPem).export({ type: "pkcs8", format: "pem" })).to.equal(
+                crypto.createPrivateKey(etcdCa.keyPem).export({ type: "pkcs8", format: "pem" }),
+            );
             const client = byName("etcd2-client").inputs;
             expect(isSecretInput(client.data)).to.equal(true);
             expect(client.type).to.equal("kubernetes.io/tls");
@@ -294,10 +301,9 @@ describe("components (mocked engine)", function () {
             expect(cr.apiVersion).to.equal("kamaji.clastix.io/v1alpha1");
             expect(cr.kind).to.equal("DataStore");
             expect(cr.metadata.name).to.equal("etcd3");
+            // Kamaji v1.0.0's DataStore has no readiness in its status (only usedBy): nothing to await.
             expect(cr.metadata.annotations).to.deep.equal({
                 "pulumi.com/deletionPropagationPolicy": "background",
-                "pulumi.com/waitFor": "jsonpath={.status.ready}=true",
-                "pulumi.com/timeoutSeconds": "600",
             });
             expect(cr.spec).to.deep.equal({
                 driver: "etcd",
@@ -337,6 +343,25 @@ describe("components (mocked engine)", function () {
             expect(isSecretInput(health.clientPrivateKey)).to.equal(true);
             expect(unwrap(health.clientPrivateKey)).to.equal(etcdClient.keyPem);
             expect(unwrap(health.caCertificate)).to.equal(etcdCa.certPem);
+        });
+
+        it("refuses at preview a CA key Kamaji v1.0.0 cannot use (EC), naming property, rule and fix", async () => {
+            const m = new hcp.ManagementCluster("m-ec", mgmtArgs());
+            const ecCa = await createCertificateAuthority("ec-ca", 30);
+            const ds = new hcp.DataStore("etcd-ec", {
+                ...dsArgs(m),
+                tls: { ...dsArgs(m).tls, caCertificate: ecCa.certPem, caPrivateKey: pulumi.secret(ecCa.keyPem) },
+            });
+            // The Secret's data is where the key is rewritten; its Output carries the refusal.
+            const message: string = await (ds.caSecret.data as any).promise().then(
+                () => "the CA Secret was written",
+                (e: Error) => e.message,
+            );
+            expect(message).to.include("Invalid arguments for DataStore etcd-ec");
+            expect(message).to.include(
+                "  - tls.caPrivateKey: must be an RSA key: Kamaji v1.0.0 signs the tenants' etcd client certificates only with an RSA CA key (it parses PKCS#1); got a ec key. Use an RSA CA for the etcd DataStore",
+            );
+            expect(message).to.not.include("PRIVATE KEY-----");
         });
 
         it("waitForReady: false drops the readiness annotation; healthCheck: false drops EtcdHealth", async () => {
@@ -465,12 +490,17 @@ describe("components (mocked engine)", function () {
             expect(tcp.spec).to.deep.equal({
                 dataStore: "b-ds",
                 controlPlane: { deployment: { replicas: 2 }, service: { serviceType: "LoadBalancer" } },
-                kubernetes: { version: "v1.33.4", kubelet: { cgroupfs: "systemd" } },
+                kubernetes: {
+                    version: "v1.33.4",
+                    // InternalIP first: Kamaji's default (Hostname first) breaks `kubectl logs` without DNS.
+                    kubelet: { cgroupfs: "systemd", preferredAddressTypes: ["InternalIP", "ExternalIP", "Hostname"] },
+                },
                 networkProfile: { port: 6443, podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16" },
                 addons: {
                     coreDNS: {},
                     kubeProxy: {},
-                    konnectivity: { server: { port: 8132 }, agent: { mode: "DaemonSet" } },
+                    // Kamaji v1.0.0's KonnectivityAgentSpec has no mode: nothing but the version goes there.
+                    konnectivity: { server: { port: 8132 }, agent: {} },
                 },
             });
         });
@@ -488,26 +518,20 @@ describe("components (mocked engine)", function () {
                 serviceType: "NodePort",
                 address: "192.0.2.10",
                 port: 31443,
-                advertiseAddress: "192.0.2.10",
                 certSANs: ["api.tenant-c.example"],
                 serviceAnnotations: { "example.com/a": "b" },
                 network: {
                     podCidr: "10.30.0.0/16",
                     serviceCidr: "10.31.0.0/16",
                     dnsServiceIPs: ["10.31.0.10"],
-                    clusterDomain: "c.local",
                 },
                 addons: {
-                    coreDNS: { imageTag: "v1.12.0" },
-                    konnectivity: {
-                        serverPort: 32132,
-                        agentMode: "Deployment",
-                        agentReplicas: 2,
-                        agentHostNetwork: true,
-                        version: "v0.34.0",
-                    },
+                    coreDNS: { imageTag: "v1.11.3" },
+                    kubeProxy: { imageRepository: "mirror.example", imageTag: "v1.34.1-custom" },
+                    konnectivity: { serverPort: 32132, agentMode: "DaemonSet", version: "v0.30.3" },
                 },
                 kubeletCgroupDriver: "cgroupfs",
+                kubeletPreferredAddressTypes: ["InternalIP"],
                 readyTimeoutSeconds: 60,
             });
             await settle();
@@ -521,22 +545,25 @@ describe("components (mocked engine)", function () {
                     deployment: { replicas: 3 },
                     service: { serviceType: "NodePort", additionalMetadata: { annotations: { "example.com/a": "b" } } },
                 },
-                kubernetes: { version: "v1.34.1", kubelet: { cgroupfs: "cgroupfs" } },
+                kubernetes: {
+                    version: "v1.34.1",
+                    kubelet: { cgroupfs: "cgroupfs", preferredAddressTypes: ["InternalIP"] },
+                },
                 networkProfile: {
                     address: "192.0.2.10",
                     port: 31443,
-                    advertiseAddress: "192.0.2.10",
                     certSANs: ["api.tenant-c.example"],
                     podCidr: "10.30.0.0/16",
                     serviceCidr: "10.31.0.0/16",
                     dnsServiceIPs: ["10.31.0.10"],
-                    clusterDomain: "c.local",
                 },
                 addons: {
-                    coreDNS: { imageTag: "v1.12.0" },
+                    // Kamaji v1.0.0 ignores a CoreDNS tag without a repository: the default is written.
+                    coreDNS: { imageRepository: "registry.k8s.io", imageTag: "v1.11.3" },
+                    kubeProxy: { imageRepository: "mirror.example", imageTag: "v1.34.1-custom" },
                     konnectivity: {
-                        server: { port: 32132, version: "v0.34.0" },
-                        agent: { mode: "Deployment", replicas: 2, hostNetwork: true, version: "v0.34.0" },
+                        server: { port: 32132, version: "v0.30.3" },
+                        agent: { version: "v0.30.3" },
                     },
                 },
             });

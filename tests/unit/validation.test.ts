@@ -357,9 +357,14 @@ describe("validation: HostedControlPlane arguments", () => {
         ],
         ["bad port", { port: 70000 }, [["port", "must be a TCP port from 1 to 65535 (default 6443); got 70000"]]],
         [
-            "advertiseAddress not an IP",
-            { advertiseAddress: "cp.example" },
-            [["advertiseAddress", 'must be an IP address (Kamaji passes it to --advertise-address); got "cp.example"']],
+            "advertiseAddress (not in Kamaji v1.0.0)",
+            { advertiseAddress: "10.0.0.5" },
+            [
+                [
+                    "advertiseAddress",
+                    "is not supported by Kamaji v1.0.0 (its networkProfile has no advertiseAddress; the API server advertises `address`); remove it, or set `address` to that IP",
+                ],
+            ],
         ],
         [
             "certSAN with port",
@@ -450,9 +455,19 @@ describe("validation: HostedControlPlane arguments", () => {
             [["network.dnsServiceIPs", "may list at most 8 addresses; got 9"]],
         ],
         [
-            "bad cluster domain",
-            { network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16", clusterDomain: "Cluster_Local" } },
-            [["network.clusterDomain", 'must be a lower-case DNS name such as "cluster.local"; got "Cluster_Local"']],
+            "cluster domain other than cluster.local (not in Kamaji v1.0.0)",
+            { network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16", clusterDomain: "tenant.example" } },
+            [
+                [
+                    "network.clusterDomain",
+                    'is not supported by Kamaji v1.0.0 (its networkProfile has no clusterDomain, tenants use "cluster.local"); remove it; got "tenant.example"',
+                ],
+            ],
+        ],
+        [
+            "cluster domain cluster.local is accepted",
+            { network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16", clusterDomain: "cluster.local" } },
+            [],
         ],
         [
             "konnectivity port = API port",
@@ -470,25 +485,55 @@ describe("validation: HostedControlPlane arguments", () => {
             [["addons.konnectivity.serverPort", "must be a TCP port from 1 to 65535 (default 8132); got 0"]],
         ],
         [
-            "konnectivity bad mode",
-            { addons: { konnectivity: { agentMode: "StatefulSet" } } },
-            [["addons.konnectivity.agentMode", 'must be "DaemonSet" or "Deployment"; got "StatefulSet"']],
+            "konnectivity Deployment mode (not in Kamaji v1.0.0)",
+            { addons: { konnectivity: { agentMode: "Deployment" } } },
+            [
+                [
+                    "addons.konnectivity.agentMode",
+                    'must be "DaemonSet": Kamaji v1.0.0 runs the Konnectivity agents only as a DaemonSet; got "Deployment"; remove it',
+                ],
+            ],
         ],
+        ["konnectivity DaemonSet mode is accepted", { addons: { konnectivity: { agentMode: "DaemonSet" } } }, []],
         [
-            "konnectivity replicas with DaemonSet",
-            { addons: { konnectivity: { agentReplicas: 2 } } },
+            "konnectivity agent replicas and host network (not in Kamaji v1.0.0)",
+            { addons: { konnectivity: { agentReplicas: 2, agentHostNetwork: true } } },
             [
                 [
                     "addons.konnectivity.agentReplicas",
-                    'only applies when agentMode is "Deployment"; remove it or set agentMode: "Deployment"',
+                    "is not supported by Kamaji v1.0.0 (its agents are a DaemonSet, one per node); remove it",
+                ],
+                [
+                    "addons.konnectivity.agentHostNetwork",
+                    "is not supported by Kamaji v1.0.0 (its agent DaemonSet runs on the pod network); remove it",
                 ],
             ],
         ],
         [
-            "konnectivity zero replicas with Deployment",
-            { addons: { konnectivity: { agentMode: "Deployment", agentReplicas: 0 } } },
-            [["addons.konnectivity.agentReplicas", "must be a whole number >= 1 in Deployment mode; got 0"]],
+            "kubelet address types: unknown and duplicate",
+            { kubeletPreferredAddressTypes: ["InternalIP", "NodeIP", "InternalIP"] },
+            [
+                [
+                    "kubeletPreferredAddressTypes[1]",
+                    'must be one of Hostname, InternalIP, ExternalIP, InternalDNS, ExternalDNS (Kamaji\'s enum); got "NodeIP"',
+                ],
+                [
+                    "kubeletPreferredAddressTypes[2]",
+                    '"InternalIP" is listed twice (Kamaji\'s webhook refuses duplicates); list each type once',
+                ],
+            ],
         ],
+        [
+            "kubelet address types: empty",
+            { kubeletPreferredAddressTypes: [] },
+            [
+                [
+                    "kubeletPreferredAddressTypes",
+                    "must list at least one of Hostname, InternalIP, ExternalIP, InternalDNS, ExternalDNS (default InternalIP, ExternalIP, Hostname)",
+                ],
+            ],
+        ],
+        ["kubelet address types: InternalIP only", { kubeletPreferredAddressTypes: ["InternalIP"] }, []],
         [
             "bad cgroup driver",
             { kubeletCgroupDriver: "cgroup" },
