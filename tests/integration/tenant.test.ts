@@ -9,7 +9,7 @@ import * as yaml from "js-yaml";
 import { Etcd3 } from "etcd3";
 import { KubeApiError, KubeClient } from "../../provider/kube";
 import { issueCertificate } from "../../provider/pki";
-import { connect, ensureTenantAccess, removeTenantAccess } from "../../lab/kamaji/etcd";
+import { connect, ensureTenantAccess, removeTenantAccess } from "../../lab/tenant/etcdAccess";
 import { startTenantControlPlane, stopTenantControlPlane, tenantStatus, TenantControlPlane } from "../../lab/tenant";
 import { freePort } from "../../lab/tenant/process";
 import { repoRoot } from "../support/engine";

@@ -1,13 +1,13 @@
 // Test support for the tenant control-plane library and the Kamaji-contract controller: a DataStore
 // etcd (lab/etcd-cluster.sh, mTLS + auth as kamaji-etcd runs it), the Kamaji CRDs, the controller
 // process, and small REST/etcd helpers.
-import { ChildProcess, execFileSync, spawn } from "child_process";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Etcd3 } from "etcd3";
 import { KubeClient } from "../../provider/kube";
-import { prefixRangeEnd } from "../../lab/kamaji/logic";
+import { prefixRangeEnd } from "../../lab/tenant/etcdAccess";
 import { installCrds } from "../../lab/installCrds";
 import { repoRoot } from "./engine";
 import { ensureManagementCluster, managementKubeconfigPath } from "./management";
@@ -182,60 +182,6 @@ export async function waitGone(client: KubeClient, p: string, what: string, time
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} to be deleted`);
         await new Promise((r) => setTimeout(r, 500));
     }
-}
-
-export interface ControllerProcess {
-    proc: ChildProcess;
-    stateDir: string;
-    log: () => string;
-    stop(): Promise<void>;
-}
-
-/** Runs dist/lab/kamaji/controller.js scoped to `namespaces` and `dataStores`. */
-export function startController(stateDir: string, namespaces: string[], dataStores: string[]): ControllerProcess {
-    const script = path.join(repoRoot, "dist", "lab", "kamaji", "controller.js");
-    const logFile = path.join(stateDir, "controller.log");
-    fs.mkdirSync(stateDir, { recursive: true });
-    const out = fs.openSync(logFile, "a");
-    const proc = spawn(
-        process.execPath,
-        [
-            script,
-            "--kubeconfig",
-            managementKubeconfigPath,
-            "--state-dir",
-            stateDir,
-            "--interval-ms",
-            "500",
-            "--namespaces",
-            namespaces.join(","),
-            "--datastores",
-            dataStores.join(","),
-        ],
-        { stdio: ["ignore", out, out] },
-    );
-    fs.closeSync(out);
-    const exited = new Promise<void>((r) => proc.once("exit", () => r()));
-    return {
-        proc,
-        stateDir,
-        log: () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8") : ""),
-        async stop() {
-            if (proc.exitCode === null && proc.signalCode === null) {
-                proc.kill("SIGTERM");
-                await exited;
-            }
-        },
-    };
-}
-
-/** Stops every tenant process the controller started under `stateDir`. */
-export function stopControllerTenants(stateDir: string): void {
-    execFileSync(
-        process.execPath,
-        [path.join(repoRoot, "dist", "lab", "kamaji", "controller.js"), "stop-tenants", "--state-dir", stateDir],
-        { stdio: ["ignore", "ignore", "inherit"] },
-    );
 }
 
 export function tmpStateDir(label: string): string {

@@ -1,11 +1,11 @@
 /**
- * What Kamaji does on an etcd DataStore per tenant ([K] internal/datastore/etcd.go): a role named
- * after the schema with READWRITE on "/<schema>/" .. GetPrefixRangeEnd, a certificate-only user
- * holding that role, and on delete: every key under the prefix, the role and the user removed.
- * All calls run as the DataStore's root client certificate.
+ * A directly started tenant's access to the DataStore (lab/tenant, for the v1beta4 join tests that
+ * run a tenant API server newer than the real Kamaji accepts), set up the way Kamaji does per tenant:
+ * a role named after the schema with READWRITE on "/<schema>/" .. GetPrefixRangeEnd, a
+ * certificate-only user holding that role, and on delete: every key under the prefix, the role and
+ * the user removed. All calls run as the DataStore's root client certificate.
  */
 import { Etcd3 } from "etcd3";
-import { prefixRangeEnd, tenantPrefix } from "./logic";
 
 export interface EtcdConnection {
     endpoints: string[];
@@ -78,4 +78,24 @@ export async function countKeys(client: Etcd3, prefix: string): Promise<number> 
         count_only: true,
     });
     return Number(res.count ?? 0);
+}
+
+/** The key prefix Kamaji grants a tenant: "/<schema>/" (the trailing slash keeps /cp-a from covering /cp-aa). */
+export function tenantPrefix(schema: string): string {
+    if (!schema || schema.includes("/"))
+        throw new Error(`dataStoreSchema: "${schema}" must be a non-empty name without "/"`);
+    return `/${schema}/`;
+}
+
+/** etcd's GetPrefixRangeEnd: the key range end covering every key that starts with `prefix`. */
+export function prefixRangeEnd(prefix: string): Buffer {
+    const b = Buffer.from(prefix, "utf8");
+    for (let i = b.length - 1; i >= 0; i--) {
+        if (b[i] < 0xff) {
+            const end = Buffer.from(b.subarray(0, i + 1));
+            end[i] += 1;
+            return end;
+        }
+    }
+    return Buffer.from([0]); // every key
 }
