@@ -34,7 +34,11 @@ export function coreDnsManifests(image: string, dnsIp: string): object[] {
             kind: "ClusterRole",
             metadata: { name: "system:coredns" },
             rules: [
-                { apiGroups: [""], resources: ["endpoints", "services", "pods", "namespaces"], verbs: ["list", "watch"] },
+                {
+                    apiGroups: [""],
+                    resources: ["endpoints", "services", "pods", "namespaces"],
+                    verbs: ["list", "watch"],
+                },
                 { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] },
             ],
         },

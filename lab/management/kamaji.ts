@@ -203,7 +203,12 @@ export function kamajiManifests(o: KamajiOptions): object[] {
                                     "--health-probe-bind-address=127.0.0.1:18081",
                                     `--migrate-image=${o.image}`,
                                 ],
-                                env: [{ name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } }],
+                                env: [
+                                    {
+                                        name: "POD_NAMESPACE",
+                                        valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } },
+                                    },
+                                ],
                                 volumeMounts: [
                                     { name: "tmp", mountPath: "/tmp" },
                                     {

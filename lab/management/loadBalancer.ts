@@ -34,30 +34,34 @@ export function poolAddresses(range: string): string[] {
 }
 
 /**
- * Which address each LoadBalancer Service should have ("ns/name" → ip). A Service keeps the pool
- * address it has; the others get the requested one when free, else the lowest free one; when the
- * pool is exhausted a Service gets none (and waits, as under MetalLB).
+ * Which address each LoadBalancer Service should have ("ns/name" → ip): the requested one
+ * (`spec.loadBalancerIP`) when it is in the pool and no other Service holds or asked for it first; else the
+ * pool address it has; else the lowest free one. When the pool is exhausted a Service gets none (and
+ * waits, as under MetalLB).
  */
 export function allocate(services: ServiceView[], pool: string[]): Map<string, string> {
     const inPool = new Set(pool);
-    const taken = new Map<string, string>();
+    const taken = new Set<string>();
     const result = new Map<string, string>();
     const lbs = services.filter((s) => s.type === "LoadBalancer");
+    const key = (s: ServiceView) => `${s.namespace}/${s.name}`;
+    const give = (s: ServiceView, ip: string) => {
+        taken.add(ip);
+        result.set(key(s), ip);
+    };
+    const wants = (s: ServiceView) => !!s.requested && inPool.has(s.requested) && !taken.has(s.requested);
+    // A requester that already holds its address keeps it against a later one asking for the same.
+    for (const s of lbs) if (wants(s) && s.assigned.includes(s.requested!)) give(s, s.requested!);
+    for (const s of lbs) if (!result.has(key(s)) && wants(s)) give(s, s.requested!);
     for (const s of lbs) {
+        if (result.has(key(s)) || s.requested) continue;
         const keep = s.assigned.find((ip) => inPool.has(ip) && !taken.has(ip));
-        if (keep) {
-            taken.set(keep, `${s.namespace}/${s.name}`);
-            result.set(`${s.namespace}/${s.name}`, keep);
-        }
+        if (keep) give(s, keep);
     }
     for (const s of lbs) {
-        const key = `${s.namespace}/${s.name}`;
-        if (result.has(key)) continue;
-        const want = s.requested && inPool.has(s.requested) && !taken.has(s.requested) ? s.requested : undefined;
-        const ip = want ?? pool.find((a) => !taken.has(a));
-        if (!ip) continue;
-        taken.set(ip, key);
-        result.set(key, ip);
+        if (result.has(key(s)) || (s.requested && inPool.has(s.requested))) continue;
+        const ip = pool.find((a) => !taken.has(a));
+        if (ip) give(s, ip);
     }
     return result;
 }
@@ -115,7 +119,8 @@ async function main(): Promise<void> {
             "interval-ms": { type: "string", default: "1000" },
         },
     });
-    if (!o.kubeconfig || !o.pool || !o.netns) throw new Error("usage: loadBalancer.js --kubeconfig FILE --pool A-B --netns NS");
+    if (!o.kubeconfig || !o.pool || !o.netns)
+        throw new Error("usage: loadBalancer.js --kubeconfig FILE --pool A-B --netns NS");
     const pool = poolAddresses(o.pool);
     const client = KubeClient.fromKubeconfig(fs.readFileSync(o.kubeconfig, "utf8"));
     const log = (m: string) => process.stdout.write(`${new Date().toISOString()} ${m}\n`);

@@ -96,7 +96,9 @@ function main(argv: string[]): void {
             process.stdout.write(kubeProxyConfig(need("cluster-cidr"), need("hostname")));
             return;
         default:
-            throw new Error(`usage: nodeFiles.js prepare-script|kubelet-config|kube-proxy-config ... (got "${command}")`);
+            throw new Error(
+                `usage: nodeFiles.js prepare-script|kubelet-config|kube-proxy-config ... (got "${command}")`,
+            );
     }
 }
 
