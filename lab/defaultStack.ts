@@ -7,10 +7,12 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { DataStore, HostedControlPlane, ManagementCluster, WorkerPool } from "../components";
 import { labHostKubeletConfiguration, labPoolSettings } from "./nodeSettings";
 import { podNetworkManifest } from "./podnet";
+import { workloadObjects } from "./workload";
 
 export interface LabDescription {
     managementKubeconfig: string;
@@ -73,6 +75,8 @@ export interface LabTenant {
      */
     slot?: number;
     maxUnavailable?: number;
+    /** Run the lab's workload (3 echo pods, a PodDisruptionBudget keeping 2, a Service) on the pool. */
+    workload?: boolean;
 }
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
@@ -159,6 +163,13 @@ export function labStack(lab: LabDescription, tenants: LabTenant[]) {
             maxUnavailable: t.maxUnavailable ?? 1,
         });
         outputs[`${t.name}Nodes`] = pool.nodeNames;
+        if (t.workload) {
+            new k8s.yaml.v2.ConfigGroup(
+                `${t.name}-workload`,
+                { objs: workloadObjects("default", "echo", lab.images.workload) },
+                { provider: cp.provider, dependsOn: [pool] },
+            );
+        }
     });
     return outputs;
 }
@@ -167,7 +178,12 @@ export function labStack(lab: LabDescription, tenants: LabTenant[]) {
 export function configuredTenants(cfg: pulumi.Config, lab: LabDescription): LabTenant[] {
     return (
         cfg.getObject<LabTenant[]>("tenants") ?? [
-            { name: "team-a", kubernetesVersion: lab.kubernetesVersion, hosts: ["worker-1", "worker-2", "worker-3"] },
+            {
+                name: "team-a",
+                kubernetesVersion: lab.kubernetesVersion,
+                hosts: ["worker-1", "worker-2", "worker-3"],
+                workload: true,
+            },
         ]
     );
 }

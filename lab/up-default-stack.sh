@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `pulumi up` of the repository's default stack (Pulumi.yaml, stack "lab") on the running lab, then
-# the tenant's endpoint and its nodes as the tenant API lists them. A second run is a no-op update.
+# the tenant's endpoint, its nodes and pods as the tenant API lists them, and its control plane's pods
+# on the management cluster. A second run is a no-op update.
 # Backend: $PULUMI_BACKEND_URL, else a local file backend in the lab directory. Secrets are
 # encrypted with $PULUMI_CONFIG_PASSPHRASE (default "hcp-lab": the lab's state stays on this machine).
 set -euo pipefail
@@ -41,3 +42,6 @@ kubectl --kubeconfig "$kc" get nodes -o wide
 echo
 echo "pods, and the node each runs on:"
 kubectl --kubeconfig "$kc" get pods -A -o wide
+echo
+echo "the tenant's control plane, as Kamaji runs it on the management cluster:"
+kubectl --kubeconfig "$LAB_DIR/management/admin.kubeconfig" get pods -n default -l kamaji.clastix.io/name=team-a -o wide

@@ -7,7 +7,7 @@ import { labStack, LabDescription } from "../../lab/defaultStack";
 import { KubeClient } from "../../provider/kube/client";
 import { newInlineStack } from "../support/engine";
 import { onHost, requireFreeHosts } from "../support/lab";
-import { echoDeployment, readyPods } from "../support/workload";
+import { echoDeployment, readyPods } from "../../lab/workload";
 
 const HOSTS = ["worker-1", "worker-2", "worker-3"];
 

@@ -11,7 +11,7 @@ import { KubeClient } from "../../provider/kube/client";
 import { newInlineStack, TestStack } from "../support/engine";
 import { ensureLab, onHost, requireFreeHosts } from "../support/lab";
 import { labDir } from "../support/management";
-import { echoDeployment, readyPods } from "../support/workload";
+import { echoDeployment, readyPods } from "../../lab/workload";
 
 const HOSTS = ["worker-1", "worker-2", "worker-3"];
 const NS = "default";
