@@ -51,6 +51,10 @@ export interface LabTenant {
      */
     slot?: number;
     maxUnavailable?: number;
+    /** The WorkerPool's name; default `<name>-workers`. */
+    poolName?: string;
+    /** containerd's pause image; default the one kubeadm expects. */
+    pauseImage?: string;
 }
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
@@ -112,7 +116,8 @@ export function labStack(lab: LabDescription, tenants: LabTenant[]) {
             throw new Error(
                 `tenants: no lab package bundle for ${poolVersion}; the lab has ${Object.keys(lab.bundles).join(", ")}`,
             );
-        const pool = new WorkerPool(`${t.name}-workers`, {
+        const settings = labPoolSettings(lab.registry);
+        const pool = new WorkerPool(t.poolName ?? `${t.name}-workers`, {
             controlPlane: cp,
             kubernetesVersion: poolVersion,
             hosts: t.hosts.map((name) => {
@@ -130,7 +135,8 @@ export function labStack(lab: LabDescription, tenants: LabTenant[]) {
                     kubeletConfiguration: labHostKubeletConfiguration(h.cgroupRoot),
                 };
             }),
-            ...labPoolSettings(lab.registry),
+            ...settings,
+            containerd: { ...settings.containerd, pauseImage: t.pauseImage },
             packageSource: { kind: "bundle", path: bundle },
             reusePolicy: "clean",
             maxUnavailable: t.maxUnavailable ?? 1,
