@@ -10,7 +10,7 @@ export interface ResourceProgressEvent {
     op: string;
     /** The resource type token, e.g. "pulumi-nodejs:dynamic/hcp:NodeJoin". */
     resourceType: string;
-    /** The resource's logical name, e.g. "team-a-workers-198-18-0-11-join". */
+    /** The resource's logical name, e.g. "host-198-18-0-11-join". */
     name: string;
     urn: string;
     /** The worker host's address, for PreparedHost and NodeJoin. */

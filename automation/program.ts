@@ -5,8 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { DataStore } from "../components/dataStore";
 import { HostedControlPlane } from "../components/hostedControlPlane";
 import { ManagementCluster } from "../components/managementCluster";
-import { addressText, stackHosts } from "../components/validation";
-import { defaultNodeName, WorkerPool } from "../components/workerPool";
+import { stackHosts } from "../components/validation";
+import { defaultNodeName, hostResourceName, WorkerPool } from "../components/workerPool";
 import { HcpSpec, isSecretRef } from "./spec";
 
 /** The stack outputs the program exports (names are part of the embedding's contract). */
@@ -34,24 +34,16 @@ function credentials(creds: Record<string, unknown> | undefined): Record<string,
     return out;
 }
 
-/** The slug the WorkerPool uses in a host's resource names. */
-export function hostSlug(address: string): string {
-    return addressText(address)
-        .replace(/[^a-z0-9]+/g, "-")
-        .replace(/^-+|-+$/g, "");
-}
-
 /**
- * Resource name → host address, for every host of the spec (`<pool>-<slug>-prep` and
- * `<pool>-<slug>-join`), so progress events and reviews can name the host.
+ * Resource name → host address, for every host of the spec (the WorkerPool's names, see
+ * `hostResourceName`), so progress events and reviews can name the host.
  */
 export function hostResourceNames(spec: HcpSpec): Map<string, string> {
     const m = new Map<string, string>();
     for (const pool of spec.workerPools ?? [])
-        for (const h of pool.hosts) {
-            m.set(`${pool.name}-${hostSlug(h.address)}-prep`, h.address);
-            m.set(`${pool.name}-${hostSlug(h.address)}-join`, h.address);
-        }
+        for (const h of pool.hosts)
+            for (const role of ["prep", "join"] as const)
+                m.set(hostResourceName(pool.name, h.address, role).name, h.address);
     return m;
 }
 

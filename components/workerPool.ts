@@ -13,6 +13,7 @@ import { HostedControlPlane } from "./hostedControlPlane";
 import {
     addressText,
     defaultNodeName,
+    hostIdentity,
     PropertyError,
     currentStackHosts,
     validateWorkerPool,
@@ -111,11 +112,18 @@ export interface WorkerHostStatus {
 
 export { defaultNodeName };
 
-/** The slug used in a host's resource names. */
-function hostSlug(address: string): string {
-    return addressText(address)
-        .replace(/[^a-z0-9]+/g, "-")
-        .replace(/^-+|-+$/g, "");
+/**
+ * A host's resource names: from the host's identity only, so renaming the pool, writing the
+ * address differently or moving the host to another pool keeps its resources (a move to another
+ * tenant is then a replacement, which deletes before it creates). A host belongs to one pool of the
+ * stack, so the names are unique. `aliases`: the names before this scheme (`<pool>-<address>-…`),
+ * so stacks written then keep their resources.
+ */
+export function hostResourceName(pool: string, address: string, role: "prep" | "join") {
+    const slug = (a: string) => a.replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+    const name = `host-${slug(hostIdentity(address))}-${role}`;
+    const legacy = `${pool}-${slug(addressText(address))}-${role}`;
+    return { name, aliases: legacy === name ? [] : [{ name: legacy }] };
 }
 
 /** The host's KubeletConfiguration patch: the pool's, the host's over it, and the pool's cgroup driver; undefined when empty. */
@@ -283,8 +291,10 @@ export class WorkerPool extends pulumi.ComponentResource {
         this.preparations = {};
         args.hosts.forEach((h) => {
             const nodeName = h.nodeName ?? defaultNodeName(h.address);
+            const prepName = hostResourceName(name, h.address, "prep");
+            const joinName = hostResourceName(name, h.address, "join");
             const prep = new PreparedHost(
-                `${name}-${hostSlug(h.address)}-prep`,
+                prepName.name,
                 {
                     connection: {
                         address: h.address,
@@ -303,12 +313,14 @@ export class WorkerPool extends pulumi.ComponentResource {
                             : { ...args.containerd, cgroupDriver: args.cgroupDriver },
                     packageSource: args.packageSource ?? { kind: "apt" },
                     reusePolicy: args.reusePolicy,
+                    // Re-preparing a joined host drains it and counts against the pool's budget.
+                    node: { tenantKubeconfig: cp.kubeconfig, nodeName, rollout },
                 },
-                { parent: this },
+                { parent: this, aliases: prepName.aliases },
             );
             this.preparations[h.address] = prep;
             const join = new NodeJoin(
-                `${name}-${hostSlug(h.address)}-join`,
+                joinName.name,
                 {
                     connection: {
                         address: h.address,
@@ -333,7 +345,7 @@ export class WorkerPool extends pulumi.ComponentResource {
                     ignorePreflightErrors: args.ignorePreflightErrors,
                     rollout,
                 },
-                { parent: this, dependsOn: [prep] },
+                { parent: this, dependsOn: [prep], aliases: joinName.aliases },
             );
             joins.push(join);
             this.joins[h.address] = join;

@@ -77,6 +77,10 @@ export interface LabTenant {
     maxUnavailable?: number;
     /** Run the lab's workload (3 echo pods, a PodDisruptionBudget keeping 2, a Service) on the pool. */
     workload?: boolean;
+    /** The WorkerPool's name; default `<name>-workers`. */
+    poolName?: string;
+    /** containerd's pause image; default the one kubeadm expects. */
+    pauseImage?: string;
 }
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
@@ -139,7 +143,8 @@ export function labStack(lab: LabDescription, tenants: LabTenant[]) {
             throw new Error(
                 `tenants: no lab package bundle for ${poolVersion}; the lab has ${Object.keys(lab.bundles).join(", ")}`,
             );
-        const pool = new WorkerPool(`${t.name}-workers`, {
+        const settings = labPoolSettings(lab.registry);
+        const pool = new WorkerPool(t.poolName ?? `${t.name}-workers`, {
             controlPlane: cp,
             kubernetesVersion: poolVersion,
             hosts: t.hosts.map((name) => {
@@ -157,7 +162,8 @@ export function labStack(lab: LabDescription, tenants: LabTenant[]) {
                     kubeletConfiguration: labHostKubeletConfiguration(h.cgroupRoot),
                 };
             }),
-            ...labPoolSettings(lab.registry),
+            ...settings,
+            containerd: { ...settings.containerd, pauseImage: t.pauseImage },
             packageSource: { kind: "bundle", path: bundle },
             reusePolicy: "clean",
             maxUnavailable: t.maxUnavailable ?? 1,

@@ -42,6 +42,14 @@ export function delegatingProvider(packageRelativePath: string, absolutePath: st
     // The engine takes outputs as a protobuf Struct, which refuses `undefined` anywhere inside:
     // drop those (a JSON round trip does, and outputs are plain JSON data by contract).
     const plain = <T>(v: T): T => (v === undefined ? v : JSON.parse(JSON.stringify(v)));
+    // A partial failure's state (PartialFailure, recognised by shape: this closure is serialized
+    // apart from the module's classes) is recorded as the engine gets it. The SDK adds `__provider`,
+    // which later operations need to find this provider, to results only, so add it here.
+    const partial = (e: any, inputs: any): unknown => {
+        if (e && typeof e === "object" && e.id && e.properties && typeof e.properties === "object")
+            e.properties = { ...plain(e.properties), __provider: inputs?.__provider };
+        return e;
+    };
     return {
         check: async (olds: any, news: any) => {
             const m = load();
@@ -52,8 +60,12 @@ export function delegatingProvider(packageRelativePath: string, absolutePath: st
             return m.diff ? m.diff(id, olds, news) : {};
         },
         create: async (inputs: any) => {
-            const r = await load().create(inputs);
-            return { ...r, outs: plain(r.outs) };
+            try {
+                const r = await load().create(inputs);
+                return { ...r, outs: plain(r.outs) };
+            } catch (e) {
+                throw partial(e, inputs);
+            }
         },
         read: async (id: string, props: any) => {
             const m = load();
@@ -64,14 +76,38 @@ export function delegatingProvider(packageRelativePath: string, absolutePath: st
         update: async (id: string, olds: any, news: any) => {
             const m = load();
             if (!m.update) throw new Error("this resource cannot be updated in place");
-            const r = await m.update(id, olds, news);
-            return { ...r, outs: plain(r.outs) };
+            try {
+                const r = await m.update(id, olds, news);
+                return { ...r, outs: plain(r.outs) };
+            } catch (e) {
+                throw partial(e, news);
+            }
         },
         delete: async (id: string, props: any) => {
             const m = load();
             if (m.delete) await m.delete(id, props);
         },
     };
+}
+
+/**
+ * A create or update that changed the host but did not finish (e.g. joined, then the Ready wait
+ * failed). The engine records `properties` as the resource's state, marked as failed to initialise
+ * (ErrorResourceInitFailed), so the next `up` retries through update and `destroy` undoes what is
+ * on the host; without it a failure records nothing. Carry every output, inputs included.
+ */
+export class PartialFailure extends Error {
+    /** The engine shows these as the resource's initialisation errors. */
+    readonly reasons: string[];
+
+    constructor(
+        message: string,
+        readonly id: string,
+        public properties: Record<string, unknown>,
+    ) {
+        super(message);
+        this.reasons = [message];
+    }
 }
 
 /** The provider for a compiled module next to the caller: `providerFor(__dirname, "hostprep/provider")`. */

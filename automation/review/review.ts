@@ -8,7 +8,7 @@
  * and unknown values included, is left out. Property *names* (what changed) are shown, never values.
  */
 import { hostIdentity } from "../../components/validation";
-import { isPlumbing } from "../events";
+import { isPlumbing, urnName } from "../events";
 import { GateConfig, GateResult, evaluateGates } from "./gates";
 import { Plan, PlanStep } from "./steps";
 
@@ -67,7 +67,7 @@ export interface Review {
 export interface ReviewContext {
     /** worker pool component name → tenant name. */
     pools?: Record<string, string>;
-    /** resource name (`<pool>-<slug>-prep` / `-join`) → host address. */
+    /** resource name (`host-<slug>-prep` / `-join`, see the WorkerPool's hostResourceName) → host address. */
     hosts?: Record<string, string>;
     title?: string;
 }
@@ -164,6 +164,21 @@ function changesOf(plan: Plan): Change[] {
     return [...byUrn.values()];
 }
 
+/**
+ * A host moved to a pool of another tenant keeps its resource names (they come from the host), so
+ * the engine replaces its NodeJoin under a new parent: for the reader that is the node leaving
+ * one pool and joining the other, in that order (the replacement deletes first).
+ */
+function splitMove(c: Change): Change[] {
+    const from = c.step.old?.parent;
+    const to = c.step.new?.parent;
+    if (c.op !== "replace" || c.step.type !== TYPES.nodeJoin || !from || !to || from === to) return [c];
+    return [
+        { op: "delete", step: { ...c.step, parentName: urnName(from), new: undefined, replaceReasons: [] } },
+        { op: "create", step: { ...c.step, parentName: urnName(to), old: undefined, replaceReasons: [] } },
+    ];
+}
+
 function changedNames(s: PlanStep): string[] {
     const keys = new Set<string>([...s.diffs, ...s.detailedDiffKeys.map((k) => k.replace(/\[.*$/, ""))]);
     return [...keys].filter((k) => /^[A-Za-z0-9_.\-[\]"]{1,120}$/.test(k)).sort();
@@ -175,7 +190,7 @@ const plural = (n: number, one: string, many = one + "s") => `${n} ${n === 1 ? o
 
 /** Builds the review of a plan. */
 export function buildReview(plan: Plan, gates: GateConfig = {}, context: ReviewContext = {}): Review {
-    const changes = changesOf(plan);
+    const changes = changesOf(plan).flatMap(splitMove);
     const entries: ReviewEntry[] = [];
     const base = (c: Change) => ({
         changed: c.op === "update" ? changedNames(c.step) : [],
@@ -385,7 +400,8 @@ export function buildReview(plan: Plan, gates: GateConfig = {}, context: ReviewC
         if (seen) return seen;
         const pool = c.step.parentName;
         let slug = c.step.name.replace(/-(join|prep)$/, "");
-        if (pool && slug.startsWith(pool + "-")) slug = slug.slice(pool.length + 1);
+        if (slug.startsWith("host-")) slug = slug.slice("host-".length);
+        else if (pool && slug.startsWith(pool + "-")) slug = slug.slice(pool.length + 1); // names before hostResourceName
         return slug;
     };
 

@@ -5,6 +5,7 @@
 // (or `skipped <why>`), facts as `HCP-FACT key=value`, warnings as `HCP-WARN <step>: text`, and a
 // fatal, user-facing problem as `HCP-ERROR <step>: text` with exit status 42. Every step checks
 // before it acts, so a second run on a prepared host reports only "unchanged".
+import { hostIdentity } from "../../components/validation";
 import { containsUnknown, stableJson } from "../dynamic";
 import { parsePublicKey, shellQuote } from "../ssh/logic";
 
@@ -1123,7 +1124,7 @@ export interface PropertyChange {
 
 /**
  * Which properties differ, and what each difference needs:
- *  - replace: connection.address / connection.port (another machine);
+ *  - replace: connection.address (another machine; the same one written differently is no change) / connection.port;
  *  - prepare: kubernetesVersion, containerd.*, packageSource (re-run the preparation);
  *  - state:   everything else (user, keys, credentials, bastion, reusePolicy): recorded, host untouched.
  */
@@ -1132,7 +1133,8 @@ export function compare(o: Comparable, n: Comparable): PropertyChange[] {
     const add = (path: string, kind: ChangeKind, a: unknown, b: unknown) => {
         if (stableJson(a) !== stableJson(b)) out.push({ path, kind });
     };
-    add("connection.address", "replace", o.connection.address, n.connection.address);
+    // One machine however its address is written ("2001:DB8::1", "2001:db8::1"): no change.
+    add("connection.address", "replace", hostIdentity(o.connection.address), hostIdentity(n.connection.address));
     add("connection.port", "replace", o.connection.port, n.connection.port);
     add("connection.user", "state", o.connection.user, n.connection.user);
     add("connection.hostKey", "state", o.connection.hostKey, n.connection.hostKey);

@@ -1,8 +1,12 @@
 // PreparedHost provider: runs the preparation script of ./logic over SSH (../ssh/client).
 // Loaded at run time by path (provider/dynamic.ts); receives secret inputs unwrapped.
 import type * as pulumi from "@pulumi/pulumi";
-import { containsUnknown, UNKNOWN, unknownAt } from "../dynamic";
-import { connect, ConnectOptions, connectionSecrets, SshError, validateConnection } from "../ssh/client";
+import { containsUnknown, PartialFailure, UNKNOWN, unknownAt } from "../dynamic";
+import { KubeClient } from "../kube/client";
+import { drain, setUnschedulable, waitForReadyNode } from "../kubeadm/nodeOps";
+import { RolloutBudget, withinBudget } from "../kubeadm/rollout";
+import { newOwner, owns, readOwner, writeOwner } from "../ownership";
+import { connect, ConnectOptions, connectionSecrets, SshConnection, SshError, validateConnection } from "../ssh/client";
 import { missingHostKeyReason, pinRecordedHostKey, redact } from "../ssh/logic";
 import {
     CgroupDriver,
@@ -35,6 +39,12 @@ function connectOptions(): ConnectOptions {
     };
 }
 
+/**
+ * Which PreparedHost owns the host (provider/ownership.ts): written before the preparation changes
+ * anything, read before a clean. Outside the preparation's own record, which the clean removes.
+ */
+export const OWNER_PATH = "/var/lib/hcp-owner/prepared-host.json";
+
 /** The stored outputs. `secrets` is listed in additionalSecretOutputs. */
 export interface PreparedHostOutputs {
     connection: PublicConnection;
@@ -59,6 +69,10 @@ export interface PreparedHostOutputs {
     changedSteps: string[];
     steps: Record<string, string>;
     warnings: string[];
+    /** This resource's mark on the host; absent in states written before owner records. */
+    owner?: string;
+    /** True when a create began preparing the host but failed: the next update prepares it again. */
+    incomplete?: boolean;
 }
 
 function fromInputs(news: any): Comparable {
@@ -122,17 +136,22 @@ function where(c: Comparable): string {
     return `${c.connection.address}:${c.connection.port}`;
 }
 
-/** Runs a rendered script as root on the host; returns the parsed report. */
+/**
+ * Runs a rendered script as root on the host; returns the parsed report. `before` runs first on the
+ * same connection; when it returns false, the script does not run and there is no report.
+ */
 async function runScript(
     c: Comparable,
     script: string,
     recordedHostKey: string | undefined,
     what: string,
-): Promise<{ report: Report; hostKey: string }> {
+    before: (conn: SshConnection) => Promise<boolean> = async () => true,
+): Promise<{ report?: Report; hostKey: string }> {
     const args = pinRecordedHostKey(joinConnection(c.connection, c.connectionSecrets), recordedHostKey);
     const secrets = [...connectionSecrets(args), ...prepSecrets(c.prep)];
     const conn = await connect(args, connectOptions());
     try {
+        if (!(await before(conn))) return { hostKey: conn.hostKey };
         let stdout: string;
         try {
             stdout = (await conn.exec(["bash", "-s"], { stdin: script, secrets })).stdout;
@@ -154,8 +173,26 @@ async function runScript(
     }
 }
 
-async function prepare(c: Comparable, recordedHostKey?: string): Promise<Facts> {
-    const { report, hostKey } = await runScript(c, renderPrepareScript(c.prep), recordedHostKey, "preparing");
+/** Prepares the host; with `claim`, first records `claim.owner` on it and then calls `claim.done`. */
+async function prepare(
+    c: Comparable,
+    recordedHostKey?: string,
+    claim?: { owner: string; done: (hostKey: string) => void },
+): Promise<Facts> {
+    const { report: r, hostKey } = await runScript(
+        c,
+        renderPrepareScript(c.prep),
+        recordedHostKey,
+        "preparing",
+        async (conn) => {
+            if (claim) {
+                await writeOwner(conn, OWNER_PATH, { owner: claim.owner, resource: "PreparedHost" });
+                claim.done(conn.hostKey);
+            }
+            return true;
+        },
+    );
+    const report = r!;
     return {
         hostKey,
         os: report.facts.os ?? "",
@@ -237,42 +274,99 @@ export function changesOf(olds: PreparedHostOutputs, news: any) {
 
 export async function create(inputs: any): Promise<pulumi.dynamic.CreateResult> {
     const c = fromInputs(inputs);
-    const facts = await prepare(c);
-    return { id: where(c), outs: outputs(c, facts) };
+    const owner = newOwner();
+    let claimedWith: string | undefined;
+    try {
+        const facts = await prepare(c, undefined, { owner, done: (hostKey) => (claimedWith = hostKey) });
+        return { id: where(c), outs: { ...outputs(c, facts), owner, incomplete: false } };
+    } catch (e) {
+        // The script may have changed the host before failing: record it, so that the next up
+        // prepares it again and a clean delete undoes what it did.
+        if (claimedWith === undefined) throw e;
+        const none = {
+            os: "",
+            osVersion: "",
+            arch: "",
+            preparedVersion: "",
+            changedSteps: [],
+            steps: {},
+            warnings: [],
+        };
+        const facts: Facts = { hostKey: claimedWith, ...none };
+        throw new PartialFailure(
+            `${(e as Error).message}\n(PreparedHost ${where(c)}: the preparation began and is recorded in state: ` +
+                `the next \`pulumi up\` prepares the host again, a delete cleans it as reusePolicy says)`,
+            where(c),
+            { ...outputs(c, facts), owner, incomplete: true },
+        );
+    }
 }
 
 export async function read(id: string, props: any): Promise<pulumi.dynamic.ReadResult> {
     return { id, props };
 }
 
+/** The Node a pool's host serves as (input `node`); absent for a PreparedHost used alone. */
+interface NodeOfHost {
+    tenantKubeconfig: string;
+    nodeName: string;
+    rollout: RolloutBudget;
+    drainTimeoutSeconds?: number;
+}
+
+/**
+ * Re-prepares the host of a joined Node within its pool's budget, drained first: new packages and
+ * a containerd restart disrupt its pods as an upgrade does. Uncordoned after: a kubelet restart
+ * left pending (new binary) is NodeJoin's, in its own turn of the budget.
+ */
+async function prepareDrained(node: NodeOfHost, run: () => Promise<Facts>): Promise<Facts> {
+    const client = KubeClient.fromKubeconfig(node.tenantKubeconfig);
+    return withinBudget(node.rollout, node.nodeName, async () => {
+        // No Node (the host was never joined): nothing to drain.
+        if (!(await setUnschedulable(client, node.nodeName, true))) return run();
+        await drain(client, node.nodeName, (node.drainTimeoutSeconds ?? 300) * 1000);
+        const facts = await run();
+        await waitForReadyNode(client, node.nodeName, 5 * 60_000);
+        await setUnschedulable(client, node.nodeName, false);
+        return facts;
+    });
+}
+
 export async function update(_id: string, olds: PreparedHostOutputs, news: any): Promise<pulumi.dynamic.UpdateResult> {
     const o = fromOutputs(olds);
     const n = fromInputs(news);
     const changes = compare(o, n);
-    if (!changes.some((x) => x.kind === "prepare")) {
+    const keep = { owner: olds.owner, incomplete: false };
+    if (!olds.incomplete && !changes.some((x) => x.kind === "prepare")) {
         // Only recorded state changed (reusePolicy, credentials, ...): the host is not touched.
         const hostKey = n.connection.hostKey ?? olds.hostKey;
-        return {
-            outs: outputs(n, {
-                hostKey,
-                os: olds.os,
-                osVersion: olds.osVersion,
-                arch: olds.arch,
-                preparedVersion: olds.preparedVersion,
-                changedSteps: [],
-                steps: olds.steps,
-                warnings: olds.warnings,
-            }),
+        const facts = {
+            hostKey,
+            os: olds.os,
+            osVersion: olds.osVersion,
+            arch: olds.arch,
+            preparedVersion: olds.preparedVersion,
+            changedSteps: [],
+            steps: olds.steps,
+            warnings: olds.warnings,
         };
+        return { outs: { ...outputs(n, facts), ...keep } };
     }
-    return { outs: outputs(n, await prepare(n, olds.hostKey)) };
+    const run = () => prepare(n, olds.hostKey);
+    const facts = news.node ? await prepareDrained(news.node, run) : await run();
+    return { outs: { ...outputs(n, facts), ...keep } };
 }
 
 /** Runs the clean-up script (reusePolicy "clean"); returns its report. Exported for tests. */
-export async function clean(props: PreparedHostOutputs): Promise<Report> {
+export async function clean(props: PreparedHostOutputs): Promise<Report | undefined> {
     const c = fromOutputs(props);
+    // A host another PreparedHost has claimed since (the program renamed or re-addressed it) is
+    // that resource's: cleaning it would remove what it relies on.
+    const ours = async (conn: SshConnection) => owns(props.owner, await readOwner(conn, OWNER_PATH));
+    // The owner record goes last (in the script), so a clean that fails can be retried.
+    const script = `${renderCleanScript(c.prep)}\nrm -f ${OWNER_PATH}; rmdir ${OWNER_PATH.replace(/\/[^/]+$/, "")} 2>/dev/null || true\n`;
     try {
-        return (await runScript(c, renderCleanScript(c.prep), props.hostKey, "cleaning")).report;
+        return (await runScript(c, script, props.hostKey, "cleaning", ours)).report;
     } catch (e) {
         const m = (e as Error).message;
         throw new Error(

@@ -31,6 +31,17 @@ export interface PreparedHostArgs {
     packageSource: pulumi.Input<PackageSource>;
     /** What delete does: "retain" (default) leaves the host alone, "clean" removes what preparation installed. */
     reusePolicy?: pulumi.Input<ReusePolicy>;
+    /**
+     * The Node this host serves as, in a pool (WorkerPool sets it; secret, it holds the tenant's
+     * kubeconfig). With it, an update that re-prepares a joined host drains the Node first and waits
+     * for the pool's budget (at most `rollout.maxUnavailable` hosts at once, provider/kubeadm/rollout.ts).
+     * Default: none, the host is re-prepared as soon as the engine says. Changing it changes nothing on the host.
+     */
+    node?: pulumi.Input<{
+        tenantKubeconfig: pulumi.Input<string>;
+        nodeName: pulumi.Input<string>;
+        rollout: pulumi.Input<{ pool: pulumi.Input<string>; maxUnavailable: pulumi.Input<number> }>;
+    }>;
 }
 
 export class PreparedHost extends pulumi.dynamic.Resource {
@@ -64,6 +75,7 @@ export class PreparedHost extends pulumi.dynamic.Resource {
                 : undefined,
             packageSource: args.packageSource,
             reusePolicy: args.reusePolicy,
+            node: args.node === undefined ? undefined : pulumi.secret(args.node),
             os: undefined,
             osVersion: undefined,
             arch: undefined,

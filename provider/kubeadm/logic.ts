@@ -34,6 +34,8 @@ export const JOIN_CONFIG_PATH = "/etc/kubernetes/hcp-join-configuration.yaml";
 export const PATCHES_DIR = "/etc/kubernetes/hcp-patches";
 /** kubeadm reads <target>+<patchtype>.<extension>: a JSON merge patch of the KubeletConfiguration. */
 export const KUBELET_PATCH_PATH = `${PATCHES_DIR}/kubeletconfiguration+merge.json`;
+/** Which NodeJoin owns the host (provider/ownership.ts). kubeadm reset leaves it; delete removes it. */
+export const OWNER_PATH = "/etc/kubernetes/hcp-owner.json";
 /** Where kubeadm writes the kubelet's flags (KUBELET_KUBEADM_ARGS), read by the kubelet unit's drop-in. */
 export const KUBELET_FLAGS_ENV = "/var/lib/kubelet/kubeadm-flags.env";
 

@@ -3,7 +3,9 @@
  * `kubeadm join`, upgrades it in place, and on delete drains it, deletes its Node and resets it.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { containsUnknown, stableJson, UNKNOWN } from "../dynamic";
+import { hostIdentity } from "../../components/validation";
+import { containsUnknown, PartialFailure, stableJson, UNKNOWN } from "../dynamic";
+import { newOwner, owns, readOwner, writeOwner } from "../ownership";
 import { KubeApiError, KubeClient } from "../kube/client";
 import { ConnectionArgs, SshConnection, SshError, validateConnection, withConnection } from "../ssh/client";
 import { missingHostKeyReason, pinRecordedHostKey } from "../ssh/logic";
@@ -17,6 +19,7 @@ import {
     KUBELET_CONF,
     KUBELET_FLAGS_ENV,
     KUBELET_PATCH_PATH,
+    OWNER_PATH,
     PATCHES_DIR,
     pinnedHostKey,
     renderJoinConfiguration,
@@ -38,7 +41,8 @@ import { withinBudget } from "./rollout";
 
 const JOIN_TOKEN_TTL_SECONDS = 15 * 60;
 const DEFAULT_DRAIN_TIMEOUT_SECONDS = 300;
-const READY_TIMEOUT_MS = 5 * 60_000;
+/** How long a join or restart may take to report Ready; tests shorten it through the provider's environment. */
+const readyTimeoutMs = () => Number(process.env.HCP_NODE_READY_TIMEOUT_MS ?? 5 * 60_000);
 
 function connectionOf(inputs: any): ConnectionArgs {
     return inputs.connection as ConnectionArgs;
@@ -72,7 +76,12 @@ export async function check(_olds: any, news: any): Promise<pulumi.dynamic.Check
 export async function diff(_id: string, olds: any, news: any): Promise<pulumi.dynamic.DiffResult> {
     const oldConn = connectionOf(olds) ?? ({} as ConnectionArgs);
     const newConn = connectionOf(news) ?? ({} as ConnectionArgs);
-    const flat = (i: any, c: ConnectionArgs) => ({ ...i, address: c.address, port: c.port ?? 22 });
+    // One host however its address is written ("2001:DB8::1", "2001:db8::1"): no replacement.
+    const flat = (i: any, c: ConnectionArgs) => ({
+        ...i,
+        address: typeof c.address === "string" ? hostIdentity(c.address) : c.address,
+        port: c.port ?? 22,
+    });
     const replaces = changedKeys(flat(olds, oldConn), flat(news, newConn), REPLACE_KEYS);
     const updates = changedKeys(olds, news, [
         ...UPDATE_KEYS,
@@ -139,8 +148,49 @@ async function hasPartialJoin(ssh: SshConnection): Promise<boolean> {
     return r.stdout.trim() !== "";
 }
 
-async function join(ssh: SshConnection, client: KubeClient, inputs: any): Promise<string> {
-    if (await hasKubeletConf(ssh)) return "already joined (kubelet.conf present); join skipped";
+/**
+ * A host already joined (kubelet.conf present) becomes this resource's when it is joined to this
+ * cluster as this Node: another resource of the stack that joined it (the program renamed or
+ * re-addressed the host) then finds it claimed and leaves it alone on delete. Joined elsewhere, it
+ * is refused: taking it over would leave its cluster with a Node that this stack resets.
+ */
+async function adopt(ssh: SshConnection, inputs: any): Promise<string> {
+    const rec = await readOwner(ssh, OWNER_PATH);
+    if (rec) {
+        if (rec.caCertHash !== inputs.caCertHash || rec.nodeName !== inputs.nodeName)
+            throw new Error(
+                `connection.address: ${ssh.target} is joined as Node ${rec.nodeName} to a cluster whose CA is ${rec.caCertHash} ` +
+                    `(another NodeJoin, recorded in ${OWNER_PATH}), not as Node ${inputs.nodeName} to this one (${inputs.caCertHash}). ` +
+                    `Remove the host from the pool that joined it and run \`pulumi up\` first, then add it here`,
+            );
+        return "already joined (kubelet.conf present, joined to this cluster as this Node); join skipped";
+    }
+    // Joined before owner records existed, or by hand: this cluster's API server only.
+    const conf = (await ssh.exec(["cat", "--", KUBELET_CONF])).stdout;
+    const server = /^\s*server:\s*(\S+)\s*$/m.exec(conf)?.[1];
+    if (server !== `https://${inputs.apiEndpoint}`)
+        throw new Error(
+            `connection.address: ${ssh.target} is joined to another cluster (its ${KUBELET_CONF} points to ${server ?? "no server"}, ` +
+                `not https://${inputs.apiEndpoint}). Reset it from that cluster first (kubeadm reset -f), then run \`pulumi up\` again`,
+        );
+    return "already joined (kubelet.conf present); join skipped";
+}
+
+/** Joins the host; `claim` runs once the host is this resource's (before kubeadm changes anything). */
+async function join(
+    ssh: SshConnection,
+    client: KubeClient,
+    inputs: any,
+    owner: string,
+    claim: () => void,
+): Promise<string> {
+    const record = { owner, resource: "NodeJoin", caCertHash: inputs.caCertHash, nodeName: inputs.nodeName };
+    if (await hasKubeletConf(ssh)) {
+        const outcome = await adopt(ssh, inputs);
+        await writeOwner(ssh, OWNER_PATH, record);
+        claim();
+        return outcome;
+    }
     let outcome = "joined";
     if (await hasPartialJoin(ssh)) {
         // kubeadm's preflight refuses a host with these files; start again from a clean slate.
@@ -149,6 +199,8 @@ async function join(ssh: SshConnection, client: KubeClient, inputs: any): Promis
         });
         outcome = "joined (after resetting an interrupted join)";
     }
+    await writeOwner(ssh, OWNER_PATH, record);
+    claim();
     const { token, minted } = await joinToken(client, inputs);
     try {
         const config = renderJoinConfiguration({ ...inputs, token });
@@ -168,19 +220,38 @@ async function join(ssh: SshConnection, client: KubeClient, inputs: any): Promis
     return outcome;
 }
 
+/** What follows the join: the Node Ready, then its labels and taints. Returns the kubelet's version. */
+async function finishJoin(client: KubeClient, inputs: any): Promise<string> {
+    const node = await waitForReadyNode(client, inputs.nodeName, readyTimeoutMs());
+    if (inputs.labels || inputs.taints) await applyLabelsAndTaints(client, inputs.nodeName, {}, inputs);
+    return node.status?.nodeInfo?.kubeletVersion ?? "";
+}
+
 export async function create(inputs: any): Promise<pulumi.dynamic.CreateResult> {
     const client = KubeClient.fromKubeconfig(inputs.tenantKubeconfig);
+    const id = `${connectionOf(inputs).address}/${inputs.nodeName}`;
+    // owner: this resource's mark on the host (provider/ownership.ts); delete resets only its own host.
     // hostKey: the key the host presented (pinned, or accepted on first use); update and delete pin it.
-    const { outcome, hostKey } = await withConnection(connectionOf(inputs), {}, async (ssh) => ({
-        outcome: await join(ssh, client, inputs),
-        hostKey: ssh.hostKey,
-    }));
-    const node = await waitForReadyNode(client, inputs.nodeName, READY_TIMEOUT_MS);
-    if (inputs.labels || inputs.taints) await applyLabelsAndTaints(client, inputs.nodeName, {}, inputs);
-    return {
-        id: `${connectionOf(inputs).address}/${inputs.nodeName}`,
-        outs: { ...inputs, outcome, kubeletVersion: node.status?.nodeInfo?.kubeletVersion ?? "", hostKey },
-    };
+    const outs: any = { ...inputs, owner: newOwner(), outcome: "", kubeletVersion: "", incomplete: true };
+    let claimed = false;
+    try {
+        await withConnection(connectionOf(inputs), {}, async (ssh) => {
+            outs.hostKey = ssh.hostKey;
+            outs.outcome = await join(ssh, client, inputs, outs.owner, () => (claimed = true));
+        });
+        outs.kubeletVersion = await finishJoin(client, inputs);
+    } catch (e) {
+        // Once the host is claimed, the state must say so, or dropping the host would never reset it.
+        if (claimed)
+            throw new PartialFailure(
+                `${(e as Error).message}\n(NodeJoin ${inputs.nodeName}: the host is joined, or the join began, and is recorded in state: ` +
+                    `the next \`pulumi up\` finishes the join, \`pulumi destroy\` or removing the host resets it)`,
+                id,
+                outs,
+            );
+        throw e;
+    }
+    return { id, outs: { ...outs, incomplete: false } };
 }
 
 /** Writes kubeadm-flags.env for the new kubeletExtraArgs and labels (temp file + rename); the kubelet reads it on restart. */
@@ -234,7 +305,7 @@ async function reconfigureKubelet(ssh: SshConnection, client: KubeClient, olds: 
     }
     if (changedKeys(olds, news, ["kubeletExtraArgs"]).length) await writeKubeletFlags(ssh, olds, news);
     await ssh.exec(["systemctl", "restart", "kubelet"]);
-    await waitForRestartedKubelet(client, news.nodeName, READY_TIMEOUT_MS);
+    await waitForRestartedKubelet(client, news.nodeName, readyTimeoutMs());
 }
 
 /** In-place upgrade of one node: cordon, drain, new packages, `kubeadm upgrade node`, kubelet restart, uncordon. */
@@ -263,7 +334,7 @@ async function upgrade(ssh: SshConnection, client: KubeClient, olds: any, news: 
             n?.status?.nodeInfo?.kubeletVersion === news.kubernetesVersion &&
             n?.status?.conditions?.some((c: any) => c.type === "Ready" && c.status === "True"),
         {
-            timeoutMs: READY_TIMEOUT_MS,
+            timeoutMs: readyTimeoutMs(),
             description: `Node ${name} to report kubelet ${news.kubernetesVersion} and Ready after the upgrade from ${olds.kubernetesVersion}`,
         },
     );
@@ -285,15 +356,19 @@ export async function update(_id: string, olds: any, news: any): Promise<pulumi.
         // A pool rolls such changes out at most maxUnavailable nodes at a time (rollout.ts).
         hostKey = await (news.rollout ? withinBudget(news.rollout, news.nodeName, onHost) : onHost());
     }
+    // A create that failed after joining (olds.incomplete) left the Ready wait and labels to this run.
+    if (olds.incomplete) await finishJoin(client, news);
     if (changedKeys(olds, news, ["labels", "taints"]).length)
         await applyLabelsAndTaints(client, news.nodeName, olds, news);
     const node = await client.get(`/api/v1/nodes/${news.nodeName}`);
     return {
         outs: {
             ...news,
+            owner: olds.owner,
             outcome: olds.outcome,
             kubeletVersion: node?.status?.nodeInfo?.kubeletVersion ?? "",
             hostKey,
+            incomplete: false,
         },
     };
 }
@@ -301,12 +376,14 @@ export async function update(_id: string, olds: any, news: any): Promise<pulumi.
 /**
  * Leaves the cluster: cordon, drain, delete the Node (gone already is fine), `kubeadm reset -f`, CNI
  * config removed. The host is connected to first, so a host presenting another key is refused
- * before the Node is touched.
+ * before the Node is touched, and a host that another NodeJoin has claimed since (its owner record
+ * is not this resource's) is left as it is, Node included: it is that resource's now.
  */
 export async function delete_(_id: string, props: any): Promise<void> {
     const client = KubeClient.fromKubeconfig(props.tenantKubeconfig);
     const name = props.nodeName;
     await withConnection(pinnedConnectionOf(props, props.hostKey), {}, async (ssh) => {
+        if (!owns(props.owner, await readOwner(ssh, OWNER_PATH))) return;
         const cordoned = await setUnschedulable(client, name, true).catch((e) => {
             if (e instanceof KubeApiError && e.status === 0) {
                 throw new Error(
@@ -324,8 +401,10 @@ export async function delete_(_id: string, props: any): Promise<void> {
             timeoutMs: 5 * 60_000,
         });
         // What reset leaves: CNI config, the backups `kubeadm upgrade node` keeps in /etc/kubernetes/tmp,
-        // and the then empty directories kubeadm created.
-        await ssh.exec(["rm", "-rf", "/etc/cni/net.d", JOIN_CONFIG_PATH, "/etc/kubernetes/tmp", PATCHES_DIR]);
+        // and the then empty directories kubeadm created. The CNI directory itself stays: a running
+        // containerd watches it, and would not see the next join's network config in a new one.
+        await ssh.exec(["sh", "-c", 'rm -rf /etc/cni/net.d/* /etc/cni/net.d/.[!.]* "$@"', "sh", JOIN_CONFIG_PATH]);
+        await ssh.exec(["rm", "-rf", "/etc/kubernetes/tmp", PATCHES_DIR, OWNER_PATH]);
         await ssh.exec(
             ["rmdir", "--ignore-fail-on-non-empty", "/etc/kubernetes/pki", "/etc/kubernetes", "/var/lib/kubelet"],
             { check: false },

@@ -67,6 +67,10 @@ export class NodeJoin extends pulumi.dynamic.Resource {
     declare public readonly outcome: pulumi.Output<string>;
     /** The host key in use (pinned, or recorded on first use and pinned from then on). */
     declare public readonly hostKey: pulumi.Output<string>;
+    /** This resource's mark on the host (/etc/kubernetes/hcp-owner.json): delete resets only a host that carries it. */
+    declare public readonly owner: pulumi.Output<string>;
+    /** True when the create joined the host but failed after (Ready wait, labels): the next update finishes it. */
+    declare public readonly incomplete: pulumi.Output<boolean>;
 
     constructor(name: string, args: NodeJoinArgs, opts?: pulumi.CustomResourceOptions) {
         super(
@@ -80,6 +84,8 @@ export class NodeJoin extends pulumi.dynamic.Resource {
                 outcome: undefined,
                 kubeletVersion: undefined,
                 hostKey: undefined,
+                owner: undefined,
+                incomplete: undefined,
             },
             pulumi.mergeOptions(opts, {
                 deleteBeforeReplace: true,

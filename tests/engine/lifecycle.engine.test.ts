@@ -166,10 +166,10 @@ describe("lifecycle on the local lab (Automation API, real engine, real joins)",
                 .map((s) => `${s.op} ${shortName(s.urn)}`)
                 .sort(),
         ).to.deep.equal([
-            `create team-a-workers-198-18-${labNet}-14-join`,
-            `create team-a-workers-198-18-${labNet}-14-prep`,
-            `create team-a-workers-198-18-${labNet}-15-join`,
-            `create team-a-workers-198-18-${labNet}-15-prep`,
+            `create host-198-18-${labNet}-14-join`,
+            `create host-198-18-${labNet}-14-prep`,
+            `create host-198-18-${labNet}-15-join`,
+            `create host-198-18-${labNet}-15-prep`,
         ]);
         await ts.stack.up();
         expect(await readyNodes("team-a")).to.have.length(5);
@@ -185,10 +185,7 @@ describe("lifecycle on the local lab (Automation API, real engine, real joins)",
                 .filter((s) => s.op !== "read")
                 .map((s) => `${s.op} ${shortName(s.urn)}`)
                 .sort(),
-        ).to.deep.equal([
-            `delete team-a-workers-198-18-${labNet}-12-join`,
-            `delete team-a-workers-198-18-${labNet}-12-prep`,
-        ]);
+        ).to.deep.equal([`delete host-198-18-${labNet}-12-join`, `delete host-198-18-${labNet}-12-prep`]);
         await ts.stack.up();
         expect((await readyNodes("team-a")).map((n) => n.split("@")[0])).to.deep.equal([
             "worker-1",

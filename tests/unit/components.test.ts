@@ -671,7 +671,7 @@ describe("components (mocked engine)", function () {
             return cp;
         };
 
-        it("creates one NodeJoin per host, named after the pool and the host, with secret credentials", async () => {
+        it("creates one NodeJoin per host, named after the host (not the pool), with secret credentials", async () => {
             const cp = setup("wp1");
             await fresh();
             const pool = new hcp.WorkerPool("pool1", {
@@ -695,18 +695,18 @@ describe("components (mocked engine)", function () {
             await settle();
             expect(recorded.map((r) => [r.type, r.name])).to.have.deep.members([
                 ["hcp:index:WorkerPool", "pool1"],
-                ["pulumi-nodejs:dynamic/hcp:PreparedHost", "pool1-198-18-0-11-prep"],
-                ["pulumi-nodejs:dynamic/hcp:PreparedHost", "pool1-198-18-0-12-prep"],
-                ["pulumi-nodejs:dynamic/hcp:NodeJoin", "pool1-198-18-0-11-join"],
-                ["pulumi-nodejs:dynamic/hcp:NodeJoin", "pool1-198-18-0-12-join"],
+                ["pulumi-nodejs:dynamic/hcp:PreparedHost", "host-198-18-0-11-prep"],
+                ["pulumi-nodejs:dynamic/hcp:PreparedHost", "host-198-18-0-12-prep"],
+                ["pulumi-nodejs:dynamic/hcp:NodeJoin", "host-198-18-0-11-join"],
+                ["pulumi-nodejs:dynamic/hcp:NodeJoin", "host-198-18-0-12-join"],
             ]);
             expect(recorded).to.have.length(5);
-            const p1 = byName("pool1-198-18-0-11-prep").inputs;
+            const p1 = byName("host-198-18-0-11-prep").inputs;
             expect(unwrap(p1.connection)).to.include({ address: "198.18.0.11", user: "ops", hostKey });
             expect(isSecretInput(p1.connection)).to.equal(true);
             expect(p1.kubernetesVersion).to.equal("v1.33.4");
             expect(p1.packageSource).to.deep.equal({ kind: "apt" });
-            const j1 = byName("pool1-198-18-0-11-join").inputs;
+            const j1 = byName("host-198-18-0-11-join").inputs;
             expect(isSecretInput(j1.connection)).to.equal(true);
             expect(unwrap(j1.connection)).to.include({ address: "198.18.0.11", user: "ops", hostKey });
             expect(isSecretInput(j1.tenantKubeconfig)).to.equal(true);
@@ -716,7 +716,7 @@ describe("components (mocked engine)", function () {
             expect(j1.caCertHash).to.equal(caCertHash(tenantCa.certPem));
             // One disruption budget for the pool's upgrades (provider/kubeadm/rollout.ts).
             expect(j1.rollout).to.deep.equal({ pool: "WorkerPool pool1", maxUnavailable: 1 });
-            const j2 = unwrap(byName("pool1-198-18-0-12-join").inputs);
+            const j2 = unwrap(byName("host-198-18-0-12-join").inputs);
             expect(j2.labels).to.deep.equal({ "example.com/role": "gpu" });
             expect(j2.taints).to.deep.equal([{ key: "gpu", effect: "NoSchedule" }]);
             expect(Object.keys(pool.joins)).to.deep.equal(["198.18.0.11", "198.18.0.12"]);
@@ -734,9 +734,9 @@ describe("components (mocked engine)", function () {
                 ],
             });
             await settle();
-            const j1 = unwrap(byName("pool4-198-18-0-41-join").inputs.connection);
+            const j1 = unwrap(byName("host-198-18-0-41-join").inputs.connection);
             expect(j1).to.include({ address: "198.18.0.41", hostKey: PREP_RECORDED_KEY, trustOnFirstUse: true });
-            const j2 = unwrap(byName("pool4-198-18-0-42-join").inputs.connection);
+            const j2 = unwrap(byName("host-198-18-0-42-join").inputs.connection);
             expect(j2).to.include({ address: "198.18.0.42", hostKey });
         });
 
