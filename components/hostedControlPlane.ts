@@ -14,6 +14,9 @@ import {
     DEFAULT_KUBELET_ADDRESS_TYPES,
     DEFAULT_POD_CIDR,
     DEFAULT_SERVICE_CIDR,
+    isParsedCidr,
+    nthAddress,
+    parseCidr,
     KubeletAddressType,
     PropertyError,
     ServiceType,
@@ -331,7 +334,10 @@ export class HostedControlPlane extends pulumi.ComponentResource {
                 certSANs: args.certSANs,
                 podCidr: net.podCidr ?? DEFAULT_POD_CIDR,
                 serviceCidr: net.serviceCidr ?? DEFAULT_SERVICE_CIDR,
-                dnsServiceIPs: net.dnsServiceIPs,
+                // Written out: Kamaji's webhook assumes 10.96.0.10 and refuses any other service range.
+                dnsServiceIPs:
+                    net.dnsServiceIPs ??
+                    pulumi.output(net.serviceCidr ?? DEFAULT_SERVICE_CIDR).apply(defaultDnsServiceIPs),
             },
             addons: {
                 coreDNS: addons.coreDNS ? coreDnsAddon(addons.coreDNS) : undefined,
@@ -426,6 +432,12 @@ export function coreDnsAddon(a: ImageAddonArgs): pulumi.Output<{ imageRepository
         imageRepository: repo || (tag ? DEFAULT_ADDON_REPOSITORY : undefined),
         imageTag: tag,
     }));
+}
+
+/** kubeadm's default cluster DNS address: the 10th of the service range (none for a range that does not parse: validation says why). */
+export function defaultDnsServiceIPs(serviceCidr: string): string[] {
+    const c = parseCidr(serviceCidr);
+    return isParsedCidr(c) ? [nthAddress(c, 10)] : [];
 }
 
 /** The `pulumi.com/waitFor` conditions (all must hold) for a tenant at `version`. */

@@ -49,6 +49,20 @@ lb_up() {
   pid_alive "$D/loadbalancer.pid" || lab_die "the LoadBalancer controller exited; see $D/loadbalancer.log"
 }
 
+# A LoadBalancer Service without pods, whose address proves the controller works: it is also what
+# ManagementCluster's preflight finds (a LoadBalancer Service with an address) instead of warning.
+lb_probe() {
+  kc apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Service
+metadata: {name: hcp-lab-loadbalancer-probe, namespace: kube-system}
+spec: {type: LoadBalancer, ports: [{port: 9, protocol: TCP}]}
+YAML
+  wait_for "the probe Service's LoadBalancer address" 30 \
+    bash -c "kubectl --kubeconfig '$MGMT/admin.kubeconfig' -n kube-system get service hcp-lab-loadbalancer-probe -o jsonpath='{.status.loadBalancer.ingress[0].ip}' | grep -q ." ||
+    lab_die "the LoadBalancer controller gave no address in 30 s; see $D/loadbalancer.log"
+}
+
 kamaji_up() {
   mkdir -p "$D"
   mint_cert "$MGMT/pki" kamaji-webhook "/CN=kamaji-webhook" \
@@ -75,6 +89,7 @@ kamaji_up() {
 up() {
   addons_up
   lb_up
+  lb_probe
   kamaji_up
 }
 
