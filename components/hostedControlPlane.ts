@@ -148,9 +148,12 @@ class TenantControlPlaneResource extends k8s.apiextensions.CustomResource {
 function takeOverCniObjects(a: pulumi.ResourceTransformArgs): pulumi.ResourceTransformResult | undefined {
     if (!a.type.startsWith("kubernetes:") || a.type.startsWith("kubernetes:yaml") || !a.props.metadata)
         return undefined;
-    const metadata = a.props.metadata;
+    // From a secret manifest, a property may arrive as a secret ({sig, value}): edited inside, kept secret.
+    const secret = pulumi.runtime.isRpcSecret(a.props.metadata);
+    const metadata = pulumi.runtime.unwrapRpcSecret(a.props.metadata);
     const annotations = { ...(metadata.annotations ?? {}), "pulumi.com/patchForce": "true" };
-    return { props: { ...a.props, metadata: { ...metadata, annotations } }, opts: a.opts };
+    const edited = { ...metadata, annotations };
+    return { props: { ...a.props, metadata: secret ? pulumi.secret(edited) : edited }, opts: a.opts };
 }
 
 export class HostedControlPlane extends pulumi.ComponentResource {
@@ -180,7 +183,18 @@ export class HostedControlPlane extends pulumi.ComponentResource {
     public readonly managementCluster: ManagementCluster;
 
     constructor(name: string, args: HostedControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("hcp:index:HostedControlPlane", name, args, opts);
+        // Only what names the tenant is recorded as the component's inputs: the SDK would store every
+        // argument in plain text, and the CNI manifest may carry Secrets.
+        super(
+            "hcp:index:HostedControlPlane",
+            name,
+            {
+                tenantName: args.name ?? name,
+                namespace: args.namespace ?? "default",
+                kubernetesVersion: args.kubernetesVersion,
+            },
+            opts,
+        );
         const label = `HostedControlPlane ${name}`;
         const mgmt = args.managementCluster;
         this.managementCluster = mgmt;
@@ -378,7 +392,9 @@ export class HostedControlPlane extends pulumi.ComponentResource {
                 ? undefined
                 : new k8s.yaml.v2.ConfigGroup(
                       `${name}-cni`,
-                      { yaml: args.cniManifest },
+                      // Secret: the manifest may carry credentials (its Secrets' data), and the
+                      // ConfigGroup records its inputs in state.
+                      { yaml: pulumi.secret(args.cniManifest) },
                       { parent: this, provider: this.provider, dependsOn: [tcp], transforms: [takeOverCniObjects] },
                   );
 

@@ -578,7 +578,36 @@ describe("components (mocked engine)", function () {
             await settle();
             const cni = byName("team-e-cni");
             expect(cni.type).to.equal("kubernetes:yaml/v2:ConfigGroup");
-            expect(cni.inputs.yaml).to.include("calico-system");
+            expect(unwrap(cni.inputs.yaml)).to.include("calico-system");
+        });
+
+        it("records only the tenant's name, namespace and version as its inputs; the CNI manifest goes on as a secret", async () => {
+            const { m, ds } = setup("s");
+            await fresh();
+            const manifest =
+                "apiVersion: v1\nkind: Secret\nmetadata: {name: cni-credentials, namespace: kube-system}\nstringData: {token: cni-token-3f9a2c}\n";
+            new hcp.HostedControlPlane("team-s", {
+                managementCluster: m,
+                dataStore: ds,
+                kubernetesVersion: "v1.33.4",
+                network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16" },
+                cniManifest: manifest,
+            });
+            await settle();
+            const component = recorded.find((r) => r.type === "hcp:index:HostedControlPlane" && r.name === "team-s")!;
+            expect(component.inputs).to.deep.equal({
+                tenantName: "team-s",
+                namespace: "default",
+                kubernetesVersion: "v1.33.4",
+            });
+            const plainText = JSON.stringify(
+                recorded.map((r) => (isSecretInput(r.inputs) ? {} : r.inputs)),
+                (_k, v) => (isSecretInput(v) ? "[secret]" : v),
+            );
+            expect(plainText).not.to.include("cni-token-3f9a2c");
+            const cni = byName("team-s-cni");
+            expect(isSecretInput(cni.inputs.yaml)).to.equal(true);
+            expect(unwrap(cni.inputs.yaml)).to.equal(manifest);
         });
 
         it("reports every invalid argument at once, each with property, rule and fix", () => {
