@@ -56,6 +56,8 @@ export interface WorkerHostArgs {
     taints?: Taint[];
     /** KubeletConfiguration fields for this host, merged over the pool's `kubeletConfiguration`. Applied in place. */
     kubeletConfiguration?: Record<string, unknown>;
+    /** Overrides the pool's `resetForeignState` for this host. */
+    resetForeignState?: boolean;
 }
 
 export interface WorkerPoolArgs {
@@ -99,6 +101,13 @@ export interface WorkerPoolArgs {
     apiEndpoint?: pulumi.Input<string>;
     /** kubeadm preflight checks to skip, by name. For labs only; defaults to none. */
     ignorePreflightErrors?: string[];
+    /**
+     * Let the join wipe (`kubeadm reset -f`) a host that holds Kubernetes node state
+     * (`/etc/kubernetes/pki/ca.crt`, `/var/lib/kubelet/config.yaml`) without a `kubelet.conf`, left by
+     * something other than an interrupted join of this package: such a host may be a node of another
+     * cluster. Defaults to false: its join fails, naming the files. Set it per host where you can.
+     */
+    resetForeignState?: boolean;
 }
 
 /** What the pool reports about one host. */
@@ -211,6 +220,12 @@ export class WorkerPool extends pulumi.ComponentResource {
                 propertyPath: "cgroupDriver",
                 reason: `must be "systemd" (hosts that run systemd) or "cgroupfs" (hosts without systemd); got ${JSON.stringify(args.cgroupDriver)}`,
             });
+        const boolean = (v: unknown, path: string) => {
+            if (v !== undefined && typeof v !== "boolean")
+                errors.push({ propertyPath: path, reason: `must be true or false; got ${JSON.stringify(v)}` });
+        };
+        boolean(args.resetForeignState, "resetForeignState");
+        (args.hosts ?? []).forEach((h, i) => boolean(h.resetForeignState, `hosts[${i}].resetForeignState`));
         if (
             args.containerd?.cgroupDriver !== undefined &&
             args.cgroupDriver !== undefined &&
@@ -331,6 +346,7 @@ export class WorkerPool extends pulumi.ComponentResource {
                     taints: h.taints,
                     kubeletConfiguration: kubeletConfigurationOf(args, h),
                     ignorePreflightErrors: args.ignorePreflightErrors,
+                    resetForeignState: h.resetForeignState ?? args.resetForeignState,
                     rollout,
                 },
                 { parent: this, dependsOn: [prep] },

@@ -12,11 +12,14 @@ import { expiresSoon, parseToken } from "../token/logic";
 import {
     changedKeys,
     DEFAULT_CRI_SOCKET,
+    foreignStateProblem,
     joinProblems,
+    JOIN_MARKER,
     JOIN_CONFIG_PATH,
     KUBELET_CONF,
     KUBELET_FLAGS_ENV,
     KUBELET_PATCH_PATH,
+    NODE_STATE_FILES,
     PATCHES_DIR,
     pinnedHostKey,
     renderJoinConfiguration,
@@ -57,6 +60,15 @@ export async function check(_olds: any, news: any): Promise<pulumi.dynamic.Check
         const m = /^([\w.[\]]+): (.*)$/s.exec((e as Error).message);
         failures.push({ property: m ? m[1] : "connection", reason: m ? m[2] : (e as Error).message });
     }
+    if (
+        news.resetForeignState !== undefined &&
+        typeof news.resetForeignState !== "boolean" &&
+        !containsUnknown(news.resetForeignState)
+    )
+        failures.push({
+            property: "resetForeignState",
+            reason: `must be true or false (got ${JSON.stringify(news.resetForeignState)})`,
+        });
     const hostKeyReason = news.connection && missingHostKeyReason(news.connection);
     if (hostKeyReason) failures.push({ property: "connection.hostKey", reason: hostKeyReason });
     if (typeof news.token === "string" && news.token !== "" && !containsUnknown(news.token)) {
@@ -124,41 +136,46 @@ async function hasKubeletConf(ssh: SshConnection): Promise<boolean> {
     return (await ssh.exec(["test", "-f", KUBELET_CONF], { check: false })).code === 0;
 }
 
-/** A join cut short (e.g. the update was killed): kubeadm left files but no kubelet.conf. */
-async function hasPartialJoin(ssh: SshConnection): Promise<boolean> {
+/** The node state files kubeadm left on the host (no kubelet.conf: a join cut short, or another cluster's). */
+async function nodeStateFiles(ssh: SshConnection): Promise<string[]> {
     const r = await ssh.exec(
-        [
-            "sh",
-            "-c",
-            "ls /etc/kubernetes/bootstrap-kubelet.conf /etc/kubernetes/pki/ca.crt /var/lib/kubelet/config.yaml 2>/dev/null",
-        ],
+        ["sh", "-c", 'for f; do [ -e "$f" ] && echo "$f"; done; true', "sh", ...NODE_STATE_FILES],
         {
             check: false,
         },
     );
-    return r.stdout.trim() !== "";
+    return r.stdout.split("\n").filter((l) => l !== "");
 }
 
 async function join(ssh: SshConnection, client: KubeClient, inputs: any): Promise<string> {
     if (await hasKubeletConf(ssh)) return "already joined (kubelet.conf present); join skipped";
     let outcome = "joined";
-    if (await hasPartialJoin(ssh)) {
-        // kubeadm's preflight refuses a host with these files; start again from a clean slate.
+    const found = await nodeStateFiles(ssh);
+    if (found.length) {
+        // kubeadm's preflight refuses a host with these files. Reset only what a join of ours left
+        // (its marker is there), or a host the user said may be wiped.
+        const ours = (await ssh.exec(["test", "-f", JOIN_MARKER], { check: false })).code === 0;
+        if (!ours && inputs.resetForeignState !== true)
+            throw new Error(foreignStateProblem(connectionOf(inputs).address, found));
         await ssh.exec(["kubeadm", "reset", "-f", "--cri-socket", inputs.criSocket ?? DEFAULT_CRI_SOCKET], {
             timeoutMs: 5 * 60_000,
         });
-        outcome = "joined (after resetting an interrupted join)";
+        outcome = ours
+            ? "joined (after resetting an interrupted join)"
+            : "joined (after resetting the node state it had: resetForeignState)";
     }
     const { token, minted } = await joinToken(client, inputs);
     try {
         const config = renderJoinConfiguration({ ...inputs, token });
         await writeKubeletPatch(ssh, inputs);
         await ssh.upload({ path: JOIN_CONFIG_PATH, content: config, mode: "0600", secrets: [token] });
+        await ssh.upload({ path: JOIN_MARKER, content: `${inputs.nodeName}\n`, mode: "0644" });
         try {
             await ssh.exec(["kubeadm", "join", "--config", JOIN_CONFIG_PATH, "--v=1"], {
                 secrets: [token],
                 timeoutMs: 10 * 60_000,
             });
+            await ssh.exec(["rm", "-f", JOIN_MARKER]);
         } finally {
             await ssh.exec(["rm", "-f", JOIN_CONFIG_PATH], { check: false });
         }
@@ -325,7 +342,15 @@ export async function delete_(_id: string, props: any): Promise<void> {
         });
         // What reset leaves: CNI config, the backups `kubeadm upgrade node` keeps in /etc/kubernetes/tmp,
         // and the then empty directories kubeadm created.
-        await ssh.exec(["rm", "-rf", "/etc/cni/net.d", JOIN_CONFIG_PATH, "/etc/kubernetes/tmp", PATCHES_DIR]);
+        await ssh.exec([
+            "rm",
+            "-rf",
+            "/etc/cni/net.d",
+            JOIN_CONFIG_PATH,
+            JOIN_MARKER,
+            "/etc/kubernetes/tmp",
+            PATCHES_DIR,
+        ]);
         await ssh.exec(
             ["rmdir", "--ignore-fail-on-non-empty", "/etc/kubernetes/pki", "/etc/kubernetes", "/var/lib/kubelet"],
             { check: false },

@@ -39,6 +39,14 @@ export interface NodeJoinArgs {
     kubeletConfiguration?: pulumi.Input<Record<string, unknown>>;
     /** kubeadm preflight checks to skip, by name. Only for labs and hosts you know; default none. */
     ignorePreflightErrors?: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * Whether a host that holds Kubernetes node state (/etc/kubernetes/pki/ca.crt,
+     * /var/lib/kubelet/config.yaml, bootstrap-kubelet.conf) but no kubelet.conf, left by something
+     * other than an interrupted join of this package, may be wiped with `kubeadm reset -f` before
+     * the join. Such a host may be a node of another cluster. Default false: the join is refused,
+     * naming the files. Changing it changes nothing on a joined host.
+     */
+    resetForeignState?: pulumi.Input<boolean>;
     /** CRI socket; default unix:///var/run/containerd/containerd.sock. Changing it replaces the join. */
     criSocket?: pulumi.Input<string>;
     /** An existing bootstrap token (secret). Default: a 15-minute token is minted for each join and deleted after it. */
