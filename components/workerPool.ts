@@ -276,7 +276,7 @@ export class WorkerPool extends pulumi.ComponentResource {
                 ),
             );
         }
-        throwIfInvalid(label, errors);
+        throwIfInvalid(label, errors, this);
 
         // The version rules that need the control plane's version run when it is known.
         const version = pulumi.all([cp.kubernetesVersion, args.kubernetesVersion]).apply(([cpv, v]) => {
@@ -284,6 +284,7 @@ export class WorkerPool extends pulumi.ComponentResource {
             throwIfInvalid(
                 label,
                 validateWorkerPool({ hosts: [], kubernetesVersion: kv, controlPlaneVersion: cpv }, hostKeyProblem),
+                this,
             );
             return kv;
         });
