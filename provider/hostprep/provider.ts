@@ -3,7 +3,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { containsUnknown, UNKNOWN, unknownAt } from "../dynamic";
 import { connect, ConnectOptions, connectionSecrets, SshError, validateConnection } from "../ssh/client";
-import { missingHostKeyReason, pinRecordedHostKey, redact } from "../ssh/logic";
+import { missingHostKeyFailures, pinRecordedHostKeys, redact } from "../ssh/logic";
 import {
     CgroupDriver,
     changedSteps,
@@ -49,9 +49,16 @@ export interface PreparedHostOutputs {
     };
     packageSource: NormalizedPrep["packageSource"];
     reusePolicy: ReusePolicy;
-    secrets: { connection: SecretConnection; registryCredentials: NormalizedPrep["containerd"]["registryCredentials"] };
+    secrets: {
+        connection: SecretConnection;
+        registryCredentials: NormalizedPrep["containerd"]["registryCredentials"];
+        /** A bundle URL (it may carry credentials); `packageSource` holds the rest. */
+        packageSourceUrl?: string;
+    };
     /** The host key in use: pinned, or recorded on first use. */
     hostKey: string;
+    /** The bastion's key in use (with a bastion): pinned, or recorded on first use and pinned from then on. */
+    bastionHostKey?: string;
     os: string;
     osVersion: string;
     arch: string;
@@ -83,7 +90,10 @@ function fromOutputs(olds: PreparedHostOutputs): Comparable {
                 ...olds.containerd,
                 registryCredentials: olds.secrets?.registryCredentials ?? {},
             },
-            packageSource: olds.packageSource,
+            // States written before the URL moved to `secrets` hold it in packageSource.
+            packageSource: olds.secrets?.packageSourceUrl
+                ? ({ ...olds.packageSource, url: olds.secrets.packageSourceUrl } as NormalizedPrep["packageSource"])
+                : olds.packageSource,
         },
         reusePolicy: olds.reusePolicy ?? "retain",
     };
@@ -91,6 +101,7 @@ function fromOutputs(olds: PreparedHostOutputs): Comparable {
 
 interface Facts {
     hostKey: string;
+    bastionHostKey?: string;
     os: string;
     osVersion: string;
     arch: string;
@@ -111,11 +122,25 @@ function outputs(c: Comparable, f: Facts): PreparedHostOutputs {
             cgroupDriver: c.prep.containerd.cgroupDriver,
             restrictOOMScoreAdj: c.prep.containerd.restrictOOMScoreAdj,
         },
-        packageSource: c.prep.packageSource,
+        packageSource: withoutUrl(c.prep.packageSource),
         reusePolicy: c.reusePolicy,
-        secrets: { connection: c.connectionSecrets, registryCredentials: c.prep.containerd.registryCredentials },
+        secrets: {
+            connection: c.connectionSecrets,
+            registryCredentials: c.prep.containerd.registryCredentials,
+            ...(bundleUrl(c.prep.packageSource) ? { packageSourceUrl: bundleUrl(c.prep.packageSource) } : {}),
+        },
         ...f,
     };
+}
+
+const bundleUrl = (s: NormalizedPrep["packageSource"]) => (s.kind === "bundle" ? s.url : undefined);
+
+/** The package source as stored in plain outputs: a bundle URL lives in `secrets` instead. */
+function withoutUrl(s: NormalizedPrep["packageSource"]): NormalizedPrep["packageSource"] {
+    if (s.kind !== "bundle" || s.url === undefined) return s;
+    const rest = { ...s };
+    delete rest.url;
+    return rest;
 }
 
 function where(c: Comparable): string {
@@ -123,13 +148,23 @@ function where(c: Comparable): string {
 }
 
 /** Runs a rendered script as root on the host; returns the parsed report. */
+/** The host keys recorded in state (target and bastion), pinned on every later connection. */
+interface Recorded {
+    hostKey?: string;
+    bastionHostKey?: string;
+}
+
 async function runScript(
     c: Comparable,
     script: string,
-    recordedHostKey: string | undefined,
+    recorded: Recorded,
     what: string,
-): Promise<{ report: Report; hostKey: string }> {
-    const args = pinRecordedHostKey(joinConnection(c.connection, c.connectionSecrets), recordedHostKey);
+): Promise<{ report: Report; hostKey: string; bastionHostKey?: string }> {
+    const args = pinRecordedHostKeys(
+        joinConnection(c.connection, c.connectionSecrets),
+        recorded.hostKey,
+        recorded.bastionHostKey,
+    );
     const secrets = [...connectionSecrets(args), ...prepSecrets(c.prep)];
     const conn = await connect(args, connectOptions());
     try {
@@ -148,16 +183,17 @@ async function runScript(
             throw new Error(
                 `${what} ${where(c)}: the script ended early without an error report; output:\n${redact(stdout, secrets)}`,
             );
-        return { report, hostKey: conn.hostKey };
+        return { report, hostKey: conn.hostKey, bastionHostKey: conn.bastionHostKey };
     } finally {
         conn.close();
     }
 }
 
-async function prepare(c: Comparable, recordedHostKey?: string): Promise<Facts> {
-    const { report, hostKey } = await runScript(c, renderPrepareScript(c.prep), recordedHostKey, "preparing");
+async function prepare(c: Comparable, recorded: Recorded = {}): Promise<Facts> {
+    const { report, hostKey, bastionHostKey } = await runScript(c, renderPrepareScript(c.prep), recorded, "preparing");
     return {
         hostKey,
+        ...(bastionHostKey ? { bastionHostKey } : {}),
         os: report.facts.os ?? "",
         osVersion: report.facts.osVersion ?? "",
         arch: report.facts.arch ?? "",
@@ -210,8 +246,7 @@ export async function check(_olds: any, news: any): Promise<pulumi.dynamic.Check
             const m = /^([\w.]+): (.*)$/s.exec((e as Error).message);
             failures.push({ property: m ? m[1] : "connection", reason: m ? m[2] : (e as Error).message });
         }
-        const hostKeyReason = missingHostKeyReason(c);
-        if (hostKeyReason) failures.push({ property: "connection.hostKey", reason: hostKeyReason });
+        failures.push(...missingHostKeyFailures(c));
     }
     return { inputs: news, failures };
 }
@@ -252,9 +287,11 @@ export async function update(_id: string, olds: PreparedHostOutputs, news: any):
     if (!changes.some((x) => x.kind === "prepare")) {
         // Only recorded state changed (reusePolicy, credentials, ...): the host is not touched.
         const hostKey = n.connection.hostKey ?? olds.hostKey;
+        const bastionHostKey = n.connection.bastion ? (n.connection.bastion.hostKey ?? olds.bastionHostKey) : undefined;
         return {
             outs: outputs(n, {
                 hostKey,
+                ...(bastionHostKey ? { bastionHostKey } : {}),
                 os: olds.os,
                 osVersion: olds.osVersion,
                 arch: olds.arch,
@@ -265,14 +302,14 @@ export async function update(_id: string, olds: PreparedHostOutputs, news: any):
             }),
         };
     }
-    return { outs: outputs(n, await prepare(n, olds.hostKey)) };
+    return { outs: outputs(n, await prepare(n, olds)) };
 }
 
 /** Runs the clean-up script (reusePolicy "clean"); returns its report. Exported for tests. */
 export async function clean(props: PreparedHostOutputs): Promise<Report> {
     const c = fromOutputs(props);
     try {
-        return (await runScript(c, renderCleanScript(c.prep), props.hostKey, "cleaning")).report;
+        return (await runScript(c, renderCleanScript(c.prep), props, "cleaning")).report;
     } catch (e) {
         const m = (e as Error).message;
         throw new Error(

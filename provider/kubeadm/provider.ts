@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { containsUnknown, stableJson, UNKNOWN } from "../dynamic";
 import { KubeApiError, KubeClient } from "../kube/client";
 import { ConnectionArgs, SshConnection, SshError, validateConnection, withConnection } from "../ssh/client";
-import { missingHostKeyReason, pinRecordedHostKey } from "../ssh/logic";
+import { missingHostKeyFailures, pinRecordedHostKeys } from "../ssh/logic";
 import { createToken, deleteToken } from "../token/tokens";
 import { expiresSoon, parseToken } from "../token/logic";
 import {
@@ -47,9 +47,9 @@ function connectionOf(inputs: any): ConnectionArgs {
     return inputs.connection as ConnectionArgs;
 }
 
-/** The connection of stored outputs: the host key recorded at creation pinned unless hostKey is set. */
-function pinnedConnectionOf(props: any, recordedHostKey: string | undefined): ConnectionArgs {
-    return pinRecordedHostKey(connectionOf(props), recordedHostKey);
+/** The connection with the keys recorded at creation (the host's, the bastion's) pinned unless set. */
+function pinnedConnectionOf(props: any, recorded: { hostKey?: string; bastionHostKey?: string }): ConnectionArgs {
+    return pinRecordedHostKeys(connectionOf(props), recorded.hostKey, recorded.bastionHostKey);
 }
 
 export async function check(_olds: any, news: any): Promise<pulumi.dynamic.CheckResult> {
@@ -69,8 +69,8 @@ export async function check(_olds: any, news: any): Promise<pulumi.dynamic.Check
             property: "resetForeignState",
             reason: `must be true or false (got ${JSON.stringify(news.resetForeignState)})`,
         });
-    const hostKeyReason = news.connection && missingHostKeyReason(news.connection);
-    if (hostKeyReason) failures.push({ property: "connection.hostKey", reason: hostKeyReason });
+    if (news.connection && typeof news.connection === "object")
+        failures.push(...missingHostKeyFailures(news.connection));
     if (typeof news.token === "string" && news.token !== "" && !containsUnknown(news.token)) {
         try {
             parseToken(news.token);
@@ -188,15 +188,22 @@ async function join(ssh: SshConnection, client: KubeClient, inputs: any): Promis
 export async function create(inputs: any): Promise<pulumi.dynamic.CreateResult> {
     const client = KubeClient.fromKubeconfig(inputs.tenantKubeconfig);
     // hostKey: the key the host presented (pinned, or accepted on first use); update and delete pin it.
-    const { outcome, hostKey } = await withConnection(connectionOf(inputs), {}, async (ssh) => ({
+    const { outcome, hostKey, bastionHostKey } = await withConnection(connectionOf(inputs), {}, async (ssh) => ({
         outcome: await join(ssh, client, inputs),
         hostKey: ssh.hostKey,
+        bastionHostKey: ssh.bastionHostKey,
     }));
     const node = await waitForReadyNode(client, inputs.nodeName, READY_TIMEOUT_MS);
     if (inputs.labels || inputs.taints) await applyLabelsAndTaints(client, inputs.nodeName, {}, inputs);
     return {
         id: `${connectionOf(inputs).address}/${inputs.nodeName}`,
-        outs: { ...inputs, outcome, kubeletVersion: node.status?.nodeInfo?.kubeletVersion ?? "", hostKey },
+        outs: {
+            ...inputs,
+            outcome,
+            kubeletVersion: node.status?.nodeInfo?.kubeletVersion ?? "",
+            hostKey,
+            ...(bastionHostKey ? { bastionHostKey } : {}),
+        },
     };
 }
 
@@ -294,7 +301,7 @@ export async function update(_id: string, olds: any, news: any): Promise<pulumi.
     let hostKey = pinnedHostKey(connectionOf(news), olds.hostKey);
     if (upgrading || reconfiguring) {
         const onHost = () =>
-            withConnection(pinnedConnectionOf(news, olds.hostKey), {}, async (ssh) => {
+            withConnection(pinnedConnectionOf(news, olds), {}, async (ssh) => {
                 if (upgrading) await upgrade(ssh, client, olds, news);
                 else await reconfigureKubelet(ssh, client, olds, news);
                 return ssh.hostKey;
@@ -311,6 +318,9 @@ export async function update(_id: string, olds: any, news: any): Promise<pulumi.
             outcome: olds.outcome,
             kubeletVersion: node?.status?.nodeInfo?.kubeletVersion ?? "",
             hostKey,
+            ...(olds.bastionHostKey
+                ? { bastionHostKey: pinnedHostKey(news.connection?.bastion, olds.bastionHostKey) }
+                : {}),
         },
     };
 }
@@ -323,7 +333,7 @@ export async function update(_id: string, olds: any, news: any): Promise<pulumi.
 export async function delete_(_id: string, props: any): Promise<void> {
     const client = KubeClient.fromKubeconfig(props.tenantKubeconfig);
     const name = props.nodeName;
-    await withConnection(pinnedConnectionOf(props, props.hostKey), {}, async (ssh) => {
+    await withConnection(pinnedConnectionOf(props, props), {}, async (ssh) => {
         const cordoned = await setUnschedulable(client, name, true).catch((e) => {
             if (e instanceof KubeApiError && e.status === 0) {
                 throw new Error(

@@ -75,6 +75,8 @@ export class NodeJoin extends pulumi.dynamic.Resource {
     declare public readonly outcome: pulumi.Output<string>;
     /** The host key in use (pinned, or recorded on first use and pinned from then on). */
     declare public readonly hostKey: pulumi.Output<string>;
+    /** The bastion's key in use (pinned, or recorded on first use and pinned from then on), with a bastion. */
+    declare public readonly bastionHostKey: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: NodeJoinArgs, opts?: pulumi.CustomResourceOptions) {
         super(
@@ -88,6 +90,7 @@ export class NodeJoin extends pulumi.dynamic.Resource {
                 outcome: undefined,
                 kubeletVersion: undefined,
                 hostKey: undefined,
+                bastionHostKey: undefined,
             },
             pulumi.mergeOptions(opts, {
                 deleteBeforeReplace: true,

@@ -22,6 +22,9 @@ let tenantCa: CertificateAndKey;
 const ADMIN_CONF = "apiVersion: v1\nkind: Config\nclusters: []\n# tenant admin\n";
 /** The key every mocked PreparedHost reports as recorded (its `hostKey` output). */
 const PREP_RECORDED_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHByZXBhcmF0aW9uIHJlY29yZGVkIHRoaXMga2V5IQ==";
+/** The bastion key every mocked PreparedHost with a bastion reports as recorded (`bastionHostKey`). */
+const PREP_RECORDED_BASTION_KEY =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGJhc3Rpb24ga2V5IHJlY29yZGVkIG9uIGZpcnN0IHVzZQ==";
 
 function promiseOf<T>(o: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => o.apply((v) => resolve(v)));
@@ -101,7 +104,15 @@ describe("components (mocked engine)", function () {
                         };
                     }
                     if (args.type === "pulumi-nodejs:dynamic/hcp:PreparedHost") {
-                        return { id: `${args.name}-id`, state: { ...args.inputs, hostKey: PREP_RECORDED_KEY } };
+                        const bastion = unwrap(args.inputs.connection)?.bastion;
+                        return {
+                            id: `${args.name}-id`,
+                            state: {
+                                ...args.inputs,
+                                hostKey: PREP_RECORDED_KEY,
+                                ...(bastion ? { bastionHostKey: PREP_RECORDED_BASTION_KEY } : {}),
+                            },
+                        };
                     }
                     return { id: `${args.name}-id`, state: args.inputs };
                 },
@@ -740,6 +751,51 @@ describe("components (mocked engine)", function () {
             expect(j1).to.include({ address: "198.18.0.41", hostKey: PREP_RECORDED_KEY, trustOnFirstUse: true });
             const j2 = unwrap(byName("pool4-198-18-0-42-join").inputs.connection);
             expect(j2).to.include({ address: "198.18.0.42", hostKey });
+        });
+
+        it("reaches a host through its bastion, whose key the join pins as its preparation recorded it", async () => {
+            const cp = setup("wp9");
+            await fresh();
+            new hcp.WorkerPool("pool9", {
+                controlPlane: cp,
+                trustOnFirstUse: true,
+                hosts: [
+                    {
+                        address: "198.18.0.91",
+                        privateKey: fakeOpenSshKey(),
+                        bastion: { address: "198.18.0.90", user: "jump", privateKey: fakeOpenSshKey() },
+                    },
+                ],
+            });
+            await settle();
+            const prep = unwrap(byName("pool9-198-18-0-91-prep").inputs.connection);
+            expect(prep.bastion).to.include({ address: "198.18.0.90", user: "jump", trustOnFirstUse: true });
+            const join = unwrap(byName("pool9-198-18-0-91-join").inputs.connection);
+            expect(join.bastion).to.include({ address: "198.18.0.90", user: "jump", trustOnFirstUse: true });
+            expect(join.bastion.privateKey).to.equal(fakeOpenSshKey());
+            // Without bastion.hostKey, the join is pinned to the bastion key its preparation recorded.
+            expect(join.bastion.hostKey).to.equal(PREP_RECORDED_BASTION_KEY);
+        });
+
+        it("asks for a bastion's hostKey unless the pool trusts on first use", () => {
+            const cp = setup("wp10");
+            expect(
+                () =>
+                    new hcp.WorkerPool("pool10", {
+                        controlPlane: cp,
+                        hosts: [
+                            {
+                                address: "198.18.0.101",
+                                privateKey: fakeOpenSshKey(),
+                                hostKey,
+                                bastion: { address: "198.18.0.100" },
+                            },
+                        ],
+                    }),
+            )
+                .to.throw(hcp.ValidationError)
+                .with.property("message")
+                .that.includes("  - hosts[0].bastion.hostKey: required unless trustOnFirstUse is true: ");
         });
 
         it("reports every invalid host at once", () => {
