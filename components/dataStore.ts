@@ -15,7 +15,7 @@ import {
     commonName,
     validateClientTlsBundle,
 } from "../provider/pki";
-import { isPlain, throwIfInvalid, ValidationError } from "./errors";
+import { checkedOn, isPlain, throwIfInvalid, ValidationError } from "./errors";
 import { kamajiCaKey } from "./kamajiCaKey";
 import { ManagementCluster } from "./managementCluster";
 import { dnsSubdomainProblem, PropertyError, validateEndpoints } from "./validation";
@@ -176,19 +176,20 @@ export class DataStore extends pulumi.ComponentResource {
             if (p) errors.push({ propertyPath: "name", reason: p });
         }
         if (isPlain(args.endpoints)) errors.push(...validateEndpoints(args.endpoints, args.insecure === true).errors);
-        throwIfInvalid(label, errors);
+        throwIfInvalid(label, errors, this);
 
         const dsName = pulumi.output(args.name ?? name).apply((n) => {
             throwIfInvalid(
                 label,
                 dnsSubdomainProblem(n) ? [{ propertyPath: "name", reason: dnsSubdomainProblem(n)! }] : [],
+                this,
             );
             return n;
         });
         this.dataStoreName = dsName;
         this.endpoints = pulumi.output(args.endpoints).apply((eps) => {
             const r = validateEndpoints(eps, args.insecure === true);
-            throwIfInvalid(label, r.errors);
+            throwIfInvalid(label, r.errors, this);
             return r.endpoints;
         });
 
@@ -226,19 +227,22 @@ export class DataStore extends pulumi.ComponentResource {
                                   propertyPath: f.property,
                                   reason: stripPrefix(f.reason, f.property),
                               })),
+                              this,
                           );
                           return { certPem: cert, keyPem: key };
                       })
                 : pulumi
                       .all([mgmt.kubeconfig!, ns, dsName, caCert, caKey])
                       .apply(([kc, n, ds, ca, key]) =>
-                          reuseOrMint(label, kc, n, `${ds}-etcd-client`, ca, key, cn, days),
+                          checkedOn(this, label, "tls", () =>
+                              reuseOrMint(label, kc, n, `${ds}-etcd-client`, ca, key, cn, days),
+                          ),
                       );
         this.clientCertificate = client.apply((c) => c.certPem);
         this.clientPrivateKey = pulumi.secret(client.apply((c) => c.keyPem));
         this.caCertificate = caCert.apply((ca) => {
             const failures = validateCa(ca);
-            throwIfInvalid(label, failures);
+            throwIfInvalid(label, failures, this);
             return ca;
         });
 

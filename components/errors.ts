@@ -12,22 +12,54 @@ import { PropertyError } from "./validation";
 export class ValidationError extends pulumi.InputPropertiesError {
     /** The component type and name, e.g. "HostedControlPlane team-a". */
     readonly component: string;
+    /** The component the problems are reported on (the stack when undefined). */
+    readonly resource: pulumi.Resource | undefined;
+    readonly hideStack = true;
 
-    constructor(component: string, errors: PropertyError[]) {
+    constructor(component: string, errors: PropertyError[], resource?: pulumi.Resource) {
         const lines = errors.map((e) => `  - ${e.propertyPath}: ${e.reason}`);
         const n = errors.length;
-        super({
-            message: `Invalid arguments for ${component} (${n} problem${n === 1 ? "" : "s"}):\n${lines.join("\n")}`,
-            errors,
-        });
+        const message = `Invalid arguments for ${component} (${n} problem${n === 1 ? "" : "s"}):\n${lines.join("\n")}`;
+        super({ message, errors });
         this.name = "ValidationError";
         this.component = component;
+        this.resource = resource;
+        // The SDK prints an error it recognises as a ResourceError as its message, on its resource.
+        // Any other error from an Output it prints with util.inspect, which took minutes on ours in
+        // Pulumi.yaml projects (ts-node's source maps), so the preview seemed to hang.
+        (this as any).__pulumResourceError = true;
+        // The message stays as written: the SDK would prefix `error serializing property "…": ` to
+        // it for every input the rejected Output passes through, burying the sentence.
+        Object.defineProperty(this, "message", { get: () => message, set: () => undefined });
     }
 }
 
-/** Throws a {@link ValidationError} when `errors` is not empty. */
-export function throwIfInvalid(component: string, errors: PropertyError[]): void {
-    if (errors.length > 0) throw new ValidationError(component, errors);
+/** Throws a {@link ValidationError} on `resource` when `errors` is not empty. */
+export function throwIfInvalid(component: string, errors: PropertyError[], resource?: pulumi.Resource): void {
+    if (errors.length > 0) throw new ValidationError(component, errors, resource);
+}
+
+/**
+ * Runs a check that may fail after the program started (it reads the management cluster, parses a
+ * kubeconfig...): any error becomes a {@link ValidationError} on `resource`, naming `property`.
+ */
+export async function checkedOn<T>(
+    resource: pulumi.Resource,
+    component: string,
+    property: string,
+    check: () => T | Promise<T>,
+): Promise<T> {
+    try {
+        return await check();
+    } catch (e) {
+        if (e instanceof ValidationError) {
+            if (e.resource) throw e;
+            throw new ValidationError(e.component, e.errors as PropertyError[], resource);
+        }
+        const m = e instanceof Error ? e.message : String(e);
+        const reason = m.startsWith(`${property}: `) ? m.slice(property.length + 2) : m;
+        throw new ValidationError(component, [{ propertyPath: property, reason }], resource);
+    }
 }
 
 /**

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { KubeClient, resourcePath } from "../provider/kube";
 import { caCertHash } from "../provider/pki";
 import { DataStore, MANAGED_BY } from "./dataStore";
-import { isPlain, throwIfInvalid, ValidationError } from "./errors";
+import { checkedOn, isPlain, throwIfInvalid, ValidationError } from "./errors";
 import { ManagementCluster } from "./managementCluster";
 import {
     ControlPlaneValues,
@@ -171,9 +171,12 @@ class TenantControlPlaneResource extends k8s.apiextensions.CustomResource {
 function takeOverCniObjects(a: pulumi.ResourceTransformArgs): pulumi.ResourceTransformResult | undefined {
     if (!a.type.startsWith("kubernetes:") || a.type.startsWith("kubernetes:yaml") || !a.props.metadata)
         return undefined;
-    const metadata = a.props.metadata;
+    // From a secret manifest, a property may arrive as a secret ({sig, value}): edited inside, kept secret.
+    const secret = pulumi.runtime.isRpcSecret(a.props.metadata);
+    const metadata = pulumi.runtime.unwrapRpcSecret(a.props.metadata);
     const annotations = { ...(metadata.annotations ?? {}), "pulumi.com/patchForce": "true" };
-    return { props: { ...a.props, metadata: { ...metadata, annotations } }, opts: a.opts };
+    const edited = { ...metadata, annotations };
+    return { props: { ...a.props, metadata: secret ? pulumi.secret(edited) : edited }, opts: a.opts };
 }
 
 export class HostedControlPlane extends pulumi.ComponentResource {
@@ -203,7 +206,18 @@ export class HostedControlPlane extends pulumi.ComponentResource {
     public readonly managementCluster: ManagementCluster;
 
     constructor(name: string, args: HostedControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("hcp:index:HostedControlPlane", name, args, opts);
+        // Only what names the tenant is recorded as the component's inputs: the SDK would store every
+        // argument in plain text, and the CNI manifest may carry Secrets.
+        super(
+            "hcp:index:HostedControlPlane",
+            name,
+            {
+                tenantName: args.name ?? name,
+                namespace: args.namespace ?? "default",
+                kubernetesVersion: args.kubernetesVersion,
+            },
+            opts,
+        );
         const label = `HostedControlPlane ${name}`;
         const mgmt = args.managementCluster;
         this.managementCluster = mgmt;
@@ -260,18 +274,29 @@ export class HostedControlPlane extends pulumi.ComponentResource {
         };
         // Plain arguments are checked here, all together; Output-valued ones when they resolve.
         const plain = isPlain(valueInputs);
-        throwIfInvalid(label, [
-            ...structural,
-            ...(plain ? validateControlPlane(valueInputs as ControlPlaneValues) : []),
-        ]);
+        throwIfInvalid(
+            label,
+            [...structural, ...(plain ? validateControlPlane(valueInputs as ControlPlaneValues) : [])],
+            this,
+        );
         const values = pulumi.output(valueInputs).apply((v) => {
-            if (!plain) throwIfInvalid(label, validateControlPlane(v as ControlPlaneValues));
+            if (!plain) throwIfInvalid(label, validateControlPlane(v as ControlPlaneValues), this);
             return v as unknown as ControlPlaneValues;
         });
 
         // The live object, read at preview and update, for the upgrade-step rule.
         const live = mgmt.preflightEnabled
-            ? pulumi.unsecret(mgmt.kubeconfig!.apply((kc) => readLiveVersion(kc, namespace, tcpName)))
+            ? pulumi.unsecret(
+                  mgmt.kubeconfig!.apply((kc) =>
+                      checkedOn(this, label, "kubernetesVersion", () =>
+                          readLiveVersion(kc, namespace, tcpName).catch((e: Error) => {
+                              throw new Error(
+                                  `cannot read the live TenantControlPlane ${namespace}/${tcpName} to check the version step (${e.message}); check that the management cluster is reachable`,
+                              );
+                          }),
+                      ),
+                  ),
+              )
             : pulumi.output({ specVersion: undefined, installedVersion: undefined } as LiveVersion);
         const version = pulumi.all([values, live]).apply(([v, l]) => {
             const errors: PropertyError[] = [];
@@ -283,7 +308,7 @@ export class HostedControlPlane extends pulumi.ComponentResource {
                         reason: `${p} (the live TenantControlPlane ${namespace}/${tcpName} is at ${prev})`,
                     });
             }
-            throwIfInvalid(label, errors);
+            throwIfInvalid(label, errors, this);
             return v.kubernetesVersion;
         });
         this.kubernetesVersion = version;
@@ -375,12 +400,16 @@ export class HostedControlPlane extends pulumi.ComponentResource {
             adminSecret.data.apply((d) => {
                 const v = d?.["admin.conf"];
                 if (!v)
-                    throw new ValidationError(label, [
-                        {
-                            propertyPath: "kubeconfig",
-                            reason: `Secret ${namespace}/${tcpName}-admin-kubeconfig has no "admin.conf" key; is Kamaji reconciling this tenant? (kubectl -n ${namespace} describe tcp ${tcpName})`,
-                        },
-                    ]);
+                    throw new ValidationError(
+                        label,
+                        [
+                            {
+                                propertyPath: "kubeconfig",
+                                reason: `Secret ${namespace}/${tcpName}-admin-kubeconfig has no "admin.conf" key; is Kamaji reconciling this tenant? (kubectl -n ${namespace} describe tcp ${tcpName})`,
+                            },
+                        ],
+                        this,
+                    );
                 return Buffer.from(v, "base64").toString("utf8");
             }),
         );
@@ -388,16 +417,22 @@ export class HostedControlPlane extends pulumi.ComponentResource {
             caSecret.data.apply((d) => {
                 const v = d?.["ca.crt"];
                 if (!v)
-                    throw new ValidationError(label, [
-                        {
-                            propertyPath: "caCertificate",
-                            reason: `Secret ${namespace}/${tcpName}-ca has no "ca.crt" key; is Kamaji reconciling this tenant?`,
-                        },
-                    ]);
+                    throw new ValidationError(
+                        label,
+                        [
+                            {
+                                propertyPath: "caCertificate",
+                                reason: `Secret ${namespace}/${tcpName}-ca has no "ca.crt" key; is Kamaji reconciling this tenant?`,
+                            },
+                        ],
+                        this,
+                    );
                 return Buffer.from(v, "base64").toString("utf8");
             }),
         );
-        this.caCertHash = this.caCertificate.apply((pem) => caCertHash(pem, "caCertificate"));
+        this.caCertHash = this.caCertificate.apply((pem) =>
+            checkedOn(this, label, "caCertificate", () => caCertHash(pem, "caCertificate")),
+        );
         this.serviceCidr = pulumi.output(net.serviceCidr ?? DEFAULT_SERVICE_CIDR);
 
         this.provider = new k8s.Provider(`${name}-tenant`, { kubeconfig: this.kubeconfig }, { parent: this });
@@ -406,7 +441,9 @@ export class HostedControlPlane extends pulumi.ComponentResource {
                 ? undefined
                 : new k8s.yaml.v2.ConfigGroup(
                       `${name}-cni`,
-                      { yaml: args.cniManifest },
+                      // Secret: the manifest may carry credentials (its Secrets' data), and the
+                      // ConfigGroup records its inputs in state.
+                      { yaml: pulumi.secret(args.cniManifest) },
                       { parent: this, provider: this.provider, dependsOn: [tcp], transforms: [takeOverCniObjects] },
                   );
 

@@ -5,7 +5,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import { KubeApiError, KubeClient } from "../provider/kube";
-import { isPlain, throwIfInvalid, ValidationError } from "./errors";
+import { checkedOn, isPlain, throwIfInvalid, ValidationError } from "./errors";
+import { parseKubeconfig } from "../provider/kube/kubeconfig";
 import { PropertyError, validateManagementRanges } from "./validation";
 
 export const KAMAJI_GROUP_VERSION = "kamaji.clastix.io/v1alpha1";
@@ -102,11 +103,13 @@ export class ManagementCluster extends pulumi.ComponentResource {
     public readonly preflightEnabled: boolean;
 
     private lbCheck: Promise<LoadBalancerSupport> | undefined;
+    private readonly componentName: string;
 
     constructor(name: string, args: ManagementClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         // Args hold keys or credentials; they are not recorded as the component's inputs.
         super("hcp:index:ManagementCluster", name, {}, opts);
         const label = `ManagementCluster ${name}`;
+        this.componentName = name;
 
         const errors = validateManagementRanges(args.podCidrs, args.serviceCidrs);
         if (args.kubeconfig === undefined && args.provider === undefined) {
@@ -127,18 +130,28 @@ export class ManagementCluster extends pulumi.ComponentResource {
         }
         const allowHttp = args.allowInsecureHttp === true;
         if (typeof args.kubeconfig === "string") errors.push(...kubeconfigHttpProblems(args.kubeconfig, allowHttp));
-        throwIfInvalid(label, errors);
+        throwIfInvalid(label, errors, this);
 
         this.podCidrs = [...(args.podCidrs ?? [])];
         this.serviceCidrs = [...(args.serviceCidrs ?? [])];
         this.kamajiNamespace = pulumi.output(args.kamajiNamespace ?? "kamaji-system");
         // A kubeconfig known only later (an Output, e.g. secret config) is checked once it resolves,
-        // before the provider, the preflight or any child can use it.
+        // before the provider, the preflight or any child can use it: everything that reads it then
+        // fails with this one error. The preflight's client must be able to parse it.
+        const parseProblems = (kc: string): PropertyError[] => {
+            if (args.preflight === false) return [];
+            try {
+                parseKubeconfig(kc);
+                return [];
+            } catch (e) {
+                return [{ propertyPath: "kubeconfig", reason: (e as Error).message.replace(/^kubeconfig: /, "") }];
+            }
+        };
         this.kubeconfig =
             args.kubeconfig === undefined
                 ? undefined
                 : pulumi.secret(args.kubeconfig).apply((kc) => {
-                      throwIfInvalid(label, kubeconfigHttpProblems(kc, allowHttp));
+                      throwIfInvalid(label, [...kubeconfigHttpProblems(kc, allowHttp), ...parseProblems(kc)], this);
                       return kc;
                   });
         this.provider =
@@ -156,7 +169,9 @@ export class ManagementCluster extends pulumi.ComponentResource {
         } else {
             // The kubeconfig is secret; the result of the check is not, so unwrap the secretness.
             this.ready = pulumi.unsecret(
-                pulumi.all([this.kubeconfig!, this.kamajiNamespace]).apply(([kc, ns]) => checkKamaji(label, kc, ns)),
+                pulumi
+                    .all([this.kubeconfig!, this.kamajiNamespace])
+                    .apply(([kc, ns]) => checkedOn(this, label, "kubeconfig", () => checkKamaji(label, kc, ns))),
             );
         }
 
@@ -181,13 +196,15 @@ export class ManagementCluster extends pulumi.ComponentResource {
         if (!this.preflightEnabled)
             return pulumi.output({ available: undefined, detail: "not checked (preflight disabled)" });
         return pulumi.unsecret(
-            this.kubeconfig!.apply(async (kc) => {
-                this.lbCheck ??= detectLoadBalancer(KubeClient.fromKubeconfig(kc));
-                const r = await this.lbCheck;
-                const warning = loadBalancerWarning(r);
-                if (warning) pulumi.log.warn(warning, requester ?? this);
-                return r;
-            }),
+            this.kubeconfig!.apply((kc) =>
+                checkedOn(this, `ManagementCluster ${this.componentName}`, "kubeconfig", async () => {
+                    this.lbCheck ??= detectLoadBalancer(KubeClient.fromKubeconfig(kc));
+                    const r = await this.lbCheck;
+                    const warning = loadBalancerWarning(r);
+                    if (warning) pulumi.log.warn(warning, requester ?? this);
+                    return r;
+                }),
+            ),
         );
     }
 }

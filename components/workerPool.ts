@@ -6,6 +6,7 @@ import type { CgroupDriver, ContainerdArgs, PackageSource, ReusePolicy } from ".
 import { CGROUP_DRIVERS } from "../provider/hostprep/logic";
 import { kubeletConfigurationProblems, Taint } from "../provider/kubeadm/logic";
 import { PreparedHost } from "../provider/hostprep/resource";
+import type { HostConnection } from "../provider/ssh/inputs";
 import { NodeJoin } from "../provider/kubeadm/resource";
 import { parsePublicKey } from "../provider/ssh/logic";
 import { isPlain, throwIfInvalid } from "./errors";
@@ -20,6 +21,27 @@ import {
     WorkerHostValues,
     WorkerPoolValues,
 } from "./validation";
+
+/** A jump host the pool's SSH connections to a host go through. Field names as for the host. */
+export interface WorkerBastionArgs {
+    /** The bastion's IP address or DNS name, as reachable from where Pulumi runs. */
+    address: pulumi.Input<string>;
+    /** SSH port. Defaults to 22. */
+    port?: pulumi.Input<number>;
+    /** SSH user on the bastion. Defaults to "root". */
+    user?: pulumi.Input<string>;
+    /** SSH private key for the bastion (secret). */
+    privateKey?: pulumi.Input<string>;
+    /** Passphrase of `privateKey` (secret). */
+    privateKeyPassphrase?: pulumi.Input<string>;
+    /** SSH password for the bastion (secret). */
+    password?: pulumi.Input<string>;
+    /**
+     * The bastion's SSH public key, pinned like the host's. Required unless the pool sets
+     * `trustOnFirstUse`: then the key presented first is recorded and pinned from then on.
+     */
+    hostKey?: pulumi.Input<string>;
+}
 
 /** One host of a pool. Connection fields follow pulumi-command's `ConnectionArgs` names and defaults. */
 export interface WorkerHostArgs {
@@ -57,6 +79,10 @@ export interface WorkerHostArgs {
     taints?: Taint[];
     /** KubeletConfiguration fields for this host, merged over the pool's `kubeletConfiguration`. Applied in place. */
     kubeletConfiguration?: Record<string, unknown>;
+    /** Overrides the pool's `resetForeignState` for this host. */
+    resetForeignState?: boolean;
+    /** A jump host to reach this host through (pulumi-command's `proxy`). Defaults to none. */
+    bastion?: WorkerBastionArgs;
 }
 
 export interface WorkerPoolArgs {
@@ -100,6 +126,13 @@ export interface WorkerPoolArgs {
     apiEndpoint?: pulumi.Input<string>;
     /** kubeadm preflight checks to skip, by name. For labs only; defaults to none. */
     ignorePreflightErrors?: string[];
+    /**
+     * Let the join wipe (`kubeadm reset -f`) a host that holds Kubernetes node state
+     * (`/etc/kubernetes/pki/ca.crt`, `/var/lib/kubelet/config.yaml`) without a `kubelet.conf`, left by
+     * something other than an interrupted join of this package: such a host may be a node of another
+     * cluster. Defaults to false: its join fails, naming the files. Set it per host where you can.
+     */
+    resetForeignState?: boolean;
 }
 
 /** What the pool reports about one host. */
@@ -111,6 +144,26 @@ export interface WorkerHostStatus {
 }
 
 export { defaultNodeName };
+
+/** A host's bastion as a connection (credentials secret); `recordedHostKey` stands in for a missing hostKey. */
+function bastionConnection(
+    b: WorkerBastionArgs | undefined,
+    trustOnFirstUse: boolean | undefined,
+    recordedHostKey?: pulumi.Output<string | undefined>,
+): HostConnection | undefined {
+    if (!b) return undefined;
+    const s = <T>(v: pulumi.Input<T> | undefined) => (v === undefined ? undefined : pulumi.secret(v));
+    return {
+        address: b.address,
+        port: b.port,
+        user: b.user,
+        privateKey: s(b.privateKey),
+        passphrase: s(b.privateKeyPassphrase),
+        password: s(b.password),
+        hostKey: b.hostKey ?? (recordedHostKey as pulumi.Input<string> | undefined),
+        trustOnFirstUse,
+    };
+}
 
 /**
  * A host's resource names: from the host's identity only, so renaming the pool, writing the
@@ -219,6 +272,29 @@ export class WorkerPool extends pulumi.ComponentResource {
                 propertyPath: "cgroupDriver",
                 reason: `must be "systemd" (hosts that run systemd) or "cgroupfs" (hosts without systemd); got ${JSON.stringify(args.cgroupDriver)}`,
             });
+        const boolean = (v: unknown, path: string) => {
+            if (v !== undefined && typeof v !== "boolean")
+                errors.push({ propertyPath: path, reason: `must be true or false; got ${JSON.stringify(v)}` });
+        };
+        boolean(args.resetForeignState, "resetForeignState");
+        (args.hosts ?? []).forEach((h, i) => {
+            if (!h.bastion) return;
+            if (h.bastion.address === undefined || h.bastion.address === "")
+                errors.push({
+                    propertyPath: `hosts[${i}].bastion.address`,
+                    reason: "required: the jump host's address",
+                });
+            if (h.bastion.hostKey === undefined && args.trustOnFirstUse !== true)
+                errors.push({
+                    propertyPath: `hosts[${i}].bastion.hostKey`,
+                    reason: 'required unless trustOnFirstUse is true: the bastion\'s public key ("ssh-ed25519 AAAA..."), from /etc/ssh/ssh_host_ed25519_key.pub on it or `ssh-keyscan -t ed25519 ADDRESS` over a trusted network',
+                });
+            else if (typeof h.bastion.hostKey === "string") {
+                const p = hostKeyProblem(h.bastion.hostKey, `hosts[${i}].bastion.hostKey`);
+                if (p) errors.push({ propertyPath: `hosts[${i}].bastion.hostKey`, reason: p });
+            }
+        });
+        (args.hosts ?? []).forEach((h, i) => boolean(h.resetForeignState, `hosts[${i}].resetForeignState`));
         if (
             args.containerd?.cgroupDriver !== undefined &&
             args.cgroupDriver !== undefined &&
@@ -269,7 +345,7 @@ export class WorkerPool extends pulumi.ComponentResource {
                 ),
             );
         }
-        throwIfInvalid(label, errors);
+        throwIfInvalid(label, errors, this);
 
         // The version rules that need the control plane's version run when it is known.
         const version = pulumi.all([cp.kubernetesVersion, args.kubernetesVersion]).apply(([cpv, v]) => {
@@ -277,6 +353,7 @@ export class WorkerPool extends pulumi.ComponentResource {
             throwIfInvalid(
                 label,
                 validateWorkerPool({ hosts: [], kubernetesVersion: kv, controlPlaneVersion: cpv }, hostKeyProblem),
+                this,
             );
             return kv;
         });
@@ -305,6 +382,7 @@ export class WorkerPool extends pulumi.ComponentResource {
                         password: h.password,
                         hostKey: h.hostKey,
                         trustOnFirstUse: args.trustOnFirstUse,
+                        bastion: bastionConnection(h.bastion, args.trustOnFirstUse),
                     },
                     kubernetesVersion: version,
                     containerd:
@@ -333,6 +411,8 @@ export class WorkerPool extends pulumi.ComponentResource {
                         // With trustOnFirstUse, the key the preparation recorded: the join is pinned from the start.
                         hostKey: h.hostKey ?? prep.hostKey,
                         trustOnFirstUse: args.trustOnFirstUse,
+                        // Likewise the bastion's key the preparation recorded.
+                        bastion: bastionConnection(h.bastion, args.trustOnFirstUse, prep.bastionHostKey),
                     },
                     tenantKubeconfig: cp.kubeconfig,
                     apiEndpoint: args.apiEndpoint ?? cp.endpoint,
@@ -343,6 +423,7 @@ export class WorkerPool extends pulumi.ComponentResource {
                     taints: h.taints,
                     kubeletConfiguration: kubeletConfigurationOf(args, h),
                     ignorePreflightErrors: args.ignorePreflightErrors,
+                    resetForeignState: h.resetForeignState ?? args.resetForeignState,
                     rollout,
                 },
                 { parent: this, dependsOn: [prep], aliases: joinName.aliases },

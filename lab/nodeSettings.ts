@@ -17,8 +17,22 @@ export const LAB_IGNORED_PREFLIGHT = [
 /** No systemd on the hosts. */
 export const LAB_CGROUP_DRIVER: CgroupDriver = "cgroupfs";
 
-/** KubeletConfiguration for every lab node: kubelet v1.35 refuses cgroup v1 unless told so. */
-export const LAB_KUBELET_CONFIGURATION = { failCgroupV1: false };
+/**
+ * KubeletConfiguration for every lab node: kubelet v1.35 refuses cgroup v1 unless told so; and the
+ * nodes share the machine's one disk, whose free share (a few tens of GB of a large, thinly
+ * provisioned volume) sits near the kubelet's default 15% image-fs threshold: with the defaults,
+ * every node declares DiskPressure at once and evicts everything. Thresholds of 1% keep eviction
+ * for a disk that is really full.
+ */
+export const LAB_KUBELET_CONFIGURATION = {
+    failCgroupV1: false,
+    evictionHard: {
+        "memory.available": "100Mi",
+        "nodefs.available": "1%",
+        "nodefs.inodesFree": "1%",
+        "imagefs.available": "1%",
+    },
+};
 
 /** Each host's kubelet keeps to the host's own cgroup root (lab/worker-hosts.sh creates it). */
 export function labHostKubeletConfiguration(cgroupRoot: string): Record<string, unknown> {

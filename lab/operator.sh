@@ -16,6 +16,8 @@ REGISTRY=$BRIDGE_IP:5000
 KAMAJI_NODE=mgmt-1
 KAMAJI_NODE_IP=$LAB_SUBNET.51
 LB_POOL=$LAB_SUBNET.100-$LAB_SUBNET.149
+# The pool's last address: the tenants take theirs from its start (lab/defaultStack.ts).
+PROBE_IP=$LAB_SUBNET.149
 kc() { kubectl --kubeconfig "$MGMT/admin.kubeconfig" "$@"; }
 
 # image REFERENCE_PREFIX: the pull name of the lab image whose reference starts so (images.json).
@@ -56,7 +58,7 @@ lb_probe() {
 apiVersion: v1
 kind: Service
 metadata: {name: hcp-lab-loadbalancer-probe, namespace: kube-system}
-spec: {type: LoadBalancer, ports: [{port: 9, protocol: TCP}]}
+spec: {type: LoadBalancer, loadBalancerIP: $PROBE_IP, ports: [{port: 9, protocol: TCP}]}
 YAML
   wait_for "the probe Service's LoadBalancer address" 30 \
     bash -c "kubectl --kubeconfig '$MGMT/admin.kubeconfig' -n kube-system get service hcp-lab-loadbalancer-probe -o jsonpath='{.status.loadBalancer.ingress[0].ip}' | grep -q ." ||

@@ -240,7 +240,12 @@ export function validatePrep(a: any): Failure[] {
             add("packageSource", `kind "bundle" needs exactly one of path (a directory or tarball on the host) or url`);
         if (hasPath && !s.path.startsWith("/"))
             add("packageSource.path", `must be an absolute path on the host (got ${JSON.stringify(s.path)})`);
-        if (hasUrl && !isUrl(s.url)) add("packageSource.url", urlReason(s.url));
+        // Its value is not echoed: a URL may carry credentials.
+        if (hasUrl && !isUrl(s.url))
+            add(
+                "packageSource.url",
+                "must be an http(s) URL without whitespace, control characters or backslashes (the value is not shown: it may hold credentials)",
+            );
         if (s.sha256 !== undefined && !/^[0-9a-f]{64}$/.test(s.sha256))
             add("packageSource.sha256", "must be 64 lower-case hex digits");
         if (
@@ -307,9 +312,10 @@ export function normalizePrep(a: PrepArgs): NormalizedPrep {
     };
 }
 
-/** Strings that must never appear in logs or errors: the registry credentials (and their encodings). */
+/** Strings that must never appear in logs or errors: the registry credentials (and their encodings), the bundle URL. */
 export function prepSecrets(p: NormalizedPrep): string[] {
     const out: string[] = [];
+    if (p.packageSource.kind === "bundle" && p.packageSource.url) out.push(p.packageSource.url);
     for (const c of Object.values(p.containerd.registryCredentials)) {
         const x = c as any;
         for (const v of [x.password, x.auth, x.identityToken]) if (typeof v === "string" && v) out.push(v);
@@ -687,13 +693,18 @@ end
 `;
 }
 
+/** A curl config line for a URL ("url = \"…\""), read from stdin so the URL never is in curl's argv. */
+export function curlUrlConfig(url: string): string {
+    return `url = "${url.replace(/["\\]/g, "\\$&")}"\n`;
+}
+
 function bundleResolve(s: BundleSource): string {
-    const src = s.path ?? s.url!;
-    const lines = [`BUNDLE_SRC=${q(src)}`];
+    // A URL may carry credentials (user:password@, a presigned query): it is named, never shown.
+    const lines = [`BUNDLE_SRC=${q(s.url ? "packageSource.url" : s.path!)}`];
     if (s.url) {
         lines.push(
             String.raw`BUNDLE_TAR=$(mktemp "$S/bundle-download.XXXXXX"); TMPS+=("$BUNDLE_TAR")
-curl -fsSL --retry 3 --connect-timeout 10 -o "$BUNDLE_TAR" "$BUNDLE_SRC" || die "cannot download the bundle from $BUNDLE_SRC (packageSource.url)"`,
+curl -fsSL --retry 3 --connect-timeout 10 -o "$BUNDLE_TAR" --config - <<< ${q(curlUrlConfig(s.url))} || die "cannot download the bundle from packageSource.url (curl failed; the URL is not shown, it may hold credentials)"`,
         );
     } else {
         lines.push(
@@ -812,7 +823,9 @@ apt_pin() {
   # shellcheck disable=SC2254 # $pat is a glob on purpose ("1.34.4-*")
   case "$cur" in $pat) return 0 ;; esac
   apt_update
-  listed "$pkg" "$S/apt-installed" || echo "$pkg" >> "$S/apt-installed"
+  # Only a package that was not installed is ours to purge on clean; one of another version stays.
+  if [ -z "$cur" ]; then listed "$pkg" "$S/apt-installed" || echo "$pkg" >> "$S/apt-installed"
+  elif ! listed "$pkg" "$S/apt-installed"; then grep -q "^$pkg " "$S/apt-upgraded" 2>/dev/null || echo "$pkg $cur" >> "$S/apt-upgraded"; fi
   apt-mark unhold "$pkg" >/dev/null 2>&1 || true
   apt-get install -y -q --allow-downgrades --allow-change-held-packages "$pkg=$pat" >/dev/null || die "apt-get install $pkg=$pat failed"
   note "installed $pkg=$pat"
@@ -945,6 +958,9 @@ export function renderPrepareScript(p: NormalizedPrep): string {
     );
 }
 
+/** The clean-up script's warning when the host holds no record of a preparation. */
+export const NO_RECORD = `${FILES.stateDir}/managed, the record of what preparation installed, is missing: nothing was removed (the host may have been cleaned already, or its files were not installed by this package)`;
+
 /**
  * The clean-up script (reusePolicy "clean"): disables kubelet (and containerd when we installed
  * it), removes or restores every file the preparation wrote (it keeps a list and backups in
@@ -952,21 +968,12 @@ export function renderPrepareScript(p: NormalizedPrep): string {
  * lines. Runtime sysctl values are left as they are (they reset on reboot).
  */
 export function renderCleanScript(p: NormalizedPrep): string {
-    const fallback = [
-        FILES.modules,
-        FILES.sysctl,
-        FILES.containerdConfig,
-        FILES.crictl,
-        ...Object.keys(p.containerd.registryMirrors).map((r) => `${FILES.certsD}/${certsDir(r)}/hosts.toml`),
-    ];
+    // Without the record nothing is known to be ours (the files and packages may have been there
+    // before, or belong to someone else): the host is left as it is, and the report says so.
     const body = String.raw`
-if [ ! -d ${FILES.stateDir} ]; then
-  STEP=files
-  CHANGES=()
-  S=/nonexistent
-  for f in ${fallback.map(q).join(" ")}; do if [ -e "$f" ]; then rm -f -- "$f"; CHANGES+=("removed $f"); fi; done
-  echo "HCP-WARN files: ${FILES.stateDir} is missing: removed the known configuration files only; binaries and packages were left in place"
-  if [ ${"$"}{#CHANGES[@]} -gt 0 ]; then (IFS=';'; echo "HCP-STEP files changed ${"$"}{CHANGES[*]}"); else echo "HCP-STEP files unchanged"; fi
+if [ ! -f ${FILES.stateDir}/managed ]; then
+  echo "HCP-WARN files: ${NO_RECORD}"
+  echo "HCP-STEP files unchanged"
   echo "HCP-DONE clean"
   exit 0
 fi
@@ -982,6 +989,10 @@ fi
 end
 
 begin packages
+if [ -s "$S/apt-upgraded" ]; then
+  while read -r pkg was; do warn "$pkg was installed (version $was) before the preparation changed its version: left installed"; done < "$S/apt-upgraded"
+  : > "$S/apt-upgraded"
+fi
 if [ -s "$S/apt-installed" ]; then
   mapfile -t PKGS < "$S/apt-installed"
   apt-mark unhold "${"$"}{PKGS[@]}" >/dev/null 2>&1 || true

@@ -7,7 +7,7 @@ import { drain, setUnschedulable, waitForReadyNode } from "../kubeadm/nodeOps";
 import { RolloutBudget, withinBudget } from "../kubeadm/rollout";
 import { newOwner, owns, readOwner, writeOwner } from "../ownership";
 import { connect, ConnectOptions, connectionSecrets, SshConnection, SshError, validateConnection } from "../ssh/client";
-import { missingHostKeyReason, pinRecordedHostKey, redact } from "../ssh/logic";
+import { missingHostKeyFailures, pinRecordedHostKeys, redact } from "../ssh/logic";
 import {
     CgroupDriver,
     changedSteps,
@@ -59,9 +59,16 @@ export interface PreparedHostOutputs {
     };
     packageSource: NormalizedPrep["packageSource"];
     reusePolicy: ReusePolicy;
-    secrets: { connection: SecretConnection; registryCredentials: NormalizedPrep["containerd"]["registryCredentials"] };
+    secrets: {
+        connection: SecretConnection;
+        registryCredentials: NormalizedPrep["containerd"]["registryCredentials"];
+        /** A bundle URL (it may carry credentials); `packageSource` holds the rest. */
+        packageSourceUrl?: string;
+    };
     /** The host key in use: pinned, or recorded on first use. */
     hostKey: string;
+    /** The bastion's key in use (with a bastion): pinned, or recorded on first use and pinned from then on. */
+    bastionHostKey?: string;
     os: string;
     osVersion: string;
     arch: string;
@@ -97,7 +104,10 @@ function fromOutputs(olds: PreparedHostOutputs): Comparable {
                 ...olds.containerd,
                 registryCredentials: olds.secrets?.registryCredentials ?? {},
             },
-            packageSource: olds.packageSource,
+            // States written before the URL moved to `secrets` hold it in packageSource.
+            packageSource: olds.secrets?.packageSourceUrl
+                ? ({ ...olds.packageSource, url: olds.secrets.packageSourceUrl } as NormalizedPrep["packageSource"])
+                : olds.packageSource,
         },
         reusePolicy: olds.reusePolicy ?? "retain",
     };
@@ -105,6 +115,7 @@ function fromOutputs(olds: PreparedHostOutputs): Comparable {
 
 interface Facts {
     hostKey: string;
+    bastionHostKey?: string;
     os: string;
     osVersion: string;
     arch: string;
@@ -125,15 +136,35 @@ function outputs(c: Comparable, f: Facts): PreparedHostOutputs {
             cgroupDriver: c.prep.containerd.cgroupDriver,
             restrictOOMScoreAdj: c.prep.containerd.restrictOOMScoreAdj,
         },
-        packageSource: c.prep.packageSource,
+        packageSource: withoutUrl(c.prep.packageSource),
         reusePolicy: c.reusePolicy,
-        secrets: { connection: c.connectionSecrets, registryCredentials: c.prep.containerd.registryCredentials },
+        secrets: {
+            connection: c.connectionSecrets,
+            registryCredentials: c.prep.containerd.registryCredentials,
+            ...(bundleUrl(c.prep.packageSource) ? { packageSourceUrl: bundleUrl(c.prep.packageSource) } : {}),
+        },
         ...f,
     };
 }
 
+const bundleUrl = (s: NormalizedPrep["packageSource"]) => (s.kind === "bundle" ? s.url : undefined);
+
+/** The package source as stored in plain outputs: a bundle URL lives in `secrets` instead. */
+function withoutUrl(s: NormalizedPrep["packageSource"]): NormalizedPrep["packageSource"] {
+    if (s.kind !== "bundle" || s.url === undefined) return s;
+    const rest = { ...s };
+    delete rest.url;
+    return rest;
+}
+
 function where(c: Comparable): string {
     return `${c.connection.address}:${c.connection.port}`;
+}
+
+/** The host keys recorded in state (target and bastion), pinned on every later connection. */
+interface Recorded {
+    hostKey?: string;
+    bastionHostKey?: string;
 }
 
 /**
@@ -143,11 +174,15 @@ function where(c: Comparable): string {
 async function runScript(
     c: Comparable,
     script: string,
-    recordedHostKey: string | undefined,
+    recorded: Recorded,
     what: string,
     before: (conn: SshConnection) => Promise<boolean> = async () => true,
-): Promise<{ report?: Report; hostKey: string }> {
-    const args = pinRecordedHostKey(joinConnection(c.connection, c.connectionSecrets), recordedHostKey);
+): Promise<{ report?: Report; hostKey: string; bastionHostKey?: string }> {
+    const args = pinRecordedHostKeys(
+        joinConnection(c.connection, c.connectionSecrets),
+        recorded.hostKey,
+        recorded.bastionHostKey,
+    );
     const secrets = [...connectionSecrets(args), ...prepSecrets(c.prep)];
     const conn = await connect(args, connectOptions());
     try {
@@ -167,7 +202,7 @@ async function runScript(
             throw new Error(
                 `${what} ${where(c)}: the script ended early without an error report; output:\n${redact(stdout, secrets)}`,
             );
-        return { report, hostKey: conn.hostKey };
+        return { report, hostKey: conn.hostKey, bastionHostKey: conn.bastionHostKey };
     } finally {
         conn.close();
     }
@@ -176,25 +211,24 @@ async function runScript(
 /** Prepares the host; with `claim`, first records `claim.owner` on it and then calls `claim.done`. */
 async function prepare(
     c: Comparable,
-    recordedHostKey?: string,
+    recorded: Recorded = {},
     claim?: { owner: string; done: (hostKey: string) => void },
 ): Promise<Facts> {
-    const { report: r, hostKey } = await runScript(
-        c,
-        renderPrepareScript(c.prep),
-        recordedHostKey,
-        "preparing",
-        async (conn) => {
-            if (claim) {
-                await writeOwner(conn, OWNER_PATH, { owner: claim.owner, resource: "PreparedHost" });
-                claim.done(conn.hostKey);
-            }
-            return true;
-        },
-    );
+    const {
+        report: r,
+        hostKey,
+        bastionHostKey,
+    } = await runScript(c, renderPrepareScript(c.prep), recorded, "preparing", async (conn) => {
+        if (claim) {
+            await writeOwner(conn, OWNER_PATH, { owner: claim.owner, resource: "PreparedHost" });
+            claim.done(conn.hostKey);
+        }
+        return true;
+    });
     const report = r!;
     return {
         hostKey,
+        ...(bastionHostKey ? { bastionHostKey } : {}),
         os: report.facts.os ?? "",
         osVersion: report.facts.osVersion ?? "",
         arch: report.facts.arch ?? "",
@@ -247,8 +281,7 @@ export async function check(_olds: any, news: any): Promise<pulumi.dynamic.Check
             const m = /^([\w.]+): (.*)$/s.exec((e as Error).message);
             failures.push({ property: m ? m[1] : "connection", reason: m ? m[2] : (e as Error).message });
         }
-        const hostKeyReason = missingHostKeyReason(c);
-        if (hostKeyReason) failures.push({ property: "connection.hostKey", reason: hostKeyReason });
+        failures.push(...missingHostKeyFailures(c));
     }
     return { inputs: news, failures };
 }
@@ -340,8 +373,10 @@ export async function update(_id: string, olds: PreparedHostOutputs, news: any):
     if (!olds.incomplete && !changes.some((x) => x.kind === "prepare")) {
         // Only recorded state changed (reusePolicy, credentials, ...): the host is not touched.
         const hostKey = n.connection.hostKey ?? olds.hostKey;
+        const bastionHostKey = n.connection.bastion ? (n.connection.bastion.hostKey ?? olds.bastionHostKey) : undefined;
         const facts = {
             hostKey,
+            ...(bastionHostKey ? { bastionHostKey } : {}),
             os: olds.os,
             osVersion: olds.osVersion,
             arch: olds.arch,
@@ -352,7 +387,7 @@ export async function update(_id: string, olds: PreparedHostOutputs, news: any):
         };
         return { outs: { ...outputs(n, facts), ...keep } };
     }
-    const run = () => prepare(n, olds.hostKey);
+    const run = () => prepare(n, olds);
     const facts = news.node ? await prepareDrained(news.node, run) : await run();
     return { outs: { ...outputs(n, facts), ...keep } };
 }
@@ -366,7 +401,7 @@ export async function clean(props: PreparedHostOutputs): Promise<Report | undefi
     // The owner record goes last (in the script), so a clean that fails can be retried.
     const script = `${renderCleanScript(c.prep)}\nrm -f ${OWNER_PATH}; rmdir ${OWNER_PATH.replace(/\/[^/]+$/, "")} 2>/dev/null || true\n`;
     try {
-        return (await runScript(c, script, props.hostKey, "cleaning", ours)).report;
+        return (await runScript(c, script, props, "cleaning", ours)).report;
     } catch (e) {
         const m = (e as Error).message;
         throw new Error(

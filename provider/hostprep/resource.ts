@@ -28,6 +28,7 @@ export interface PreparedHostArgs {
     /** e.g. "v1.34.4" */
     kubernetesVersion: pulumi.Input<string>;
     containerd?: ContainerdSettings;
+    /** Where the packages come from. A bundle `url` is treated as a secret (it may carry credentials). */
     packageSource: pulumi.Input<PackageSource>;
     /** What delete does: "retain" (default) leaves the host alone, "clean" removes what preparation installed. */
     reusePolicy?: pulumi.Input<ReusePolicy>;
@@ -44,6 +45,16 @@ export interface PreparedHostArgs {
     }>;
 }
 
+/**
+ * The package source with its `url` as a secret: a bundle URL may carry credentials (user:password@,
+ * a presigned query). A source known only later is kept secret as a whole.
+ */
+function secretUrl(source: pulumi.Input<PackageSource>): pulumi.Input<PackageSource> {
+    if (pulumi.Output.isInstance(source) || source instanceof Promise) return pulumi.secret(source);
+    const s = source as PackageSource;
+    return s.kind === "bundle" && s.url !== undefined ? ({ ...s, url: pulumi.secret(s.url) } as any) : s;
+}
+
 export class PreparedHost extends pulumi.dynamic.Resource {
     declare public readonly os: pulumi.Output<string>;
     declare public readonly osVersion: pulumi.Output<string>;
@@ -55,6 +66,8 @@ export class PreparedHost extends pulumi.dynamic.Resource {
     declare public readonly warnings: pulumi.Output<string[]>;
     /** The host key in use (pinned, or recorded on first use). */
     declare public readonly hostKey: pulumi.Output<string>;
+    /** The bastion's key in use (pinned, or recorded on first use), when the connection has a bastion. */
+    declare public readonly bastionHostKey: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: PreparedHostArgs, opts?: pulumi.CustomResourceOptions) {
         const props: pulumi.Inputs = {
@@ -73,7 +86,7 @@ export class PreparedHost extends pulumi.dynamic.Resource {
                               : pulumi.secret(args.containerd.registryCredentials),
                   }
                 : undefined,
-            packageSource: args.packageSource,
+            packageSource: secretUrl(args.packageSource),
             reusePolicy: args.reusePolicy,
             node: args.node === undefined ? undefined : pulumi.secret(args.node),
             os: undefined,
@@ -84,6 +97,7 @@ export class PreparedHost extends pulumi.dynamic.Resource {
             steps: undefined,
             warnings: undefined,
             hostKey: undefined,
+            bastionHostKey: undefined,
             secrets: undefined,
         };
         super(

@@ -8,17 +8,20 @@ import { containsUnknown, PartialFailure, stableJson, UNKNOWN } from "../dynamic
 import { newOwner, owns, readOwner, writeOwner } from "../ownership";
 import { KubeApiError, KubeClient } from "../kube/client";
 import { ConnectionArgs, SshConnection, SshError, validateConnection, withConnection } from "../ssh/client";
-import { missingHostKeyReason, pinRecordedHostKey } from "../ssh/logic";
+import { missingHostKeyFailures, pinRecordedHostKeys } from "../ssh/logic";
 import { createToken, deleteToken } from "../token/tokens";
 import { expiresSoon, parseToken } from "../token/logic";
 import {
     changedKeys,
     DEFAULT_CRI_SOCKET,
+    foreignStateProblem,
     joinProblems,
+    JOIN_MARKER,
     JOIN_CONFIG_PATH,
     KUBELET_CONF,
     KUBELET_FLAGS_ENV,
     KUBELET_PATCH_PATH,
+    NODE_STATE_FILES,
     OWNER_PATH,
     PATCHES_DIR,
     pinnedHostKey,
@@ -48,9 +51,9 @@ function connectionOf(inputs: any): ConnectionArgs {
     return inputs.connection as ConnectionArgs;
 }
 
-/** The connection of stored outputs: the host key recorded at creation pinned unless hostKey is set. */
-function pinnedConnectionOf(props: any, recordedHostKey: string | undefined): ConnectionArgs {
-    return pinRecordedHostKey(connectionOf(props), recordedHostKey);
+/** The connection with the keys recorded at creation (the host's, the bastion's) pinned unless set. */
+function pinnedConnectionOf(props: any, recorded: { hostKey?: string; bastionHostKey?: string }): ConnectionArgs {
+    return pinRecordedHostKeys(connectionOf(props), recorded.hostKey, recorded.bastionHostKey);
 }
 
 export async function check(_olds: any, news: any): Promise<pulumi.dynamic.CheckResult> {
@@ -61,8 +64,17 @@ export async function check(_olds: any, news: any): Promise<pulumi.dynamic.Check
         const m = /^([\w.[\]]+): (.*)$/s.exec((e as Error).message);
         failures.push({ property: m ? m[1] : "connection", reason: m ? m[2] : (e as Error).message });
     }
-    const hostKeyReason = news.connection && missingHostKeyReason(news.connection);
-    if (hostKeyReason) failures.push({ property: "connection.hostKey", reason: hostKeyReason });
+    if (
+        news.resetForeignState !== undefined &&
+        typeof news.resetForeignState !== "boolean" &&
+        !containsUnknown(news.resetForeignState)
+    )
+        failures.push({
+            property: "resetForeignState",
+            reason: `must be true or false (got ${JSON.stringify(news.resetForeignState)})`,
+        });
+    if (news.connection && typeof news.connection === "object")
+        failures.push(...missingHostKeyFailures(news.connection));
     if (typeof news.token === "string" && news.token !== "" && !containsUnknown(news.token)) {
         try {
             parseToken(news.token);
@@ -133,19 +145,15 @@ async function hasKubeletConf(ssh: SshConnection): Promise<boolean> {
     return (await ssh.exec(["test", "-f", KUBELET_CONF], { check: false })).code === 0;
 }
 
-/** A join cut short (e.g. the update was killed): kubeadm left files but no kubelet.conf. */
-async function hasPartialJoin(ssh: SshConnection): Promise<boolean> {
+/** The node state files kubeadm left on the host (no kubelet.conf: a join cut short, or another cluster's). */
+async function nodeStateFiles(ssh: SshConnection): Promise<string[]> {
     const r = await ssh.exec(
-        [
-            "sh",
-            "-c",
-            "ls /etc/kubernetes/bootstrap-kubelet.conf /etc/kubernetes/pki/ca.crt /var/lib/kubelet/config.yaml 2>/dev/null",
-        ],
+        ["sh", "-c", 'for f; do [ -e "$f" ] && echo "$f"; done; true', "sh", ...NODE_STATE_FILES],
         {
             check: false,
         },
     );
-    return r.stdout.trim() !== "";
+    return r.stdout.split("\n").filter((l) => l !== "");
 }
 
 /**
@@ -192,12 +200,19 @@ async function join(
         return outcome;
     }
     let outcome = "joined";
-    if (await hasPartialJoin(ssh)) {
-        // kubeadm's preflight refuses a host with these files; start again from a clean slate.
+    const found = await nodeStateFiles(ssh);
+    if (found.length) {
+        // kubeadm's preflight refuses a host with these files. Reset only what a join of ours left
+        // (its marker is there), or a host the user said may be wiped.
+        const ours = (await ssh.exec(["test", "-f", JOIN_MARKER], { check: false })).code === 0;
+        if (!ours && inputs.resetForeignState !== true)
+            throw new Error(foreignStateProblem(connectionOf(inputs).address, found));
         await ssh.exec(["kubeadm", "reset", "-f", "--cri-socket", inputs.criSocket ?? DEFAULT_CRI_SOCKET], {
             timeoutMs: 5 * 60_000,
         });
-        outcome = "joined (after resetting an interrupted join)";
+        outcome = ours
+            ? "joined (after resetting an interrupted join)"
+            : "joined (after resetting the node state it had: resetForeignState)";
     }
     await writeOwner(ssh, OWNER_PATH, record);
     claim();
@@ -206,11 +221,13 @@ async function join(
         const config = renderJoinConfiguration({ ...inputs, token });
         await writeKubeletPatch(ssh, inputs);
         await ssh.upload({ path: JOIN_CONFIG_PATH, content: config, mode: "0600", secrets: [token] });
+        await ssh.upload({ path: JOIN_MARKER, content: `${inputs.nodeName}\n`, mode: "0644" });
         try {
             await ssh.exec(["kubeadm", "join", "--config", JOIN_CONFIG_PATH, "--v=1"], {
                 secrets: [token],
                 timeoutMs: 10 * 60_000,
             });
+            await ssh.exec(["rm", "-f", JOIN_MARKER]);
         } finally {
             await ssh.exec(["rm", "-f", JOIN_CONFIG_PATH], { check: false });
         }
@@ -237,6 +254,7 @@ export async function create(inputs: any): Promise<pulumi.dynamic.CreateResult> 
     try {
         await withConnection(connectionOf(inputs), {}, async (ssh) => {
             outs.hostKey = ssh.hostKey;
+            if (ssh.bastionHostKey) outs.bastionHostKey = ssh.bastionHostKey;
             outs.outcome = await join(ssh, client, inputs, outs.owner, () => (claimed = true));
         });
         outs.kubeletVersion = await finishJoin(client, inputs);
@@ -348,7 +366,7 @@ export async function update(_id: string, olds: any, news: any): Promise<pulumi.
     let hostKey = pinnedHostKey(connectionOf(news), olds.hostKey);
     if (upgrading || reconfiguring) {
         const onHost = () =>
-            withConnection(pinnedConnectionOf(news, olds.hostKey), {}, async (ssh) => {
+            withConnection(pinnedConnectionOf(news, olds), {}, async (ssh) => {
                 if (upgrading) await upgrade(ssh, client, olds, news);
                 else await reconfigureKubelet(ssh, client, olds, news);
                 return ssh.hostKey;
@@ -369,6 +387,9 @@ export async function update(_id: string, olds: any, news: any): Promise<pulumi.
             kubeletVersion: node?.status?.nodeInfo?.kubeletVersion ?? "",
             hostKey,
             incomplete: false,
+            ...(olds.bastionHostKey
+                ? { bastionHostKey: pinnedHostKey(news.connection?.bastion, olds.bastionHostKey) }
+                : {}),
         },
     };
 }
@@ -382,7 +403,7 @@ export async function update(_id: string, olds: any, news: any): Promise<pulumi.
 export async function delete_(_id: string, props: any): Promise<void> {
     const client = KubeClient.fromKubeconfig(props.tenantKubeconfig);
     const name = props.nodeName;
-    await withConnection(pinnedConnectionOf(props, props.hostKey), {}, async (ssh) => {
+    await withConnection(pinnedConnectionOf(props, props), {}, async (ssh) => {
         if (!owns(props.owner, await readOwner(ssh, OWNER_PATH))) return;
         const cordoned = await setUnschedulable(client, name, true).catch((e) => {
             if (e instanceof KubeApiError && e.status === 0) {
@@ -404,7 +425,7 @@ export async function delete_(_id: string, props: any): Promise<void> {
         // and the then empty directories kubeadm created. The CNI directory itself stays: a running
         // containerd watches it, and would not see the next join's network config in a new one.
         await ssh.exec(["sh", "-c", 'rm -rf /etc/cni/net.d/* /etc/cni/net.d/.[!.]* "$@"', "sh", JOIN_CONFIG_PATH]);
-        await ssh.exec(["rm", "-rf", "/etc/kubernetes/tmp", PATCHES_DIR, OWNER_PATH]);
+        await ssh.exec(["rm", "-rf", JOIN_MARKER, "/etc/kubernetes/tmp", PATCHES_DIR, OWNER_PATH]);
         await ssh.exec(
             ["rmdir", "--ignore-fail-on-non-empty", "/etc/kubernetes/pki", "/etc/kubernetes", "/var/lib/kubelet"],
             { check: false },

@@ -39,6 +39,14 @@ export interface NodeJoinArgs {
     kubeletConfiguration?: pulumi.Input<Record<string, unknown>>;
     /** kubeadm preflight checks to skip, by name. Only for labs and hosts you know; default none. */
     ignorePreflightErrors?: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * Whether a host that holds Kubernetes node state (/etc/kubernetes/pki/ca.crt,
+     * /var/lib/kubelet/config.yaml, bootstrap-kubelet.conf) but no kubelet.conf, left by something
+     * other than an interrupted join of this package, may be wiped with `kubeadm reset -f` before
+     * the join. Such a host may be a node of another cluster. Default false: the join is refused,
+     * naming the files. Changing it changes nothing on a joined host.
+     */
+    resetForeignState?: pulumi.Input<boolean>;
     /** CRI socket; default unix:///var/run/containerd/containerd.sock. Changing it replaces the join. */
     criSocket?: pulumi.Input<string>;
     /** An existing bootstrap token (secret). Default: a 15-minute token is minted for each join and deleted after it. */
@@ -71,6 +79,8 @@ export class NodeJoin extends pulumi.dynamic.Resource {
     declare public readonly owner: pulumi.Output<string>;
     /** True when the create joined the host but failed after (Ready wait, labels): the next update finishes it. */
     declare public readonly incomplete: pulumi.Output<boolean>;
+    /** The bastion's key in use (pinned, or recorded on first use and pinned from then on), with a bastion. */
+    declare public readonly bastionHostKey: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: NodeJoinArgs, opts?: pulumi.CustomResourceOptions) {
         super(
@@ -86,6 +96,7 @@ export class NodeJoin extends pulumi.dynamic.Resource {
                 hostKey: undefined,
                 owner: undefined,
                 incomplete: undefined,
+                bastionHostKey: undefined,
             },
             pulumi.mergeOptions(opts, {
                 deleteBeforeReplace: true,

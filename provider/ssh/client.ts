@@ -178,6 +178,11 @@ export class SshConnection {
         });
     }
 
+    /** The key the bastion presented (pinned, or accepted on first use), when there is one. */
+    get bastionHostKey(): string | undefined {
+        return this.bastion?.hostKey;
+    }
+
     get user(): string {
         return this.args.user ?? "root";
     }

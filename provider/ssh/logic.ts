@@ -180,6 +180,32 @@ export function pinRecordedHostKey<T extends { hostKey?: string }>(args: T, reco
     return args.hostKey || !recorded ? args : { ...args, hostKey: recorded };
 }
 
+/** pinRecordedHostKey for the target and its bastion: each key recorded on first use is pinned from then on. */
+export function pinRecordedHostKeys<T extends { hostKey?: string; bastion?: { hostKey?: string } }>(
+    args: T,
+    recorded: string | undefined,
+    recordedBastion: string | undefined,
+): T {
+    const pinned = pinRecordedHostKey(args, recorded);
+    return pinned.bastion ? { ...pinned, bastion: pinRecordedHostKey(pinned.bastion, recordedBastion) } : pinned;
+}
+
+/**
+ * missingHostKeyReason for a connection and its bastion, as check failures: the bastion is a host
+ * like the target, its key pinned or trusted on first use (its own trustOnFirstUse).
+ */
+export function missingHostKeyFailures(
+    c: { address?: string; hostKey?: string; trustOnFirstUse?: boolean; bastion?: any },
+    property = "connection",
+): { property: string; reason: string }[] {
+    const out: { property: string; reason: string }[] = [];
+    const r = missingHostKeyReason(c);
+    if (r) out.push({ property: `${property}.hostKey`, reason: r });
+    if (c.bastion && typeof c.bastion === "object")
+        out.push(...missingHostKeyFailures(c.bastion, `${property}.bastion`));
+    return out;
+}
+
 /**
  * Checks that a private key can be used: parses it (with the passphrase if given).
  * Returns undefined when fine, else an error message naming the property and the fix.

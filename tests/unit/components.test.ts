@@ -23,6 +23,9 @@ let tenantCa: CertificateAndKey;
 const ADMIN_CONF = "apiVersion: v1\nkind: Config\nclusters: []\n# tenant admin\n";
 /** The key every mocked PreparedHost reports as recorded (its `hostKey` output). */
 const PREP_RECORDED_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHByZXBhcmF0aW9uIHJlY29yZGVkIHRoaXMga2V5IQ==";
+/** The bastion key every mocked PreparedHost with a bastion reports as recorded (`bastionHostKey`). */
+const PREP_RECORDED_BASTION_KEY =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGJhc3Rpb24ga2V5IHJlY29yZGVkIG9uIGZpcnN0IHVzZQ==";
 
 function promiseOf<T>(o: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => o.apply((v) => resolve(v)));
@@ -103,7 +106,15 @@ describe("components (mocked engine)", function () {
                         };
                     }
                     if (args.type === "pulumi-nodejs:dynamic/hcp:PreparedHost") {
-                        return { id: `${args.name}-id`, state: { ...args.inputs, hostKey: PREP_RECORDED_KEY } };
+                        const bastion = unwrap(args.inputs.connection)?.bastion;
+                        return {
+                            id: `${args.name}-id`,
+                            state: {
+                                ...args.inputs,
+                                hostKey: PREP_RECORDED_KEY,
+                                ...(bastion ? { bastionHostKey: PREP_RECORDED_BASTION_KEY } : {}),
+                            },
+                        };
                     }
                     return { id: `${args.name}-id`, state: args.inputs };
                 },
@@ -605,7 +616,36 @@ describe("components (mocked engine)", function () {
             await settle();
             const cni = byName("team-e-cni");
             expect(cni.type).to.equal("kubernetes:yaml/v2:ConfigGroup");
-            expect(cni.inputs.yaml).to.include("calico-system");
+            expect(unwrap(cni.inputs.yaml)).to.include("calico-system");
+        });
+
+        it("records only the tenant's name, namespace and version as its inputs; the CNI manifest goes on as a secret", async () => {
+            const { m, ds } = setup("s");
+            await fresh();
+            const manifest =
+                "apiVersion: v1\nkind: Secret\nmetadata: {name: cni-credentials, namespace: kube-system}\nstringData: {token: cni-token-3f9a2c}\n";
+            new hcp.HostedControlPlane("team-s", {
+                managementCluster: m,
+                dataStore: ds,
+                kubernetesVersion: "v1.33.4",
+                network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16" },
+                cniManifest: manifest,
+            });
+            await settle();
+            const component = recorded.find((r) => r.type === "hcp:index:HostedControlPlane" && r.name === "team-s")!;
+            expect(component.inputs).to.deep.equal({
+                tenantName: "team-s",
+                namespace: "default",
+                kubernetesVersion: "v1.33.4",
+            });
+            const plainText = JSON.stringify(
+                recorded.map((r) => (isSecretInput(r.inputs) ? {} : r.inputs)),
+                (_k, v) => (isSecretInput(v) ? "[secret]" : v),
+            );
+            expect(plainText).not.to.include("cni-token-3f9a2c");
+            const cni = byName("team-s-cni");
+            expect(isSecretInput(cni.inputs.yaml)).to.equal(true);
+            expect(unwrap(cni.inputs.yaml)).to.equal(manifest);
         });
 
         it("reports every invalid argument at once, each with property, rule and fix", () => {
@@ -738,6 +778,51 @@ describe("components (mocked engine)", function () {
             expect(j1).to.include({ address: "198.18.0.41", hostKey: PREP_RECORDED_KEY, trustOnFirstUse: true });
             const j2 = unwrap(byName("host-198-18-0-42-join").inputs.connection);
             expect(j2).to.include({ address: "198.18.0.42", hostKey });
+        });
+
+        it("reaches a host through its bastion, whose key the join pins as its preparation recorded it", async () => {
+            const cp = setup("wp9");
+            await fresh();
+            new hcp.WorkerPool("pool9", {
+                controlPlane: cp,
+                trustOnFirstUse: true,
+                hosts: [
+                    {
+                        address: "198.18.0.91",
+                        privateKey: fakeOpenSshKey(),
+                        bastion: { address: "198.18.0.90", user: "jump", privateKey: fakeOpenSshKey() },
+                    },
+                ],
+            });
+            await settle();
+            const prep = unwrap(byName("pool9-198-18-0-91-prep").inputs.connection);
+            expect(prep.bastion).to.include({ address: "198.18.0.90", user: "jump", trustOnFirstUse: true });
+            const join = unwrap(byName("pool9-198-18-0-91-join").inputs.connection);
+            expect(join.bastion).to.include({ address: "198.18.0.90", user: "jump", trustOnFirstUse: true });
+            expect(join.bastion.privateKey).to.equal(fakeOpenSshKey());
+            // Without bastion.hostKey, the join is pinned to the bastion key its preparation recorded.
+            expect(join.bastion.hostKey).to.equal(PREP_RECORDED_BASTION_KEY);
+        });
+
+        it("asks for a bastion's hostKey unless the pool trusts on first use", () => {
+            const cp = setup("wp10");
+            expect(
+                () =>
+                    new hcp.WorkerPool("pool10", {
+                        controlPlane: cp,
+                        hosts: [
+                            {
+                                address: "198.18.0.101",
+                                privateKey: fakeOpenSshKey(),
+                                hostKey,
+                                bastion: { address: "198.18.0.100" },
+                            },
+                        ],
+                    }),
+            )
+                .to.throw(hcp.ValidationError)
+                .with.property("message")
+                .that.includes("  - hosts[0].bastion.hostKey: required unless trustOnFirstUse is true: ");
         });
 
         it("reports every invalid host at once", () => {

@@ -478,6 +478,28 @@ describe("hostprep logic: scripts", () => {
         expect(s).to.include(`BUNDLE_SRC='/opt/it'\\''s $(touch /tmp/pwned); \`id\`\nx'`);
     });
 
+    it("passes a bundle URL to curl on stdin (--config -), never in its argv nor in a message", () => {
+        const url = 'https://user:s3cr"et@bundles.example/k8s.tgz?X-Amz-Signature=abc123';
+        const s = renderPrepareScript(
+            normalizePrep({ kubernetesVersion: "v1.34.4", packageSource: { kind: "bundle", url } }),
+        );
+        const curl = s.split("\n").filter((l) => l.startsWith("curl "));
+        expect(curl).to.have.length(1);
+        expect(curl[0]).to.include(
+            `--config - <<< 'url = "https://user:s3cr\\"et@bundles.example/k8s.tgz?X-Amz-Signature=abc123"`,
+        );
+        // Only that here-string holds the URL: no argv, no die message, no variable.
+        expect(s.split(url.replace('"', '\\"')).length - 1).to.equal(1);
+        expect(s).not.to.include(url);
+        expect(s).to.include("BUNDLE_SRC=packageSource.url");
+        expect(validatePrep({ kubernetesVersion: "v1.34.4", packageSource: { kind: "bundle", url: url + " x" } })[0])
+            .to.have.property("reason")
+            .that.does.not.include("s3cr");
+        expect(
+            prepSecrets(normalizePrep({ kubernetesVersion: "v1.34.4", packageSource: { kind: "bundle", url } })),
+        ).to.include(url);
+    });
+
     it("never carries registry passwords in clear text", () => {
         const p = normalizePrep({
             ...base(),
