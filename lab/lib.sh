@@ -68,7 +68,8 @@ port_free() { ! (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null; }
 mint_ca() {
   local d=$1 name=$2 kind=${3:-ec}
   if [ -f "$d/ca.crt" ]; then
-    local is_rsa=no; openssl x509 -in "$d/ca.crt" -noout -text 2>/dev/null | grep -q rsaEncryption && is_rsa=yes
+    local is_rsa=no text; text=$(openssl x509 -in "$d/ca.crt" -noout -text 2>/dev/null || true)
+    [[ $text == *rsaEncryption* ]] && is_rsa=yes
     if [ "$kind:$is_rsa" = rsa:yes ] || [ "$kind:$is_rsa" = ec:no ]; then return 0; fi
     lab_log "the CA in $d is not $kind: minting it and its leaves anew"
     find "$d" -maxdepth 1 \( -name '*.crt' -o -name '*.key' -o -name '*.srl' \) ! -name 'sa.*' -delete

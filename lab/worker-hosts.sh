@@ -56,7 +56,9 @@ listener_pid() { # the sshd listener of host $1, if it runs
   [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && cat "$f"
 }
 
-running() { listener_pid "$1" >/dev/null && ip netns list | grep -qw "$(netns_of "$1")"; }
+# (Not `ip netns list | grep -q`: with pipefail, grep's early exit fails the pipeline on a long list.)
+netns_exists() { [ -e "/run/netns/$1" ]; }
+running() { listener_pid "$1" >/dev/null && netns_exists "$(netns_of "$1")"; }
 
 ensure_bridge() {
   if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
@@ -102,7 +104,7 @@ start_host() { # start_host NAME IP
   local n=$1 ip=$2 b=$HOSTS/$1 ns veth d k i
   ns=$(netns_of "$n"); veth=$(veth_of "$n")
   ensure_bridge
-  ip netns list | grep -qw "$ns" || ip netns add "$ns"
+  netns_exists "$ns" || ip netns add "$ns"
   if ! ip link show "$veth" >/dev/null 2>&1; then
     ip link add "$veth" type veth peer name eth0 netns "$ns"
   fi
@@ -288,7 +290,7 @@ delete_one() { # delete_one NAME (lock held)
   ns=$(netns_of "$n"); veth=$(veth_of "$n")
   # Containers run in pod network namespaces of their own, but in the host's cgroups: end them first.
   kill_cgroup_processes "$n"
-  if ip netns list | grep -qw "$ns"; then
+  if netns_exists "$ns"; then
     # Every other process of the host (listener, sessions, kubelet, containerd, shims) lives in its netns.
     pids=$(ip netns pids "$ns" || true)
     [ -z "$pids" ] || kill $pids 2>/dev/null || true

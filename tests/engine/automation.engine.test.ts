@@ -11,7 +11,7 @@ import { OperationCancelledError, StackLockedError } from "../../automation/erro
 import { ProgressEvent } from "../../automation/events";
 import { HcpSpec } from "../../automation/spec";
 import { KubeClient } from "../../provider/kube";
-import type { LabDescription } from "../../lab/defaultStack";
+import { LabDescription, tenantLoadBalancerAddress } from "../../lab/defaultStack";
 import { labSpec, PASSPHRASE, requireFullLab } from "../support/reviewLab";
 
 const NAMESPACE = "hcp-automation";
@@ -37,7 +37,7 @@ describe("automation: the embedding on the full lab", function () {
         spec = labSpec(lab, {
             prefix: "am",
             namespace: NAMESPACE,
-            port: 16660,
+            slot: 20,
             cidrBase: 240,
             version: lab.kubernetesVersion,
             hosts: [],
@@ -134,7 +134,7 @@ describe("automation: the embedding on the full lab", function () {
         bigger.controlPlanes!.push({
             ...bigger.controlPlanes![0],
             name: "am-team2",
-            port: 16661,
+            address: tenantLoadBalancerAddress(lab, 21),
             network: { podCidr: "10.242.0.0/16", serviceCidr: "10.243.0.0/16" },
         });
         const abort = new AbortController();

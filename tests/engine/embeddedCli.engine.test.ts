@@ -10,20 +10,21 @@ import * as yaml from "js-yaml";
 import { main } from "../../examples/embedded-cli";
 import type { HcpSpec } from "../../automation/spec";
 import { destroy, outputs, StackOptions } from "../../automation/stack";
-import { LabDescription } from "../../lab/defaultStack";
+import { LAB_ADDONS, LabDescription, tenantLoadBalancerAddress } from "../../lab/defaultStack";
 import { labHostKubeletConfiguration, labPoolSettings } from "../../lab/nodeSettings";
 import { podNetworkManifest } from "../../lab/podnet";
 import { KubeClient } from "../../provider/kube/client";
 import { dataStoreEtcd, managementClient, onHost, requireFreeHosts } from "../support/lab";
 import { requireFullLab } from "../support/reviewLab";
 
-// Names, port and networks no other test uses (lab/defaultStack.ts: 16600+slot and 10.200-203, its
-// DataStore "lab-etcd"; review: 16650 and 10.230/231; automation: 16660/16661 and 10.240-243).
+// Names, LoadBalancer slot and networks no other test uses (lab/defaultStack.ts: slots 0.. and
+// 10.200-203, its DataStore "lab-etcd"; review: slot 10 and 10.230/231; automation: slots 20/21
+// and 10.240-243).
 const NAMESPACE = "hcp-embedded-cli";
 const TENANT = "ec-team";
 const POOL = "ec-workers";
 const DATASTORE = "ec-etcd";
-const PORT = 16670;
+const SLOT = 30;
 const NETWORK = { podCidr: "10.250.0.0/16", serviceCidr: "10.251.0.0/16" };
 // lifecycle.engine.test.ts starts on worker-1..3 and adds these two later; test files run one at a
 // time, and this one leaves both hosts reset.
@@ -74,15 +75,15 @@ function labSpecFile(lab: LabDescription): HcpSpec {
                 namespace: NAMESPACE,
                 kubernetesVersion: lab.kubernetesVersion,
                 replicas: 1,
-                serviceType: "NodePort",
-                // The lab's tenant API servers listen on the worker bridge, which the hosts reach.
-                address: lab.tenantAddress,
-                port: PORT,
+                serviceType: "LoadBalancer",
+                // A LoadBalancer address of the lab's pool, on the worker bridge the hosts reach.
+                address: tenantLoadBalancerAddress(lab, SLOT),
+                port: 6443,
                 network: NETWORK,
-                addons: { coreDNS: {}, kubeProxy: {} },
+                addons: LAB_ADDONS,
                 cniManifest: podNetworkManifest({
                     image: lab.images.podnet,
-                    apiEndpoint: `${lab.tenantAddress}:${PORT}`,
+                    apiEndpoint: `${tenantLoadBalancerAddress(lab, SLOT)}:6443`,
                 }),
             },
         ],
@@ -215,7 +216,7 @@ describe("embedded-cli example: create, scale and delete a tenant on the full la
         const r = await hcpTenant("create");
         expect(r.code, tail(r.stderr)).to.equal(0);
         expect(r.stdout).to.include(
-            `tenant ${TENANT}: ${TENANT} at ${lab.kubernetesVersion}, API https://${lab.tenantAddress}:${PORT}\n`,
+            `tenant ${TENANT}: ${TENANT} at ${lab.kubernetesVersion}, API https://${tenantLoadBalancerAddress(lab, SLOT)}:6443\n`,
         );
         expect(r.stdout).to.include(`pool ${POOL}: 2 node(s): ${HOSTS.join(", ")}\n`);
         expect(fs.existsSync(stackFile)).to.equal(true);

@@ -6,7 +6,7 @@
 // within maxUnavailable, each Node drained first; a destroy resets the hosts the state recorded.
 import { expect } from "chai";
 import * as automation from "@pulumi/pulumi/automation";
-import { labStack, LabDescription, LabTenant } from "../../lab/defaultStack";
+import { labStack, LabDescription, LabTenant, tenantLoadBalancerAddress } from "../../lab/defaultStack";
 import { buildReview, PlanCollector } from "../../automation/review";
 import { KubeClient } from "../../provider/kube/client";
 import { newInlineStack, TestStack } from "../support/engine";
@@ -118,7 +118,7 @@ describe("host identity on the local lab: partial joins, pool rename, host move 
         expect(ops.filter((o) => o !== "replace")).to.deep.equal(["delete-replaced", "create-replacement"]);
         expect(await readyNodes("team-b")).to.deep.equal(["worker-1", "worker-2"]);
         expect(await readyNodes("team-a")).to.deep.equal([]);
-        expect(kubeletServer("worker-1")).to.include(`${lab.tenantAddress}:16601`);
+        expect(kubeletServer("worker-1")).to.include(`${tenantLoadBalancerAddress(lab, 1)}:6443`);
     });
 
     it("re-preparing a pool's hosts (containerd change) takes them one at a time, each drained first", async () => {

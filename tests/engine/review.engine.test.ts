@@ -57,7 +57,7 @@ describe("change review: golden reviews from real previews on the full lab", fun
         labSpec(lab, {
             prefix: "rv",
             namespace: NAMESPACE,
-            port: 16650,
+            slot: 10,
             cidrBase: 230,
             version: v,
             hosts: names.map((n) => hosts.find((h) => h.name === n)!),

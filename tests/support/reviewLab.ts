@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { HcpSpec } from "../../automation/spec";
-import { LabDescription, readLab } from "../../lab/defaultStack";
+import { LAB_ADDONS, LabDescription, readLab, tenantLoadBalancerAddress } from "../../lab/defaultStack";
 import { labCgroupRoot, labHostKubeletConfiguration, labPoolSettings } from "../../lab/nodeSettings";
 import { podNetworkManifest } from "../../lab/podnet";
 import { binDir, repoRoot, requireToolchain } from "./engine";
@@ -105,7 +105,8 @@ export function labSpec(
     o: {
         prefix: string;
         namespace: string;
-        port: number;
+        /** The tenant's LoadBalancer address slot (lab/defaultStack.ts tenantLoadBalancerAddress). */
+        slot: number;
         cidrBase: number;
         version: string;
         hosts: LabHostRef[];
@@ -137,14 +138,14 @@ export function labSpec(
                 namespace: o.namespace,
                 kubernetesVersion: o.version,
                 replicas: 1,
-                serviceType: "NodePort",
-                address: lab.tenantAddress,
-                port: o.port,
+                serviceType: "LoadBalancer",
+                address: tenantLoadBalancerAddress(lab, o.slot),
+                port: 6443,
                 network: { podCidr: `10.${o.cidrBase}.0.0/16`, serviceCidr: `10.${o.cidrBase + 1}.0.0/16` },
-                addons: { coreDNS: {}, kubeProxy: {} },
+                addons: LAB_ADDONS,
                 cniManifest: podNetworkManifest({
                     image: lab.images.podnet,
-                    apiEndpoint: `${lab.tenantAddress}:${o.port}`,
+                    apiEndpoint: `${tenantLoadBalancerAddress(lab, o.slot)}:6443`,
                 }),
             },
         ],
