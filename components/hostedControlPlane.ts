@@ -9,6 +9,7 @@ import { caCertHash } from "../provider/pki";
 import { DataStore, MANAGED_BY } from "./dataStore";
 import { checkedOn, isPlain, throwIfInvalid, ValidationError } from "./errors";
 import { ManagementCluster } from "./managementCluster";
+import { waitForAdminAccess } from "./tenantAccess";
 import {
     ControlPlaneValues,
     DEFAULT_KUBELET_ADDRESS_TYPES,
@@ -397,7 +398,7 @@ export class HostedControlPlane extends pulumi.ComponentResource {
         const adminSecret = k8s.core.v1.Secret.get(`${name}-admin-kubeconfig`, secretId("admin-kubeconfig"), readOpts);
         const caSecret = k8s.core.v1.Secret.get(`${name}-ca`, secretId("ca"), readOpts);
         this.kubeconfig = pulumi.secret(
-            adminSecret.data.apply((d) => {
+            adminSecret.data.apply(async (d) => {
                 const v = d?.["admin.conf"];
                 if (!v)
                     throw new ValidationError(
@@ -410,7 +411,10 @@ export class HostedControlPlane extends pulumi.ComponentResource {
                         ],
                         this,
                     );
-                return Buffer.from(v, "base64").toString("utf8");
+                const kubeconfig = Buffer.from(v, "base64").toString("utf8");
+                // Only once the admin may act: what the stack applies to the tenant next needs it.
+                if (!pulumi.runtime.isDryRun()) await waitForAdminAccess(kubeconfig, label);
+                return kubeconfig;
             }),
         );
         this.caCertificate = pulumi.unsecret(
