@@ -152,8 +152,10 @@ echo "$n" > /etc/hostname
 # The host's name resolves to its address, as on a machine whose primary interface is eth0: the
 # kubelet takes its node IP from that (the host has no default route to choose one by).
 grep -q "[[:space:]]$n\\\$" /etc/hosts || echo "$ip $n" >> /etc/hosts
-# The host's own resolver: nobody answers on its loopback, so no lookup reaches the machine's DNS.
-rm -f /etc/resolv.conf; echo "nameserver 127.0.0.1" > /etc/resolv.conf
+# The host's own resolver, on the lab bridge, where nothing answers DNS: no lookup reaches the
+# machine's DNS, and a pod that forwards to the node's resolver (CoreDNS with dnsPolicy Default)
+# gets a quick refusal instead of a loop back to itself (127.0.0.1 inside the pod is the pod).
+rm -f /etc/resolv.conf; echo "nameserver $BRIDGE_IP" > /etc/resolv.conf
 # containerd's overlay snapshots and kubelet's volumes need a real file system, not an overlay upper.
 mkdir -p /var/lib/containerd /var/lib/kubelet
 mount --bind "$b/data/containerd" /var/lib/containerd
