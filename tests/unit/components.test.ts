@@ -506,7 +506,13 @@ describe("components (mocked engine)", function () {
                     // InternalIP first: Kamaji's default (Hostname first) breaks `kubectl logs` without DNS.
                     kubelet: { cgroupfs: "systemd", preferredAddressTypes: ["InternalIP", "ExternalIP", "Hostname"] },
                 },
-                networkProfile: { port: 6443, podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16" },
+                networkProfile: {
+                    port: 6443,
+                    podCidr: "10.20.0.0/16",
+                    serviceCidr: "10.21.0.0/16",
+                    // Written out: Kamaji's webhook assumes 10.96.0.10 otherwise.
+                    dnsServiceIPs: ["10.21.0.10"],
+                },
                 addons: {
                     coreDNS: {},
                     kubeProxy: {},
@@ -795,9 +801,9 @@ describe("components (mocked engine)", function () {
                 ],
             });
             await settle();
-            const prep = unwrap(byName("pool9-198-18-0-91-prep").inputs.connection);
+            const prep = unwrap(byName("host-198-18-0-91-prep").inputs.connection);
             expect(prep.bastion).to.include({ address: "198.18.0.90", user: "jump", trustOnFirstUse: true });
-            const join = unwrap(byName("pool9-198-18-0-91-join").inputs.connection);
+            const join = unwrap(byName("host-198-18-0-91-join").inputs.connection);
             expect(join.bastion).to.include({ address: "198.18.0.90", user: "jump", trustOnFirstUse: true });
             expect(join.bastion.privateKey).to.equal(fakeOpenSshKey());
             // Without bastion.hostKey, the join is pinned to the bastion key its preparation recorded.

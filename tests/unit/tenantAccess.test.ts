@@ -30,6 +30,10 @@ describe("tenant admin access (Kamaji reports Ready before the admin group is bo
         expect(c.calls).to.have.length(4);
     });
 
+    it("does not wait on a kubeconfig that names no server (the tenant provider reports it)", async () => {
+        await waitForAdminAccess("apiVersion: v1\nkind: Config\nclusters: []\n", "HostedControlPlane t", 10);
+    });
+
     it("fails after the timeout, naming the component, the last reason and what to check", async () => {
         const c = fakeClient([false]);
         const err = await waitForAdminAccess("", "HostedControlPlane t", 20, c as any, 5).then(
