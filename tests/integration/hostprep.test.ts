@@ -149,6 +149,8 @@ describe("PreparedHost provider on real hosts", function () {
             expect(r.outs.changedSteps).to.deep.equal([]);
             expect(Object.values(r.outs.steps).every((s) => s === "unchanged")).to.equal(true);
         }
+        // Each create claims the host with a new owner record: these states are the hosts' owners now.
+        outs = again.map((r) => r.outs);
     });
 
     it("changing one registry mirror re-runs only that step", async () => {
@@ -285,6 +287,7 @@ describe("PreparedHost provider on real hosts", function () {
         );
         try {
             const r = await provider.create(inputs(2));
+            outs[2] = r.outs; // this create owns the host now
             expect(r.outs.warnings).to.have.length(1);
             expect(r.outs.warnings[0]).to.match(
                 /^kernel-modules: br_netfilter cannot be loaded \(modprobe: FATAL: Module br_netfilter not found/,
@@ -299,7 +302,9 @@ describe("PreparedHost provider on real hosts", function () {
 
     it("a connection dropped mid-preparation: the re-run converges", async () => {
         // start from a clean host, then cut every session while the script is inside systemctl
-        await provider.clean(outs[2]);
+        const cleaned = await provider.clean(outs[2]);
+        expect(cleaned, "clean ran (the state owns the host)").to.have.property("done", true);
+        expect(await lab.readFile(NAMES[2], "/var/lib/hcp-hostprep/managed")).to.equal(undefined);
         await lab.pauseAt(NAMES[2], "systemctl");
         const run = rejection(provider.create(inputs(2)));
         await lab.waitPaused(NAMES[2]);
@@ -320,7 +325,7 @@ describe("PreparedHost provider on real hosts", function () {
         expect(
             (await lab.sh(NAMES[2], "find /etc /usr/local/bin -name '*.hcp-*' 2>/dev/null | wc -l")).trim(),
         ).to.equal("0");
-        outs[2] = { ...r.outs };
+        outs[2] = third.outs; // the last create owns the host
     });
 
     it("installs from a bundle tarball served over HTTP, checking its sha256", async () => {
@@ -345,9 +350,14 @@ describe("PreparedHost provider on real hosts", function () {
             const bad = await rejection(
                 provider.create(inputs(0, (a) => (a.packageSource = { kind: "bundle", url, sha256: "0".repeat(64) }))),
             );
-            expect(bad.message).to.match(
-                /package-source: bundle http:\/\/198\.18\.\d\.1:\d+\/bundle\.tgz has sha256 [0-9a-f]{64}, packageSource\.sha256 says 0{64}/,
+            // The URL is secret (it may carry credentials): the message names it, never shows it.
+            expect(bad.message).to.include(
+                `package-source: bundle packageSource.url has sha256 ${sha256}, packageSource.sha256 says ${"0".repeat(64)}`,
             );
+            expect(bad.message).to.not.include(url).and.not.include(`${bridgeIp}:${port}`);
+            const { secrets, ...plain } = r.outs as any;
+            expect(JSON.stringify(plain)).to.not.include(url);
+            expect(secrets.packageSourceUrl).to.equal(url);
             outs[0] = r.outs;
         } finally {
             server.close();
@@ -471,6 +481,7 @@ describe("PreparedHost provider on real hosts", function () {
         it("a second run installs nothing", async () => {
             const before = (await lab.standInCalls(NAME)).length;
             const r = await provider.create(aptInputs());
+            out = r.outs; // this create owns the host now
             expect(r.outs.changedSteps).to.deep.equal([]);
             const calls = (await lab.standInCalls(NAME)).slice(before);
             expect(calls.filter((c) => /^apt-get (install|update)|^apt-mark hold|^curl/.test(c))).to.deep.equal([]);
@@ -479,6 +490,7 @@ describe("PreparedHost provider on real hosts", function () {
         it("re-holds a package someone unheld", async () => {
             await lab.exec(NAME, ["apt-mark", "unhold", "kubelet"]);
             const r = await provider.create(aptInputs());
+            out = r.outs; // this create owns the host now
             expect(r.outs.changedSteps).to.deep.equal(["kubernetes-packages"]);
         });
 
