@@ -83,6 +83,11 @@ up() {
   local i
   for i in $(seq 1 "$NODES"); do node_up "$i" "$pub"; done
   for i in $(seq 1 "$NODES"); do
+    # A kubelet registers when it starts: one that outlived its management cluster (whose etcd
+    # starts empty) is restarted to register with the new one.
+    if ! wait_for "node $(node_name "$i") registered" 15 $KUBECTL get node "$(node_name "$i")"; then
+      in_node "$(node_name "$i")" systemctl restart kubelet
+    fi
     wait_for "node $(node_name "$i") registered" 120 $KUBECTL get node "$(node_name "$i")" ||
       lab_die "management node $(node_name "$i") did not register; see its kubelet log: bash lab/worker-hosts.sh exec $(node_name "$i") -- cat /var/log/kubelet.log"
   done
