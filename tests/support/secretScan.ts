@@ -90,6 +90,11 @@ export class SecretSet {
             this.add(`${label}: password in a URL`, m[2]);
             this.add(`${label}: URL with credentials`, m[0]);
         }
+        // a Kubernetes Secret's data: base64 of what may be any of the above
+        if (/^[A-Za-z0-9+/]{16,}={0,2}$/.test(text.trim()) && !key.startsWith("base64 of ")) {
+            const decoded = Buffer.from(text.trim(), "base64").toString("utf8");
+            if (!decoded.includes("\ufffd")) this.addShapes(`${label} (base64)`, decoded, `base64 of ${key}`);
+        }
         if (/^(password|passphrase|token|secret|privateKey|registryPassword|url)$/i.test(key))
             this.add(`${label}`, text);
         return this;
