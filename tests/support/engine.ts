@@ -148,11 +148,19 @@ export async function newInlineStack(
         scan,
         dispose: async () => {
             const hits = await scan();
-            await stack.workspace.removeStack("test").catch(() => undefined);
-            fs.rmSync(stateDir, { recursive: true, force: true });
+            // HCP_SECRET_SCAN_KEEP=1 keeps what was scanned, to look into a hit
+            const keep = hits.length > 0 && !!process.env.HCP_SECRET_SCAN_KEEP;
+            if (keep) {
+                fs.writeFileSync(path.join(stateDir, "output.txt"), output.join("\n"), { mode: 0o600 });
+                fs.writeFileSync(path.join(stateDir, "processes.txt"), sampler.text(), { mode: 0o600 });
+            } else {
+                await stack.workspace.removeStack("test").catch(() => undefined);
+                fs.rmSync(stateDir, { recursive: true, force: true });
+            }
             if (hits.length)
                 throw new Error(
-                    `secrets in what the test stack ${projectName} wrote (the values are not shown):\n${formatHits(hits)}`,
+                    `secrets in what the test stack ${projectName} wrote (the values are not shown):\n${formatHits(hits)}` +
+                        (keep ? `\nkept in ${stateDir}` : "\n(HCP_SECRET_SCAN_KEEP=1 keeps what was scanned)"),
                 );
         },
     };

@@ -6,9 +6,11 @@
 //   const hits = scanPaths(secrets, [backendDir]);   // [{ where: ".../test.json", label: "...", form: "as is" }]
 //
 // A secret is found as it is, base64-encoded (at any alignment, so also inside a larger base64 blob),
-// and, for a PEM key, by pieces of its base64 body (so a re-wrapped or re-headed key is still found).
+// and, for a PEM key, by its private numbers in base64 (so a re-wrapped, re-headed or converted key
+// is still found, while the public part every certificate shows is not searched for).
 // Whitespace and JSON's \n, \r, \t escapes are ignored on both sides: a key re-wrapped or stored as a
 // JSON string matches as well.
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
@@ -23,15 +25,12 @@ export interface Hit {
     /** A file path, or the name of a text ("preview output", "process list"). */
     where: string;
     label: string;
-    /** How it was found: "as is", "base64", "PEM body". */
+    /** How it was found: "as is", "base64", "key material" (a private key's private numbers). */
     form: string;
 }
 
 /** Values shorter than this are not searched: they would match by chance. */
 const MIN_LENGTH = 8;
-/** How many pieces of a PEM body are searched (evenly spread), and their length. */
-const PEM_PIECES = 8;
-const PEM_PIECE_LENGTH = 48;
 
 const PEM_KEY = /-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----([\s\S]*?)-----END \1PRIVATE KEY-----/g;
 
@@ -109,9 +108,8 @@ export class SecretSet {
     }
 }
 
-/** The three base64 encodings of `value` at each alignment in a longer stream, trimmed to what is fixed. */
-function base64Forms(value: string): string[] {
-    const bytes = Buffer.from(value, "utf8");
+/** The base64 encodings of `bytes` at each alignment in a longer stream, trimmed to what is fixed. */
+function base64Forms(bytes: Buffer): string[] {
     const out: string[] = [];
     for (let shift = 0; shift < 3; shift++) {
         const b64 = Buffer.concat([Buffer.alloc(shift), bytes]).toString("base64");
@@ -124,6 +122,57 @@ function base64Forms(value: string): string[] {
     return [...new Set(out)];
 }
 
+/**
+ * The private numbers of a PEM key (RSA d, p, q, …; EC and Ed25519 d): found inside any DER or
+ * base64 encoding of the key, whatever its header, wrapping or format. Never its public part,
+ * which certificates and authorized_keys files hold in the open.
+ */
+function privateParts(pem: string): Buffer[] {
+    try {
+        const jwk = crypto.createPrivateKey(pem).export({ format: "jwk" }) as Record<string, string>;
+        return ["d", "p", "q", "dp", "dq", "qi"].filter((k) => jwk[k]).map((k) => Buffer.from(jwk[k], "base64url"));
+    } catch {
+        // OpenSSH's own format: the private section (after the public keys); of an Ed25519 key, its seed
+        const body = Buffer.from(pem.replace(/-----[^-]+-----/g, ""), "base64");
+        const magic = Buffer.from("openssh-key-v1\0");
+        if (!body.subarray(0, magic.length).equals(magic)) return [];
+        let at = magic.length;
+        const str = () => {
+            const n = body.readUInt32BE(at);
+            const v = body.subarray(at + 4, at + 4 + n);
+            at += 4 + n;
+            return v;
+        };
+        try {
+            const cipher = str().toString();
+            str(); // kdf name
+            str(); // kdf options
+            const keys = body.readUInt32BE(at);
+            at += 4;
+            for (let i = 0; i < keys; i++) str();
+            const priv = str();
+            if (cipher !== "none") return [priv];
+            at = 0;
+            const section = priv;
+            const rd = () => {
+                const n = section.readUInt32BE(at);
+                const v = section.subarray(at + 4, at + 4 + n);
+                at += 4 + n;
+                return v;
+            };
+            at = 8; // two check words
+            const type = rd().toString();
+            if (type === "ssh-ed25519") {
+                rd(); // public key
+                return [rd().subarray(0, 32)];
+            }
+            return [priv];
+        } catch {
+            return [];
+        }
+    }
+}
+
 interface Needle {
     label: string;
     form: string;
@@ -132,14 +181,10 @@ interface Needle {
 
 function needlesOf(s: Secret): Needle[] {
     const out: Needle[] = [{ label: s.label, form: "as is", text: normalize(s.value) }];
-    for (const b of base64Forms(s.value)) out.push({ label: s.label, form: "base64", text: b });
-    for (const m of s.value.matchAll(PEM_KEY)) {
-        const body = normalize(m[2]);
-        const n = Math.max(1, Math.min(PEM_PIECES, Math.floor(body.length / PEM_PIECE_LENGTH)));
-        const step = n > 1 ? Math.floor((body.length - PEM_PIECE_LENGTH) / (n - 1)) : 0;
-        for (let i = 0; i < n; i++)
-            out.push({ label: s.label, form: "PEM body", text: body.slice(i * step, i * step + PEM_PIECE_LENGTH) });
-    }
+    for (const b of base64Forms(Buffer.from(s.value, "utf8"))) out.push({ label: s.label, form: "base64", text: b });
+    for (const m of s.value.matchAll(PEM_KEY))
+        for (const part of privateParts(m[0]))
+            for (const b of base64Forms(part)) out.push({ label: s.label, form: "key material", text: b });
     return out.filter((n) => n.text.length >= MIN_LENGTH);
 }
 

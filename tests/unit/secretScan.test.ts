@@ -2,7 +2,7 @@
 // secret in a state-like file, base64-encoded, in a re-wrapped PEM key and in a process's argv, and
 // names it by its label only.
 import { expect } from "chai";
-import { spawn } from "child_process";
+import { execFileSync, spawn } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -79,6 +79,34 @@ describe("secret scan", () => {
         const half = write("pem/half.log", `debug: key material ${body.slice(0, body.length / 2)}...`);
         for (const f of [rewrapped, half])
             expect(scanner.paths([f]).map((h) => h.label), f).to.deep.equal(["the test's rsa key"]);
+    });
+
+    it("finds a key by its private numbers only: its certificate and public key are no hit", () => {
+        const keyFile = write("x509/key.pem", pem);
+        const cert = execFileSync(
+            "openssl",
+            ["req", "-x509", "-key", keyFile, "-subj", "/CN=secret-scan", "-days", "1"],
+            { encoding: "utf8" },
+        );
+        fs.rmSync(keyFile);
+        const pub = crypto.createPublicKey(pem).export({ type: "spki", format: "der" });
+        const f = write("x509/state.json", JSON.stringify({ cert, pub: pub.toString("base64") }));
+        expect(scanner.paths([f])).to.deep.equal([]);
+        // the same key converted to PKCS#8 DER is still found
+        const der = crypto.createPrivateKey(pem).export({ type: "pkcs8", format: "der" });
+        const g = write("x509/der.b64", der.toString("base64"));
+        expect(scanner.paths([g])).to.deep.equal([{ where: g, label: "the test's rsa key", form: "key material" }]);
+    });
+
+    it("finds an OpenSSH key re-wrapped, and not its public key", () => {
+        const keyFile = path.join(dir, "id_ed25519");
+        execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "scan", "-f", keyFile]);
+        const key = fs.readFileSync(keyFile, "utf8");
+        const ssh = new Scanner(new SecretSet().add("the test's ssh key", key));
+        const body = key.split("\n").filter((l) => l && !l.startsWith("-----")).join("");
+        const f = write("ssh/rewrapped", body.match(/.{1,40}/g)!.join("\n"));
+        expect(ssh.paths([f])).to.deep.equal([{ where: f, label: "the test's ssh key", form: "key material" }]);
+        expect(ssh.paths([`${keyFile}.pub`])).to.deep.equal([]);
     });
 
     it("finds a secret in a process's argv, through /proc (the lab hosts' processes are there too)", async () => {
