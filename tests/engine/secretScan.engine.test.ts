@@ -100,7 +100,8 @@ describe("secret scan of what the engine tests write", function () {
             lab = ensureLab();
             requireFreeHosts(lab);
             const bundle = lab.bundles[version];
-            if (!bundle) throw new Error(`the lab has no ${version} bundle (it has ${Object.keys(lab.bundles).join(", ")})`);
+            if (!bundle)
+                throw new Error(`the lab has no ${version} bundle (it has ${Object.keys(lab.bundles).join(", ")})`);
             // an uncompressed tarball: PreparedHost unpacks any tar; gzip would cost the shared cores a minute
             tarball = path.join(path.dirname(labFile), `secret-scan-bundle-${process.pid}.tar`);
             execFileSync("tar", ["-cf", tarball, "-C", path.dirname(bundle), path.basename(bundle)]);
@@ -155,12 +156,16 @@ describe("secret scan of what the engine tests write", function () {
             });
         });
         after(async () => {
-            if (ts) {
-                await ts.stack.destroy().catch(() => undefined);
-                await ts.dispose(); // scans once more: a hit fails this hook
+            try {
+                if (ts) {
+                    await ts.stack.destroy().catch(() => undefined);
+                    await ts.dispose(); // scans once more: a hit fails this hook
+                }
+            } finally {
+                server?.closeAllConnections();
+                server?.close();
+                if (tarball) fs.rmSync(tarball, { force: true });
             }
-            server?.close();
-            if (tarball) fs.rmSync(tarball, { force: true });
         });
 
         it("previews, updates and destroys", async () => {
@@ -177,7 +182,11 @@ describe("secret scan of what the engine tests write", function () {
 
         it("searches for the secrets it used: the lab's, the URL's credentials, the minted client key", () => {
             const labels = ts.secrets.list().map((s) => s.label);
-            const has = (re: RegExp) => expect(labels.some((l) => re.test(l)), String(re)).to.equal(true);
+            const has = (re: RegExp) =>
+                expect(
+                    labels.some((l) => re.test(l)),
+                    String(re),
+                ).to.equal(true);
             has(/secret-scan-worker-1 inputs\.connection\.privateKey: openssh private key/);
             has(/secret-scan-worker-1 inputs\.packageSource\.url: password in a URL/);
             has(/secret-scan-worker-1 inputs\.packageSource\.url: URL with credentials/);
@@ -195,6 +204,16 @@ describe("secret scan of what the engine tests write", function () {
         });
 
         it("finds none of them in its state, history, workspace, output, or the process lists while it ran", async () => {
+            // the samples did see the host at work: the preparation script over SSH, its download
+            const lines = ts.commandLines();
+            expect(
+                lines.some((l) => /^bash -s\b/.test(l)),
+                "bash -s of the preparation",
+            ).to.equal(true);
+            expect(
+                lines.some((l) => /^curl .*--config -/.test(l)),
+                "the host's curl",
+            ).to.equal(true);
             const hits = await ts.scan();
             expect(formatHits(hits)).to.equal("");
         });

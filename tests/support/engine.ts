@@ -54,10 +54,13 @@ export interface TestStack {
      * Where the secrets the stack used occur in what it wrote: its backend (state, history,
      * backups), its home and workspace, the text and events of its previews and updates, and the
      * command lines of the machine's processes (the lab hosts' too) sampled while they ran.
+     * (Not the debug diagnostics, which only `--debug` shows.)
      */
     scan(): Promise<Hit[]>;
     /** The secrets it searches for: the lab's, those registered, and what the stack's state and config held as secret. */
     secrets: SecretSet;
+    /** The distinct command lines sampled while its operations ran. */
+    commandLines(): string[];
 }
 
 type Operation = "up" | "preview" | "destroy" | "refresh";
@@ -83,7 +86,13 @@ function instrument(
                     ...opts,
                     onOutput: (t: string) => (record(t), opts.onOutput?.(t)),
                     onError: (t: string) => (record(t), opts.onError?.(t)),
-                    onEvent: (e: automation.EngineEvent) => (record(JSON.stringify(e)), opts.onEvent?.(e)),
+                    onEvent: (e: automation.EngineEvent) => {
+                        // Debug diagnostics are left out: the CLI shows them only with --debug, and
+                        // the Node SDK's own ("RegisterResource RPC finished: … resp: …") carry
+                        // every registered value in plain text, secrets included.
+                        if ((e.diagnosticEvent?.severity as string | undefined) !== "debug") record(JSON.stringify(e));
+                        opts.onEvent?.(e);
+                    },
                 });
                 record(`${res?.stdout ?? ""}\n${res?.stderr ?? ""}`);
                 return res;
@@ -122,7 +131,8 @@ export async function newInlineStack(
     await stack.setAllConfig(config);
     const secrets = new SecretSet();
     for (const [k, v] of Object.entries(config))
-        if (v.secret) secrets.add(`config ${k} of ${projectName}`, v.value).addShapes(`config ${k} of ${projectName}`, v.value);
+        if (v.secret)
+            secrets.add(`config ${k} of ${projectName}`, v.value).addShapes(`config ${k} of ${projectName}`, v.value);
     const output: string[] = [];
     const sampler = new ProcessSampler();
     const harvest = async () => {
@@ -146,6 +156,7 @@ export async function newInlineStack(
         stateDir,
         secrets,
         scan,
+        commandLines: () => [...sampler.lines],
         dispose: async () => {
             const hits = await scan();
             // HCP_SECRET_SCAN_KEEP=1 keeps what was scanned, to look into a hit

@@ -304,7 +304,7 @@ export function secretsInState(label: string, deployment: unknown): SecretSet {
         if (typeof x === "string") {
             if (inSecret) out.addShapes(`${label} ${resource} ${where}`, x, key);
         } else if (Array.isArray(x)) {
-            x.forEach((v, i) => walk(v, where, key, inSecret));
+            x.forEach((v) => walk(v, where, key, inSecret));
         } else if (x && typeof x === "object") {
             const o = x as Record<string, unknown>;
             if (SECRET_SIG in o) {
@@ -327,7 +327,10 @@ export function secretsInState(label: string, deployment: unknown): SecretSet {
     };
     const resources: any[] = (deployment as any)?.deployment?.resources ?? [];
     for (const r of resources) {
-        resource = String(r.urn ?? "").split("::").pop() ?? "";
+        resource =
+            String(r.urn ?? "")
+                .split("::")
+                .pop() ?? "";
         walk({ inputs: r.inputs, outputs: r.outputs }, "", "", false);
     }
     return out;
@@ -349,7 +352,10 @@ export function labSecrets(labFile: string): SecretSet {
     const pki = path.join(path.dirname(labFile), "management", "pki");
     out.add("management admin client key of the lab", read(path.join(pki, "admin.key")));
     if (fs.existsSync(pki))
-        for (const f of fs.readdirSync(pki).filter((f) => f.endsWith(".key")).sort())
+        for (const f of fs
+            .readdirSync(pki)
+            .filter((f) => f.endsWith(".key"))
+            .sort())
             out.add(`management ${f} of the lab`, read(path.join(pki, f)));
     const kubeconfig = read(lab.managementKubeconfig);
     if (kubeconfig) out.addShapes("management kubeconfig of the lab", kubeconfig);

@@ -7,14 +7,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import {
-    commandLines,
-    formatHits,
-    ProcessSampler,
-    Scanner,
-    SecretSet,
-    secretsInState,
-} from "../support/secretScan";
+import { commandLines, formatHits, ProcessSampler, Scanner, SecretSet, secretsInState } from "../support/secretScan";
 
 const SIG = "4dabf18193072939515e22adb298388d";
 
@@ -73,12 +66,21 @@ describe("secret scan", () => {
     });
 
     it("finds a PEM key re-wrapped, re-headed, or only part of its body", () => {
-        const body = pem.split("\n").filter((l) => l && !l.startsWith("-----")).join("");
+        const body = pem
+            .split("\n")
+            .filter((l) => l && !l.startsWith("-----"))
+            .join("");
         const wrap76 = body.match(/.{1,76}/g)!.join("\r\n");
-        const rewrapped = write("pem/rewrapped", `-----BEGIN PRIVATE KEY-----\r\n${wrap76}\r\n-----END PRIVATE KEY-----\r\n`);
+        const rewrapped = write(
+            "pem/rewrapped",
+            `-----BEGIN PRIVATE KEY-----\r\n${wrap76}\r\n-----END PRIVATE KEY-----\r\n`,
+        );
         const half = write("pem/half.log", `debug: key material ${body.slice(0, body.length / 2)}...`);
         for (const f of [rewrapped, half])
-            expect(scanner.paths([f]).map((h) => h.label), f).to.deep.equal(["the test's rsa key"]);
+            expect(
+                scanner.paths([f]).map((h) => h.label),
+                f,
+            ).to.deep.equal(["the test's rsa key"]);
     });
 
     it("finds a key by its private numbers only: its certificate and public key are no hit", () => {
@@ -103,7 +105,10 @@ describe("secret scan", () => {
         execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "scan", "-f", keyFile]);
         const key = fs.readFileSync(keyFile, "utf8");
         const ssh = new Scanner(new SecretSet().add("the test's ssh key", key));
-        const body = key.split("\n").filter((l) => l && !l.startsWith("-----")).join("");
+        const body = key
+            .split("\n")
+            .filter((l) => l && !l.startsWith("-----"))
+            .join("");
         const f = write("ssh/rewrapped", body.match(/.{1,40}/g)!.join("\n"));
         expect(ssh.paths([f])).to.deep.equal([{ where: f, label: "the test's ssh key", form: "key material" }]);
         expect(ssh.paths([`${keyFile}.pub`])).to.deep.equal([]);
