@@ -4,6 +4,16 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as automation from "@pulumi/pulumi/automation";
+import {
+    formatHits,
+    Hit,
+    labSecrets,
+    ProcessSampler,
+    registeredSecrets,
+    Scanner,
+    SecretSet,
+    secretsInState,
+} from "./secretScan";
 
 export const repoRoot = path.resolve(__dirname, "..", "..", "..");
 export const binDir = path.join(repoRoot, "bin");
@@ -28,11 +38,73 @@ export function requireToolchain(): void {
     }
 }
 
+/** The lab the tests run on: its lab.json names the lab's secrets. */
+export const labFile = path.join(process.env.HCP_LAB_DIR ?? path.join(repoRoot, ".lab"), "lab.json");
+
 export interface TestStack {
     stack: automation.Stack;
     stateDir: string;
-    /** Removes the stack's backend and home; the stack must already be destroyed. */
+    /**
+     * Scans what the stack wrote for the secrets it used ({@link TestStack.scan}), removes its
+     * backend and home, then throws naming each place a secret was found. The stack must already
+     * be destroyed.
+     */
     dispose(): Promise<void>;
+    /**
+     * Where the secrets the stack used occur in what it wrote: its backend (state, history,
+     * backups), its home and workspace, the text and events of its previews and updates, and the
+     * command lines of the machine's processes (the lab hosts' too) sampled while they ran.
+     * (Not the debug diagnostics, which only `--debug` shows.)
+     */
+    scan(): Promise<Hit[]>;
+    /** The secrets it searches for: the lab's, those registered, and what the stack's state and config held as secret. */
+    secrets: SecretSet;
+    /** The distinct command lines sampled while its operations ran. */
+    commandLines(): string[];
+}
+
+type Operation = "up" | "preview" | "destroy" | "refresh";
+
+/**
+ * Makes the stack's operations record what they print and emit, sample the process list while
+ * they run, and harvest the secrets the state holds (after an up or refresh, before a destroy).
+ */
+function instrument(
+    stack: automation.Stack,
+    record: (text: string) => void,
+    sampler: ProcessSampler,
+    harvest: () => Promise<void>,
+): void {
+    const ops: Operation[] = ["up", "preview", "destroy", "refresh"];
+    for (const op of ops) {
+        const original = (stack[op] as (o?: any) => Promise<any>).bind(stack);
+        (stack as any)[op] = async (opts: any = {}) => {
+            if (op === "destroy") await harvest();
+            sampler.start();
+            try {
+                const res = await original({
+                    ...opts,
+                    onOutput: (t: string) => (record(t), opts.onOutput?.(t)),
+                    onError: (t: string) => (record(t), opts.onError?.(t)),
+                    onEvent: (e: automation.EngineEvent) => {
+                        // Debug diagnostics are left out: the CLI shows them only with --debug, and
+                        // the Node SDK's own ("RegisterResource RPC finished: … resp: …") carry
+                        // every registered value in plain text, secrets included.
+                        if ((e.diagnosticEvent?.severity as string | undefined) !== "debug") record(JSON.stringify(e));
+                        opts.onEvent?.(e);
+                    },
+                });
+                record(`${res?.stdout ?? ""}\n${res?.stderr ?? ""}`);
+                return res;
+            } catch (e) {
+                record(String((e as Error)?.message ?? e));
+                throw e;
+            } finally {
+                sampler.stop();
+                if (op === "up" || op === "refresh") await harvest();
+            }
+        };
+    }
 }
 
 /** An inline-program stack on a fresh local backend. */
@@ -57,12 +129,50 @@ export async function newInlineStack(
         },
     );
     await stack.setAllConfig(config);
+    const secrets = new SecretSet();
+    for (const [k, v] of Object.entries(config))
+        if (v.secret)
+            secrets.add(`config ${k} of ${projectName}`, v.value).addShapes(`config ${k} of ${projectName}`, v.value);
+    const output: string[] = [];
+    const sampler = new ProcessSampler();
+    const harvest = async () => {
+        const state = await stack.exportStack().catch(() => undefined);
+        if (state) secrets.addAll(secretsInState(`state of ${projectName}:`, state));
+    };
+    instrument(stack, (t) => output.push(t), sampler, harvest);
+    const scan = async (): Promise<Hit[]> => {
+        await harvest();
+        sampler.sample();
+        const all = new SecretSet().addAll(labSecrets(labFile)).addAll(registeredSecrets).addAll(secrets);
+        const scanner = new Scanner(all);
+        return [
+            ...scanner.paths([stateDir, stack.workspace.workDir]),
+            ...scanner.text(`the output and events of ${projectName}'s previews and updates`, output.join("\n")),
+            ...scanner.text(`the process list while ${projectName}'s operations ran`, sampler.text()),
+        ];
+    };
     return {
         stack,
         stateDir,
+        secrets,
+        scan,
+        commandLines: () => [...sampler.lines],
         dispose: async () => {
-            await stack.workspace.removeStack("test").catch(() => undefined);
-            fs.rmSync(stateDir, { recursive: true, force: true });
+            const hits = await scan();
+            // HCP_SECRET_SCAN_KEEP=1 keeps what was scanned, to look into a hit
+            const keep = hits.length > 0 && !!process.env.HCP_SECRET_SCAN_KEEP;
+            if (keep) {
+                fs.writeFileSync(path.join(stateDir, "output.txt"), output.join("\n"), { mode: 0o600 });
+                fs.writeFileSync(path.join(stateDir, "processes.txt"), sampler.text(), { mode: 0o600 });
+            } else {
+                await stack.workspace.removeStack("test").catch(() => undefined);
+                fs.rmSync(stateDir, { recursive: true, force: true });
+            }
+            if (hits.length)
+                throw new Error(
+                    `secrets in what the test stack ${projectName} wrote (the values are not shown):\n${formatHits(hits)}` +
+                        (keep ? `\nkept in ${stateDir}` : "\n(HCP_SECRET_SCAN_KEEP=1 keeps what was scanned)"),
+                );
         },
     };
 }

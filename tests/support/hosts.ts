@@ -7,6 +7,7 @@ import { execFile, execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { registeredSecrets } from "./secretScan";
 
 export const repoRoot = path.resolve(__dirname, "..", "..", "..");
 export const hostsScript = path.join(repoRoot, "lab", "worker-hosts.sh");
@@ -86,7 +87,7 @@ export function makeClientKeys(): ClientKeys {
         fs.readFileSync(path.join(dir, "client.pub"), "utf8") +
             fs.readFileSync(path.join(dir, "encrypted.pub"), "utf8"),
     );
-    return {
+    const keys = {
         dir,
         privateKey: fs.readFileSync(path.join(dir, "client"), "utf8"),
         publicKey: fs.readFileSync(path.join(dir, "client.pub"), "utf8").trim(),
@@ -95,6 +96,11 @@ export function makeClientKeys(): ClientKeys {
         strangerKey: fs.readFileSync(path.join(dir, "stranger"), "utf8"),
         authorizedKeysFile: authorized,
     };
+    // every later stack scan of this process searches for them
+    registeredSecrets.add(`ssh client key of a test host lab (${path.basename(dir)})`, keys.privateKey);
+    registeredSecrets.add(`encrypted ssh client key of a test host lab (${path.basename(dir)})`, keys.encryptedKey);
+    registeredSecrets.add(`unauthorized ssh client key of a test host lab (${path.basename(dir)})`, keys.strangerKey);
+    return keys;
 }
 
 export interface CreateOptions {
