@@ -32,6 +32,10 @@ export const LAB_KUBELET_CONFIGURATION = {
         "nodefs.inodesFree": "1%",
         "imagefs.available": "1%",
     },
+    // Likewise image garbage collection, which would otherwise delete the lab's images from every
+    // node at once to reach the default 85% (the machine's volume reads as fuller than that).
+    imageGCHighThresholdPercent: 100,
+    imageGCLowThresholdPercent: 99,
 };
 
 /** Each host's kubelet keeps to the host's own cgroup root (lab/worker-hosts.sh creates it). */
