@@ -106,7 +106,7 @@ describe("the real Kamaji operator runs the tenant, with CoreDNS, kube-proxy and
         const svc = await mgmt.get(`/api/v1/namespaces/default/services/${TENANT}`);
         const address = tenantLoadBalancerAddress(lab, SLOT);
         expect(svc.spec.type).to.equal("LoadBalancer");
-        expect(svc.status.loadBalancer.ingress).to.deep.equal([{ ip: address }]);
+        expect(svc.status.loadBalancer.ingress.map((i: any) => i.ip)).to.deep.equal([address]);
         const tcp = await mgmt.get(`/apis/kamaji.clastix.io/v1alpha1/namespaces/default/tenantcontrolplanes/${TENANT}`);
         expect(tcp.status.controlPlaneEndpoint).to.equal(`${address}:6443`);
     });
