@@ -5,7 +5,7 @@
  * applied to the tenant then (the CNI, bootstrap tokens) fails as forbidden. Found against the real
  * operator; the lab's earlier stand-in bound the group before it reported Ready.
  */
-import { KubeClient } from "../provider/kube";
+import { KubeApiError, KubeClient } from "../provider/kube";
 
 /** Whether the kubeconfig's user may do everything (what the admin of a ready tenant may). */
 export async function adminAllowed(client: Pick<KubeClient, "request">): Promise<boolean> {
@@ -26,6 +26,7 @@ export async function waitForAdminAccess(
     timeoutMs = 5 * 60_000,
     given?: Pick<KubeClient, "request">,
     intervalMs = 1000,
+    unreachableMs = 15_000,
 ): Promise<void> {
     let client: Pick<KubeClient, "request">;
     try {
@@ -36,12 +37,18 @@ export async function waitForAdminAccess(
     }
     const deadline = Date.now() + timeoutMs;
     let last = "not allowed yet";
+    let unreachableSince: number | undefined;
     for (;;) {
         try {
             if (await adminAllowed(client)) return;
             last = "the admin user is not allowed everything yet";
+            unreachableSince = undefined;
         } catch (e) {
             last = (e as Error).message;
+            // A tenant that does not answer at all is not this wait's to judge: what uses the
+            // kubeconfig next reports it in its own words. (A forbidden answer is waited out.)
+            unreachableSince ??= Date.now();
+            if (e instanceof KubeApiError && e.status === 0 && Date.now() - unreachableSince > unreachableMs) return;
         }
         if (Date.now() > deadline)
             throw new Error(

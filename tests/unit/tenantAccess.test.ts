@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { adminAllowed, waitForAdminAccess } from "../../components/tenantAccess";
+import { KubeApiError } from "../../provider/kube";
 
 /** A client whose SelfSubjectAccessReview answers come from `answers`, one per call (the last repeats). */
 function fakeClient(answers: (boolean | Error)[]) {
@@ -32,6 +33,19 @@ describe("tenant admin access (Kamaji reports Ready before the admin group is bo
 
     it("does not wait on a kubeconfig that names no server (the tenant provider reports it)", async () => {
         await waitForAdminAccess("apiVersion: v1\nkind: Config\nclusters: []\n", "HostedControlPlane t", 10);
+    });
+
+    it("stops waiting, without failing, on a tenant that does not answer at all", async () => {
+        const unreachable = new KubeApiError(
+            "POST",
+            "/x",
+            0,
+            "cannot reach https://192.0.2.1:6443",
+            "connect ETIMEDOUT",
+        );
+        const c = fakeClient([unreachable]);
+        await waitForAdminAccess("", "HostedControlPlane t", 5_000, c as any, 1, 20);
+        expect(c.calls.length).to.be.greaterThan(1);
     });
 
     it("fails after the timeout, naming the component, the last reason and what to check", async () => {
