@@ -141,11 +141,11 @@ describe("change review from recorded previews", () => {
             for (const st of doc.steps) [st.oldState, st.newState] = [st.newState, st.oldState];
             const r = reviewPreviewJson(doc, {}, context("upgrade"));
             const tenant = r.entries.find((e) => e.subject === "tenant")!;
-            expect(tenant).to.include({ action: "downgrade", from: "v1.35.4", to: "v1.34.4", risk: "high" });
+            expect(tenant).to.include({ action: "downgrade", from: "v1.30.2", to: "v1.29.15", risk: "high" });
             const gate = r.gates.find((g) => g.gate === "downgrade")!;
             expect(gate.passed).to.equal(false);
             expect(gate.reason).to.equal(
-                "tenant rv-team goes from v1.35.4 down to v1.34.4, node rv-1 goes from v1.35.4 down to v1.34.4, node rv-3 goes from v1.35.4 down to v1.34.4; allow with --allow-downgrade",
+                "tenant rv-team goes from v1.30.2 down to v1.29.15, node rv-1 goes from v1.30.2 down to v1.29.15, node rv-3 goes from v1.30.2 down to v1.29.15; allow with --allow-downgrade",
             );
             expect(
                 reviewPreviewJson(doc, { allowDowngrade: true }, context("upgrade")).gates.find(
@@ -217,7 +217,7 @@ describe("change review from recorded previews", () => {
             expect(r.code).to.equal(0);
             // Without --spec the pool names the scope instead of the tenant.
             expect(r.out).to.include(
-                "| low | Node rv-3 | host 198.18.0.173 joins worker pool rv-team-workers as node rv-3 (kubelet v1.34.4) |",
+                "| low | Node rv-3 | host 198.18.0.173 joins worker pool rv-team-workers as node rv-3 (kubelet v1.29.15) |",
             );
             expect(r.err).to.equal("");
         });
@@ -356,8 +356,8 @@ describe("change review of replacements (previews derived from the recorded ones
         expect(only(r, "tenant", "rv-team")).to.deep.include({
             action: "replace",
             risk: "high",
-            from: "v1.34.4",
-            to: "v1.35.4",
+            from: "v1.29.15",
+            to: "v1.30.2",
             changed: [],
             replacedBecause: ["metadata.namespace"],
             summary: "tenant rv-team is replaced",
@@ -396,14 +396,14 @@ describe("change review of replacements (previews derived from the recorded ones
         expect(r.risk).to.equal("high");
         expect(r.counts).to.deep.include({ high: 2, nodesDisrupted: 2 });
         expect(r.impacts.map((i) => i.text)).to.deep.equal([
-            "rv-team: control plane replaced; drains 2 nodes of rv-team (1 upgraded to v1.35.4, 1 rejoined)",
+            "rv-team: control plane replaced; drains 2 nodes of rv-team (1 upgraded to v1.30.2, 1 rejoined)",
         ]);
         const md = renderMarkdown(r);
         expect(md).to.include(
             "| high | Tenant rv-team | tenant rv-team is replaced | replaces the control plane: the API endpoint changes",
         );
         expect(md).to.include("| high | DataStore rv-etcd | DataStore rv-etcd is replaced by rv-etcd-b |");
-        expect(md).not.to.include("is upgraded from v1.34.4 to v1.35.4 (changes:");
+        expect(md).not.to.include("is upgraded from v1.29.15 to v1.30.2 (changes:");
     });
 
     it("reads the same from --show-replacement-steps output (create-replacement, replace, delete-replaced)", () => {
