@@ -2,6 +2,7 @@
  * The embedding: preview, deploy, destroy and outputs of a spec over a `LocalWorkspace` inline
  * program, with the backend, secrets and configuration handled for the caller.
  */
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -185,7 +186,17 @@ async function openStack(spec: HcpSpec | undefined, opts: StackOptions): Promise
             ...(ownProject ? {} : { projectSettings: { name: projectName, runtime: "nodejs", main: packageRoot } }),
         },
     );
-    if (split) await syncConfig(stack, projectName, split.spec, split.secrets);
+    if (split)
+        await syncConfig(stack, projectName, split.spec, split.secrets, (key, value) =>
+            setSecretConfig(
+                path.join(root, "bin", "pulumi"),
+                { ...process.env, ...envVars },
+                workDir,
+                stackName,
+                key,
+                value,
+            ),
+        );
     return { stack, stackName, backendUrl };
 }
 
@@ -201,6 +212,7 @@ async function syncConfig(
     projectName: string,
     publicSpec: HcpSpec,
     secrets: Record<string, string>,
+    setSecret: (key: string, value: string) => Promise<void>,
 ): Promise<void> {
     const existing = await stack.getAllConfig();
     const prefix = `${projectName}:${SECRET_KEY_PREFIX}`;
@@ -208,11 +220,42 @@ async function syncConfig(
         (k) => k.startsWith(prefix) && !(k.slice(projectName.length + 1) in secrets),
     );
     if (stale.length) await stack.removeAllConfig(stale);
-    const config: automation.ConfigMap = {
-        [`${projectName}:${SPEC_CONFIG_KEY}`]: { value: JSON.stringify(publicSpec) },
-    };
-    for (const [k, v] of Object.entries(secrets)) config[`${projectName}:${k}`] = { value: v, secret: true };
-    await stack.setAllConfig(config);
+    await stack.setConfig(`${projectName}:${SPEC_CONFIG_KEY}`, { value: JSON.stringify(publicSpec) });
+    for (const [k, v] of Object.entries(secrets)) {
+        const key = `${projectName}:${k}`;
+        // Unchanged secrets are not re-encrypted (the config file stays as it was).
+        if (existing[key]?.secret && existing[key].value === v) continue;
+        await setSecret(key, v);
+    }
+}
+
+/**
+ * Sets one secret config value with the value on the CLI's standard input: the Automation API's
+ * setConfig/setAllConfig put values in argv, where every process on the machine can read them.
+ * `--raw` keeps the value byte for byte (PEM keys end in a newline).
+ */
+function setSecretConfig(
+    pulumiBin: string,
+    env: NodeJS.ProcessEnv,
+    workDir: string,
+    stackName: string,
+    key: string,
+    value: string,
+): Promise<void> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(pulumiBin, ["config", "set", "--secret", "--raw", "--stack", stackName, key], {
+            cwd: workDir,
+            env,
+            stdio: ["pipe", "ignore", "pipe"],
+        });
+        let stderr = "";
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("error", reject);
+        child.on("close", (code) =>
+            code === 0 ? resolve() : reject(new Error(`pulumi config set --secret ${key} failed: ${stderr.trim()}`)),
+        );
+        child.stdin.end(value);
+    });
 }
 
 /** Runs an operation with events, output, cancellation and lock errors handled. */

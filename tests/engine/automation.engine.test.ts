@@ -6,7 +6,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { deploy, destroy, outputs, removeStack, StackOptions } from "../../automation/stack";
+import { deploy, destroy, outputs, packageRoot, removeStack, StackOptions } from "../../automation/stack";
 import { OperationCancelledError, StackLockedError } from "../../automation/errors";
 import { ProgressEvent } from "../../automation/events";
 import { HcpSpec } from "../../automation/spec";
@@ -22,6 +22,7 @@ describe("automation: the embedding on the full lab", function () {
     let stateDir: string;
     let opts: StackOptions;
     let spec: HcpSpec;
+    let argvLog: string;
 
     before(async () => {
         lab = requireFullLab();
@@ -33,7 +34,23 @@ describe("automation: the embedding on the full lab", function () {
                 metadata: { name: NAMESPACE },
             });
         stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "hcp-automation-"));
-        opts = { projectName: "hcp-automation", stackName: "am", stateDir, secretsPassphrase: PASSPHRASE };
+        // The CLI behind a wrapper that records every command line it is given.
+        argvLog = path.join(stateDir, "argv.log");
+        const wrapperBin = path.join(stateDir, "cli", "bin");
+        fs.mkdirSync(wrapperBin, { recursive: true });
+        fs.writeFileSync(
+            path.join(wrapperBin, "pulumi"),
+            `#!/bin/sh\nprintf '%s\\n' "$*" >> '${argvLog}'\nexec '${path.join(packageRoot, "bin", "pulumi")}' "$@"\n`,
+            { mode: 0o755 },
+        );
+        opts = {
+            projectName: "hcp-automation",
+            stackName: "am",
+            stateDir,
+            secretsPassphrase: PASSPHRASE,
+            pulumiRoot: path.dirname(wrapperBin),
+            envVars: { PATH: [wrapperBin, path.join(packageRoot, "bin"), process.env.PATH ?? ""].join(path.delimiter) },
+        };
         spec = labSpec(lab, {
             prefix: "am",
             namespace: NAMESPACE,
@@ -127,6 +144,19 @@ describe("automation: the embedding on the full lab", function () {
             for (const line of secret.split("\n").filter((l) => l.length > 40)) expect(text).not.to.include(line);
         }
         expect(text).not.to.include("PRIVATE KEY");
+    });
+
+    it("never gives a secret to the CLI on its command line (where every process can read it)", () => {
+        const argv = fs.readFileSync(argvLog, "utf8");
+        expect(argv).to.match(/^config set --secret --raw --stack am hcp-automation:hcp-secret\./m);
+        for (const secret of [
+            spec.managementCluster.kubeconfig,
+            spec.dataStores![0].tls.caPrivateKey,
+            spec.dataStores![0].tls.clientPrivateKey!,
+        ]) {
+            for (const line of secret.split("\n").filter((l) => l.length > 40)) expect(argv).not.to.include(line);
+        }
+        expect(argv).not.to.include("PRIVATE KEY");
     });
 
     it("an aborted deploy is cancelled cleanly; the next deploy completes it", async () => {

@@ -59,7 +59,7 @@ describe("host identity on the local lab: partial joins, pool rename, host move 
     });
 
     it("a join whose Ready wait fails is recorded in state and finished by the next up", async () => {
-        // The joins succeed, then the Ready wait gives up at once (the kubelet needs seconds).
+        // The joins succeed, then the Ready wait gives up at once (the kubelet usually needs seconds).
         ts.stack.workspace.envVars.HCP_NODE_READY_TIMEOUT_MS = "1";
         const failed = await ts.stack.up().then(
             () => "",
@@ -73,10 +73,12 @@ describe("host identity on the local lab: partial joins, pool rename, host move 
             joins.map((r: any) => shortName(r.urn)).sort(),
             "both joins are in state although their create failed",
         ).to.have.length(2);
-        for (const j of joins) {
-            expect(j.outputs.incomplete, shortName(j.urn)).to.equal(true);
-            expect(j.initErrors?.join("\n") ?? "", shortName(j.urn)).to.match(/Ready/);
-        }
+        // A real kubelet may report Ready before the first look: that join is complete, not a failure.
+        const incomplete = joins.filter((j: any) => j.outputs.incomplete);
+        expect(incomplete.length, "joins whose Ready wait failed").to.be.greaterThan(0);
+        for (const j of incomplete) expect(j.initErrors?.join("\n") ?? "", shortName(j.urn)).to.match(/Ready/);
+        for (const j of joins.filter((j: any) => !j.outputs.incomplete))
+            expect(j.initErrors ?? [], shortName(j.urn)).to.deep.equal([]);
         delete ts.stack.workspace.envVars.HCP_NODE_READY_TIMEOUT_MS;
         const up = await ts.stack.up();
         expect(up.summary.result).to.equal("succeeded");

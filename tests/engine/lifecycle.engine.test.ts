@@ -7,12 +7,16 @@ import { expect } from "chai";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import { labStack, LabDescription, LabTenant } from "../../lab/defaultStack";
+import { readyPods } from "../../lab/workload";
 import { KubeClient } from "../../provider/kube/client";
 import { newInlineStack, previewSteps, TestStack } from "../support/engine";
 import { dataStoreEtcd, ensureLab, managementClient, onHost, requireFreeHosts } from "../support/lab";
 import { labNet } from "../support/labNet";
 
 const MAX_UNAVAILABLE = 2;
+// The lab workload: 3 echo pods with a PodDisruptionBudget of minAvailable 2.
+const WORKLOAD_REPLICAS = 3;
+const WORKLOAD_MIN_AVAILABLE = 2;
 
 function measure(step: string, t0: number): void {
     console.log(`      [measure] ${step}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -66,6 +70,41 @@ describe("lifecycle on the local lab (Automation API, real engine, real joins)",
             .map((n: any) => `${n.metadata.name}@${n.status.nodeInfo.kubeletVersion}`)
             .sort();
     };
+    const readyEcho = async () =>
+        readyPods(await (await tenantClient("team-a")).list("/api/v1/namespaces/default/pods", "app=echo")).length;
+    const waitForWorkload = async () => {
+        const deadline = Date.now() + 180_000;
+        let ready = 0;
+        while ((ready = await readyEcho().catch(() => 0)) < WORKLOAD_REPLICAS) {
+            if (Date.now() > deadline)
+                throw new Error(`the workload has ${ready} Ready pods, not ${WORKLOAD_REPLICAS}, after 180 s`);
+            await new Promise((r) => setTimeout(r, 1000));
+        }
+    };
+    /**
+     * Runs `op` while counting the workload's Ready pods every 250 ms; returns the fewest seen. A
+     * sample the tenant API does not answer (its pods restart in a control plane upgrade) is skipped.
+     */
+    const fewestReadyDuring = async <T>(
+        op: () => Promise<T>,
+    ): Promise<{ result: T; fewest: number; samples: number }> => {
+        let sampling = true;
+        let fewest = Infinity;
+        let samples = 0;
+        const sampler = (async () => {
+            while (sampling) {
+                const n = await readyEcho().catch(() => undefined);
+                if (n !== undefined) {
+                    fewest = Math.min(fewest, n);
+                    samples++;
+                }
+                await new Promise((r) => setTimeout(r, 250));
+            }
+        })();
+        const result = await op().finally(() => (sampling = false));
+        await sampler;
+        return { result, fewest, samples };
+    };
     const tcpSchema = async (name: string) => {
         const tcp = await managementClient(lab).get(
             `/apis/kamaji.clastix.io/v1alpha1/namespaces/default/tenantcontrolplanes/${name}`,
@@ -91,6 +130,7 @@ describe("lifecycle on the local lab (Automation API, real engine, real joins)",
                 kubernetesVersion: v1,
                 hosts: ["worker-1", "worker-2", "worker-3"],
                 maxUnavailable: MAX_UNAVAILABLE,
+                workload: true,
             },
         ]);
         ts = await newInlineStack("hcp-lifecycle", async () => labStack(lab, tenants));
@@ -138,6 +178,7 @@ describe("lifecycle on the local lab (Automation API, real engine, real joins)",
         expect((await ts.stack.exportStack()).deployment.pending_operations ?? []).to.deep.equal([]);
         expect(up.summary.result).to.equal("succeeded");
         expect(await readyNodes("team-a")).to.deep.equal([`worker-1@${v1}`, `worker-2@${v1}`, `worker-3@${v1}`]);
+        await waitForWorkload();
         const tokens = (await (await tenantClient("team-a")).list("/api/v1/namespaces/kube-system/secrets")).filter(
             (s: any) => s.type === "bootstrap.kubernetes.io/token",
         );
@@ -186,7 +227,10 @@ describe("lifecycle on the local lab (Automation API, real engine, real joins)",
                 .map((s) => `${s.op} ${shortName(s.urn)}`)
                 .sort(),
         ).to.deep.equal([`delete host-198-18-${labNet}-12-join`, `delete host-198-18-${labNet}-12-prep`]);
-        await ts.stack.up();
+        await waitForWorkload();
+        const { fewest, samples } = await fewestReadyDuring(() => ts.stack.up());
+        expect(samples, "workload samples").to.be.greaterThan(0);
+        expect(fewest, "fewest Ready workload pods while worker-2 was drained").to.be.at.least(WORKLOAD_MIN_AVAILABLE);
         expect((await readyNodes("team-a")).map((n) => n.split("@")[0])).to.deep.equal([
             "worker-1",
             "worker-3",
@@ -209,7 +253,12 @@ describe("lifecycle on the local lab (Automation API, real engine, real joins)",
         const changes = p.steps.filter((s) => s.op !== "read");
         expect(changes.map((s) => s.op)).to.satisfy((ops: string[]) => ops.every((o) => o === "update"));
         expect(changes.map((s) => shortName(s.urn))).to.include("team-a-tcp");
-        await ts.stack.up();
+        await waitForWorkload();
+        const { fewest, samples } = await fewestReadyDuring(() => ts.stack.up());
+        expect(samples, "workload samples").to.be.greaterThan(0);
+        expect(fewest, "fewest Ready workload pods while the control plane rolled").to.be.at.least(
+            WORKLOAD_MIN_AVAILABLE,
+        );
         const version = await (await tenantClient("team-a")).request("GET", "/version");
         expect(version.gitVersion).to.equal(v2);
         measure(`control plane ${v1} → ${v2}`, t0);
@@ -238,8 +287,13 @@ describe("lifecycle on the local lab (Automation API, real engine, real joins)",
                 await new Promise((r) => setTimeout(r, 50));
             }
         })();
-        const up = await ts.stack.up().finally(() => (sampling = false));
+        await waitForWorkload();
+        const workload = await fewestReadyDuring(() => ts.stack.up().finally(() => (sampling = false)));
         await sampler;
+        const up = workload.result;
+        expect(workload.fewest, "fewest Ready workload pods while the pool upgraded").to.be.at.least(
+            WORKLOAD_MIN_AVAILABLE,
+        );
         expect(up.summary.resourceChanges?.update).to.be.at.least(4);
         // Every node was seen drained (so the sampling sees drains), never more than the budget at once.
         expect([...everCordoned].sort()).to.deep.equal(["worker-1", "worker-3", "worker-4", "worker-5"]);
