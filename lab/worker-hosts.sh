@@ -288,7 +288,7 @@ cmd_adduser() {
 }
 
 delete_one() { # delete_one NAME (lock held)
-  local n=$1 ns veth pids i
+  local n=$1 ns veth pids
   ns=$(netns_of "$n"); veth=$(veth_of "$n")
   # Containers run in pod network namespaces of their own, but in the host's cgroups: end them first.
   kill_cgroup_processes "$n"
@@ -296,11 +296,16 @@ delete_one() { # delete_one NAME (lock held)
     # Every other process of the host (listener, sessions, kubelet, containerd, shims) lives in its netns.
     pids=$(ip netns pids "$ns" || true)
     [ -z "$pids" ] || kill $pids 2>/dev/null || true
-    for i in $(seq 1 50); do [ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && break; sleep 0.1; done
-    pids=$(ip netns pids "$ns" || true)
-    [ -z "$pids" ] || kill -9 $pids 2>/dev/null || true
-    for i in $(seq 1 50); do [ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && break; sleep 0.1; done
-    ip netns del "$ns"
+    for _ in $(seq 1 50); do [ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && break; sleep 0.1; done
+    # SIGKILL until none is left: a supervisor may have started a child between listing and killing.
+    for _ in $(seq 1 50); do
+      pids=$(ip netns pids "$ns" 2>/dev/null || true)
+      [ -z "$pids" ] && break
+      kill -9 $pids 2>/dev/null || true
+      sleep 0.1
+    done
+    # A mount still holding the namespace makes `ip netns del` fail: detach it, and go on with the rest.
+    ip netns del "$ns" 2>/dev/null || { umount -l "/run/netns/$ns" 2>/dev/null || true; rm -f "/run/netns/$ns"; }
   fi
   ip link del "$veth" 2>/dev/null || true
   remove_cgroups "$n"
