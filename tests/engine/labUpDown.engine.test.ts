@@ -132,10 +132,12 @@ function upDownCycle(inst: Instance, restoreAfter: boolean) {
     if (restoreAfter) after(() => labCommand(inst, "up"));
 
     let up: Footprint;
-    it("lab up starts the management cluster, DataStore etcd, controller and worker hosts", () => {
+    it("lab up starts the management cluster and nodes, DataStore etcd, the Kamaji operator and worker hosts", () => {
         labCommand(inst, "up");
         up = footprint(inst);
-        expect(labCommand(inst, "status")).to.include("kamaji-contract controller: up");
+        const status = labCommand(inst, "status");
+        expect(status).to.match(/^Kamaji operator v\d+\.\d+\.\d+: available$/m);
+        expect(status).to.include("LoadBalancer controller: up");
         expect(up.namespaces).to.include.members([
             `hcph${inst.net}-worker-1`,
             `hcph${inst.net}-worker-${inst.workers}`,
