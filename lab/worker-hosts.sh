@@ -200,12 +200,18 @@ kill_cgroup_processes() {
   done
 }
 remove_cgroups() { # (the host's processes are gone) deepest first; a cgroup with a process stays and is named
-  local r h; r=$(cgroup_root "$1")
-  for h in /sys/fs/cgroup/*/; do
-    [ -d "$h$r" ] || continue
-    find "$h$r" -depth -type d -exec rmdir {} + 2>/dev/null || true
-    [ ! -d "$h$r" ] || lab_log "cgroup $h$r of host $1 is still in use"
+  local r h _; r=$(cgroup_root "$1")
+  # A process that was just killed holds its cgroup until it is reaped: retry for a few seconds,
+  # killing again what a dying supervisor started meanwhile.
+  for _ in $(seq 1 30); do
+    for h in /sys/fs/cgroup/*/; do
+      [ -d "$h$r" ] && find "$h$r" -depth -type d -exec rmdir {} + 2>/dev/null
+    done
+    compgen -G "/sys/fs/cgroup/*/$r" >/dev/null || return 0
+    kill_cgroup_processes "$1"
+    sleep 0.2
   done
+  for h in /sys/fs/cgroup/*/; do [ ! -d "$h$r" ] || lab_log "cgroup $h$r of host $1 is still in use"; done
 }
 
 ensure_user() { # ensure_user NAME USER SUDO(yes|no|"") PASSWORD_FILE(""|path)

@@ -148,7 +148,7 @@ describe("engine: errors found after the program started end the preview promptl
         await client.patch(`${TCP(tenantName)}/status`, {
             status: { kubernetesResources: { version: { status: "Ready", version: "v1.34.0" } } },
         });
-        const ca = await createCertificateAuthority("preview-errors-ca", 30);
+        const ca = await createCertificateAuthority("preview-errors-ca", 30, [], "rsa"); // Kamaji v1.0.0 needs RSA
         const config: Record<string, { value: string; secret?: boolean }> = {
             kubeconfig: { value: kubeconfig, secret: true },
             etcdCa: { value: ca.certPem },

@@ -66,10 +66,11 @@ describe("change review: golden reviews from real previews on the full lab", fun
     /** The goldens are recorded as on lab instance 0 (198.18.0.x): the same text whichever lab ran them. */
     const asRecorded = (text: string) => {
         let t = text.split(`198.18.${labNet}.`).join("198.18.0.").split(`198-18-${labNet}-`).join("198-18-0-");
-        // The DataStore's ports move with the instance too (+100 per HCP_LAB_NET).
+        // The DataStore's ports move with the instance too (+100 per HCP_LAB_NET); it listens on the
+        // lab bridge's address, rewritten above to instance 0's.
         for (const e of lab.dataStore.endpoints.split(",")) {
             const port = Number(e.split(":").pop());
-            t = t.split(`127.0.0.1:${port}`).join(`127.0.0.1:${port - 100 * labNet}`);
+            t = t.split(`198.18.0.1:${port}`).join(`198.18.0.1:${port - 100 * labNet}`);
         }
         return t;
     };

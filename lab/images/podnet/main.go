@@ -61,6 +61,7 @@ func main() {
 	a := &agent{api: api, node: nodeName, confPath: filepath.Join(*confDir, ConfFileName), dataDir: *dataDir}
 	if !*noRoutes {
 		a.routes = netlinkRoutes{}
+		a.clearBridge = clearStaleBridge
 	}
 	for {
 		if err := a.sync(ctx); err != nil {
@@ -84,6 +85,8 @@ type agent struct {
 	confPath string
 	dataDir  string
 	routes   routeTable // nil: routes are not managed
+	// clearBridge removes a bridge left from another cluster (nil: the host's links are not managed).
+	clearBridge func(podCIDR string) error
 }
 
 // sync writes the CNI config for this node's podCIDR (once it is set) and reconciles routes.
@@ -119,6 +122,11 @@ func (a *agent) apply(nodes []Node) error {
 	}
 	if changed {
 		log.Printf("wrote %s for podCIDR %s", a.confPath, self.Spec.PodCIDR)
+	}
+	if a.clearBridge != nil {
+		if err := a.clearBridge(self.Spec.PodCIDR); err != nil {
+			log.Printf("bridge %s: %v", BridgeName, err)
+		}
 	}
 	if a.routes == nil {
 		return nil
