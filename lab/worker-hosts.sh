@@ -190,7 +190,11 @@ ensure_cgroups() {
 }
 cgroup_pids() { local r; r=$(cgroup_root "$1"); find /sys/fs/cgroup/*/"$r" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u; }
 kill_cgroup_processes() {
-  local i pids
+  local i pids r; r=$(cgroup_root "$1")
+  # A frozen cgroup (runc freezes one while it updates it; a runc killed meanwhile leaves it so)
+  # holds SIGKILL pending: thaw first.
+  find /sys/fs/cgroup/freezer"$r" -name freezer.state 2>/dev/null | while read -r f; do echo THAWED > "$f" 2>/dev/null || true; done || true
+  find /sys/fs/cgroup/unified"$r" /sys/fs/cgroup"$r" -name cgroup.freeze 2>/dev/null | while read -r f; do echo 0 > "$f" 2>/dev/null || true; done || true
   for i in $(seq 1 50); do
     pids=$(cgroup_pids "$1")
     [ -n "$pids" ] || return 0
@@ -205,13 +209,14 @@ remove_cgroups() { # (the host's processes are gone) deepest first; a cgroup wit
   # killing again what a dying supervisor started meanwhile.
   for _ in $(seq 1 30); do
     for h in /sys/fs/cgroup/*/; do
-      [ -d "$h$r" ] && find "$h$r" -depth -type d -exec rmdir {} + 2>/dev/null
+      [ -d "$h$r" ] && { find "$h$r" -depth -type d -exec rmdir {} + 2>/dev/null || true; }
     done
     compgen -G "/sys/fs/cgroup/*/$r" >/dev/null || return 0
     kill_cgroup_processes "$1"
     sleep 0.2
   done
   for h in /sys/fs/cgroup/*/; do [ ! -d "$h$r" ] || lab_log "cgroup $h$r of host $1 is still in use"; done
+  local p; for p in $(cgroup_pids "$1"); do lab_log "  holding it: $p $(tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | cut -c1-120) ($(awk '{print $3}' "/proc/$p/stat" 2>/dev/null))"; done
 }
 
 ensure_user() { # ensure_user NAME USER SUDO(yes|no|"") PASSWORD_FILE(""|path)
