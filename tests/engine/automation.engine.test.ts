@@ -123,6 +123,19 @@ describe("automation: the embedding on the full lab", function () {
         expect(res.outputs.workerPools).to.deep.equal({});
     });
 
+    /** No line of the spec's secrets, and no private key, appears in `text`. */
+    const expectNoSecretOfTheSpec = (text: string, where: string) => {
+        for (const secret of [
+            spec.managementCluster.kubeconfig,
+            spec.dataStores![0].tls.caPrivateKey,
+            spec.dataStores![0].tls.clientPrivateKey!,
+        ]) {
+            for (const line of secret.split("\n").filter((l) => l.length > 40))
+                expect(text, where).not.to.include(line);
+        }
+        expect(text, where).not.to.include("PRIVATE KEY");
+    };
+
     it("keeps every secret of the spec encrypted in the stack config and state", () => {
         const files: string[] = [];
         const walk = (d: string) => {
@@ -136,27 +149,13 @@ describe("automation: the embedding on the full lab", function () {
         const text = files.map((f) => fs.readFileSync(f, "utf8")).join("\n");
         expect(files.some((f) => f.endsWith("Pulumi.am.yaml"))).to.equal(true);
         expect(text).to.include("secure:");
-        for (const secret of [
-            spec.managementCluster.kubeconfig,
-            spec.dataStores![0].tls.caPrivateKey,
-            spec.dataStores![0].tls.clientPrivateKey!,
-        ]) {
-            for (const line of secret.split("\n").filter((l) => l.length > 40)) expect(text).not.to.include(line);
-        }
-        expect(text).not.to.include("PRIVATE KEY");
+        expectNoSecretOfTheSpec(text, "the stack's config and state");
     });
 
     it("never gives a secret to the CLI on its command line (where every process can read it)", () => {
         const argv = fs.readFileSync(argvLog, "utf8");
         expect(argv).to.match(/^config set --secret --raw --stack am hcp-automation:hcp-secret\./m);
-        for (const secret of [
-            spec.managementCluster.kubeconfig,
-            spec.dataStores![0].tls.caPrivateKey,
-            spec.dataStores![0].tls.clientPrivateKey!,
-        ]) {
-            for (const line of secret.split("\n").filter((l) => l.length > 40)) expect(argv).not.to.include(line);
-        }
-        expect(argv).not.to.include("PRIVATE KEY");
+        expectNoSecretOfTheSpec(argv, "the CLI's command lines");
     });
 
     it("an aborted deploy is cancelled cleanly; the next deploy completes it", async () => {
