@@ -1,22 +1,15 @@
 package main
 
 import (
-	"os"
-	"runtime"
 	"testing"
 
 	"github.com/vishvananda/netlink"
-	"golang.org/x/sys/unix"
 )
 
 // TestClearStaleBridgeInNetns: a cni0 with another cluster's gateway is deleted, one with this
 // node's gateway is kept, none at all is no error. Needs root (a private network namespace).
 func TestClearStaleBridgeInNetns(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Fatal("needs root for a network namespace")
-	}
-	runtime.LockOSThread() // the namespace belongs to this thread; it is discarded with it
-	must(t, unix.Unshare(unix.CLONE_NEWNET))
+	enterPrivateNetns(t)
 	must(t, clearStaleBridge("10.210.1.0/24")) // no bridge yet
 	addBridge := func(cidr string) {
 		br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: BridgeName}}

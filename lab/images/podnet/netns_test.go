@@ -24,16 +24,21 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// enterPrivateNetns moves the test's thread into a network namespace of its own (discarded with the
+// thread). The lab runs as root, so a test that cannot fails rather than skips.
+func enterPrivateNetns(t *testing.T) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Fatal("needs root for a network namespace")
+	}
+	runtime.LockOSThread()
+	must(t, unix.Unshare(unix.CLONE_NEWNET))
+}
+
 // TestApplyInNetns runs the whole reconciliation (config file, routes added, changed and removed,
 // foreign routes untouched) in a private network namespace. Needs root.
 func TestApplyInNetns(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root for a network namespace")
-	}
-	runtime.LockOSThread() // the namespace belongs to this thread; it is discarded with it
-	if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
-		t.Skipf("unshare(CLONE_NEWNET): %v", err)
-	}
+	enterPrivateNetns(t)
 	link := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: "lab0"}}
 	must(t, netlink.LinkAdd(link))
 	addr, _ := netlink.ParseAddr("198.18.0.11/24")
