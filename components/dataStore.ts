@@ -15,7 +15,7 @@ import {
     commonName,
     validateClientTlsBundle,
 } from "../provider/pki";
-import { checkedOn, isPlain, throwIfInvalid, ValidationError } from "./errors";
+import { checkedOn, isPlain, outputError, rejectIfInvalid, throwIfInvalid, ValidationError } from "./errors";
 import { kamajiCaKey } from "./kamajiCaKey";
 import { ManagementCluster } from "./managementCluster";
 import { dnsSubdomainProblem, PropertyError, validateEndpoints } from "./validation";
@@ -179,7 +179,7 @@ export class DataStore extends pulumi.ComponentResource {
         throwIfInvalid(label, errors, this);
 
         const dsName = pulumi.output(args.name ?? name).apply((n) => {
-            throwIfInvalid(
+            rejectIfInvalid(
                 label,
                 dnsSubdomainProblem(n) ? [{ propertyPath: "name", reason: dnsSubdomainProblem(n)! }] : [],
                 this,
@@ -189,7 +189,7 @@ export class DataStore extends pulumi.ComponentResource {
         this.dataStoreName = dsName;
         this.endpoints = pulumi.output(args.endpoints).apply((eps) => {
             const r = validateEndpoints(eps, args.insecure === true);
-            throwIfInvalid(label, r.errors, this);
+            rejectIfInvalid(label, r.errors, this);
             return r.endpoints;
         });
 
@@ -199,7 +199,7 @@ export class DataStore extends pulumi.ComponentResource {
         const caKey = pulumi.secret(
             pulumi.output(args.tls.caPrivateKey).apply((pem) => {
                 const r = kamajiCaKey(pem);
-                if ("error" in r) throw new ValidationError(label, [r.error]);
+                if ("error" in r) throw outputError(label, [r.error], this);
                 return r.pem;
             }),
         );
@@ -221,7 +221,7 @@ export class DataStore extends pulumi.ComponentResource {
                                   clientPrivateKey: "tls.clientPrivateKey",
                               },
                           );
-                          throwIfInvalid(
+                          rejectIfInvalid(
                               label,
                               failures.map((f) => ({
                                   propertyPath: f.property,
@@ -242,7 +242,7 @@ export class DataStore extends pulumi.ComponentResource {
         this.clientPrivateKey = pulumi.secret(client.apply((c) => c.keyPem));
         this.caCertificate = caCert.apply((ca) => {
             const failures = validateCa(ca);
-            throwIfInvalid(label, failures, this);
+            rejectIfInvalid(label, failures, this);
             return ca;
         });
 

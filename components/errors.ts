@@ -34,9 +34,47 @@ export class ValidationError extends pulumi.InputPropertiesError {
     }
 }
 
-/** Throws a {@link ValidationError} on `resource` when `errors` is not empty. */
+/**
+ * Throws a {@link ValidationError} on `resource` when `errors` is not empty. For checks that run in
+ * a constructor; inside an Output use {@link rejectIfInvalid}.
+ */
 export function throwIfInvalid(component: string, errors: PropertyError[], resource?: pulumi.Resource): void {
     if (errors.length > 0) throw new ValidationError(component, errors, resource);
+}
+
+/**
+ * Fails the Output being computed with a {@link ValidationError} on `resource` when `errors` is
+ * not empty. The error is {@link reported}, so no run can miss it.
+ */
+export function rejectIfInvalid(component: string, errors: PropertyError[], resource?: pulumi.Resource): void {
+    if (errors.length > 0) throw outputError(component, errors, resource);
+}
+
+/** The {@link ValidationError} to throw inside an Output, {@link reported}. */
+export function outputError(component: string, errors: PropertyError[], resource?: pulumi.Resource): ValidationError {
+    return reported(new ValidationError(component, errors, resource));
+}
+
+/**
+ * The language host's run script (`pulumi preview` or `up` of a project) rather than an
+ * Automation API inline program in the caller's process.
+ */
+const underLanguageHost = /[\\/]@pulumi[\\/]pulumi[\\/]cmd[\\/]run([\\/]|$)/.test(process.argv[1] ?? "");
+const logged = new WeakSet<Error>();
+
+/**
+ * An error that fails an Output, made sure to fail the run. The SDK learns of it only from the
+ * process's `unhandledRejection` event. The run script listens for that until the process exits.
+ * An inline program's run stops listening when its last RPC is done, which can come before the
+ * event: the preview then passed without the error (seen in CI). So in an inline run the error is
+ * also logged on its resource, which fails the run whatever the timing (the SDK may report it too).
+ */
+function reported(e: ValidationError): ValidationError {
+    if (!underLanguageHost && !logged.has(e)) {
+        logged.add(e);
+        void pulumi.log.error(e.message, e.resource);
+    }
+    return e;
 }
 
 /**
@@ -53,12 +91,11 @@ export async function checkedOn<T>(
         return await check();
     } catch (e) {
         if (e instanceof ValidationError) {
-            if (e.resource) throw e;
-            throw new ValidationError(e.component, e.errors as PropertyError[], resource);
+            throw reported(e.resource ? e : new ValidationError(e.component, e.errors as PropertyError[], resource));
         }
         const m = e instanceof Error ? e.message : String(e);
         const reason = m.startsWith(`${property}: `) ? m.slice(property.length + 2) : m;
-        throw new ValidationError(component, [{ propertyPath: property, reason }], resource);
+        throw reported(new ValidationError(component, [{ propertyPath: property, reason }], resource));
     }
 }
 

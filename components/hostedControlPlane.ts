@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { KubeClient, resourcePath } from "../provider/kube";
 import { caCertHash } from "../provider/pki";
 import { DataStore, MANAGED_BY } from "./dataStore";
-import { checkedOn, isPlain, throwIfInvalid, ValidationError } from "./errors";
+import { checkedOn, isPlain, outputError, rejectIfInvalid, throwIfInvalid } from "./errors";
 import { ManagementCluster } from "./managementCluster";
 import { waitForAdminAccess } from "./tenantAccess";
 import {
@@ -281,7 +281,7 @@ export class HostedControlPlane extends pulumi.ComponentResource {
             this,
         );
         const values = pulumi.output(valueInputs).apply((v) => {
-            if (!plain) throwIfInvalid(label, validateControlPlane(v as ControlPlaneValues), this);
+            if (!plain) rejectIfInvalid(label, validateControlPlane(v as ControlPlaneValues), this);
             return v as unknown as ControlPlaneValues;
         });
 
@@ -309,7 +309,7 @@ export class HostedControlPlane extends pulumi.ComponentResource {
                         reason: `${p} (the live TenantControlPlane ${namespace}/${tcpName} is at ${prev})`,
                     });
             }
-            throwIfInvalid(label, errors, this);
+            rejectIfInvalid(label, errors, this);
             return v.kubernetesVersion;
         });
         this.kubernetesVersion = version;
@@ -401,7 +401,7 @@ export class HostedControlPlane extends pulumi.ComponentResource {
             adminSecret.data.apply(async (d) => {
                 const v = d?.["admin.conf"];
                 if (!v)
-                    throw new ValidationError(
+                    throw outputError(
                         label,
                         [
                             {
@@ -421,7 +421,7 @@ export class HostedControlPlane extends pulumi.ComponentResource {
             caSecret.data.apply((d) => {
                 const v = d?.["ca.crt"];
                 if (!v)
-                    throw new ValidationError(
+                    throw outputError(
                         label,
                         [
                             {

@@ -5,7 +5,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import { KubeApiError, KubeClient } from "../provider/kube";
-import { checkedOn, isPlain, throwIfInvalid, ValidationError } from "./errors";
+import { checkedOn, isPlain, rejectIfInvalid, throwIfInvalid, ValidationError } from "./errors";
 import { parseKubeconfig } from "../provider/kube/kubeconfig";
 import { PropertyError, validateManagementRanges } from "./validation";
 
@@ -151,7 +151,7 @@ export class ManagementCluster extends pulumi.ComponentResource {
             args.kubeconfig === undefined
                 ? undefined
                 : pulumi.secret(args.kubeconfig).apply((kc) => {
-                      throwIfInvalid(label, [...kubeconfigHttpProblems(kc, allowHttp), ...parseProblems(kc)], this);
+                      rejectIfInvalid(label, [...kubeconfigHttpProblems(kc, allowHttp), ...parseProblems(kc)], this);
                       return kc;
                   });
         this.provider =

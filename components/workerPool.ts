@@ -9,7 +9,7 @@ import { PreparedHost } from "../provider/hostprep/resource";
 import type { HostConnection } from "../provider/ssh/inputs";
 import { NodeJoin } from "../provider/kubeadm/resource";
 import { parsePublicKey } from "../provider/ssh/logic";
-import { isPlain, throwIfInvalid } from "./errors";
+import { isPlain, rejectIfInvalid, throwIfInvalid } from "./errors";
 import { HostedControlPlane } from "./hostedControlPlane";
 import {
     addressText,
@@ -350,7 +350,7 @@ export class WorkerPool extends pulumi.ComponentResource {
         // The version rules that need the control plane's version run when it is known.
         const version = pulumi.all([cp.kubernetesVersion, args.kubernetesVersion]).apply(([cpv, v]) => {
             const kv = v ?? cpv;
-            throwIfInvalid(
+            rejectIfInvalid(
                 label,
                 validateWorkerPool({ hosts: [], kubernetesVersion: kv, controlPlaneVersion: cpv }, hostKeyProblem),
                 this,
