@@ -1,8 +1,10 @@
 // Errors that fail an Output are logged on their resource in an Automation API (inline) run, once,
 // so the run fails even when the SDK stopped listening for the rejection before it came. Checks
-// that throw in a constructor are not logged: the program's own failure reports them.
+// that throw in a constructor are not logged: the program's own failure reports them. Inspecting
+// one (the SDK does, for its trace) gives its message.
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
+import { inspect } from "util";
 import { checkedOn, outputError, rejectIfInvalid, throwIfInvalid, ValidationError } from "../../components/errors";
 
 describe("component errors in an inline run (this mocha process is not the language host's run script)", () => {
@@ -54,6 +56,14 @@ describe("component errors in an inline run (this mocha process is not the langu
         expect(plain).to.be.instanceOf(ValidationError);
         expect(logged).to.have.length(2);
         expect(logged[1].message).to.include("  - kubeconfig: is not valid YAML");
+    });
+
+    it("util.inspect shows the error's message, not the component resource it carries", () => {
+        const owner = { name: "team", children: Array.from({ length: 50 }, (_, i) => ({ i })) };
+        const err = new ValidationError("HostedControlPlane team", [problem], owner as unknown as pulumi.Resource);
+        expect(err.resource).to.equal(owner);
+        expect(inspect(err)).to.equal(`ValidationError: ${err.message}`);
+        expect(inspect(err, { colors: true })).to.equal(`ValidationError: ${err.message}`);
     });
 
     it("throwIfInvalid (a constructor's check) throws without logging", () => {
