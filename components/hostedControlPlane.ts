@@ -413,7 +413,8 @@ export class HostedControlPlane extends pulumi.ComponentResource {
                     );
                 const kubeconfig = Buffer.from(v, "base64").toString("utf8");
                 // Only once the admin may act: what the stack applies to the tenant next needs it.
-                if (!pulumi.runtime.isDryRun()) await waitForAdminAccess(kubeconfig, label);
+                if (!pulumi.runtime.isDryRun())
+                    await checkedOn(this, label, "kubeconfig", () => waitForAdminAccess(kubeconfig, "kubeconfig"));
                 return kubeconfig;
             }),
         );
