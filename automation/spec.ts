@@ -19,8 +19,8 @@ import {
     validateEndpoints,
     validateManagementRanges,
     validateWorkerPool,
-    versionProblem,
 } from "../components/validation";
+import { versionProblem } from "../model/version";
 import { hostKeyProblem, workerPoolValues } from "../components/workerPool";
 
 export interface ManagementClusterSpec {

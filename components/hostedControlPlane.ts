@@ -22,8 +22,8 @@ import {
     PropertyError,
     ServiceType,
     validateControlPlane,
-    versionChangeProblem,
 } from "./validation";
+import { versionStepProblem } from "../model/version";
 
 /** The tenant's network ranges (`spec.networkProfile`). */
 export interface HostedControlPlaneNetworkArgs {
@@ -302,7 +302,7 @@ export class HostedControlPlane extends pulumi.ComponentResource {
         const version = pulumi.all([values, live]).apply(([v, l]) => {
             const errors: PropertyError[] = [];
             for (const prev of new Set([l.specVersion, l.installedVersion].filter((x): x is string => !!x))) {
-                const p = versionChangeProblem(prev, v.kubernetesVersion);
+                const p = versionStepProblem(prev, v.kubernetesVersion, "control plane");
                 if (p)
                     errors.push({
                         propertyPath: "kubernetesVersion",

@@ -1,9 +1,11 @@
 /**
- * Pure validation rules for the components: CIDR and IP math, Kubernetes versions and upgrade
- * steps, DataStore endpoints, control plane and worker pool arguments. No Pulumi, no I/O, so every
+ * Pure validation rules for the components: CIDR and IP math, DataStore endpoints, control plane
+ * and worker pool arguments (Kubernetes versions: model/version.ts). No Pulumi, no I/O, so every
  * rule is table-tested. Each rule returns {@link PropertyError}s naming the property path, the rule
  * and the fix; the components collect all of them and report them together.
  */
+
+import { compareKubernetesVersions, parseKubernetesVersion, versionProblem } from "../model/version";
 
 /** One invalid argument: where it is (`network.podCidr`, `hosts[2].hostKey`) and what is wrong + how to fix it. */
 export interface PropertyError {
@@ -145,57 +147,6 @@ export function ipInCidr(ip: ParsedIp, c: ParsedCidr): boolean {
 /** The n-th address of a CIDR (n = 10 gives kubeadm's default DNS service IP). */
 export function nthAddress(c: ParsedCidr, n: number): string {
     return formatIp(c.family, c.base + BigInt(n));
-}
-
-// ---------------------------------------------------------------------------------------------
-// Kubernetes versions
-
-export interface Version {
-    major: number;
-    minor: number;
-    patch: number;
-}
-
-const VERSION_RE = /^v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$/;
-
-export function parseVersion(s: string): Version | undefined {
-    const m = typeof s === "string" ? VERSION_RE.exec(s) : null;
-    return m ? { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) } : undefined;
-}
-
-export function compareVersions(a: Version, b: Version): number {
-    return a.major - b.major || a.minor - b.minor || a.patch - b.patch;
-}
-
-/** Checks that `s` is `vMAJOR.MINOR.PATCH`; the reason says how to write it. */
-export function versionProblem(s: unknown): string | undefined {
-    if (typeof s !== "string" || s === "") return 'is required: a Kubernetes release such as "v1.33.4"';
-    if (parseVersion(s)) return undefined;
-    const bare = /^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$/.test(s);
-    if (bare) return `must start with "v" (Kamaji and kubeadm expect "v${s}"); write "v${s}"`;
-    if (/^v?[0-9]+\.[0-9]+$/.test(s)) return `must name a patch release, e.g. "${s.startsWith("v") ? s : "v" + s}.0"`;
-    return `must be a Kubernetes release "vMAJOR.MINOR.PATCH" such as "v1.33.4"; got "${s}"`;
-}
-
-/**
- * The rule Kamaji's webhook enforces on `spec.kubernetes.version` changes: no downgrade and no
- * skipped minor version. Returns the reason when `next` is not allowed after `previous`.
- */
-export function versionChangeProblem(previous: string, next: string): string | undefined {
-    const p = parseVersion(previous);
-    const n = parseVersion(next);
-    if (!p || !n) return undefined; // format problems are reported elsewhere
-    if (compareVersions(n, p) < 0) {
-        return `cannot go from ${previous} down to ${next}: Kubernetes control planes cannot be downgraded; keep ${previous} (or a later patch), or recreate the tenant`;
-    }
-    if (n.major !== p.major) {
-        return `cannot go from ${previous} to ${next}: a major version change is not a supported upgrade`;
-    }
-    if (n.minor > p.minor + 1) {
-        const step = `v${p.major}.${p.minor + 1}`;
-        return `cannot go from ${previous} to ${next} in one step: upgrade one minor version at a time; set ${step}.x first, apply, then continue`;
-    }
-    return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -837,10 +788,10 @@ export function validateWorkerPool(
     if (vp) err("kubernetesVersion", vp);
     else if (v.versionDeferred) {
         /* checked when the version resolves */
-    } else if (v.controlPlaneVersion && parseVersion(v.controlPlaneVersion)) {
-        const k = parseVersion(v.kubernetesVersion as string)!;
-        const cp = parseVersion(v.controlPlaneVersion)!;
-        if (compareVersions({ ...k, patch: 0 }, { ...cp, patch: 0 }) > 0) {
+    } else if (v.controlPlaneVersion && parseKubernetesVersion(v.controlPlaneVersion)) {
+        const k = parseKubernetesVersion(v.kubernetesVersion)!;
+        const cp = parseKubernetesVersion(v.controlPlaneVersion)!;
+        if (compareKubernetesVersions({ ...k, patch: 0 }, { ...cp, patch: 0 }) > 0) {
             err(
                 "kubernetesVersion",
                 `${v.kubernetesVersion} is newer than the control plane (${v.controlPlaneVersion}); kubelets must not be newer than the API server: upgrade the control plane first`,

@@ -8,6 +8,7 @@
  * and unknown values included, is left out. Property *names* (what changed) are shown, never values.
  */
 import { hostIdentity } from "../../components/validation";
+import { compareKubernetesVersions, parseRecordedVersion } from "../../model/version";
 import { isPlumbing, urnName } from "../events";
 import { GateConfig, GateResult, evaluateGates } from "./gates";
 import { Plan, PlanStep } from "./steps";
@@ -103,19 +104,11 @@ function count(v: unknown): number | undefined {
 }
 const POLICY = /^(retain|clean)$/;
 
-function parseV(v: string): number[] {
-    return v
-        .replace(/^v/, "")
-        .split(/[.-]/)
-        .slice(0, 3)
-        .map((x) => parseInt(x, 10));
-}
-/** <0 when a < b. */
-export function compareVersion(a: string, b: string): number {
-    const x = parseV(a);
-    const y = parseV(b);
-    for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i] - y[i];
-    return 0;
+/** <0 when a is older than b; 0 also when either is not a release version. */
+function compareVersion(a: string, b: string): number {
+    const x = parseRecordedVersion(a);
+    const y = parseRecordedVersion(b);
+    return x && y ? compareKubernetesVersions(x, y) : 0;
 }
 
 // ---------------------------------------------------------------------------------------------

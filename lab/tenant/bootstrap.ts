@@ -8,6 +8,7 @@
  */
 import * as crypto from "crypto";
 import * as yaml from "js-yaml";
+import { parseRecordedVersion } from "../../model/version";
 import { KubeApiError, KubeClient } from "../../provider/kube";
 import { renderClusterInfoKubeconfig } from "./kubeconfig";
 import { CLUSTER_ADMINS_GROUP, nthIp } from "./pki";
@@ -57,9 +58,9 @@ export interface KubeObject {
 
 /** "v1.34.4" for "1.34.4" or "v1.34.4". */
 export function normalizeVersion(v: string): string {
-    const s = v.trim();
-    if (!/^v?\d+\.\d+\.\d+([-+].*)?$/.test(s)) throw new Error(`kubernetesVersion: "${v}" must look like v1.34.4`);
-    return s.startsWith("v") ? s : `v${s}`;
+    const p = parseRecordedVersion(v.trim());
+    if (!p) throw new Error(`kubernetesVersion: "${v}" must look like v1.34.4`);
+    return `v${p.major}.${p.minor}.${p.patch}`;
 }
 
 export function clusterConfigurationYaml(o: BootstrapOptions): string {

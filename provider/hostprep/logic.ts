@@ -6,6 +6,7 @@
 // fatal, user-facing problem as `HCP-ERROR <step>: text` with exit status 42. Every step checks
 // before it acts, so a second run on a prepared host reports only "unchanged".
 import { hostIdentity } from "../../components/validation";
+import { parseRecordedVersion } from "../../model/version";
 import { containsUnknown, stableJson } from "../dynamic";
 import { parsePublicKey, shellQuote } from "../ssh/logic";
 
@@ -97,13 +98,11 @@ export interface Failure {
     reason: string;
 }
 
-const SEMVER = /^v?(\d+)\.(\d+)\.(\d+)$/;
 const REGISTRY = /^(\*|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?)$/;
 
 /** The pause image kubeadm expects for a Kubernetes minor version. */
 export function defaultPauseImage(kubernetesVersion: string): string {
-    const m = SEMVER.exec(kubernetesVersion);
-    const minor = m ? Number(m[2]) : 0;
+    const minor = parseRecordedVersion(kubernetesVersion)?.minor ?? 0;
     const tag = minor >= 34 ? "3.10.1" : minor >= 31 ? "3.10" : "3.9";
     return `registry.k8s.io/pause:${tag}`;
 }
@@ -156,7 +155,7 @@ function isUrl(s: unknown, schemes = ["http:", "https:"]): boolean {
 export function validatePrep(a: any): Failure[] {
     const f: Failure[] = [];
     const add = (property: string, reason: string) => f.push({ property, reason });
-    if (typeof a?.kubernetesVersion !== "string" || !SEMVER.test(a.kubernetesVersion)) {
+    if (!parseRecordedVersion(a?.kubernetesVersion)) {
         add("kubernetesVersion", `must be a full version like "v1.34.4" (got ${JSON.stringify(a?.kubernetesVersion)})`);
     }
     const c = a?.containerd ?? {};
@@ -270,8 +269,8 @@ export function validatePrep(a: any): Failure[] {
 export function normalizePrep(a: PrepArgs): NormalizedPrep {
     const failures = validatePrep(a);
     if (failures.length) throw new Error(failures.map((x) => `${x.property}: ${x.reason}`).join("\n"));
-    const kv = SEMVER.exec(a.kubernetesVersion)!;
-    const kubernetesVersion = `${kv[1]}.${kv[2]}.${kv[3]}`;
+    const kv = parseRecordedVersion(a.kubernetesVersion)!;
+    const kubernetesVersion = `${kv.major}.${kv.minor}.${kv.patch}`;
     const c = a.containerd ?? {};
     const mirrors: Record<string, string[]> = {};
     for (const k of Object.keys(c.registryMirrors ?? {}).sort()) mirrors[k] = [...c.registryMirrors![k]];
@@ -280,7 +279,7 @@ export function normalizePrep(a: PrepArgs): NormalizedPrep {
     let packageSource: PackageSource;
     if (a.packageSource.kind === "apt") {
         const s = a.packageSource;
-        const repository = s.repository ?? `https://pkgs.k8s.io/core:/stable:/v${kv[1]}.${kv[2]}/deb/`;
+        const repository = s.repository ?? `https://pkgs.k8s.io/core:/stable:/v${kv.major}.${kv.minor}/deb/`;
         packageSource = {
             kind: "apt",
             repository,

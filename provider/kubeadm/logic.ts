@@ -3,6 +3,7 @@
  * remote command sequences. No I/O here.
  */
 import * as yaml from "js-yaml";
+import { parseKubernetesVersion } from "../../model/version";
 import { parsePublicKey, pinRecordedHostKey } from "../ssh/logic";
 
 export interface JoinSpec {
@@ -64,17 +65,11 @@ export const OWNER_PATH = "/etc/kubernetes/hcp-owner.json";
 /** Where kubeadm writes the kubelet's flags (KUBELET_KUBEADM_ARGS), read by the kubelet unit's drop-in. */
 export const KUBELET_FLAGS_ENV = "/var/lib/kubelet/kubeadm-flags.env";
 
-/** "v1.34.4" → [1, 34, 4]; undefined when malformed. */
-export function parseVersion(v: string): [number, number, number] | undefined {
-    const m = /^v(\d+)\.(\d+)\.(\d+)$/.exec(v ?? "");
-    return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
-}
-
 /** kubeadm's config API for a Kubernetes version: v1beta4 from 1.31, v1beta3 below. */
 export function kubeadmApiVersion(kubernetesVersion: string): "kubeadm.k8s.io/v1beta4" | "kubeadm.k8s.io/v1beta3" {
-    const v = parseVersion(kubernetesVersion);
+    const v = parseKubernetesVersion(kubernetesVersion);
     if (!v) throw new Error(`kubernetesVersion: must look like v1.34.4 (got ${JSON.stringify(kubernetesVersion)})`);
-    return v[0] > 1 || v[1] >= 31 ? "kubeadm.k8s.io/v1beta4" : "kubeadm.k8s.io/v1beta3";
+    return v.major > 1 || v.minor >= 31 ? "kubeadm.k8s.io/v1beta4" : "kubeadm.k8s.io/v1beta3";
 }
 
 /** The kubelet flags kubeadm passes through: labels become --node-labels. */
@@ -265,7 +260,7 @@ export function joinProblems(inputs: any, unknown: (key: string) => boolean = ()
     if (
         !unknown("kubernetesVersion") &&
         typeof inputs.kubernetesVersion === "string" &&
-        !parseVersion(inputs.kubernetesVersion)
+        !parseKubernetesVersion(inputs.kubernetesVersion)
     ) {
         out.push({
             property: "kubernetesVersion",
@@ -336,19 +331,6 @@ export function pinnedHostKey(connection: { hostKey?: string } | undefined, reco
     } catch {
         return key;
     }
-}
-
-/** Refuses downgrades and skipped minors, as kubeadm's upgrade does. */
-export function upgradeProblem(from: string, to: string): string | undefined {
-    const a = parseVersion(from);
-    const b = parseVersion(to);
-    if (!a || !b) return undefined;
-    const cmp = a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
-    if (cmp > 0)
-        return `kubernetesVersion: cannot go from ${from} down to ${to}; downgrades are not supported, restore ${from}`;
-    if (b[1] - a[1] > 1)
-        return `kubernetesVersion: cannot skip a minor version (${from} → ${to}); upgrade to v${a[0]}.${a[1] + 1}.x first`;
-    return undefined;
 }
 
 // ------------------------------------------------------------------ node operations (pure parts)

@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { hostIdentity } from "../../components/validation";
+import { versionStepProblem } from "../../model/version";
 import { containsUnknown, PartialFailure, stableJson, UNKNOWN } from "../dynamic";
 import { newOwner, owns, readOwner, writeOwner } from "../ownership";
 import { KubeApiError, KubeClient } from "../kube/client";
@@ -29,7 +30,6 @@ import {
     renderKubeletPatch,
     REPLACE_KEYS,
     rewriteKubeletFlagsEnv,
-    upgradeProblem,
     UPDATE_KEYS,
 } from "./logic";
 import {
@@ -111,8 +111,8 @@ export async function diff(_id: string, olds: any, news: any): Promise<pulumi.dy
     const rest = (c: ConnectionArgs, hostKey: string | undefined) => stableJson({ ...c, address: 0, port: 0, hostKey });
     if (rest(oldConn, oldKey) !== rest(newConn, newKey)) updates.push("connection");
     if (updates.includes("kubernetesVersion")) {
-        const p = upgradeProblem(olds.kubernetesVersion, news.kubernetesVersion);
-        if (p) throw new Error(p);
+        const p = versionStepProblem(olds.kubernetesVersion, news.kubernetesVersion, "node");
+        if (p) throw new Error(`kubernetesVersion: ${p}`);
     }
     return { changes: replaces.length + updates.length > 0, replaces, deleteBeforeReplace: true };
 }

@@ -19,10 +19,10 @@ import {
     REPLACE_KEYS,
     rewriteKubeletFlagsEnv,
     taintProblems,
-    upgradeProblem,
     UPDATE_KEYS,
 } from "../../provider/kubeadm/logic";
 import * as nodejoin from "../../provider/kubeadm/provider";
+import { versionStepProblem } from "../../model/version";
 
 const HASH = "sha256:" + "ab".repeat(32);
 const base = {
@@ -150,13 +150,14 @@ describe("NodeJoin diff and upgrade rules", () => {
     const upgrades: [string, string, RegExp | undefined][] = [
         ["v1.34.4", "v1.34.5", undefined],
         ["v1.34.4", "v1.35.0", undefined],
-        ["v1.34.4", "v1.36.0", /cannot skip a minor version/],
-        ["v1.34.4", "v1.33.9", /downgrades are not supported/],
-        ["v1.34.4", "v1.34.3", /downgrades are not supported/],
+        ["v1.34.4", "v1.36.0", /in one step: upgrade one minor version at a time; set v1\.35\.x first/],
+        ["v1.34.4", "v1.33.9", /down to v1\.33\.9: kubeadm cannot downgrade a node; keep v1\.34\.4/],
+        ["v1.34.4", "v1.34.3", /down to v1\.34\.3: kubeadm cannot downgrade a node/],
+        ["v1.34.4", "v2.0.0", /a major version change is not a supported upgrade/],
     ];
     for (const [from, to, err] of upgrades) {
-        it(`${from} → ${to}: ${err ? "refused" : "allowed"}`, () => {
-            const p = upgradeProblem(from, to);
+        it(`a node ${from} → ${to}: ${err ? "refused" : "allowed"}`, () => {
+            const p = versionStepProblem(from, to, "node");
             if (err) expect(p).to.match(err);
             else expect(p).to.equal(undefined);
         });
