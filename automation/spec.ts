@@ -12,7 +12,6 @@ import type { CgroupDriver, ContainerdArgs, PackageSource, ReusePolicy } from ".
 import type { Taint } from "../provider/kubeadm/logic";
 import {
     addressText,
-    dnsSubdomainProblem,
     hostIdentity,
     PropertyError,
     validateControlPlane,
@@ -20,6 +19,7 @@ import {
     validateManagementRanges,
     validateWorkerPool,
 } from "../components/validation";
+import { dnsSubdomainProblem } from "../model/names";
 import { versionProblem } from "../model/version";
 import { hostKeyProblem, workerPoolValues } from "../components/workerPool";
 

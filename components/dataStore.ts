@@ -18,7 +18,8 @@ import {
 import { checkedOn, isPlain, outputError, rejectIfInvalid, throwIfInvalid, ValidationError } from "./errors";
 import { kamajiCaKey } from "./kamajiCaKey";
 import { ManagementCluster } from "./managementCluster";
-import { dnsSubdomainProblem, PropertyError, validateEndpoints } from "./validation";
+import { dnsSubdomainProblem } from "../model/names";
+import { PropertyError, validateEndpoints } from "./validation";
 
 export const MANAGED_BY = { "app.kubernetes.io/managed-by": "pulumi-hosted-control-plane" };
 

@@ -23,6 +23,7 @@ import {
     ServiceType,
     validateControlPlane,
 } from "./validation";
+import { namespaceProblem } from "../model/names";
 import { versionStepProblem } from "../model/version";
 
 /** The tenant's network ranges (`spec.networkProfile`). */
@@ -232,12 +233,8 @@ export class HostedControlPlane extends pulumi.ComponentResource {
             structural.push({ propertyPath: "managementCluster", reason: "must be a ManagementCluster component" });
         if (!(args.dataStore instanceof DataStore))
             structural.push({ propertyPath: "dataStore", reason: "must be a DataStore component" });
-        if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) || namespace.length > 63) {
-            structural.push({
-                propertyPath: "namespace",
-                reason: `must be a namespace name (lower-case letters, digits and "-"); got "${namespace}"`,
-            });
-        }
+        const nsProblem = namespaceProblem(namespace, "tenants");
+        if (nsProblem) structural.push({ propertyPath: "namespace", reason: nsProblem });
         if (
             args.readyTimeoutSeconds !== undefined &&
             (!Number.isInteger(args.readyTimeoutSeconds) || args.readyTimeoutSeconds < 1)

@@ -7,6 +7,7 @@ import * as yaml from "js-yaml";
 import { KubeApiError, KubeClient } from "../provider/kube";
 import { checkedOn, isPlain, rejectIfInvalid, throwIfInvalid, ValidationError } from "./errors";
 import { parseKubeconfig } from "../provider/kube/kubeconfig";
+import { namespaceProblem } from "../model/names";
 import { PropertyError, validateManagementRanges } from "./validation";
 
 export const KAMAJI_GROUP_VERSION = "kamaji.clastix.io/v1alpha1";
@@ -118,16 +119,11 @@ export class ManagementCluster extends pulumi.ComponentResource {
                 reason: 'either kubeconfig or provider is required: pass the management cluster\'s admin kubeconfig (e.g. cfg.requireSecret("mgmtKubeconfig"))',
             });
         }
-        if (
-            args.kamajiNamespace !== undefined &&
-            isPlain(args.kamajiNamespace) &&
-            !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(args.kamajiNamespace as string)
-        ) {
-            errors.push({
-                propertyPath: "kamajiNamespace",
-                reason: `must be a namespace name such as "kamaji-system"; got "${args.kamajiNamespace}"`,
-            });
-        }
+        const nsProblem =
+            args.kamajiNamespace !== undefined && isPlain(args.kamajiNamespace)
+                ? namespaceProblem(args.kamajiNamespace, "kamaji-system")
+                : undefined;
+        if (nsProblem) errors.push({ propertyPath: "kamajiNamespace", reason: nsProblem });
         const allowHttp = args.allowInsecureHttp === true;
         if (typeof args.kubeconfig === "string") errors.push(...kubeconfigHttpProblems(args.kubeconfig, allowHttp));
         throwIfInvalid(label, errors, this);

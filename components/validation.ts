@@ -5,6 +5,8 @@
  * and the fix; the components collect all of them and report them together.
  */
 
+import { labelKeyProblem, labelValueProblem, selfLabelProblem, taintEffectProblem } from "../model/labels";
+import { dnsLabelProblem } from "../model/names";
 import { compareKubernetesVersions, parseKubernetesVersion, versionProblem } from "../model/version";
 
 /** One invalid argument: where it is (`network.podCidr`, `hosts[2].hostKey`) and what is wrong + how to fix it. */
@@ -147,31 +149,6 @@ export function ipInCidr(ip: ParsedIp, c: ParsedCidr): boolean {
 /** The n-th address of a CIDR (n = 10 gives kubeadm's default DNS service IP). */
 export function nthAddress(c: ParsedCidr, n: number): string {
     return formatIp(c.family, c.base + BigInt(n));
-}
-
-// ---------------------------------------------------------------------------------------------
-// Names
-
-const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-/**
- * A name used for a Kubernetes Service (the TenantControlPlane's name becomes its Service's name
- * and the prefix of its Secrets): an RFC 1035 label of at most `max` characters.
- */
-export function dnsLabelProblem(s: unknown, max = 63): string | undefined {
-    if (typeof s !== "string" || s === "") return "is required";
-    if (s.length > max) return `must be at most ${max} characters (got ${s.length}); choose a shorter name`;
-    if (!DNS_LABEL.test(s))
-        return `must be lower-case letters, digits and "-", starting with a letter and ending with a letter or digit (an RFC 1035 label); got "${s}"`;
-    return undefined;
-}
-
-export function dnsSubdomainProblem(s: unknown): string | undefined {
-    if (typeof s !== "string" || s === "") return "is required";
-    if (s.length > 253 || !DNS_SUBDOMAIN.test(s))
-        return `must be a lower-case DNS name such as "cluster.local"; got "${s}"`;
-    return undefined;
 }
 
 const isPort = (p: unknown) => typeof p === "number" && Number.isInteger(p) && p >= 1 && p <= 65535;
@@ -523,7 +500,6 @@ export function validateManagementRanges(podCidrs: unknown, serviceCidrs: unknow
 // ---------------------------------------------------------------------------------------------
 // WorkerPool
 
-export const TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
 export const REUSE_POLICIES = ["retain", "clean"];
 
 /** The plain values of one host that the rules look at (credentials only by presence). */
@@ -556,55 +532,6 @@ export interface WorkerPoolValues {
     trustOnFirstUse?: boolean;
     /** The version is an Output or comes from the control plane: checked later, when it resolves. */
     versionDeferred?: boolean;
-}
-
-const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
-
-/** A label or taint key: `[prefix/]name`, where the prefix is a DNS subdomain. */
-export function labelKeyProblem(key: string): string | undefined {
-    const parts = key.split("/");
-    if (parts.length > 2) return `"${key}" has more than one "/"; use "prefix/name"`;
-    const [prefix, name] = parts.length === 2 ? parts : [undefined, parts[0]];
-    if (prefix !== undefined && dnsSubdomainProblem(prefix))
-        return `the prefix "${prefix}" must be a lower-case DNS name`;
-    if (!name || name.length > 63 || !LABEL_NAME.test(name))
-        return `"${key}": the name part must be 1-63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit`;
-    return undefined;
-}
-
-/**
- * kubelet refuses to register with labels in the kubernetes.io / k8s.io namespaces except the
- * ones NodeRestriction allows; failing at preview is kinder than a kubelet that never starts.
- */
-export function selfLabelProblem(key: string): string | undefined {
-    const slash = key.indexOf("/");
-    if (slash < 0) return undefined;
-    const prefix = key.slice(0, slash);
-    const restricted =
-        prefix === "kubernetes.io" ||
-        prefix.endsWith(".kubernetes.io") ||
-        prefix === "k8s.io" ||
-        prefix.endsWith(".k8s.io");
-    if (!restricted) return undefined;
-    const allowed =
-        prefix === "kubelet.kubernetes.io" ||
-        prefix === "node.kubernetes.io" ||
-        prefix.endsWith(".kubelet.kubernetes.io") ||
-        prefix.endsWith(".node.kubernetes.io");
-    const wellKnown = [
-        "kubernetes.io/hostname",
-        "kubernetes.io/arch",
-        "kubernetes.io/os",
-        "beta.kubernetes.io/instance-type",
-        "node.kubernetes.io/instance-type",
-        "failure-domain.beta.kubernetes.io/region",
-        "failure-domain.beta.kubernetes.io/zone",
-        "topology.kubernetes.io/region",
-        "topology.kubernetes.io/zone",
-    ];
-    if (allowed || wellKnown.includes(key)) return undefined;
-    return `"${key}" is in the ${prefix} namespace, which kubelet may not set on its own Node (NodeRestriction); use your own prefix (e.g. "example.com/role") or node.kubernetes.io/...`;
 }
 
 const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*$/;
@@ -767,20 +694,17 @@ export function validateWorkerPool(
         for (const [k, val] of Object.entries(h.labels ?? {})) {
             const kp = labelKeyProblem(k) ?? selfLabelProblem(k);
             if (kp) err(`${p}.labels`, kp);
-            if (typeof val !== "string" || val.length > 63 || !LABEL_VALUE.test(val))
-                err(
-                    `${p}.labels["${k}"]`,
-                    `must be at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit; got "${val}"`,
-                );
+            const vp = labelValueProblem(val);
+            if (vp) err(`${p}.labels["${k}"]`, vp);
         }
         (h.taints ?? []).forEach((t, j) => {
             const tp = `${p}.taints[${j}]`;
-            const kp = typeof t.key === "string" && t.key !== "" ? labelKeyProblem(t.key) : "is required";
+            const kp = labelKeyProblem(t.key);
             if (kp) err(`${tp}.key`, kp);
-            if (t.value !== undefined && (t.value.length > 63 || !LABEL_VALUE.test(t.value)))
-                err(`${tp}.value`, `must be at most 63 letters, digits, "-", "_" or "."; got "${t.value}"`);
-            if (!TAINT_EFFECTS.includes(t.effect as string))
-                err(`${tp}.effect`, `must be one of ${TAINT_EFFECTS.join(", ")}; got "${t.effect}"`);
+            const vp = t.value === undefined ? undefined : labelValueProblem(t.value);
+            if (vp) err(`${tp}.value`, vp);
+            const ep = taintEffectProblem(t.effect);
+            if (ep) err(`${tp}.effect`, ep);
         });
     });
 

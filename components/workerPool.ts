@@ -9,6 +9,7 @@ import { PreparedHost } from "../provider/hostprep/resource";
 import type { HostConnection } from "../provider/ssh/inputs";
 import { NodeJoin } from "../provider/kubeadm/resource";
 import { parsePublicKey } from "../provider/ssh/logic";
+import { nodeNameProblem } from "../model/names";
 import { isPlain, rejectIfInvalid, throwIfInvalid } from "./errors";
 import { HostedControlPlane } from "./hostedControlPlane";
 import {
@@ -321,15 +322,8 @@ export class WorkerPool extends pulumi.ComponentResource {
         kubeletConfigErrors(args.kubeletConfiguration, "kubeletConfiguration");
         (args.hosts ?? []).forEach((h, i) => {
             kubeletConfigErrors(h.kubeletConfiguration, `hosts[${i}].kubeletConfiguration`);
-            if (
-                h.nodeName !== undefined &&
-                !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(h.nodeName)
-            ) {
-                errors.push({
-                    propertyPath: `hosts[${i}].nodeName`,
-                    reason: `must be a lower-case DNS name (a Node name); got "${h.nodeName}"`,
-                });
-            }
+            const np = h.nodeName === undefined ? undefined : nodeNameProblem(h.nodeName);
+            if (np) errors.push({ propertyPath: `hosts[${i}].nodeName`, reason: np });
         });
         if (errors.length === 0 && Array.isArray(args.hosts)) {
             errors.push(

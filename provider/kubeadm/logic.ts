@@ -3,6 +3,14 @@
  * remote command sequences. No I/O here.
  */
 import * as yaml from "js-yaml";
+import {
+    labelKeyProblem,
+    labelValueProblem,
+    selfLabelProblem,
+    TaintEffect,
+    taintEffectProblem,
+} from "../../model/labels";
+import { nodeNameProblem } from "../../model/names";
 import { parseKubernetesVersion } from "../../model/version";
 import { parsePublicKey, pinRecordedHostKey } from "../ssh/logic";
 
@@ -25,7 +33,7 @@ export interface JoinSpec {
 export interface Taint {
     key: string;
     value?: string;
-    effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+    effect: TaintEffect;
 }
 
 export const DEFAULT_CRI_SOCKET = "unix:///var/run/containerd/containerd.sock";
@@ -113,68 +121,35 @@ export function renderKubeletPatch(cfg: Record<string, unknown> | undefined): st
 
 // ------------------------------------------------------------------ input rules
 
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
 const CA_HASH = /^sha256:[0-9a-f]{64}$/;
-/** Label prefixes a kubelet may not set on its own Node (NodeRestriction), except the allowed ones. */
-const KUBELET_FORBIDDEN = /(^|\.)(kubernetes\.io|k8s\.io)\//;
-const KUBELET_ALLOWED = [
-    /^kubernetes\.io\/(hostname|arch|os)$/,
-    /^beta\.kubernetes\.io\/(arch|os|instance-type)$/,
-    /^node\.kubernetes\.io\/instance-type$/,
-    /^topology\.kubernetes\.io\/(region|zone)$/,
-    /^(kubelet|node)\.kubernetes\.io\//,
-    /^(kubelet|node)\.k8s\.io\//,
-];
-
 export interface Failure {
     property: string;
     reason: string;
 }
 
+/** The labels' problems, each on `property.key` (the rules: model/labels.ts). */
 export function labelProblems(labels: Record<string, string> | undefined, property = "labels"): Failure[] {
     const out: Failure[] = [];
     for (const [k, v] of Object.entries(labels ?? {})) {
-        const [prefix, name] = k.includes("/")
-            ? [k.slice(0, k.lastIndexOf("/")), k.slice(k.lastIndexOf("/") + 1)]
-            : ["", k];
-        if ((prefix && !DNS_SUBDOMAIN.test(prefix)) || !LABEL_NAME.test(name) || name.length > 63) {
-            out.push({
-                property: `${property}.${k}`,
-                reason: `label key must be [prefix/]name with name ≤ 63 chars of [A-Za-z0-9-_.]; rename the label`,
-            });
-        } else if (KUBELET_FORBIDDEN.test(k) && !KUBELET_ALLOWED.some((r) => r.test(k))) {
-            out.push({
-                property: `${property}.${k}`,
-                reason: `a kubelet may not set labels under kubernetes.io/ or k8s.io/ on its own Node (NodeRestriction); use your own prefix (e.g. example.com/role) or label the Node from the control plane`,
-            });
-        }
-        if (typeof v !== "string" || v.length > 63 || !LABEL_VALUE.test(v)) {
-            out.push({
-                property: `${property}.${k}`,
-                reason: `label value must be ≤ 63 chars of [A-Za-z0-9-_.], starting and ending alphanumeric (got ${JSON.stringify(v)})`,
-            });
-        }
+        const kp = labelKeyProblem(k) ?? selfLabelProblem(k);
+        if (kp) out.push({ property: `${property}.${k}`, reason: kp });
+        const vp = labelValueProblem(v);
+        if (vp) out.push({ property: `${property}.${k}`, reason: vp });
     }
     return out;
 }
 
+/** The taints' problems, each on `property[i].key|value|effect` (the rules: model/labels.ts). */
 export function taintProblems(taints: Taint[] | undefined, property = "taints"): Failure[] {
     const out: Failure[] = [];
     (taints ?? []).forEach((t, i) => {
-        if (!t || typeof t.key !== "string" || !LABEL_NAME.test(t.key.split("/").pop() ?? "")) {
-            out.push({
-                property: `${property}[${i}].key`,
-                reason: "taint key must be a valid label key, e.g. dedicated or example.com/gpu",
-            });
-        }
-        if (!["NoSchedule", "PreferNoSchedule", "NoExecute"].includes(t?.effect)) {
-            out.push({
-                property: `${property}[${i}].effect`,
-                reason: `taint effect must be NoSchedule, PreferNoSchedule or NoExecute (got ${JSON.stringify(t?.effect)})`,
-            });
-        }
+        const problems = {
+            key: labelKeyProblem(t?.key),
+            value: t?.value === undefined ? undefined : labelValueProblem(t.value),
+            effect: taintEffectProblem(t?.effect),
+        };
+        for (const [field, reason] of Object.entries(problems))
+            if (reason) out.push({ property: `${property}[${i}].${field}`, reason });
     });
     return out;
 }
@@ -267,15 +242,8 @@ export function joinProblems(inputs: any, unknown: (key: string) => boolean = ()
             reason: `must look like v1.34.4 (got ${JSON.stringify(inputs.kubernetesVersion)}); use the tenant control plane's version`,
         });
     }
-    if (
-        !unknown("nodeName") &&
-        typeof inputs.nodeName === "string" &&
-        (inputs.nodeName.length > 253 || !DNS_SUBDOMAIN.test(inputs.nodeName))
-    ) {
-        out.push({
-            property: "nodeName",
-            reason: `must be a lowercase DNS subdomain such as worker-1 (got ${JSON.stringify(inputs.nodeName)})`,
-        });
+    if (!unknown("nodeName") && typeof inputs.nodeName === "string" && nodeNameProblem(inputs.nodeName)) {
+        out.push({ property: "nodeName", reason: nodeNameProblem(inputs.nodeName)! });
     }
     if (
         !unknown("apiEndpoint") &&

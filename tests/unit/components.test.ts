@@ -183,7 +183,7 @@ describe("components (mocked engine)", function () {
                         '  - podCidrs[0]: must be a CIDR such as "10.20.0.0/16"\n' +
                         '  - serviceCidrs[0]: has host bits set; use the network address "10.2.0.0/16"\n' +
                         '  - kubeconfig: either kubeconfig or provider is required: pass the management cluster\'s admin kubeconfig (e.g. cfg.requireSecret("mgmtKubeconfig"))\n' +
-                        '  - kamajiNamespace: must be a namespace name such as "kamaji-system"; got "Kamaji"',
+                        '  - kamajiNamespace: must be a namespace name (lower-case letters, digits and "-", at most 63) such as "kamaji-system"; got "Kamaji"',
                 );
         });
 
@@ -673,7 +673,7 @@ describe("components (mocked engine)", function () {
                 .with.property(
                     "message",
                     "Invalid arguments for HostedControlPlane team-f (5 problems):\n" +
-                        '  - namespace: must be a namespace name (lower-case letters, digits and "-"); got "Tenants"\n' +
+                        '  - namespace: must be a namespace name (lower-case letters, digits and "-", at most 63) such as "tenants"; got "Tenants"\n' +
                         '  - kubernetesVersion: must name a patch release, e.g. "v1.33.0"\n' +
                         "  - address: is required when serviceType is ClusterIP: Kamaji cannot discover an address to advertise; set the IP or DNS name workers use to reach the API server\n" +
                         "  - network.podCidr: 10.1.0.0/16 overlaps the management cluster's pod range 10.1.0.0/16; tenant ranges must be disjoint from the management cluster's, so pick another range\n" +

@@ -88,7 +88,12 @@ describe("NodeJoin input rules", () => {
 
     const cases: [string, any, string, RegExp][] = [
         ["version", { kubernetesVersion: "1.34" }, "kubernetesVersion", /must look like v1\.34\.4/],
-        ["node name", { nodeName: "Worker_1" }, "nodeName", /lowercase DNS subdomain/],
+        [
+            "node name",
+            { nodeName: "Worker_1" },
+            "nodeName",
+            /must be a lower-case DNS name \(a Node name\); got "Worker_1"/,
+        ],
         ["endpoint with scheme", { apiEndpoint: "https://h:6443" }, "apiEndpoint", /host:port without a scheme/],
         ["CA hash", { caCertHash: "abc" }, "caCertHash", /sha256:<64 hex>/],
         ["drain timeout", { drainTimeoutSeconds: -1 }, "drainTimeoutSeconds", /positive whole number/],
@@ -132,7 +137,7 @@ describe("NodeJoin input rules", () => {
     });
 
     it("refuses bad label values and taint effects", () => {
-        expect(labelProblems({ a: "has space" })[0].reason).to.match(/label value/);
+        expect(labelProblems({ a: "has space" })[0].reason).to.match(/must be at most 63 letters/);
         expect(taintProblems([{ key: "x", effect: "Never" as any }])[0].property).to.equal("taints[0].effect");
     });
 });
