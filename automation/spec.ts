@@ -11,14 +11,13 @@
 import type { CgroupDriver, ContainerdArgs, PackageSource, ReusePolicy } from "../provider/hostprep/logic";
 import type { Taint } from "../provider/kubeadm/logic";
 import {
-    addressText,
-    hostIdentity,
     PropertyError,
     validateControlPlane,
     validateEndpoints,
     validateManagementRanges,
     validateWorkerPool,
 } from "../components/validation";
+import { addressText, hostIdentity } from "../model/hosts";
 import { dnsSubdomainProblem } from "../model/names";
 import { versionProblem } from "../model/version";
 import { hostKeyProblem, workerPoolValues } from "../components/workerPool";

@@ -15,14 +15,12 @@ import {
     DEFAULT_KUBELET_ADDRESS_TYPES,
     DEFAULT_POD_CIDR,
     DEFAULT_SERVICE_CIDR,
-    isParsedCidr,
-    nthAddress,
-    parseCidr,
     KubeletAddressType,
     PropertyError,
     ServiceType,
     validateControlPlane,
 } from "./validation";
+import { isParsedCidr, nthAddress, parseCidr } from "../model/network";
 import { namespaceProblem } from "../model/names";
 import { versionStepProblem } from "../model/version";
 

@@ -12,16 +12,8 @@ import { parsePublicKey } from "../provider/ssh/logic";
 import { nodeNameProblem } from "../model/names";
 import { isPlain, rejectIfInvalid, throwIfInvalid } from "./errors";
 import { HostedControlPlane } from "./hostedControlPlane";
-import {
-    addressText,
-    defaultNodeName,
-    hostIdentity,
-    PropertyError,
-    currentStackHosts,
-    validateWorkerPool,
-    WorkerHostValues,
-    WorkerPoolValues,
-} from "./validation";
+import { PropertyError, currentStackHosts, validateWorkerPool, WorkerHostValues, WorkerPoolValues } from "./validation";
+import { addressText, defaultNodeName, hostIdentity } from "../model/hosts";
 
 /** A jump host the pool's SSH connections to a host go through. Field names as for the host. */
 export interface WorkerBastionArgs {

@@ -7,7 +7,7 @@
  * its kind (a version looks like a version, a name like a DNS name, …); anything else, "[secret]"
  * and unknown values included, is left out. Property *names* (what changed) are shown, never values.
  */
-import { hostIdentity } from "../../components/validation";
+import { hostIdentity } from "../../model/hosts";
 import { changesOf, splitMove } from "./changes";
 import { evaluateGates, GateConfig } from "./gates";
 import { impactSummaries } from "./impacts";

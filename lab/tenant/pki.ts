@@ -7,6 +7,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { CertificateAndKey, createCertificateAuthority, issueCertificate } from "../../provider/pki";
+import { isParsedCidr, nthAddress, parseCidr } from "../../model/network";
 
 /** kubeadm's group bound to cluster-admin by the ClusterRoleBinding of the same name (kubeadm >= 1.29). */
 export const CLUSTER_ADMINS_GROUP = "kubeadm:cluster-admins";
@@ -91,15 +92,11 @@ export function firstServiceIp(cidr: string): string {
     return nthIp(cidr, 1);
 }
 
-/** The n-th address of an IPv4 CIDR (n = 10 gives kubeadm's default cluster DNS IP). */
+/** The n-th address of a service CIDR (n = 10 gives kubeadm's default cluster DNS IP). */
 export function nthIp(cidr: string, n: number): string {
-    const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr);
-    if (!m) throw new Error(`serviceCidr: "${cidr}" must be an IPv4 CIDR such as 10.96.0.0/16`);
-    const base = ((+m[1] << 24) | (+m[2] << 16) | (+m[3] << 8) | +m[4]) >>> 0;
-    const bits = +m[5];
-    const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-    const ip = (((base & mask) >>> 0) + n) >>> 0;
-    return [ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255].join(".");
+    const c = parseCidr(cidr);
+    if (!isParsedCidr(c)) throw new Error(`serviceCidr: "${cidr}" ${c.error}`);
+    return nthAddress(c, n);
 }
 
 export interface TenantPkiOptions {

@@ -5,7 +5,7 @@
 // (or `skipped <why>`), facts as `HCP-FACT key=value`, warnings as `HCP-WARN <step>: text`, and a
 // fatal, user-facing problem as `HCP-ERROR <step>: text` with exit status 42. Every step checks
 // before it acts, so a second run on a prepared host reports only "unchanged".
-import { hostIdentity } from "../../components/validation";
+import { hostIdentity } from "../../model/hosts";
 import { parseRecordedVersion } from "../../model/version";
 import { containsUnknown, stableJson } from "../dynamic";
 import { parsePublicKey, shellQuote } from "../ssh/logic";

@@ -3,7 +3,7 @@
  * `kubeadm join`, upgrades it in place, and on delete drains it, deletes its Node and resets it.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { hostIdentity } from "../../components/validation";
+import { hostIdentity } from "../../model/hosts";
 import { versionStepProblem } from "../../model/version";
 import { containsUnknown, PartialFailure, stableJson, UNKNOWN } from "../dynamic";
 import { newOwner, owns, readOwner, writeOwner } from "../ownership";

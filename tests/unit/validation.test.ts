@@ -2,22 +2,16 @@
 // can produce for invalid arguments is asserted here exactly once or more.
 import { expect } from "chai";
 import {
-    canonicalHost,
-    cidrsOverlap,
     ControlPlaneValues,
     HostRegistry,
-    ipInCidr,
-    isParsedCidr,
-    nthAddress,
-    parseCidr,
-    parseIp,
-    ParsedCidr,
     validateControlPlane,
     validateEndpoints,
     validateManagementRanges,
     validateWorkerPool,
     WorkerPoolValues,
 } from "../../components/validation";
+import { canonicalHost } from "../../model/hosts";
+import { ParsedCidr, cidrsOverlap, ipInCidr, isParsedCidr, nthAddress, parseCidr, parseIp } from "../../model/network";
 
 const cidr = (s: string): ParsedCidr => {
     const c = parseCidr(s);
