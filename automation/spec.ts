@@ -11,13 +11,14 @@
 import type { CgroupDriver, ContainerdArgs, PackageSource, ReusePolicy } from "../provider/hostprep/logic";
 import type { Taint } from "../provider/kubeadm/logic";
 import {
+    HostRegistry,
     PropertyError,
     validateControlPlane,
     validateEndpoints,
     validateManagementRanges,
     validateWorkerPool,
 } from "../components/validation";
-import { addressText, hostIdentity } from "../model/hosts";
+import { addressText } from "../model/hosts";
 import { dnsSubdomainProblem } from "../model/names";
 import { versionProblem } from "../model/version";
 import { hostKeyProblem, workerPoolValues } from "../components/workerPool";
@@ -448,7 +449,7 @@ export function validateSpec(input: unknown): SpecProblem[] {
     });
 
     const cpNames = controlPlanes.map((c) => c?.name).filter((n): n is string => typeof n === "string");
-    const hostOwner = new Map<string, string>();
+    const hosts = new HostRegistry();
     pools.forEach((pool, i) => {
         const p = `workerPools[${i}]`;
         const before = out.length;
@@ -464,17 +465,7 @@ export function validateSpec(input: unknown): SpecProblem[] {
             if (!checkFields(h, `${p}.hosts[${j}]`, HOST_FIELDS, out)) hostsOk = false;
         });
         if (!hostsOk || out.length > before) return;
-        for (const [j, h] of pool.hosts.entries()) {
-            if (typeof h.address !== "string") continue;
-            const id = hostIdentity(h.address);
-            const owner = hostOwner.get(id);
-            if (owner !== undefined && owner !== pool.name)
-                out.push({
-                    path: `${p}.hosts[${j}].address`,
-                    message: `${h.address} already belongs to worker pool "${owner}"; a host can join one pool only: remove it from one of them`,
-                });
-            else hostOwner.set(id, pool.name);
-        }
+        componentProblems(p, hosts.claimPoolHosts(pool.name, pool.hosts), out);
         componentProblems(
             p,
             validateWorkerPool(workerPoolValues(pool as never, cpVersions.get(pool.controlPlane)), hostKeyProblem),

@@ -601,6 +601,20 @@ export class HostRegistry {
         return errors;
     }
 
+    /** Claims a pool's hosts as written in its `hosts` (Node names defaulted from the addresses). */
+    claimPoolHosts(pool: string, hosts: { address: string; nodeName?: string }[]): PropertyError[] {
+        return this.claim(
+            pool,
+            hosts.map((h, i) => ({
+                address: h.address,
+                path: `hosts[${i}].address`,
+                nodeName: h.nodeName ?? defaultNodeName(h.address),
+                nodeNamePath: `hosts[${i}].nodeName`,
+                nodeNameDefault: h.nodeName === undefined,
+            })),
+        );
+    }
+
     release(pool: string): void {
         for (const [k, v] of [...this.owners]) if (v === pool) this.owners.delete(k);
         for (const [k, v] of [...this.nodes]) if (v.pool === pool) this.nodes.delete(k);

@@ -318,18 +318,7 @@ export class WorkerPool extends pulumi.ComponentResource {
             if (np) errors.push({ propertyPath: `hosts[${i}].nodeName`, reason: np });
         });
         if (errors.length === 0 && Array.isArray(args.hosts)) {
-            errors.push(
-                ...currentStackHosts(pulumi.runtime.getStackResource()).claim(
-                    name,
-                    args.hosts.map((h, i) => ({
-                        address: h.address,
-                        path: `hosts[${i}].address`,
-                        nodeName: h.nodeName ?? defaultNodeName(h.address),
-                        nodeNamePath: `hosts[${i}].nodeName`,
-                        nodeNameDefault: h.nodeName === undefined,
-                    })),
-                ),
-            );
+            errors.push(...currentStackHosts(pulumi.runtime.getStackResource()).claimPoolHosts(name, args.hosts));
         }
         throwIfInvalid(label, errors, this);
 

@@ -134,7 +134,23 @@ describe("automation: spec validation", () => {
                 {
                     path: "workerPools[1].hosts[0].address",
                     message:
-                        '192.0.2.11 already belongs to worker pool "team-a-workers"; a host can join one pool only: remove it from one of them',
+                        '192.0.2.11 already belongs to WorkerPool "team-a-workers" in this stack; a host can join one pool only: remove it from one of them',
+                },
+            ],
+        ],
+        [
+            "one Node name in two pools",
+            (s) =>
+                s.workerPools.push({
+                    name: "b",
+                    controlPlane: "team-a",
+                    hosts: [{ address: "192.0.2.19", nodeName: "192.0.2.11", privateKey: "K", hostKey: HOSTKEY }],
+                }),
+            [
+                {
+                    path: "workerPools[1].hosts[0].nodeName",
+                    message:
+                        '"192.0.2.11" is also the nodeName of hosts[0] in WorkerPool "team-a-workers" in this stack; two hosts with one Node name would become one Node: give each host its own nodeName',
                 },
             ],
         ],
