@@ -6,3 +6,4 @@ export { NodeJoin, NodeJoinArgs } from "./provider/kubeadm/resource";
 export { PreparedHost, PreparedHostArgs } from "./provider/hostprep/resource";
 export { HostConnection } from "./provider/ssh/inputs";
 export { EtcdHealth, EtcdHealthArgs, checkEtcdHealth } from "./provider/etcd";
+export { DataStoreRelease, DataStoreReleaseArgs } from "./provider/dataStoreRelease/resource";

@@ -4,6 +4,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { EtcdHealth, FailOn } from "../provider/etcd/resource";
+import { DataStoreRelease } from "../provider/dataStoreRelease/resource";
 import { KubeClient, resourcePath } from "../provider/kube";
 import {
     daysUntilExpiry,
@@ -123,6 +124,11 @@ export class DataStore extends pulumi.ComponentResource {
     public readonly clientSecret: k8s.core.v1.Secret;
     /** The DataStore custom resource. */
     public readonly dataStore: k8s.apiextensions.CustomResource;
+    /**
+     * Waits out Kamaji's lag when the DataStore is deleted right after its last tenant; undefined
+     * when the management cluster was given as a provider only (no kubeconfig to ask with).
+     */
+    public readonly release: DataStoreRelease | undefined;
     /** The etcd health check, unless `healthCheck` is false. */
     public readonly health: EtcdHealth | undefined;
     /** The management cluster it lives on. */
@@ -324,6 +330,16 @@ export class DataStore extends pulumi.ComponentResource {
             },
             { ...childOpts, dependsOn, deleteBeforeReplace: true },
         );
+        // Tenants depend on this component, so they are deleted before the release, and the release
+        // before the DataStore: its delete waits until Kamaji lets the DataStore go.
+        this.release =
+            mgmt.kubeconfig === undefined
+                ? undefined
+                : new DataStoreRelease(
+                      `${name}-release`,
+                      { kubeconfig: mgmt.kubeconfig, dataStoreName: this.dataStoreName },
+                      { parent: this, dependsOn: [this.dataStore] },
+                  );
 
         this.registerOutputs({
             dataStoreName: this.dataStoreName,

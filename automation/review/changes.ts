@@ -13,6 +13,7 @@ export const TYPES = {
     nodeJoin: "pulumi-nodejs:dynamic/hcp:NodeJoin",
     bootstrapToken: "pulumi-nodejs:dynamic/hcp:BootstrapToken",
     etcdHealth: "pulumi-nodejs:dynamic/hcp:EtcdHealth",
+    dataStoreRelease: "pulumi-nodejs:dynamic/hcp:DataStoreRelease",
     secret: "kubernetes:core/v1:Secret",
 };
 

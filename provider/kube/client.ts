@@ -211,14 +211,19 @@ export class KubeClient {
         });
     }
 
-    /** Deletes an object; resolves false when it was already gone. */
+    /**
+     * Deletes an object; resolves false when it was already gone. With `dryRun` the API server runs
+     * the admission chain (webhooks included) and deletes nothing.
+     */
     async delete(
         path: string,
         propagationPolicy: "Foreground" | "Background" | "Orphan" = "Background",
+        opts: { dryRun?: boolean } = {},
     ): Promise<boolean> {
         try {
             await this.request("DELETE", path, {
                 body: { kind: "DeleteOptions", apiVersion: "v1", propagationPolicy },
+                query: { dryRun: opts.dryRun ? "All" : undefined },
             });
             return true;
         } catch (e) {

@@ -273,7 +273,20 @@ describe("components (mocked engine)", function () {
                 ["kubernetes:core/v1:Secret", "etcd-client"],
                 ["pulumi-nodejs:dynamic/hcp:EtcdHealth", "etcd-health"],
                 ["kubernetes:kamaji.clastix.io/v1alpha1:DataStore", "etcd-datastore"],
+                ["pulumi-nodejs:dynamic/hcp:DataStoreRelease", "etcd-release"],
             ]);
+        });
+
+        it("holds the DataStore's delete behind a release that keeps the kubeconfig secret", async () => {
+            const m = new hcp.ManagementCluster("m1r", mgmtArgs());
+            await fresh();
+            const ds = new hcp.DataStore("etcdr", dsArgs(m, { name: "held" }));
+            await settle();
+            const release = byName("etcdr-release").inputs;
+            expect(isSecretInput(release.kubeconfig)).to.equal(true);
+            expect(release.dataStoreName).to.equal("held");
+            // Tenants depend on the component, so its children (the release among them) go first.
+            expect(ds.release).to.not.equal(undefined);
         });
 
         it("stores the CA key and the client key only as secrets, in the Kamaji namespace", async () => {
@@ -382,7 +395,7 @@ describe("components (mocked engine)", function () {
             await fresh();
             new hcp.DataStore("etcd4", dsArgs(m, { waitForReady: false, healthCheck: false }));
             await settle();
-            expect(recorded.map((r) => r.name)).to.deep.equal(["etcd4", "etcd4-ca", "etcd4-client", "etcd4-datastore"]);
+            expect(recorded.map((r) => r.name)).to.deep.equal(["etcd4", "etcd4-ca", "etcd4-client", "etcd4-datastore", "etcd4-release"]);
             expect(unwrap(byName("etcd4-datastore").inputs).metadata.annotations).to.deep.equal({
                 "pulumi.com/deletionPropagationPolicy": "background",
             });

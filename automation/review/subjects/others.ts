@@ -57,6 +57,7 @@ export function describeOthers(changes: Change[], ctx: SubjectContext): ReviewEn
             [
                 TYPES.tenantControlPlane,
                 TYPES.dataStore,
+                TYPES.dataStoreRelease,
                 TYPES.nodeJoin,
                 TYPES.preparedHost,
                 TYPES.hcpControlPlane,
