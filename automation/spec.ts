@@ -8,8 +8,7 @@
  * the spec; the embedding stores them as secret stack configuration and the program reads them
  * back as secrets (see {@link splitSecrets}).
  */
-import type { CgroupDriver, ContainerdArgs, PackageSource, ReusePolicy } from "../provider/hostprep/logic";
-import type { Taint } from "../provider/kubeadm/logic";
+import { z } from "zod";
 import {
     HostRegistry,
     PropertyError,
@@ -20,130 +19,28 @@ import {
 } from "../components/validation";
 import { addressText } from "../model/hosts";
 import { dnsSubdomainProblem } from "../model/names";
+import { parseWith, Problem, withoutNulls } from "../model/problems";
+import {
+    controlPlaneSpec,
+    dataStoreSpec,
+    hcpSpec,
+    managementClusterSpec,
+    workerHostSpec,
+    workerPoolSpec,
+} from "../model/schemas";
 import { versionProblem } from "../model/version";
 import { hostKeyProblem, workerPoolValues } from "../components/workerPool";
 
-export interface ManagementClusterSpec {
-    /** Component name. Defaults to "mgmt". */
-    name?: string;
-    /** The management cluster's admin kubeconfig (contents; secret). */
-    kubeconfig: string;
-    /** Defaults to "kamaji-system". */
-    kamajiNamespace?: string;
-    podCidrs?: string[];
-    serviceCidrs?: string[];
-    /** Defaults to true. */
-    preflight?: boolean;
-    /** Accept an http:// API server in `kubeconfig` (credentials in clear; labs only). Defaults to false. */
-    allowInsecureHttp?: boolean;
-}
-
-export interface DataStoreSpec {
-    /** Component name; control planes refer to it. */
-    name: string;
-    /** The DataStore object's name. Defaults to `name`. */
-    dataStoreName?: string;
-    endpoints: string[];
-    insecure?: boolean;
-    tls: {
-        caCertificate: string;
-        /** secret */
-        caPrivateKey: string;
-        clientCertificate?: string;
-        /** secret */
-        clientPrivateKey?: string;
-    };
-    clientCommonName?: string;
-    clientCertificateValidityDays?: number;
-    waitForReady?: boolean;
-    healthCheck?: boolean;
-    healthFailOn?: "error" | "warning" | "never";
-}
-
-export interface ControlPlaneSpec {
-    /** Component name; pools refer to it. */
-    name: string;
-    /** The DataStore (its spec `name`). Defaults to the only DataStore when there is one. */
-    dataStore?: string;
-    /** The TenantControlPlane's name. Defaults to `name`. */
-    tenantName?: string;
-    namespace?: string;
-    kubernetesVersion: string;
-    replicas?: number;
-    serviceType?: "LoadBalancer" | "NodePort" | "ClusterIP";
-    address?: string;
-    port?: number;
-    advertiseAddress?: string;
-    certSANs?: string[];
-    serviceLabels?: Record<string, string>;
-    serviceAnnotations?: Record<string, string>;
-    network?: { podCidr?: string; serviceCidr?: string; dnsServiceIPs?: string[]; clusterDomain?: string };
-    addons?: {
-        coreDNS?: { imageRepository?: string; imageTag?: string };
-        kubeProxy?: { imageRepository?: string; imageTag?: string };
-        konnectivity?: {
-            serverPort?: number;
-            agentMode?: "DaemonSet" | "Deployment";
-            agentReplicas?: number;
-            agentHostNetwork?: boolean;
-            version?: string;
-        };
-    };
-    kubeletCgroupDriver?: "systemd" | "cgroupfs";
-    cniManifest?: string;
-    readyTimeoutSeconds?: number;
-}
-
-export interface WorkerHostSpec {
-    address: string;
-    port?: number;
-    user?: string;
-    /** secret */
-    privateKey?: string;
-    /** secret */
-    privateKeyPassphrase?: string;
-    /** secret */
-    password?: string;
-    hostKey?: string;
-    nodeName?: string;
-    labels?: Record<string, string>;
-    taints?: Taint[];
-    kubeletConfiguration?: Record<string, unknown>;
-}
-
-export interface WorkerPoolSpec {
-    /** Component name. */
-    name: string;
-    /** The control plane (its spec `name`). */
-    controlPlane: string;
-    hosts: WorkerHostSpec[];
-    kubernetesVersion?: string;
-    /** `registryCredentials` are secret. */
-    containerd?: ContainerdArgs;
-    cgroupDriver?: CgroupDriver;
-    kubeletConfiguration?: Record<string, unknown>;
-    packageSource?: PackageSource;
-    reusePolicy?: ReusePolicy;
-    maxUnavailable?: number;
-    trustOnFirstUse?: boolean;
-    apiEndpoint?: string;
-    ignorePreflightErrors?: string[];
-}
-
+export type ManagementClusterSpec = z.infer<typeof managementClusterSpec>;
+export type DataStoreSpec = z.infer<typeof dataStoreSpec>;
+export type ControlPlaneSpec = z.infer<typeof controlPlaneSpec>;
+export type WorkerHostSpec = z.infer<typeof workerHostSpec>;
+export type WorkerPoolSpec = z.infer<typeof workerPoolSpec>;
 /** A whole stack. */
-export interface HcpSpec {
-    managementCluster: ManagementClusterSpec;
-    dataStores?: DataStoreSpec[];
-    controlPlanes?: ControlPlaneSpec[];
-    workerPools?: WorkerPoolSpec[];
-}
+export type HcpSpec = z.infer<typeof hcpSpec>;
 
 /** One problem of a spec: where, and what to do. */
-export interface SpecProblem {
-    /** e.g. "workerPools[0].hosts[1].address" */
-    path: string;
-    message: string;
-}
+export type SpecProblem = Problem;
 
 /** Thrown by {@link assertValidSpec}: every problem at once. */
 export class SpecValidationError extends Error {
@@ -161,168 +58,6 @@ export class SpecValidationError extends Error {
 
 // ---------------------------------------------------------------------------------------------
 // Validation
-
-type Kind = "string" | "number" | "boolean" | "object" | "array" | "string[]" | "record";
-
-interface Field {
-    kind: Kind;
-    required?: boolean;
-    /** allowed values */
-    oneOf?: readonly string[];
-}
-
-const MGMT_FIELDS: Record<string, Field> = {
-    name: { kind: "string" },
-    kubeconfig: { kind: "string", required: true },
-    kamajiNamespace: { kind: "string" },
-    podCidrs: { kind: "string[]" },
-    serviceCidrs: { kind: "string[]" },
-    preflight: { kind: "boolean" },
-    allowInsecureHttp: { kind: "boolean" },
-};
-const DS_FIELDS: Record<string, Field> = {
-    name: { kind: "string", required: true },
-    dataStoreName: { kind: "string" },
-    endpoints: { kind: "string[]", required: true },
-    insecure: { kind: "boolean" },
-    tls: { kind: "object", required: true },
-    clientCommonName: { kind: "string" },
-    clientCertificateValidityDays: { kind: "number" },
-    waitForReady: { kind: "boolean" },
-    healthCheck: { kind: "boolean" },
-    healthFailOn: { kind: "string", oneOf: ["error", "warning", "never"] },
-};
-const TLS_FIELDS: Record<string, Field> = {
-    caCertificate: { kind: "string", required: true },
-    caPrivateKey: { kind: "string", required: true },
-    clientCertificate: { kind: "string" },
-    clientPrivateKey: { kind: "string" },
-};
-const CP_FIELDS: Record<string, Field> = {
-    name: { kind: "string", required: true },
-    dataStore: { kind: "string" },
-    tenantName: { kind: "string" },
-    namespace: { kind: "string" },
-    kubernetesVersion: { kind: "string", required: true },
-    replicas: { kind: "number" },
-    serviceType: { kind: "string", oneOf: ["LoadBalancer", "NodePort", "ClusterIP"] },
-    address: { kind: "string" },
-    port: { kind: "number" },
-    advertiseAddress: { kind: "string" },
-    certSANs: { kind: "string[]" },
-    serviceLabels: { kind: "record" },
-    serviceAnnotations: { kind: "record" },
-    network: { kind: "object" },
-    addons: { kind: "object" },
-    kubeletCgroupDriver: { kind: "string", oneOf: ["systemd", "cgroupfs"] },
-    cniManifest: { kind: "string" },
-    readyTimeoutSeconds: { kind: "number" },
-};
-const POOL_FIELDS: Record<string, Field> = {
-    name: { kind: "string", required: true },
-    controlPlane: { kind: "string", required: true },
-    hosts: { kind: "array", required: true },
-    kubernetesVersion: { kind: "string" },
-    containerd: { kind: "object" },
-    cgroupDriver: { kind: "string", oneOf: ["systemd", "cgroupfs"] },
-    kubeletConfiguration: { kind: "object" },
-    packageSource: { kind: "object" },
-    reusePolicy: { kind: "string", oneOf: ["retain", "clean"] },
-    maxUnavailable: { kind: "number" },
-    trustOnFirstUse: { kind: "boolean" },
-    apiEndpoint: { kind: "string" },
-    ignorePreflightErrors: { kind: "string[]" },
-};
-const HOST_FIELDS: Record<string, Field> = {
-    address: { kind: "string", required: true },
-    port: { kind: "number" },
-    user: { kind: "string" },
-    privateKey: { kind: "string" },
-    privateKeyPassphrase: { kind: "string" },
-    password: { kind: "string" },
-    hostKey: { kind: "string" },
-    nodeName: { kind: "string" },
-    labels: { kind: "record" },
-    taints: { kind: "array" },
-    kubeletConfiguration: { kind: "object" },
-};
-const TOP_FIELDS: Record<string, Field> = {
-    managementCluster: { kind: "object", required: true },
-    dataStores: { kind: "array" },
-    controlPlanes: { kind: "array" },
-    workerPools: { kind: "array" },
-};
-
-function kindOf(v: unknown): string {
-    if (v === null) return "null";
-    if (Array.isArray(v)) return "a list";
-    if (typeof v === "object") return "an object";
-    return `a ${typeof v}`;
-}
-
-function checkFields(
-    v: unknown,
-    path: string,
-    fields: Record<string, Field>,
-    out: SpecProblem[],
-): v is Record<string, unknown> {
-    if (v === null || typeof v !== "object" || Array.isArray(v)) {
-        out.push({ path: path || "(top level)", message: `must be an object; got ${kindOf(v)}` });
-        return false;
-    }
-    const o = v as Record<string, unknown>;
-    const at = (k: string) => (path ? `${path}.${k}` : k);
-    for (const k of Object.keys(o)) {
-        if (!(k in fields)) {
-            out.push({
-                path: at(k),
-                message: `is not a known field; known fields here: ${Object.keys(fields).join(", ")}`,
-            });
-        }
-    }
-    for (const [k, f] of Object.entries(fields)) {
-        const x = o[k];
-        if (x === undefined || x === null) {
-            if (f.required) out.push({ path: at(k), message: "is required" });
-            continue;
-        }
-        const bad = (want: string) => out.push({ path: at(k), message: `must be ${want}; got ${kindOf(x)}` });
-        switch (f.kind) {
-            case "string":
-                if (typeof x !== "string") bad("a string");
-                else if (f.oneOf && !f.oneOf.includes(x))
-                    out.push({
-                        path: at(k),
-                        message: `must be one of ${f.oneOf.map((s) => `"${s}"`).join(", ")}; got "${x}"`,
-                    });
-                break;
-            case "number":
-                if (typeof x !== "number" || !Number.isFinite(x)) bad("a number");
-                break;
-            case "boolean":
-                if (typeof x !== "boolean") bad("true or false");
-                break;
-            case "object":
-                if (typeof x !== "object" || Array.isArray(x)) bad("an object");
-                break;
-            case "array":
-                if (!Array.isArray(x)) bad("a list");
-                break;
-            case "string[]":
-                if (!Array.isArray(x) || x.some((s) => typeof s !== "string")) bad("a list of strings");
-                break;
-            case "record":
-                if (
-                    typeof x !== "object" ||
-                    Array.isArray(x) ||
-                    Object.values(x as object).some((s) => typeof s !== "string")
-                )
-                    bad("a map of strings to strings");
-                break;
-        }
-    }
-    return true;
-}
 
 function uniqueNames(list: { name?: unknown }[], path: string, out: SpecProblem[]): void {
     const seen = new Map<string, number>();
@@ -343,54 +78,48 @@ function componentProblems(prefix: string, errors: PropertyError[], out: SpecPro
     for (const e of errors) out.push({ path: `${prefix}.${e.propertyPath}`, message: e.reason });
 }
 
+const listOf = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
+
 /**
  * Every problem of a spec read from a file or built by a caller, before anything is touched: the
- * structure (types, required fields, unknown fields), references between entries, and the rules
- * the components apply to plain values (CIDRs, versions, endpoints, hosts, host keys).
+ * structure (the schemas of model/schemas: types, required fields, unknown fields), references
+ * between entries, and the rules the components apply to plain values (CIDRs, versions,
+ * endpoints, hosts, host keys). Those rules run on the entries whose structure is sound.
  */
 export function validateSpec(input: unknown): SpecProblem[] {
-    const out: SpecProblem[] = [];
-    if (!checkFields(input, "", TOP_FIELDS, out)) return out;
-    const spec = input as unknown as HcpSpec;
+    const structural = parseWith(hcpSpec, input).problems;
+    const out: SpecProblem[] = [...structural];
+    if (input === null || typeof input !== "object" || Array.isArray(input)) return out;
+    const sound = (path: string) =>
+        !structural.some((p) => p.path === path || p.path.startsWith(`${path}.`) || p.path.startsWith(`${path}[`));
+    const spec = withoutNulls(input) as Record<string, unknown>;
 
-    const mgmt = spec.managementCluster;
-    const mgmtOk = mgmt !== null && typeof mgmt === "object" && !Array.isArray(mgmt);
-    if (mgmtOk && checkFields(mgmt, "managementCluster", MGMT_FIELDS, out)) {
+    const mgmt = spec.managementCluster as ManagementClusterSpec | undefined;
+    if (mgmt !== undefined && sound("managementCluster")) {
         componentProblems("managementCluster", validateManagementRanges(mgmt.podCidrs, mgmt.serviceCidrs), out);
-        if (
-            typeof mgmt.kubeconfig === "string" &&
-            !/\bclusters\s*:/.test(mgmt.kubeconfig) &&
-            !/"clusters"/.test(mgmt.kubeconfig)
-        )
+        if (!/\bclusters\s*:/.test(mgmt.kubeconfig) && !/"clusters"/.test(mgmt.kubeconfig))
             out.push({
                 path: "managementCluster.kubeconfig",
                 message: "must be the contents of a kubeconfig (with clusters, users and contexts), not a path to one",
             });
     }
 
-    const dataStores = Array.isArray(spec.dataStores) ? spec.dataStores : [];
-    const controlPlanes = Array.isArray(spec.controlPlanes) ? spec.controlPlanes : [];
-    const pools = Array.isArray(spec.workerPools) ? spec.workerPools : [];
+    const dataStores = listOf<DataStoreSpec>(spec.dataStores);
+    const controlPlanes = listOf<ControlPlaneSpec>(spec.controlPlanes);
+    const pools = listOf<WorkerPoolSpec>(spec.workerPools);
     uniqueNames(dataStores, "dataStores", out);
     uniqueNames(controlPlanes, "controlPlanes", out);
     uniqueNames(pools, "workerPools", out);
 
     dataStores.forEach((ds, i) => {
         const p = `dataStores[${i}]`;
-        const before = out.length;
-        if (!checkFields(ds, p, DS_FIELDS, out)) return;
-        if (ds.tls && typeof ds.tls === "object") checkFields(ds.tls, `${p}.tls`, TLS_FIELDS, out);
-        // The components' rules only make sense on well-typed values.
-        if (out.length > before) return;
-        if (Array.isArray(ds.endpoints) && ds.endpoints.every((e) => typeof e === "string"))
-            componentProblems(p, validateEndpoints(ds.endpoints, ds.insecure === true).errors, out);
+        if (!sound(p)) return;
+        componentProblems(p, validateEndpoints(ds.endpoints, ds.insecure === true).errors, out);
         const dsName = ds.dataStoreName ?? ds.name;
-        if (typeof dsName === "string" && dnsSubdomainProblem(dsName))
-            out.push({
-                path: `${p}.${ds.dataStoreName ? "dataStoreName" : "name"}`,
-                message: dnsSubdomainProblem(dsName)!,
-            });
-        if (ds.tls && (ds.tls.clientCertificate === undefined) !== (ds.tls.clientPrivateKey === undefined))
+        const nameProblem = dnsSubdomainProblem(dsName);
+        if (nameProblem)
+            out.push({ path: `${p}.${ds.dataStoreName ? "dataStoreName" : "name"}`, message: nameProblem });
+        if ((ds.tls.clientCertificate === undefined) !== (ds.tls.clientPrivateKey === undefined))
             out.push({
                 path: `${p}.tls.${ds.tls.clientCertificate === undefined ? "clientCertificate" : "clientPrivateKey"}`,
                 message:
@@ -402,9 +131,7 @@ export function validateSpec(input: unknown): SpecProblem[] {
     const cpVersions = new Map<string, string>();
     controlPlanes.forEach((cp, i) => {
         const p = `controlPlanes[${i}]`;
-        const before = out.length;
-        if (!checkFields(cp, p, CP_FIELDS, out)) return;
-        const typed = out.length === before;
+        if (cp === null || typeof cp !== "object") return;
         if (cp.dataStore === undefined) {
             if (dsNames.length !== 1)
                 out.push({
@@ -420,13 +147,10 @@ export function validateSpec(input: unknown): SpecProblem[] {
                 message: `names no DataStore of this spec ("${cp.dataStore}"); known: ${dsNames.map((n) => `"${n}"`).join(", ") || "none"}`,
             });
         }
-        if (typeof cp.kubernetesVersion === "string") {
-            const vp = versionProblem(cp.kubernetesVersion);
-            if (vp) out.push({ path: `${p}.kubernetesVersion`, message: vp });
-            else if (typeof cp.name === "string") cpVersions.set(cp.name, cp.kubernetesVersion);
-            if (vp) return;
-        } else return;
-        if (!typed) return;
+        if (!sound(p)) return;
+        const vp = versionProblem(cp.kubernetesVersion);
+        if (vp) return void out.push({ path: `${p}.kubernetesVersion`, message: vp });
+        cpVersions.set(cp.name, cp.kubernetesVersion);
         componentProblems(
             p,
             validateControlPlane({
@@ -452,19 +176,13 @@ export function validateSpec(input: unknown): SpecProblem[] {
     const hosts = new HostRegistry();
     pools.forEach((pool, i) => {
         const p = `workerPools[${i}]`;
-        const before = out.length;
-        if (!checkFields(pool, p, POOL_FIELDS, out)) return;
+        if (pool === null || typeof pool !== "object") return;
         if (typeof pool.controlPlane === "string" && !cpNames.includes(pool.controlPlane))
             out.push({
                 path: `${p}.controlPlane`,
                 message: `names no control plane of this spec ("${pool.controlPlane}"); known: ${cpNames.map((n) => `"${n}"`).join(", ") || "none"}`,
             });
-        if (!Array.isArray(pool.hosts)) return;
-        let hostsOk = true;
-        pool.hosts.forEach((h, j) => {
-            if (!checkFields(h, `${p}.hosts[${j}]`, HOST_FIELDS, out)) hostsOk = false;
-        });
-        if (!hostsOk || out.length > before) return;
+        if (!sound(p)) return;
         componentProblems(p, hosts.claimPoolHosts(pool.name, pool.hosts), out);
         componentProblems(
             p,
@@ -472,7 +190,22 @@ export function validateSpec(input: unknown): SpecProblem[] {
             out,
         );
     });
-    return out;
+    return inSpecOrder(out);
+}
+
+const SECTIONS = ["managementCluster", "dataStores", "controlPlanes", "workerPools"];
+
+/** Problems grouped by section and entry, as a reader walks the spec; found order within one entry. */
+function inSpecOrder(problems: SpecProblem[]): SpecProblem[] {
+    const rank = (p: SpecProblem): [number, number] => {
+        const m = /^([A-Za-z]+)(?:\[(\d+)\])?/.exec(p.path);
+        const section = m ? SECTIONS.indexOf(m[1]) : -1;
+        return [section === -1 ? SECTIONS.length : section, m?.[2] ? Number(m[2]) : -1];
+    };
+    return problems
+        .map((p, i) => ({ p, i, r: rank(p) }))
+        .sort((a, b) => a.r[0] - b.r[0] || a.r[1] - b.r[1] || a.i - b.i)
+        .map((x) => x.p);
 }
 
 /** Returns the spec typed, or throws a {@link SpecValidationError} listing every problem. */

@@ -154,6 +154,32 @@ describe("automation: spec validation", () => {
                 },
             ],
         ],
+        [
+            "an unknown field inside a nested object",
+            (s) => (s.controlPlanes[0].network.podCIDR = "10.30.0.0/16"),
+            [
+                {
+                    path: "controlPlanes[0].network.podCIDR",
+                    message:
+                        "is not a known field; known fields here: podCidr, serviceCidr, dnsServiceIPs, clusterDomain",
+                },
+            ],
+        ],
+        [
+            "a label value that is not a string, at the label",
+            (s) => (s.workerPools[0].hosts[1].labels = { zone: 3 }),
+            [{ path: "workerPools[0].hosts[1].labels.zone", message: "must be a string; got a number" }],
+        ],
+        [
+            "a word that is not allowed",
+            (s) => (s.controlPlanes[0].serviceType = "Loadbalancer"),
+            [
+                {
+                    path: "controlPlanes[0].serviceType",
+                    message: 'must be one of "LoadBalancer", "NodePort", "ClusterIP"; got "Loadbalancer"',
+                },
+            ],
+        ],
         ["a bad version", (s) => (s.controlPlanes[0].kubernetesVersion = "1.34"), []],
         [
             "a wrong type",
@@ -170,6 +196,15 @@ describe("automation: spec validation", () => {
             else expect(problems.map((p) => p.path)).to.include("controlPlanes[0].kubernetesVersion");
         });
     }
+
+    it("takes a null field (an empty one in YAML) as absent, and a null entry as not an object", () => {
+        const s: any = base();
+        s.controlPlanes[0].replicas = null;
+        s.managementCluster.podCidrs = null;
+        expect(validateSpec(s)).to.deep.equal([]);
+        s.dataStores[0] = null;
+        expect(validateSpec(s)).to.deep.include({ path: "dataStores[0]", message: "must be an object; got null" });
+    });
 
     it("applies the components' rules: overlapping CIDRs, bad host keys, a kubelet newer than the control plane", () => {
         const s: any = base();
