@@ -395,7 +395,13 @@ describe("components (mocked engine)", function () {
             await fresh();
             new hcp.DataStore("etcd4", dsArgs(m, { waitForReady: false, healthCheck: false }));
             await settle();
-            expect(recorded.map((r) => r.name)).to.deep.equal(["etcd4", "etcd4-ca", "etcd4-client", "etcd4-datastore", "etcd4-release"]);
+            expect(recorded.map((r) => r.name)).to.deep.equal([
+                "etcd4",
+                "etcd4-ca",
+                "etcd4-client",
+                "etcd4-datastore",
+                "etcd4-release",
+            ]);
             expect(unwrap(byName("etcd4-datastore").inputs).metadata.annotations).to.deep.equal({
                 "pulumi.com/deletionPropagationPolicy": "background",
             });

@@ -483,12 +483,13 @@ describe("hostprep logic: scripts", () => {
         const s = renderPrepareScript(
             normalizePrep({ kubernetesVersion: "v1.34.4", packageSource: { kind: "bundle", url } }),
         );
-        const curl = s.split("\n").filter((l) => l.startsWith("curl "));
+        const curl = s.split("\n").filter((l) => l.trimStart().startsWith("curl ") && l.includes("BUNDLE_TAR"));
         expect(curl).to.have.length(1);
-        expect(curl[0]).to.include(
-            `--config - <<< 'url = "https://user:s3cr\\"et@bundles.example/k8s.tgz?X-Amz-Signature=abc123"`,
+        expect(curl[0]).to.include(`--config - <<< "$BUNDLE_URL_CONFIG"`);
+        expect(s).to.include(
+            `BUNDLE_URL_CONFIG='url = "https://user:s3cr\\"et@bundles.example/k8s.tgz?X-Amz-Signature=abc123"`,
         );
-        // Only that here-string holds the URL: no argv, no die message, no variable.
+        // Only the variable that here-string reads holds the URL: no argv, no die message.
         expect(s.split(url.replace('"', '\\"')).length - 1).to.equal(1);
         expect(s).not.to.include(url);
         expect(s).to.include("BUNDLE_SRC=packageSource.url");
@@ -518,9 +519,11 @@ describe("hostprep logic: scripts", () => {
 
     it("pins apt packages and holds them", () => {
         const s = renderPrepareScript(normalizePrep({ ...base(), packageSource: { kind: "apt" } }));
-        expect(s).to.include("apt_pin \"$pkg\" '1.34.4-*'");
+        expect(s).to.include("K8S_VERSION=1.34.4\nCONTAINERD_VERSION=1.7.27\n");
+        expect(s).to.include('for pkg in kubelet kubeadm kubectl; do apt_pin "$pkg" "$K8S_VERSION-*"; done');
         expect(s).to.include('for pkg in kubelet kubeadm kubectl; do hold "$pkg"; done');
-        expect(s).to.include("apt_pin \"$CPKG\" '1.7.27*'");
+        expect(s).to.include('apt_pin "$CONTAINERD_PACKAGE" "$CONTAINERD_VERSION*"');
+        expect(s).to.include("CONTAINERD_PACKAGE=containerd\n");
     });
 });
 
