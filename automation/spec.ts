@@ -80,6 +80,14 @@ function componentProblems(prefix: string, errors: PropertyError[], out: SpecPro
 
 const listOf = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
 
+/** What the rules of one section need to know of the whole spec. */
+interface SpecContext {
+    mgmt: ManagementClusterSpec | undefined;
+    /** Whether an entry (a path like "controlPlanes[0]") passed its schema: the rules assume it did. */
+    sound(path: string): boolean;
+    out: SpecProblem[];
+}
+
 /**
  * Every problem of a spec read from a file or built by a caller, before anything is touched: the
  * structure (the schemas of model/schemas: types, required fields, unknown fields), references
@@ -90,20 +98,13 @@ export function validateSpec(input: unknown): SpecProblem[] {
     const structural = parseWith(hcpSpec, input).problems;
     const out: SpecProblem[] = [...structural];
     if (input === null || typeof input !== "object" || Array.isArray(input)) return out;
-    const sound = (path: string) =>
-        !structural.some((p) => p.path === path || p.path.startsWith(`${path}.`) || p.path.startsWith(`${path}[`));
     const spec = withoutNulls(input) as Record<string, unknown>;
-
-    const mgmt = spec.managementCluster as ManagementClusterSpec | undefined;
-    if (mgmt !== undefined && sound("managementCluster")) {
-        componentProblems("managementCluster", validateManagementRanges(mgmt.podCidrs, mgmt.serviceCidrs), out);
-        if (!/\bclusters\s*:/.test(mgmt.kubeconfig) && !/"clusters"/.test(mgmt.kubeconfig))
-            out.push({
-                path: "managementCluster.kubeconfig",
-                message: "must be the contents of a kubeconfig (with clusters, users and contexts), not a path to one",
-            });
-    }
-
+    const ctx: SpecContext = {
+        mgmt: spec.managementCluster as ManagementClusterSpec | undefined,
+        sound: (path) =>
+            !structural.some((p) => p.path === path || p.path.startsWith(`${path}.`) || p.path.startsWith(`${path}[`)),
+        out,
+    };
     const dataStores = listOf<DataStoreSpec>(spec.dataStores);
     const controlPlanes = listOf<ControlPlaneSpec>(spec.controlPlanes);
     const pools = listOf<WorkerPoolSpec>(spec.workerPools);
@@ -111,86 +112,116 @@ export function validateSpec(input: unknown): SpecProblem[] {
     uniqueNames(controlPlanes, "controlPlanes", out);
     uniqueNames(pools, "workerPools", out);
 
-    dataStores.forEach((ds, i) => {
-        const p = `dataStores[${i}]`;
-        if (!sound(p)) return;
-        componentProblems(p, validateEndpoints(ds.endpoints, ds.insecure === true).errors, out);
-        const dsName = ds.dataStoreName ?? ds.name;
-        const nameProblem = dnsSubdomainProblem(dsName);
-        if (nameProblem)
-            out.push({ path: `${p}.${ds.dataStoreName ? "dataStoreName" : "name"}`, message: nameProblem });
-        if ((ds.tls.clientCertificate === undefined) !== (ds.tls.clientPrivateKey === undefined))
-            out.push({
-                path: `${p}.tls.${ds.tls.clientCertificate === undefined ? "clientCertificate" : "clientPrivateKey"}`,
-                message:
-                    "clientCertificate and clientPrivateKey go together: give both, or neither to have one minted from the CA",
-            });
-    });
-
-    const dsNames = dataStores.map((d) => d?.name).filter((n): n is string => typeof n === "string");
+    managementClusterProblems(ctx);
+    dataStores.forEach((ds, i) => dataStoreProblems(ds, `dataStores[${i}]`, ctx));
+    const dsNames = namesOf(dataStores);
     const cpVersions = new Map<string, string>();
-    controlPlanes.forEach((cp, i) => {
-        const p = `controlPlanes[${i}]`;
-        if (cp === null || typeof cp !== "object") return;
-        if (cp.dataStore === undefined) {
-            if (dsNames.length !== 1)
-                out.push({
-                    path: `${p}.dataStore`,
-                    message:
-                        dsNames.length === 0
-                            ? "needs a DataStore: add one under dataStores"
-                            : `is required when there are several DataStores; one of ${dsNames.map((n) => `"${n}"`).join(", ")}`,
-                });
-        } else if (typeof cp.dataStore === "string" && !dsNames.includes(cp.dataStore)) {
+    controlPlanes.forEach((cp, i) => controlPlaneProblems(cp, `controlPlanes[${i}]`, dsNames, cpVersions, ctx));
+    const cpNames = namesOf(controlPlanes);
+    const hosts = new HostRegistry();
+    pools.forEach((pool, i) => workerPoolProblems(pool, `workerPools[${i}]`, cpNames, cpVersions, hosts, ctx));
+    return inSpecOrder(out);
+}
+
+const namesOf = (list: { name?: unknown }[]) =>
+    list.map((x) => x?.name).filter((n): n is string => typeof n === "string");
+const quotedList = (names: string[]) => names.map((n) => `"${n}"`).join(", ");
+
+function managementClusterProblems({ mgmt, sound, out }: SpecContext): void {
+    if (mgmt === undefined || !sound("managementCluster")) return;
+    componentProblems("managementCluster", validateManagementRanges(mgmt.podCidrs, mgmt.serviceCidrs), out);
+    if (!/\bclusters\s*:/.test(mgmt.kubeconfig) && !/"clusters"/.test(mgmt.kubeconfig))
+        out.push({
+            path: "managementCluster.kubeconfig",
+            message: "must be the contents of a kubeconfig (with clusters, users and contexts), not a path to one",
+        });
+}
+
+function dataStoreProblems(ds: DataStoreSpec, p: string, { sound, out }: SpecContext): void {
+    if (!sound(p)) return;
+    componentProblems(p, validateEndpoints(ds.endpoints, ds.insecure === true).errors, out);
+    const dsName = ds.dataStoreName ?? ds.name;
+    const nameProblem = dnsSubdomainProblem(dsName);
+    if (nameProblem) out.push({ path: `${p}.${ds.dataStoreName ? "dataStoreName" : "name"}`, message: nameProblem });
+    if ((ds.tls.clientCertificate === undefined) !== (ds.tls.clientPrivateKey === undefined))
+        out.push({
+            path: `${p}.tls.${ds.tls.clientCertificate === undefined ? "clientCertificate" : "clientPrivateKey"}`,
+            message:
+                "clientCertificate and clientPrivateKey go together: give both, or neither to have one minted from the CA",
+        });
+}
+
+/** The DataStore it names (or the only one), its version, and the control plane's own rules. */
+function controlPlaneProblems(
+    cp: ControlPlaneSpec,
+    p: string,
+    dsNames: string[],
+    cpVersions: Map<string, string>,
+    { mgmt, sound, out }: SpecContext,
+): void {
+    if (cp === null || typeof cp !== "object") return;
+    if (cp.dataStore === undefined) {
+        if (dsNames.length !== 1)
             out.push({
                 path: `${p}.dataStore`,
-                message: `names no DataStore of this spec ("${cp.dataStore}"); known: ${dsNames.map((n) => `"${n}"`).join(", ") || "none"}`,
+                message:
+                    dsNames.length === 0
+                        ? "needs a DataStore: add one under dataStores"
+                        : `is required when there are several DataStores; one of ${quotedList(dsNames)}`,
             });
-        }
-        if (!sound(p)) return;
-        const vp = versionProblem(cp.kubernetesVersion);
-        if (vp) return void out.push({ path: `${p}.kubernetesVersion`, message: vp });
-        cpVersions.set(cp.name, cp.kubernetesVersion);
-        componentProblems(
-            p,
-            validateControlPlane({
-                name: cp.tenantName ?? cp.name,
-                kubernetesVersion: cp.kubernetesVersion,
-                replicas: cp.replicas,
-                serviceType: cp.serviceType,
-                address: cp.address,
-                port: cp.port,
-                advertiseAddress: cp.advertiseAddress,
-                certSANs: cp.certSANs,
-                network: cp.network,
-                addons: cp.addons,
-                kubeletCgroupDriver: cp.kubeletCgroupDriver,
-                managementPodCidrs: mgmt?.podCidrs,
-                managementServiceCidrs: mgmt?.serviceCidrs,
-            }),
-            out,
-        );
-    });
+    } else if (typeof cp.dataStore === "string" && !dsNames.includes(cp.dataStore)) {
+        out.push({
+            path: `${p}.dataStore`,
+            message: `names no DataStore of this spec ("${cp.dataStore}"); known: ${quotedList(dsNames) || "none"}`,
+        });
+    }
+    if (!sound(p)) return;
+    const vp = versionProblem(cp.kubernetesVersion);
+    if (vp) return void out.push({ path: `${p}.kubernetesVersion`, message: vp });
+    cpVersions.set(cp.name, cp.kubernetesVersion);
+    componentProblems(
+        p,
+        validateControlPlane({
+            name: cp.tenantName ?? cp.name,
+            kubernetesVersion: cp.kubernetesVersion,
+            replicas: cp.replicas,
+            serviceType: cp.serviceType,
+            address: cp.address,
+            port: cp.port,
+            advertiseAddress: cp.advertiseAddress,
+            certSANs: cp.certSANs,
+            network: cp.network,
+            addons: cp.addons,
+            kubeletCgroupDriver: cp.kubeletCgroupDriver,
+            managementPodCidrs: mgmt?.podCidrs,
+            managementServiceCidrs: mgmt?.serviceCidrs,
+        }),
+        out,
+    );
+}
 
-    const cpNames = controlPlanes.map((c) => c?.name).filter((n): n is string => typeof n === "string");
-    const hosts = new HostRegistry();
-    pools.forEach((pool, i) => {
-        const p = `workerPools[${i}]`;
-        if (pool === null || typeof pool !== "object") return;
-        if (typeof pool.controlPlane === "string" && !cpNames.includes(pool.controlPlane))
-            out.push({
-                path: `${p}.controlPlane`,
-                message: `names no control plane of this spec ("${pool.controlPlane}"); known: ${cpNames.map((n) => `"${n}"`).join(", ") || "none"}`,
-            });
-        if (!sound(p)) return;
-        componentProblems(p, hosts.claimPoolHosts(pool.name, pool.hosts), out);
-        componentProblems(
-            p,
-            validateWorkerPool(workerPoolValues(pool as never, cpVersions.get(pool.controlPlane)), hostKeyProblem),
-            out,
-        );
-    });
-    return inSpecOrder(out);
+/** The control plane it names, its hosts (each in one pool only), and the pool's own rules. */
+function workerPoolProblems(
+    pool: WorkerPoolSpec,
+    p: string,
+    cpNames: string[],
+    cpVersions: Map<string, string>,
+    hosts: HostRegistry,
+    { sound, out }: SpecContext,
+): void {
+    if (pool === null || typeof pool !== "object") return;
+    if (typeof pool.controlPlane === "string" && !cpNames.includes(pool.controlPlane))
+        out.push({
+            path: `${p}.controlPlane`,
+            message: `names no control plane of this spec ("${pool.controlPlane}"); known: ${quotedList(cpNames) || "none"}`,
+        });
+    if (!sound(p)) return;
+    componentProblems(p, hosts.claimPoolHosts(pool.name, pool.hosts), out);
+    componentProblems(
+        p,
+        validateWorkerPool(workerPoolValues(pool as never, cpVersions.get(pool.controlPlane)), hostKeyProblem),
+        out,
+    );
 }
 
 const SECTIONS = ["managementCluster", "dataStores", "controlPlanes", "workerPools"];
