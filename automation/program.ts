@@ -7,7 +7,7 @@ import { HostedControlPlane } from "../components/hostedControlPlane";
 import { ManagementCluster } from "../components/managementCluster";
 import { stackHosts } from "../components/validation";
 import { defaultNodeName, hostResourceName, WorkerPool } from "../components/workerPool";
-import { HcpSpec, isSecretRef } from "./spec";
+import { ControlPlaneSpec, DataStoreSpec, HcpSpec, isSecretRef, ManagementClusterSpec, WorkerPoolSpec } from "./spec";
 
 /** The stack outputs the program exports (names are part of the embedding's contract). */
 export const OUTPUT_CONTROL_PLANES = "controlPlanes";
@@ -51,63 +51,14 @@ export function hostResourceNames(spec: HcpSpec): Map<string, string> {
 export function declareSpec(spec: HcpSpec): Record<string, pulumi.Input<unknown>> {
     // One program run = one stack: forget hosts claimed by an earlier run in this process.
     stackHosts.clear();
-    const m = spec.managementCluster;
-    const mgmt = new ManagementCluster(m.name ?? "mgmt", {
-        kubeconfig: secretInput(m.kubeconfig),
-        kamajiNamespace: m.kamajiNamespace,
-        podCidrs: m.podCidrs,
-        serviceCidrs: m.serviceCidrs,
-        preflight: m.preflight,
-        allowInsecureHttp: m.allowInsecureHttp,
-    });
+    const mgmt = declareManagementCluster(spec.managementCluster);
     const stores = new Map<string, DataStore>();
-    for (const ds of spec.dataStores ?? []) {
-        stores.set(
-            ds.name,
-            new DataStore(ds.name, {
-                managementCluster: mgmt,
-                name: ds.dataStoreName,
-                endpoints: ds.endpoints,
-                insecure: ds.insecure,
-                tls: {
-                    caCertificate: ds.tls.caCertificate,
-                    caPrivateKey: secretInput(ds.tls.caPrivateKey)!,
-                    clientCertificate: ds.tls.clientCertificate,
-                    clientPrivateKey: secretInput(ds.tls.clientPrivateKey),
-                },
-                clientCommonName: ds.clientCommonName,
-                clientCertificateValidityDays: ds.clientCertificateValidityDays,
-                waitForReady: ds.waitForReady,
-                healthCheck: ds.healthCheck,
-                healthFailOn: ds.healthFailOn,
-            }),
-        );
-    }
+    for (const ds of spec.dataStores ?? []) stores.set(ds.name, declareDataStore(ds, mgmt));
     const cps = new Map<string, HostedControlPlane>();
     const cpOutputs: Record<string, pulumi.Input<unknown>> = {};
     const kubeconfigs: Record<string, pulumi.Input<string>> = {};
     for (const c of spec.controlPlanes ?? []) {
-        const store = stores.get(c.dataStore ?? [...stores.keys()][0])!;
-        const cp = new HostedControlPlane(c.name, {
-            managementCluster: mgmt,
-            dataStore: store,
-            name: c.tenantName,
-            namespace: c.namespace,
-            kubernetesVersion: c.kubernetesVersion,
-            replicas: c.replicas,
-            serviceType: c.serviceType,
-            address: c.address,
-            port: c.port,
-            advertiseAddress: c.advertiseAddress,
-            certSANs: c.certSANs,
-            serviceLabels: c.serviceLabels,
-            serviceAnnotations: c.serviceAnnotations,
-            network: c.network,
-            addons: c.addons,
-            kubeletCgroupDriver: c.kubeletCgroupDriver,
-            cniManifest: c.cniManifest,
-            readyTimeoutSeconds: c.readyTimeoutSeconds,
-        });
+        const cp = declareControlPlane(c, mgmt, stores.get(c.dataStore ?? [...stores.keys()][0])!);
         cps.set(c.name, cp);
         cpOutputs[c.name] = {
             tenantName: cp.tenantName,
@@ -120,45 +71,99 @@ export function declareSpec(spec: HcpSpec): Record<string, pulumi.Input<unknown>
     }
     const poolOutputs: Record<string, pulumi.Input<unknown>> = {};
     for (const p of spec.workerPools ?? []) {
-        const pool = new WorkerPool(p.name, {
-            controlPlane: cps.get(p.controlPlane)!,
-            hosts: p.hosts.map((h) => ({
-                address: h.address,
-                port: h.port,
-                user: h.user,
-                privateKey: secretInput(h.privateKey),
-                privateKeyPassphrase: secretInput(h.privateKeyPassphrase),
-                password: secretInput(h.password),
-                hostKey: h.hostKey,
-                nodeName: h.nodeName,
-                labels: h.labels,
-                taints: h.taints,
-                kubeletConfiguration: h.kubeletConfiguration,
-            })),
-            kubernetesVersion: p.kubernetesVersion,
-            containerd: p.containerd
-                ? { ...p.containerd, registryCredentials: credentials(p.containerd.registryCredentials) as never }
-                : undefined,
-            cgroupDriver: p.cgroupDriver,
-            kubeletConfiguration: p.kubeletConfiguration,
-            packageSource: p.packageSource,
-            reusePolicy: p.reusePolicy,
-            maxUnavailable: p.maxUnavailable,
-            trustOnFirstUse: p.trustOnFirstUse,
-            apiEndpoint: p.apiEndpoint,
-            ignorePreflightErrors: p.ignorePreflightErrors,
-        });
-        poolOutputs[p.name] = {
-            controlPlane: p.controlPlane,
-            nodeNames: pool.nodeNames,
-            hosts: pool.hostStatus,
-        };
+        const pool = declareWorkerPool(p, cps.get(p.controlPlane)!);
+        poolOutputs[p.name] = { controlPlane: p.controlPlane, nodeNames: pool.nodeNames, hosts: pool.hostStatus };
     }
     return {
         [OUTPUT_CONTROL_PLANES]: cpOutputs,
         [OUTPUT_KUBECONFIGS]: pulumi.secret(pulumi.output(kubeconfigs)),
         [OUTPUT_WORKER_POOLS]: poolOutputs,
     };
+}
+
+function declareManagementCluster(m: ManagementClusterSpec): ManagementCluster {
+    return new ManagementCluster(m.name ?? "mgmt", {
+        kubeconfig: secretInput(m.kubeconfig),
+        kamajiNamespace: m.kamajiNamespace,
+        podCidrs: m.podCidrs,
+        serviceCidrs: m.serviceCidrs,
+        preflight: m.preflight,
+        allowInsecureHttp: m.allowInsecureHttp,
+    });
+}
+
+function declareDataStore(ds: DataStoreSpec, mgmt: ManagementCluster): DataStore {
+    return new DataStore(ds.name, {
+        managementCluster: mgmt,
+        name: ds.dataStoreName,
+        endpoints: ds.endpoints,
+        insecure: ds.insecure,
+        tls: {
+            caCertificate: ds.tls.caCertificate,
+            caPrivateKey: secretInput(ds.tls.caPrivateKey)!,
+            clientCertificate: ds.tls.clientCertificate,
+            clientPrivateKey: secretInput(ds.tls.clientPrivateKey),
+        },
+        clientCommonName: ds.clientCommonName,
+        clientCertificateValidityDays: ds.clientCertificateValidityDays,
+        waitForReady: ds.waitForReady,
+        healthCheck: ds.healthCheck,
+        healthFailOn: ds.healthFailOn,
+    });
+}
+
+function declareControlPlane(c: ControlPlaneSpec, mgmt: ManagementCluster, store: DataStore): HostedControlPlane {
+    return new HostedControlPlane(c.name, {
+        managementCluster: mgmt,
+        dataStore: store,
+        name: c.tenantName,
+        namespace: c.namespace,
+        kubernetesVersion: c.kubernetesVersion,
+        replicas: c.replicas,
+        serviceType: c.serviceType,
+        address: c.address,
+        port: c.port,
+        advertiseAddress: c.advertiseAddress,
+        certSANs: c.certSANs,
+        serviceLabels: c.serviceLabels,
+        serviceAnnotations: c.serviceAnnotations,
+        network: c.network,
+        addons: c.addons,
+        kubeletCgroupDriver: c.kubeletCgroupDriver,
+        cniManifest: c.cniManifest,
+        readyTimeoutSeconds: c.readyTimeoutSeconds,
+    });
+}
+
+function declareWorkerPool(p: WorkerPoolSpec, controlPlane: HostedControlPlane): WorkerPool {
+    return new WorkerPool(p.name, {
+        controlPlane,
+        hosts: p.hosts.map((h) => ({
+            address: h.address,
+            port: h.port,
+            user: h.user,
+            privateKey: secretInput(h.privateKey),
+            privateKeyPassphrase: secretInput(h.privateKeyPassphrase),
+            password: secretInput(h.password),
+            hostKey: h.hostKey,
+            nodeName: h.nodeName,
+            labels: h.labels,
+            taints: h.taints,
+            kubeletConfiguration: h.kubeletConfiguration,
+        })),
+        kubernetesVersion: p.kubernetesVersion,
+        containerd: p.containerd
+            ? { ...p.containerd, registryCredentials: credentials(p.containerd.registryCredentials) as never }
+            : undefined,
+        cgroupDriver: p.cgroupDriver,
+        kubeletConfiguration: p.kubeletConfiguration,
+        packageSource: p.packageSource,
+        reusePolicy: p.reusePolicy,
+        maxUnavailable: p.maxUnavailable,
+        trustOnFirstUse: p.trustOnFirstUse,
+        apiEndpoint: p.apiEndpoint,
+        ignorePreflightErrors: p.ignorePreflightErrors,
+    });
 }
 
 /** An inline program for the Automation API. */
