@@ -2,6 +2,7 @@
  * Gates: conditions that make a review fail (the command exits non-zero with the reason).
  */
 import type { Review } from "./review";
+import type { ReviewEntry } from "./types";
 import type { Plan } from "./steps";
 
 export interface GateConfig {
@@ -25,104 +26,83 @@ export interface GateResult {
 }
 
 const list = (xs: string[]) => xs.join(", ");
+const nodes = (n: number) => `${n} node${n === 1 ? "" : "s"}`;
 
+/** Every gate, in the order a review lists them; each rule once, here. */
 export function evaluateGates(review: Review, plan: Plan, cfg: GateConfig): GateResult[] {
-    const out: GateResult[] = [];
     const e = review.entries;
-
     const tenants = e.filter(
         (x) => x.subject === "tenant" && (x.action === "delete" || x.action === "replace") && x.risk === "high",
     );
-    if (cfg.allowTenantDeletion) {
-        out.push({
-            gate: "tenant-deletion",
-            passed: true,
-            reason: tenants.length
-                ? `allowed: ${list(tenants.map((x) => `${x.name} (${x.action})`))}`
-                : "no tenant is deleted or replaced",
-        });
-    } else {
-        out.push(
-            tenants.length
-                ? {
-                      gate: "tenant-deletion",
-                      passed: false,
-                      reason: `tenant ${list(tenants.map((x) => `${x.name} is ${x.action === "delete" ? "deleted" : "replaced"}`))}; allow with --allow-tenant-deletion`,
-                  }
-                : { gate: "tenant-deletion", passed: true, reason: "no tenant is deleted or replaced" },
-        );
-    }
-
     const stores = e.filter((x) => x.subject === "datastore" && (x.action === "delete" || x.action === "replace"));
-    if (cfg.allowDataStoreDeletion) {
-        out.push({
-            gate: "datastore-deletion",
-            passed: true,
-            reason: stores.length
-                ? `allowed: ${list(stores.map((x) => `${x.name} (${x.action})`))}`
-                : "no DataStore is deleted or replaced",
-        });
-    } else {
-        out.push(
-            stores.length
-                ? {
-                      gate: "datastore-deletion",
-                      passed: false,
-                      reason: `DataStore ${list(stores.map((x) => `${x.name} is ${x.action === "delete" ? "deleted" : "replaced"}`))}; allow with --allow-datastore-deletion`,
-                  }
-                : { gate: "datastore-deletion", passed: true, reason: "no DataStore is deleted or replaced" },
-        );
-    }
+    return [
+        deletionGate("tenant-deletion", tenants, cfg.allowTenantDeletion, "tenant", "--allow-tenant-deletion"),
+        deletionGate(
+            "datastore-deletion",
+            stores,
+            cfg.allowDataStoreDeletion,
+            "DataStore",
+            "--allow-datastore-deletion",
+        ),
+        disruptedNodesGate(
+            e.filter((x) => x.disruptsNode),
+            cfg.maxDisruptedNodes,
+        ),
+        downgradeGate(
+            e.filter((x) => x.action === "downgrade"),
+            cfg.allowDowngrade,
+        ),
+        ...(plan.errors > 0 ? [previewErrorsGate(plan.errors)] : []),
+    ];
+}
 
-    const disrupted = e.filter((x) => x.disruptsNode);
+/** Deleting or replacing what holds data (a tenant, a DataStore) is refused unless allowed. */
+function deletionGate(
+    gate: GateName,
+    hits: ReviewEntry[],
+    allowed: boolean | undefined,
+    noun: string,
+    flag: string,
+): GateResult {
+    if (hits.length === 0) return { gate, passed: true, reason: `no ${noun} is deleted or replaced` };
+    if (allowed) return { gate, passed: true, reason: `allowed: ${list(hits.map((x) => `${x.name} (${x.action})`))}` };
+    const what = hits.map((x) => `${x.name} is ${x.action === "delete" ? "deleted" : "replaced"}`);
+    return { gate, passed: false, reason: `${noun} ${list(what)}; allow with ${flag}` };
+}
+
+function disruptedNodesGate(disrupted: ReviewEntry[], max: number | undefined): GateResult {
+    const gate = "disrupted-nodes";
     const n = disrupted.length;
-    if (cfg.maxDisruptedNodes === undefined) {
-        out.push({
-            gate: "disrupted-nodes",
-            passed: true,
-            reason: `${n} node${n === 1 ? "" : "s"} disrupted; no limit set (--max-disrupted-nodes N)`,
-        });
-    } else if (n > cfg.maxDisruptedNodes) {
-        out.push({
-            gate: "disrupted-nodes",
-            passed: false,
-            reason: `${n} nodes disrupted (${list(disrupted.map((x) => `${x.name}: ${x.action}`))}), more than the limit of ${cfg.maxDisruptedNodes}; split the change or raise --max-disrupted-nodes`,
-        });
-    } else {
-        out.push({
-            gate: "disrupted-nodes",
-            passed: true,
-            reason: `${n} node${n === 1 ? "" : "s"} disrupted, within the limit of ${cfg.maxDisruptedNodes}`,
-        });
-    }
+    if (max === undefined)
+        return { gate, passed: true, reason: `${nodes(n)} disrupted; no limit set (--max-disrupted-nodes N)` };
+    if (n <= max) return { gate, passed: true, reason: `${nodes(n)} disrupted, within the limit of ${max}` };
+    return {
+        gate,
+        passed: false,
+        reason: `${n} nodes disrupted (${list(disrupted.map((x) => `${x.name}: ${x.action}`))}), more than the limit of ${max}; split the change or raise --max-disrupted-nodes`,
+    };
+}
 
-    const downs = e.filter((x) => x.action === "downgrade");
-    if (cfg.allowDowngrade) {
-        out.push({
-            gate: "downgrade",
+function downgradeGate(downs: ReviewEntry[], allowed: boolean | undefined): GateResult {
+    const gate = "downgrade";
+    if (downs.length === 0) return { gate, passed: true, reason: "no downgrade" };
+    if (allowed)
+        return {
+            gate,
             passed: true,
-            reason: downs.length
-                ? `allowed: ${list(downs.map((x) => `${x.subject} ${x.name} ${x.from} → ${x.to}`))}`
-                : "no downgrade",
-        });
-    } else {
-        out.push(
-            downs.length
-                ? {
-                      gate: "downgrade",
-                      passed: false,
-                      reason: `${list(downs.map((x) => `${x.subject} ${x.name} goes from ${x.from} down to ${x.to}`))}; allow with --allow-downgrade`,
-                  }
-                : { gate: "downgrade", passed: true, reason: "no downgrade" },
-        );
-    }
+            reason: `allowed: ${list(downs.map((x) => `${x.subject} ${x.name} ${x.from} → ${x.to}`))}`,
+        };
+    return {
+        gate,
+        passed: false,
+        reason: `${list(downs.map((x) => `${x.subject} ${x.name} goes from ${x.from} down to ${x.to}`))}; allow with --allow-downgrade`,
+    };
+}
 
-    if (plan.errors > 0) {
-        out.push({
-            gate: "preview-errors",
-            passed: false,
-            reason: `the preview reported ${plan.errors} error${plan.errors === 1 ? "" : "s"}, so the review is incomplete; fix the preview first`,
-        });
-    }
-    return out;
+function previewErrorsGate(errors: number): GateResult {
+    return {
+        gate: "preview-errors",
+        passed: false,
+        reason: `the preview reported ${errors} error${errors === 1 ? "" : "s"}, so the review is incomplete; fix the preview first`,
+    };
 }
