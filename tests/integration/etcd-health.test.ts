@@ -3,6 +3,7 @@ import { checkEtcdHealth, EtcdHealthInputError } from "../../provider/etcd/healt
 import * as provider from "../../provider/etcd/provider";
 import { createCertificateAuthority, issueCertificate } from "../../provider/pki";
 import { startEtcdCluster, EtcdTestCluster } from "../support/etcd";
+import { rejection } from "../support/rejection";
 
 // A real 3-member etcd cluster with mutual TLS for clients and peers (lab/etcd-cluster.sh).
 describe("etcd health (integration: 3 members, mutual TLS)", function () {
@@ -138,19 +139,16 @@ describe("etcd health (integration: 3 members, mutual TLS)", function () {
         });
 
         it("caught locally, before any connection, naming clientCertificate", async () => {
-            let err: unknown;
-            try {
-                await checkEtcdHealth({ ...opts(), clientCertificate: other.certPem, clientPrivateKey: other.keyPem });
-            } catch (e) {
-                err = e;
-            }
+            const err = await rejection<EtcdHealthInputError>(
+                checkEtcdHealth({ ...opts(), clientCertificate: other.certPem, clientPrivateKey: other.keyPem }),
+            );
             expect(err).to.be.instanceOf(EtcdHealthInputError);
-            const failures = (err as EtcdHealthInputError).failures;
+            const failures = err.failures;
             expect(failures.map((f) => f.property)).to.deep.equal(["clientCertificate"]);
             expect(failures[0].reason).to.match(
                 /^clientCertificate: "root" \(issuer "CN=not-the-datastore-ca"\) is not signed by caCertificate/,
             );
-            expect((err as Error).message).to.not.include("PRIVATE KEY");
+            expect(err.message).to.not.include("PRIVATE KEY");
         });
 
         it("rejected by etcd when the local bundle trusts both CAs: a clear TLS error on every endpoint", async () => {

@@ -9,21 +9,13 @@ import * as http from "http";
 import * as path from "path";
 import * as provider from "../../provider/hostprep/provider";
 import { HostLab, makeBundle, repoRoot, TestHost } from "../support/hosts";
+import { rejection } from "../support/rejection";
 
 const IPS = [labIp(111), labIp(112), labIp(113)];
 const NAMES = ["t-prep-1", "t-prep-2", "t-prep-3"];
 
 function measure(what: string, ms: number): void {
     console.log(`      [measure] ${what}: ${ms} ms`);
-}
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-    try {
-        await p;
-    } catch (e) {
-        return e as Error;
-    }
-    throw new Error("expected the promise to reject");
 }
 
 describe("PreparedHost provider on real hosts", function () {
