@@ -10,13 +10,10 @@ import * as path from "path";
 import * as provider from "../../provider/hostprep/provider";
 import { HostLab, makeBundle, repoRoot, TestHost } from "../support/hosts";
 import { rejection } from "../support/rejection";
+import { measure } from "../support/measure";
 
 const IPS = [labIp(111), labIp(112), labIp(113)];
 const NAMES = ["t-prep-1", "t-prep-2", "t-prep-3"];
-
-function measure(what: string, ms: number): void {
-    console.log(`      [measure] ${what}: ${ms} ms`);
-}
 
 describe("PreparedHost provider on real hosts", function () {
     this.timeout(300000);

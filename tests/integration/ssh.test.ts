@@ -8,15 +8,12 @@ import { connect, ConnectionArgs, SshConnection, SshError, withConnection } from
 import { fingerprint, parsePublicKey } from "../../provider/ssh/logic";
 import { HostLab, TestHost } from "../support/hosts";
 import { rejection } from "../support/rejection";
+import { measure } from "../support/measure";
 
 const A_IP = labIp(101);
 const B_IP = labIp(102);
 const NOBODY_IP = labIp(250); // no host there
 const PASSWORD = "pw-Ünicode 'quoted' $x";
-
-function measure(what: string, ms: number): void {
-    console.log(`      [measure] ${what}: ${ms} ms`);
-}
 
 describe("ssh client against real sshd hosts", function () {
     this.timeout(120000);
