@@ -14,7 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { KubeClient, resourcePath } from "../../provider/kube";
 import { caCertHash, CertificateAndKey, createCertificateAuthority } from "../../provider/pki";
 import { installCrds } from "../../lab/installCrds";
-import { newInlineStack, previewSteps, changeCounts, TestStack, repoRoot } from "../support/engine";
+import { destroyAndDispose, newInlineStack, previewSteps, changeCounts, TestStack, repoRoot } from "../support/engine";
 import { ensureManagementCluster } from "../support/management";
 
 const KAMAJI = { group: "kamaji.clastix.io", version: "v1alpha1" };
@@ -188,10 +188,7 @@ describe("engine: ManagementCluster + DataStore + HostedControlPlane on the lab 
         // What the stand-in wrote in Kamaji's place (Kamaji would remove these with the tenant).
         for (const suffix of ["admin-kubeconfig", "ca"])
             await client?.delete(`/api/v1/namespaces/${tenantNs}/secrets/${tcpName}-${suffix}`).catch(() => undefined);
-        if (ts) {
-            await ts.stack.destroy().catch(() => undefined);
-            await ts.dispose();
-        }
+        await destroyAndDispose(ts);
         // The management cluster's controller-manager finalizes the namespace (kamaji-system stays: the lab owns it).
         await client?.delete(`/api/v1/namespaces/${tenantNs}`).catch(() => undefined);
     });

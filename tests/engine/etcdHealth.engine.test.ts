@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import * as automation from "@pulumi/pulumi/automation";
 import { EtcdHealth } from "../../provider/etcd/resource";
-import { newInlineStack, TestStack } from "../support/engine";
+import { destroyAndDispose, newInlineStack, TestStack } from "../support/engine";
 import { EtcdTestCluster, startEtcdCluster } from "../support/etcd";
 import { Record } from "../support/fixtures/record";
 
@@ -54,10 +54,7 @@ describe("EtcdHealth in preview, through the engine, on a real etcd with mTLS", 
         ts = await newInlineStack("hcp-etcd-health", program);
     });
     after(async () => {
-        if (ts) {
-            await ts.stack.destroy().catch(() => undefined);
-            await ts.dispose();
-        }
+        await destroyAndDispose(ts);
         if (etcd) await etcd.down();
         fs.rmSync(dir, { recursive: true, force: true });
     });

@@ -6,7 +6,7 @@ import { labIp } from "../support/labNet";
 import * as fs from "fs";
 import * as path from "path";
 import { PreparedHost } from "../../provider/hostprep/resource";
-import { changeCounts, newInlineStack, previewSteps, TestStack } from "../support/engine";
+import { destroyAndDispose, changeCounts, newInlineStack, previewSteps, TestStack } from "../support/engine";
 import { HostLab, makeBundle, TestHost } from "../support/hosts";
 import { measure } from "../support/measure";
 
@@ -70,10 +70,7 @@ describe("PreparedHost through the Pulumi engine", function () {
         ts = await newInlineStack("hcp-hostprep", program);
     });
     after(async () => {
-        if (ts) {
-            await ts.stack.destroy().catch(() => undefined);
-            await ts.dispose();
-        }
+        await destroyAndDispose(ts);
         await lab.dispose();
         fs.rmSync(bundleDir, { recursive: true, force: true });
     });

@@ -9,7 +9,7 @@ import * as fs from "fs";
 import { labStack, LabDescription, LabTenant } from "../../lab/defaultStack";
 import { readyPods } from "../../lab/workload";
 import { KubeClient } from "../../provider/kube/client";
-import { newInlineStack, previewSteps, TestStack } from "../support/engine";
+import { destroyAndDispose, newInlineStack, previewSteps, TestStack } from "../support/engine";
 import { dataStoreEtcd, ensureLab, managementClient, onHost, requireFreeHosts } from "../support/lab";
 import { labNet } from "../support/labNet";
 import { measureSince } from "../support/measure";
@@ -133,12 +133,7 @@ describe("lifecycle on the local lab (Automation API, real engine, real joins)",
         ts = await newInlineStack("hcp-lifecycle", async () => labStack(lab, tenants));
     });
 
-    after(async () => {
-        if (!ts) return;
-        await ts.stack.cancel().catch(() => undefined);
-        await ts.stack.destroy().catch(() => undefined);
-        await ts.dispose();
-    });
+    after(() => destroyAndDispose(ts, { cancel: true }));
 
     it("an up killed mid-way converges on the re-run, with nothing duplicated", async () => {
         const t0 = Date.now();

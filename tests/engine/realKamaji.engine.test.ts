@@ -12,7 +12,7 @@ import * as path from "path";
 import { labStack, LabDescription, LabTenant, tenantLoadBalancerAddress } from "../../lab/defaultStack";
 import { readyPods } from "../../lab/workload";
 import { KubeClient } from "../../provider/kube/client";
-import { binDir, newInlineStack, TestStack } from "../support/engine";
+import { destroyAndDispose, binDir, newInlineStack, TestStack } from "../support/engine";
 import { ensureLab, managementClient, requireFreeHosts } from "../support/lab";
 import { labNet } from "../support/labNet";
 import { measureSince } from "../support/measure";
@@ -89,10 +89,7 @@ describe("the real Kamaji operator runs the tenant, with CoreDNS, kube-proxy and
     after(async () => {
         if (blocked) for (const n of MGMT_NODES) iptables(n, ["-D", "FORWARD", ...blockRule(lab)]);
         if (kubeconfigFile) fs.rmSync(path.dirname(kubeconfigFile), { recursive: true, force: true });
-        if (!ts) return;
-        await ts.stack.cancel().catch(() => undefined);
-        await ts.stack.destroy().catch(() => undefined);
-        await ts.dispose();
+        await destroyAndDispose(ts, { cancel: true });
     });
 
     it("replicas: 2 gives two API server pods on the management nodes, behind the LoadBalancer address asked for", async () => {

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { labStack, LabDescription, LabTenant } from "../../lab/defaultStack";
 import { KubeClient } from "../../provider/kube/client";
-import { newInlineStack, TestStack } from "../support/engine";
+import { destroyAndDispose, newInlineStack, TestStack } from "../support/engine";
 import { ensureLab, onHost, requireFreeHosts } from "../support/lab";
 import { labDir } from "../support/management";
 import { measureSince } from "../support/measure";
@@ -46,9 +46,7 @@ describe("real nodes: kubelet, containerd and runc run a workload pulled through
             await tenant.delete(`/apis/policy/v1/namespaces/${NS}/poddisruptionbudgets/${APP}`).catch(() => undefined);
             await tenant.delete(`/apis/apps/v1/namespaces/${NS}/deployments/${APP}`).catch(() => undefined);
         }
-        await ts.stack.cancel().catch(() => undefined);
-        await ts.stack.destroy().catch(() => undefined);
-        await ts.dispose();
+        await destroyAndDispose(ts, { cancel: true });
     });
 
     it("the Nodes report containerd 1.7.27 and the kubelet of the toolchain, with a pod range each", async () => {

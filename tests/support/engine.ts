@@ -178,6 +178,18 @@ export async function newInlineStack(
 }
 
 /**
+ * Ends a test stack in an `after` hook, whatever the tests left behind: destroys what is still up
+ * (a failure there is ignored), then disposes of it, which scans for secrets and throws on a hit.
+ * With `cancel`, first releases the lock an interrupted update left. A stack never made is skipped.
+ */
+export async function destroyAndDispose(ts: TestStack | undefined, o: { cancel?: boolean } = {}): Promise<void> {
+    if (!ts) return;
+    if (o.cancel) await ts.stack.cancel().catch(() => undefined);
+    await ts.stack.destroy().catch(() => undefined);
+    await ts.dispose();
+}
+
+/**
  * The stack's state file exactly as the backend stores it. (The Automation API's exportStack
  * decrypts secrets, so it cannot show whether a secret was stored in plain text.)
  */
