@@ -13,9 +13,9 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { KubeClient, resourcePath } from "../../provider/kube";
 import { caCertHash, CertificateAndKey, createCertificateAuthority } from "../../provider/pki";
-import { installCrds } from "../../lab/installCrds";
 import { destroyAndDispose, newInlineStack, previewSteps, changeCounts, TestStack, repoRoot } from "../support/engine";
-import { ensureManagementCluster } from "../support/management";
+import { deleteNamespace, ensureNamespace } from "../support/kube";
+import { ensureKamajiCrdsAndNamespace, ensureManagementCluster } from "../support/management";
 
 const KAMAJI = { group: "kamaji.clastix.io", version: "v1alpha1" };
 const tag = `ct${process.pid}`;
@@ -161,16 +161,8 @@ describe("engine: ManagementCluster + DataStore + HostedControlPlane on the lab 
     before(async () => {
         kubeconfig = ensureManagementCluster();
         client = KubeClient.fromKubeconfig(kubeconfig);
-        const served = await client.servedResources("kamaji.clastix.io/v1alpha1");
-        if (!served?.includes("tenantcontrolplanes")) await installCrds(client);
-        for (const ns of ["kamaji-system", tenantNs]) {
-            if (!(await client.get(`/api/v1/namespaces/${ns}`)))
-                await client.create("/api/v1/namespaces", {
-                    apiVersion: "v1",
-                    kind: "Namespace",
-                    metadata: { name: ns },
-                });
-        }
+        await ensureKamajiCrdsAndNamespace(client);
+        await ensureNamespace(client, tenantNs);
         etcdCa = await createCertificateAuthority("engine-etcd-ca", 30, [], "rsa"); // Kamaji v1.0.0 needs RSA
         tenantCa = await createCertificateAuthority("engine-tenant-ca", 30);
         kamaji = new FakeKamaji(client, tenantCa, kubeconfig);
@@ -190,7 +182,7 @@ describe("engine: ManagementCluster + DataStore + HostedControlPlane on the lab 
             await client?.delete(`/api/v1/namespaces/${tenantNs}/secrets/${tcpName}-${suffix}`).catch(() => undefined);
         await destroyAndDispose(ts);
         // The management cluster's controller-manager finalizes the namespace (kamaji-system stays: the lab owns it).
-        await client?.delete(`/api/v1/namespaces/${tenantNs}`).catch(() => undefined);
+        if (client) await deleteNamespace(client, tenantNs);
     });
 
     const tcpPath = () =>
