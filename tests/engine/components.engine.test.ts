@@ -13,7 +13,14 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { KubeClient, resourcePath } from "../../provider/kube";
 import { caCertHash, CertificateAndKey, createCertificateAuthority } from "../../provider/pki";
-import { destroyAndDispose, newInlineStack, previewSteps, changeCounts, TestStack, repoRoot } from "../support/engine";
+import {
+    compiledComponents,
+    destroyAndDispose,
+    newInlineStack,
+    previewSteps,
+    changeCounts,
+    TestStack,
+} from "../support/engine";
 import { deleteNamespace, ensureNamespace } from "../support/kube";
 import { ensureKamajiCrdsAndNamespace, ensureManagementCluster } from "../support/management";
 
@@ -117,9 +124,8 @@ describe("engine: ManagementCluster + DataStore + HostedControlPlane on the lab 
     let tenantCa: CertificateAndKey;
     let kamaji: FakeKamaji;
 
-    // The program imports the compiled components, as a user's program would import the package.
     const program = async () => {
-        const hcp: typeof import("../../components") = require(`${repoRoot}/dist/components`);
+        const hcp = compiledComponents();
         const cfg = new pulumi.Config();
         const mgmt = new hcp.ManagementCluster("mgmt", {
             kubeconfig: cfg.requireSecret("kubeconfig"),

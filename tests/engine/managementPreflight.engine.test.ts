@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { detectLoadBalancer, loadBalancerWarning } from "../../components/managementCluster";
 import { KubeClient } from "../../provider/kube";
 import { CertificateAndKey, createCertificateAuthority } from "../../provider/pki";
-import { Diagnostic, newInlineStack, previewSteps, repoRoot, TestStack } from "../support/engine";
+import { compiledComponents, Diagnostic, newInlineStack, previewSteps, TestStack } from "../support/engine";
 import { ensureKamajiCrdsAndNamespace, ensureManagementCluster } from "../support/management";
 
 const tag = `pf${process.pid}`;
@@ -20,7 +20,7 @@ describe("engine: ManagementCluster preflight on the lab management cluster", fu
 
     // Config decides the shape: a ManagementCluster alone, or with a tenant of `serviceType`.
     const program = async () => {
-        const hcp: typeof import("../../components") = require(`${repoRoot}/dist/components`);
+        const hcp = compiledComponents();
         const cfg = new pulumi.Config();
         const mgmt = new hcp.ManagementCluster("mgmt", {
             kubeconfig: cfg.requireSecret("kubeconfig"),

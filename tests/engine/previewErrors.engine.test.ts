@@ -11,7 +11,15 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { KubeClient, resourcePath } from "../../provider/kube";
 import { createCertificateAuthority } from "../../provider/pki";
-import { binDir, engineEnv, newInlineStack, repoRoot, requireToolchain, TestStack } from "../support/engine";
+import {
+    binDir,
+    compiledComponents,
+    engineEnv,
+    newInlineStack,
+    repoRoot,
+    requireToolchain,
+    TestStack,
+} from "../support/engine";
 import { ensureKamajiCrdsAndNamespace, ensureManagementCluster } from "../support/management";
 
 const projectDir = path.join(repoRoot, "tests", "fixtures", "preview-errors");
@@ -87,7 +95,7 @@ describe("engine: errors found after the program started end the preview promptl
 
     /** The same program as the fixture's, inline for the Automation API. */
     const program = async () => {
-        const hcp: typeof import("../../components") = require(`${repoRoot}/dist/components`);
+        const hcp = compiledComponents();
         const cfg = new pulumi.Config();
         const mgmt = new hcp.ManagementCluster("mgmt", { kubeconfig: cfg.requireSecret("kubeconfig") });
         const store = new hcp.DataStore("etcd", {

@@ -38,6 +38,11 @@ export function requireToolchain(): void {
     }
 }
 
+/** The package's components as a user's program imports them: the compiled ones in dist/. */
+export function compiledComponents(): typeof import("../../components") {
+    return require(`${repoRoot}/dist/components`);
+}
+
 /** The lab the tests run on: its lab.json names the lab's secrets. */
 export const labFile = path.join(process.env.HCP_LAB_DIR ?? path.join(repoRoot, ".lab"), "lab.json");
 
