@@ -322,24 +322,25 @@ describe("engine: ManagementCluster + DataStore + HostedControlPlane on the lab 
         expect(tcp.metadata.uid).to.be.a("string");
     });
 
-    it("refuses a downgrade at preview, naming the live version", async () => {
-        await ts.stack.setConfig("version", { value: "v1.33.9" });
+    /** The text of the preview's failure ("undefined" when it succeeds). */
+    const previewFailure = async () => {
         const err = await ts.stack.preview().then(
             () => undefined,
             (e) => e,
         );
-        expect(String(err?.message ?? err)).to.include(
+        return String(err?.message ?? err);
+    };
+
+    it("refuses a downgrade at preview, naming the live version", async () => {
+        await ts.stack.setConfig("version", { value: "v1.33.9" });
+        expect(await previewFailure()).to.include(
             `kubernetesVersion: cannot go from v1.34.0 down to v1.33.9: Kubernetes control planes cannot be downgraded; keep v1.34.0 (or a later patch), or recreate the tenant (the live TenantControlPlane ${tenantNs}/${tcpName} is at v1.34.0)`,
         );
     });
 
     it("refuses a minor-version skip at preview", async () => {
         await ts.stack.setConfig("version", { value: "v1.36.0" });
-        const err = await ts.stack.preview().then(
-            () => undefined,
-            (e) => e,
-        );
-        expect(String(err?.message ?? err)).to.include(
+        expect(await previewFailure()).to.include(
             "cannot go from v1.34.0 to v1.36.0 in one step: upgrade one minor version at a time; set v1.35.x first, apply, then continue",
         );
         await ts.stack.setConfig("version", { value: "v1.34.0" });
