@@ -102,6 +102,12 @@ describe("lifecycle on the local lab (Automation API, real engine, real joins)",
         await sampler;
         return { result, fewest, samples };
     };
+    /** What a preview would change (reads left out), as sorted "op name" lines. */
+    const previewedChanges = async () =>
+        (await previewSteps(ts.stack)).steps
+            .filter((s) => s.op !== "read")
+            .map((s) => `${s.op} ${shortName(s.urn)}`)
+            .sort();
     const tcpSchema = async (name: string) => {
         const tcp = await managementClient(lab).get(
             `/apis/kamaji.clastix.io/v1alpha1/namespaces/default/tenantcontrolplanes/${name}`,
@@ -195,13 +201,7 @@ describe("lifecycle on the local lab (Automation API, real engine, real joins)",
     it("scales 3 → 5: the preview shows exactly the new hosts' creates", async () => {
         const t0 = Date.now();
         setTenants([{ ...tenants[0], hosts: ["worker-1", "worker-2", "worker-3", "worker-4", "worker-5"] }]);
-        const p = await previewSteps(ts.stack);
-        expect(
-            p.steps
-                .filter((s) => s.op !== "read")
-                .map((s) => `${s.op} ${shortName(s.urn)}`)
-                .sort(),
-        ).to.deep.equal([
+        expect(await previewedChanges()).to.deep.equal([
             `create host-198-18-${labNet}-14-join`,
             `create host-198-18-${labNet}-14-prep`,
             `create host-198-18-${labNet}-15-join`,
@@ -215,13 +215,10 @@ describe("lifecycle on the local lab (Automation API, real engine, real joins)",
     it("removes one host: the preview shows exactly its delete; the host is reset and its Node gone", async () => {
         const t0 = Date.now();
         setTenants([{ ...tenants[0], hosts: ["worker-1", "worker-3", "worker-4", "worker-5"] }]);
-        const p = await previewSteps(ts.stack);
-        expect(
-            p.steps
-                .filter((s) => s.op !== "read")
-                .map((s) => `${s.op} ${shortName(s.urn)}`)
-                .sort(),
-        ).to.deep.equal([`delete host-198-18-${labNet}-12-join`, `delete host-198-18-${labNet}-12-prep`]);
+        expect(await previewedChanges()).to.deep.equal([
+            `delete host-198-18-${labNet}-12-join`,
+            `delete host-198-18-${labNet}-12-prep`,
+        ]);
         await waitForWorkload();
         const { fewest, samples } = await fewestReadyDuring(() => ts.stack.up());
         expect(samples, "workload samples").to.be.greaterThan(0);
