@@ -10,8 +10,9 @@ import { deploy, destroy, outputs, packageRoot, removeStack, StackOptions } from
 import { OperationCancelledError, StackLockedError } from "../../automation/errors";
 import { ProgressEvent } from "../../automation/events";
 import { HcpSpec } from "../../automation/spec";
-import { KubeClient } from "../../provider/kube";
 import { LabDescription, tenantLoadBalancerAddress } from "../../lab/defaultStack";
+import { deleteNamespace, ensureNamespace } from "../support/kube";
+import { managementClient } from "../support/lab";
 import { labSpec, PASSPHRASE, requireFullLab } from "../support/reviewLab";
 
 const NAMESPACE = "hcp-automation";
@@ -26,13 +27,7 @@ describe("automation: the embedding on the full lab", function () {
 
     before(async () => {
         lab = requireFullLab();
-        const client = KubeClient.fromKubeconfig(fs.readFileSync(lab.managementKubeconfig, "utf8"));
-        if (!(await client.get(`/api/v1/namespaces/${NAMESPACE}`)))
-            await client.create("/api/v1/namespaces", {
-                apiVersion: "v1",
-                kind: "Namespace",
-                metadata: { name: NAMESPACE },
-            });
+        await ensureNamespace(managementClient(lab), NAMESPACE);
         stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "hcp-automation-"));
         // The CLI behind a wrapper that records every command line it is given.
         argvLog = path.join(stateDir, "argv.log");
@@ -66,11 +61,7 @@ describe("automation: the embedding on the full lab", function () {
             await destroy(undefined, opts).catch(() => undefined);
             fs.rmSync(stateDir, { recursive: true, force: true });
         }
-        // The management cluster's controller-manager finalizes the namespace once it is empty.
-        if (lab)
-            await KubeClient.fromKubeconfig(fs.readFileSync(lab.managementKubeconfig, "utf8"))
-                .delete(`/api/v1/namespaces/${NAMESPACE}`)
-                .catch(() => undefined);
+        if (lab) await deleteNamespace(managementClient(lab), NAMESPACE);
     });
 
     it("deploys with typed progress; a concurrent deploy on the same stack is refused as locked", async () => {

@@ -16,7 +16,15 @@ import { DEFAULT_GROUP, TOKEN_PATTERN } from "../../provider/token/logic";
 import { KubeClient } from "../../provider/kube/client";
 import { startTenantControlPlane, stopTenantControlPlane, TenantControlPlane } from "../../lab/tenant";
 import { freePort } from "../../lab/tenant/process";
-import { changeCounts, newInlineStack, previewSteps, rawState, repoRoot, TestStack } from "../support/engine";
+import {
+    destroyAndDispose,
+    changeCounts,
+    newInlineStack,
+    previewSteps,
+    rawState,
+    repoRoot,
+    TestStack,
+} from "../support/engine";
 import { KUBERNETES_VERSION } from "../support/labHosts";
 import { DataStoreEtcd, ensureDataStoreEtcd, requireTenantBinaries, stopDataStoreEtcd } from "../support/tenant";
 
@@ -91,10 +99,7 @@ describe("BootstrapToken through the engine, on a real tenant API server", funct
     });
 
     after(async () => {
-        if (ts) {
-            await ts.stack.destroy().catch(() => undefined);
-            await ts.dispose();
-        }
+        await destroyAndDispose(ts);
         // Unconditional: a `before` that failed half-way may have started either.
         await stopTenantControlPlane(stateDir);
         stopDataStoreEtcd(ETCD_NAME);

@@ -13,9 +13,16 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { KubeClient, resourcePath } from "../../provider/kube";
 import { caCertHash, CertificateAndKey, createCertificateAuthority } from "../../provider/pki";
-import { installCrds } from "../../lab/installCrds";
-import { newInlineStack, previewSteps, changeCounts, TestStack, repoRoot } from "../support/engine";
-import { ensureManagementCluster } from "../support/management";
+import {
+    compiledComponents,
+    destroyAndDispose,
+    newInlineStack,
+    previewSteps,
+    changeCounts,
+    TestStack,
+} from "../support/engine";
+import { deleteNamespace, ensureNamespace } from "../support/kube";
+import { ensureKamajiCrdsAndNamespace, ensureManagementCluster } from "../support/management";
 
 const KAMAJI = { group: "kamaji.clastix.io", version: "v1alpha1" };
 const tag = `ct${process.pid}`;
@@ -117,9 +124,8 @@ describe("engine: ManagementCluster + DataStore + HostedControlPlane on the lab 
     let tenantCa: CertificateAndKey;
     let kamaji: FakeKamaji;
 
-    // The program imports the compiled components, as a user's program would import the package.
     const program = async () => {
-        const hcp: typeof import("../../components") = require(`${repoRoot}/dist/components`);
+        const hcp = compiledComponents();
         const cfg = new pulumi.Config();
         const mgmt = new hcp.ManagementCluster("mgmt", {
             kubeconfig: cfg.requireSecret("kubeconfig"),
@@ -161,16 +167,8 @@ describe("engine: ManagementCluster + DataStore + HostedControlPlane on the lab 
     before(async () => {
         kubeconfig = ensureManagementCluster();
         client = KubeClient.fromKubeconfig(kubeconfig);
-        const served = await client.servedResources("kamaji.clastix.io/v1alpha1");
-        if (!served?.includes("tenantcontrolplanes")) await installCrds(client);
-        for (const ns of ["kamaji-system", tenantNs]) {
-            if (!(await client.get(`/api/v1/namespaces/${ns}`)))
-                await client.create("/api/v1/namespaces", {
-                    apiVersion: "v1",
-                    kind: "Namespace",
-                    metadata: { name: ns },
-                });
-        }
+        await ensureKamajiCrdsAndNamespace(client);
+        await ensureNamespace(client, tenantNs);
         etcdCa = await createCertificateAuthority("engine-etcd-ca", 30, [], "rsa"); // Kamaji v1.0.0 needs RSA
         tenantCa = await createCertificateAuthority("engine-tenant-ca", 30);
         kamaji = new FakeKamaji(client, tenantCa, kubeconfig);
@@ -188,12 +186,9 @@ describe("engine: ManagementCluster + DataStore + HostedControlPlane on the lab 
         // What the stand-in wrote in Kamaji's place (Kamaji would remove these with the tenant).
         for (const suffix of ["admin-kubeconfig", "ca"])
             await client?.delete(`/api/v1/namespaces/${tenantNs}/secrets/${tcpName}-${suffix}`).catch(() => undefined);
-        if (ts) {
-            await ts.stack.destroy().catch(() => undefined);
-            await ts.dispose();
-        }
+        await destroyAndDispose(ts);
         // The management cluster's controller-manager finalizes the namespace (kamaji-system stays: the lab owns it).
-        await client?.delete(`/api/v1/namespaces/${tenantNs}`).catch(() => undefined);
+        if (client) await deleteNamespace(client, tenantNs);
     });
 
     const tcpPath = () =>
@@ -327,24 +322,25 @@ describe("engine: ManagementCluster + DataStore + HostedControlPlane on the lab 
         expect(tcp.metadata.uid).to.be.a("string");
     });
 
-    it("refuses a downgrade at preview, naming the live version", async () => {
-        await ts.stack.setConfig("version", { value: "v1.33.9" });
+    /** The text of the preview's failure ("undefined" when it succeeds). */
+    const previewFailure = async () => {
         const err = await ts.stack.preview().then(
             () => undefined,
             (e) => e,
         );
-        expect(String(err?.message ?? err)).to.include(
+        return String(err?.message ?? err);
+    };
+
+    it("refuses a downgrade at preview, naming the live version", async () => {
+        await ts.stack.setConfig("version", { value: "v1.33.9" });
+        expect(await previewFailure()).to.include(
             `kubernetesVersion: cannot go from v1.34.0 down to v1.33.9: Kubernetes control planes cannot be downgraded; keep v1.34.0 (or a later patch), or recreate the tenant (the live TenantControlPlane ${tenantNs}/${tcpName} is at v1.34.0)`,
         );
     });
 
     it("refuses a minor-version skip at preview", async () => {
         await ts.stack.setConfig("version", { value: "v1.36.0" });
-        const err = await ts.stack.preview().then(
-            () => undefined,
-            (e) => e,
-        );
-        expect(String(err?.message ?? err)).to.include(
+        expect(await previewFailure()).to.include(
             "cannot go from v1.34.0 to v1.36.0 in one step: upgrade one minor version at a time; set v1.35.x first, apply, then continue",
         );
         await ts.stack.setConfig("version", { value: "v1.34.0" });

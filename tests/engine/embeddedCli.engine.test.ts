@@ -14,6 +14,7 @@ import { LAB_ADDONS, LabDescription, tenantLoadBalancerAddress } from "../../lab
 import { labHostKubeletConfiguration, labPoolSettings } from "../../lab/nodeSettings";
 import { podNetworkManifest } from "../../lab/podnet";
 import { KubeClient } from "../../provider/kube/client";
+import { deleteNamespace, ensureNamespace } from "../support/kube";
 import { dataStoreEtcd, managementClient, onHost, requireFreeHosts } from "../support/lab";
 import { requireFullLab } from "../support/reviewLab";
 
@@ -186,13 +187,7 @@ describe("embedded-cli example: create, scale and delete a tenant on the full la
             const s = fs.readFileSync(file, "utf8");
             return { file, values: [s, ...s.split("\n").filter((l) => l.length > 40)] };
         });
-        const mgmt = managementClient(lab);
-        if (!(await mgmt.get(`/api/v1/namespaces/${NAMESPACE}`)))
-            await mgmt.create("/api/v1/namespaces", {
-                apiVersion: "v1",
-                kind: "Namespace",
-                metadata: { name: NAMESPACE },
-            });
+        await ensureNamespace(managementClient(lab), NAMESPACE);
     });
 
     after(async () => {
@@ -201,11 +196,7 @@ describe("embedded-cli example: create, scale and delete a tenant on the full la
         if (dir) fs.rmSync(dir, { recursive: true, force: true });
         if (passphraseBefore === undefined) delete process.env.HCP_PASSPHRASE;
         else process.env.HCP_PASSPHRASE = passphraseBefore;
-        // The management cluster's controller-manager finalizes the namespace once it is empty.
-        if (lab)
-            await managementClient(lab)
-                .delete(`/api/v1/namespaces/${NAMESPACE}`)
-                .catch(() => undefined);
+        if (lab) await deleteNamespace(managementClient(lab), NAMESPACE);
     });
 
     it("create: exit 0, the pool's two hosts are Ready Nodes of the tenant", async () => {

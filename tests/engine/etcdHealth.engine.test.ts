@@ -7,8 +7,8 @@ import * as os from "os";
 import * as path from "path";
 import * as automation from "@pulumi/pulumi/automation";
 import { EtcdHealth } from "../../provider/etcd/resource";
-import { newInlineStack, TestStack } from "../support/engine";
-import { EtcdTestCluster, startEtcdCluster } from "../support/etcd";
+import { destroyAndDispose, newInlineStack, TestStack } from "../support/engine";
+import { EtcdTestCluster, startEtcdCluster, withMembersStopped } from "../support/etcd";
 import { Record } from "../support/fixtures/record";
 
 /** The engine's warnings and errors of one operation, and its outcome. */
@@ -54,10 +54,7 @@ describe("EtcdHealth in preview, through the engine, on a real etcd with mTLS", 
         ts = await newInlineStack("hcp-etcd-health", program);
     });
     after(async () => {
-        if (ts) {
-            await ts.stack.destroy().catch(() => undefined);
-            await ts.dispose();
-        }
+        await destroyAndDispose(ts);
         if (etcd) await etcd.down();
         fs.rmSync(dir, { recursive: true, force: true });
     });
@@ -69,22 +66,17 @@ describe("EtcdHealth in preview, through the engine, on a real etcd with mTLS", 
     });
 
     it("one member down: preview warns, naming it, and still plans the creates", async () => {
-        await etcd.stopMember(2);
-        try {
+        await withMembersStopped(etcd, [2], async () => {
             const r = await diagnosed((o) => ts.stack.preview(o));
             expect(r.failure).to.equal(undefined);
             const warning = r.warnings.find((w) => w.includes(etcd.endpoints[2]));
             expect(warning, `a warning naming ${etcd.endpoints[2]} in ${JSON.stringify(r.warnings)}`).to.be.a("string");
             expect(warning).to.match(/degraded: 2 of 3 endpoints healthy/);
-        } finally {
-            await etcd.startMember(2);
-        }
+        });
     });
 
     it("quorum lost: preview fails with the reason and the fix; up creates nothing", async () => {
-        await etcd.stopMember(1);
-        await etcd.stopMember(2);
-        try {
+        await withMembersStopped(etcd, [1, 2], async () => {
             const p = await diagnosed((o) => ts.stack.preview(o));
             expect(p.failure, "preview fails").to.be.a("string");
             const text = p.errors.join("\n");
@@ -96,10 +88,7 @@ describe("EtcdHealth in preview, through the engine, on a real etcd with mTLS", 
             expect(await ts.stack.exportStack().then((s) => s.deployment.resources ?? [])).to.satisfy((rs: any[]) =>
                 rs.every((r) => !String(r.urn).endsWith("datastore-health")),
             );
-        } finally {
-            await etcd.startMember(1);
-            await etcd.startMember(2);
-        }
+        });
     });
 
     it("NOSPACE alarm raised: preview fails naming the alarm; after it is cleared, up succeeds", async () => {

@@ -9,7 +9,7 @@ import * as automation from "@pulumi/pulumi/automation";
 import { labStack, LabDescription, LabTenant, tenantLoadBalancerAddress } from "../../lab/defaultStack";
 import { buildReview, PlanCollector } from "../../automation/review";
 import { KubeClient } from "../../provider/kube/client";
-import { newInlineStack, TestStack } from "../support/engine";
+import { destroyAndDispose, newInlineStack, TestStack } from "../support/engine";
 import { ensureLab, onHost, requireFreeHosts } from "../support/lab";
 
 const NODE_JOIN = "pulumi-nodejs:dynamic/hcp:NodeJoin";
@@ -53,9 +53,7 @@ describe("host identity on the local lab: partial joins, pool rename, host move 
     after(async () => {
         if (!ts) return;
         delete ts.stack.workspace.envVars.HCP_NODE_READY_TIMEOUT_MS;
-        await ts.stack.cancel().catch(() => undefined);
-        await ts.stack.destroy().catch(() => undefined);
-        await ts.dispose();
+        await destroyAndDispose(ts, { cancel: true });
     });
 
     it("a join whose Ready wait fails is recorded in state and finished by the next up", async () => {

@@ -6,8 +6,9 @@ import { labIp } from "../support/labNet";
 import * as fs from "fs";
 import * as path from "path";
 import { PreparedHost } from "../../provider/hostprep/resource";
-import { changeCounts, newInlineStack, previewSteps, TestStack } from "../support/engine";
+import { destroyAndDispose, changeCounts, newInlineStack, previewSteps, TestStack } from "../support/engine";
 import { HostLab, makeBundle, TestHost } from "../support/hosts";
+import { measure } from "../support/measure";
 
 const IPS = [labIp(121), labIp(122), labIp(123)];
 const NAMES = ["t-eng-1", "t-eng-2", "t-eng-3"];
@@ -16,10 +17,6 @@ const REGISTRY_PASSWORD = "engine-registry-pa55word";
 interface HostSpec {
     mirror: string;
     reusePolicy: "retain" | "clean";
-}
-
-function measure(what: string, ms: number): void {
-    console.log(`      [measure] ${what}: ${ms} ms`);
 }
 
 describe("PreparedHost through the Pulumi engine", function () {
@@ -73,10 +70,7 @@ describe("PreparedHost through the Pulumi engine", function () {
         ts = await newInlineStack("hcp-hostprep", program);
     });
     after(async () => {
-        if (ts) {
-            await ts.stack.destroy().catch(() => undefined);
-            await ts.dispose();
-        }
+        await destroyAndDispose(ts);
         await lab.dispose();
         fs.rmSync(bundleDir, { recursive: true, force: true });
     });

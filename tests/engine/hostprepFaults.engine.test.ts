@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as automation from "@pulumi/pulumi/automation";
 import { PreparedHost } from "../../provider/hostprep/resource";
-import { newInlineStack, TestStack } from "../support/engine";
+import { destroyAndDispose, newInlineStack, TestStack } from "../support/engine";
 import { HostLab, makeBundle, TestHost } from "../support/hosts";
 
 const GOOD = { name: "t-flt-1", ip: labIp(141) };
@@ -50,10 +50,7 @@ describe("PreparedHost faults through the Pulumi engine", function () {
         ts = await newInlineStack("hcp-hostprep-faults", program);
     });
     after(async () => {
-        if (ts) {
-            await ts.stack.destroy().catch(() => undefined);
-            await ts.dispose();
-        }
+        await destroyAndDispose(ts);
         await lab.dispose();
         fs.rmSync(bundleDir, { recursive: true, force: true });
     });

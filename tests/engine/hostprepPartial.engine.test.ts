@@ -7,7 +7,7 @@ import { labIp } from "../support/labNet";
 import * as fs from "fs";
 import * as path from "path";
 import { PreparedHost } from "../../provider/hostprep/resource";
-import { newInlineStack, TestStack } from "../support/engine";
+import { destroyAndDispose, newInlineStack, TestStack } from "../support/engine";
 import { HostLab, makeBundle, TestHost } from "../support/hosts";
 
 const HOST = { name: "t-part-1", ip: labIp(151) };
@@ -33,10 +33,7 @@ describe("PreparedHost partial failure through the Pulumi engine", function () {
         });
     });
     after(async () => {
-        if (ts) {
-            await ts.stack.destroy().catch(() => undefined);
-            await ts.dispose();
-        }
+        await destroyAndDispose(ts);
         await lab.dispose();
         fs.rmSync(bundleDir, { recursive: true, force: true });
     });

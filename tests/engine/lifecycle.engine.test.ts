@@ -9,18 +9,15 @@ import * as fs from "fs";
 import { labStack, LabDescription, LabTenant } from "../../lab/defaultStack";
 import { readyPods } from "../../lab/workload";
 import { KubeClient } from "../../provider/kube/client";
-import { newInlineStack, previewSteps, TestStack } from "../support/engine";
+import { destroyAndDispose, newInlineStack, previewSteps, TestStack } from "../support/engine";
 import { dataStoreEtcd, ensureLab, managementClient, onHost, requireFreeHosts } from "../support/lab";
 import { labNet } from "../support/labNet";
+import { measureSince } from "../support/measure";
 
 const MAX_UNAVAILABLE = 2;
 // The lab workload: 3 echo pods with a PodDisruptionBudget of minAvailable 2.
 const WORKLOAD_REPLICAS = 3;
 const WORKLOAD_MIN_AVAILABLE = 2;
-
-function measure(step: string, t0: number): void {
-    console.log(`      [measure] ${step}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-}
 
 const shortName = (urn: string) => urn.split("::").pop()!;
 
@@ -105,6 +102,12 @@ describe("lifecycle on the local lab (Automation API, real engine, real joins)",
         await sampler;
         return { result, fewest, samples };
     };
+    /** What a preview would change (reads left out), as sorted "op name" lines. */
+    const previewedChanges = async () =>
+        (await previewSteps(ts.stack)).steps
+            .filter((s) => s.op !== "read")
+            .map((s) => `${s.op} ${shortName(s.urn)}`)
+            .sort();
     const tcpSchema = async (name: string) => {
         const tcp = await managementClient(lab).get(
             `/apis/kamaji.clastix.io/v1alpha1/namespaces/default/tenantcontrolplanes/${name}`,
@@ -136,12 +139,7 @@ describe("lifecycle on the local lab (Automation API, real engine, real joins)",
         ts = await newInlineStack("hcp-lifecycle", async () => labStack(lab, tenants));
     });
 
-    after(async () => {
-        if (!ts) return;
-        await ts.stack.cancel().catch(() => undefined);
-        await ts.stack.destroy().catch(() => undefined);
-        await ts.dispose();
-    });
+    after(() => destroyAndDispose(ts, { cancel: true }));
 
     it("an up killed mid-way converges on the re-run, with nothing duplicated", async () => {
         const t0 = Date.now();
@@ -191,25 +189,19 @@ describe("lifecycle on the local lab (Automation API, real engine, real joins)",
             const expiry = Date.parse(Buffer.from(t.data.expiration, "base64").toString());
             expect(expiry - Date.now()).to.be.at.most(15 * 60_000);
         }
-        measure("interrupted up + re-run to 3 Ready nodes", t0);
+        measureSince("interrupted up + re-run to 3 Ready nodes", t0);
     });
 
     it("previews no changes after up", async () => {
         const t0 = Date.now();
         expect((await previewSteps(ts.stack)).steps.filter((s) => s.op !== "read")).to.deep.equal([]);
-        measure("no-change preview", t0);
+        measureSince("no-change preview", t0);
     });
 
     it("scales 3 → 5: the preview shows exactly the new hosts' creates", async () => {
         const t0 = Date.now();
         setTenants([{ ...tenants[0], hosts: ["worker-1", "worker-2", "worker-3", "worker-4", "worker-5"] }]);
-        const p = await previewSteps(ts.stack);
-        expect(
-            p.steps
-                .filter((s) => s.op !== "read")
-                .map((s) => `${s.op} ${shortName(s.urn)}`)
-                .sort(),
-        ).to.deep.equal([
+        expect(await previewedChanges()).to.deep.equal([
             `create host-198-18-${labNet}-14-join`,
             `create host-198-18-${labNet}-14-prep`,
             `create host-198-18-${labNet}-15-join`,
@@ -217,19 +209,16 @@ describe("lifecycle on the local lab (Automation API, real engine, real joins)",
         ]);
         await ts.stack.up();
         expect(await readyNodes("team-a")).to.have.length(5);
-        measure("scale out 3 → 5 (preview + up)", t0);
+        measureSince("scale out 3 → 5 (preview + up)", t0);
     });
 
     it("removes one host: the preview shows exactly its delete; the host is reset and its Node gone", async () => {
         const t0 = Date.now();
         setTenants([{ ...tenants[0], hosts: ["worker-1", "worker-3", "worker-4", "worker-5"] }]);
-        const p = await previewSteps(ts.stack);
-        expect(
-            p.steps
-                .filter((s) => s.op !== "read")
-                .map((s) => `${s.op} ${shortName(s.urn)}`)
-                .sort(),
-        ).to.deep.equal([`delete host-198-18-${labNet}-12-join`, `delete host-198-18-${labNet}-12-prep`]);
+        expect(await previewedChanges()).to.deep.equal([
+            `delete host-198-18-${labNet}-12-join`,
+            `delete host-198-18-${labNet}-12-prep`,
+        ]);
         await waitForWorkload();
         const { fewest, samples } = await fewestReadyDuring(() => ts.stack.up());
         expect(samples, "workload samples").to.be.greaterThan(0);
@@ -246,7 +235,7 @@ describe("lifecycle on the local lab (Automation API, real engine, real joins)",
                 "ls /etc/kubernetes/kubelet.conf /var/lib/hcp-hostprep /usr/local/bin/kubeadm 2>/dev/null || true",
             ).trim(),
         ).to.equal("");
-        measure("scale in 5 → 4 (preview + up)", t0);
+        measureSince("scale in 5 → 4 (preview + up)", t0);
     });
 
     it(`upgrades the control plane one minor version in place`, async () => {
@@ -264,7 +253,7 @@ describe("lifecycle on the local lab (Automation API, real engine, real joins)",
         );
         const version = await (await tenantClient("team-a")).request("GET", "/version");
         expect(version.gitVersion).to.equal(v2);
-        measure(`control plane ${v1} → ${v2}`, t0);
+        measureSince(`control plane ${v1} → ${v2}`, t0);
     });
 
     it(`upgrades the pool in place, at most ${MAX_UNAVAILABLE} hosts at a time`, async () => {
@@ -304,7 +293,7 @@ describe("lifecycle on the local lab (Automation API, real engine, real joins)",
         expect(await readyNodes("team-a")).to.deep.equal(
             ["worker-1", "worker-3", "worker-4", "worker-5"].map((n) => `${n}@${v2}`),
         );
-        measure(`pool ${v1} → ${v2} (4 hosts)`, t0);
+        measureSince(`pool ${v1} → ${v2} (4 hosts)`, t0);
     });
 
     it("a second tenant shares the DataStore; deleting the first leaves the second's data intact", async () => {
@@ -340,7 +329,7 @@ describe("lifecycle on the local lab (Automation API, real engine, real joins)",
         } finally {
             etcd.close();
         }
-        measure("second tenant + delete the first", t0);
+        measureSince("second tenant + delete the first", t0);
     });
 
     it("destroy leaves no tenant, DataStore, Secret, etcd key, Node or host state behind", async () => {
@@ -380,6 +369,6 @@ describe("lifecycle on the local lab (Automation API, real engine, real joins)",
                 h.name,
             ).to.equal("");
         }
-        measure("destroy", t0);
+        measureSince("destroy", t0);
     });
 });

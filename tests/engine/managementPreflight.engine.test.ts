@@ -4,11 +4,10 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { detectLoadBalancer, loadBalancerWarning } from "../../components/managementCluster";
-import { installCrds } from "../../lab/installCrds";
 import { KubeClient } from "../../provider/kube";
 import { CertificateAndKey, createCertificateAuthority } from "../../provider/pki";
-import { Diagnostic, newInlineStack, previewSteps, repoRoot, TestStack } from "../support/engine";
-import { ensureManagementCluster } from "../support/management";
+import { compiledComponents, Diagnostic, newInlineStack, previewSteps, TestStack } from "../support/engine";
+import { ensureKamajiCrdsAndNamespace, ensureManagementCluster } from "../support/management";
 
 const tag = `pf${process.pid}`;
 const READY = "preflight found: ";
@@ -21,7 +20,7 @@ describe("engine: ManagementCluster preflight on the lab management cluster", fu
 
     // Config decides the shape: a ManagementCluster alone, or with a tenant of `serviceType`.
     const program = async () => {
-        const hcp: typeof import("../../components") = require(`${repoRoot}/dist/components`);
+        const hcp = compiledComponents();
         const cfg = new pulumi.Config();
         const mgmt = new hcp.ManagementCluster("mgmt", {
             kubeconfig: cfg.requireSecret("kubeconfig"),
@@ -52,14 +51,7 @@ describe("engine: ManagementCluster preflight on the lab management cluster", fu
     before(async () => {
         const kubeconfig = ensureManagementCluster();
         client = KubeClient.fromKubeconfig(kubeconfig);
-        const served = await client.servedResources("kamaji.clastix.io/v1alpha1");
-        if (!served?.includes("tenantcontrolplanes") || !served.includes("datastores")) await installCrds(client);
-        if (!(await client.get("/api/v1/namespaces/kamaji-system")))
-            await client.create("/api/v1/namespaces", {
-                apiVersion: "v1",
-                kind: "Namespace",
-                metadata: { name: "kamaji-system" },
-            });
+        await ensureKamajiCrdsAndNamespace(client);
         etcdCa = await createCertificateAuthority("preflight-etcd-ca", 30, [], "rsa"); // Kamaji v1.0.0 needs RSA
         ts = await newInlineStack("hcp-preflight", program, {
             kubeconfig: { value: kubeconfig, secret: true },

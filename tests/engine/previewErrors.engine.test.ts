@@ -9,11 +9,18 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { installCrds } from "../../lab/installCrds";
 import { KubeClient, resourcePath } from "../../provider/kube";
 import { createCertificateAuthority } from "../../provider/pki";
-import { binDir, engineEnv, newInlineStack, repoRoot, requireToolchain, TestStack } from "../support/engine";
-import { ensureManagementCluster } from "../support/management";
+import {
+    binDir,
+    compiledComponents,
+    engineEnv,
+    newInlineStack,
+    repoRoot,
+    requireToolchain,
+    TestStack,
+} from "../support/engine";
+import { ensureKamajiCrdsAndNamespace, ensureManagementCluster } from "../support/management";
 
 const projectDir = path.join(repoRoot, "tests", "fixtures", "preview-errors");
 const tag = `pe${process.pid}`;
@@ -88,7 +95,7 @@ describe("engine: errors found after the program started end the preview promptl
 
     /** The same program as the fixture's, inline for the Automation API. */
     const program = async () => {
-        const hcp: typeof import("../../components") = require(`${repoRoot}/dist/components`);
+        const hcp = compiledComponents();
         const cfg = new pulumi.Config();
         const mgmt = new hcp.ManagementCluster("mgmt", { kubeconfig: cfg.requireSecret("kubeconfig") });
         const store = new hcp.DataStore("etcd", {
@@ -129,14 +136,7 @@ describe("engine: errors found after the program started end the preview promptl
         requireToolchain();
         kubeconfig = ensureManagementCluster();
         client = KubeClient.fromKubeconfig(kubeconfig);
-        const served = await client.servedResources("kamaji.clastix.io/v1alpha1");
-        if (!served?.includes("tenantcontrolplanes") || !served.includes("datastores")) await installCrds(client);
-        if (!(await client.get("/api/v1/namespaces/kamaji-system")))
-            await client.create("/api/v1/namespaces", {
-                apiVersion: "v1",
-                kind: "Namespace",
-                metadata: { name: "kamaji-system" },
-            });
+        await ensureKamajiCrdsAndNamespace(client);
         // The live tenant, at v1.34.0 (spec and what Kamaji reports installed).
         await client.create(TCP("").replace(/\/$/, ""), {
             apiVersion: "kamaji.clastix.io/v1alpha1",

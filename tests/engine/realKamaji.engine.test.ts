@@ -12,19 +12,16 @@ import * as path from "path";
 import { labStack, LabDescription, LabTenant, tenantLoadBalancerAddress } from "../../lab/defaultStack";
 import { readyPods } from "../../lab/workload";
 import { KubeClient } from "../../provider/kube/client";
-import { binDir, newInlineStack, TestStack } from "../support/engine";
+import { destroyAndDispose, binDir, newInlineStack, TestStack } from "../support/engine";
 import { ensureLab, managementClient, requireFreeHosts } from "../support/lab";
 import { labNet } from "../support/labNet";
+import { measureSince } from "../support/measure";
 
 const TENANT = "team-k";
 const SLOT = 5;
 const HOSTS = ["worker-1", "worker-2", "worker-3"];
 const MGMT_NODES = ["mgmt-1", "mgmt-2"];
 const MGMT_POD_CIDR = "10.244.0.0/16";
-
-function measure(step: string, t0: number): void {
-    console.log(`      [measure] ${step}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-}
 
 /** Runs a command inside a lab management node's network namespace. */
 function inMgmtNode(node: string, args: string[]): string {
@@ -82,7 +79,7 @@ describe("the real Kamaji operator runs the tenant, with CoreDNS, kube-proxy and
         ts = await newInlineStack("hcp-real-kamaji", async () => labStack(lab, tenants));
         const t0 = Date.now();
         await ts.stack.up();
-        measure("up from nothing: tenant, 3 Ready workers, the workload Running", t0);
+        measureSince("up from nothing: tenant, 3 Ready workers, the workload Running", t0);
         const kc = (await ts.stack.outputs())[`${TENANT}Kubeconfig`].value;
         tenant = KubeClient.fromKubeconfig(kc);
         kubeconfigFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "hcp-real-kamaji-")), "kubeconfig");
@@ -92,10 +89,7 @@ describe("the real Kamaji operator runs the tenant, with CoreDNS, kube-proxy and
     after(async () => {
         if (blocked) for (const n of MGMT_NODES) iptables(n, ["-D", "FORWARD", ...blockRule(lab)]);
         if (kubeconfigFile) fs.rmSync(path.dirname(kubeconfigFile), { recursive: true, force: true });
-        if (!ts) return;
-        await ts.stack.cancel().catch(() => undefined);
-        await ts.stack.destroy().catch(() => undefined);
-        await ts.dispose();
+        await destroyAndDispose(ts, { cancel: true });
     });
 
     it("replicas: 2 gives two API server pods on the management nodes, behind the LoadBalancer address asked for", async () => {

@@ -8,9 +8,10 @@ import * as fs from "fs";
 import * as path from "path";
 import { labStack, LabDescription, LabTenant } from "../../lab/defaultStack";
 import { KubeClient } from "../../provider/kube/client";
-import { newInlineStack, TestStack } from "../support/engine";
+import { destroyAndDispose, newInlineStack, TestStack } from "../support/engine";
 import { ensureLab, onHost, requireFreeHosts } from "../support/lab";
 import { labDir } from "../support/management";
+import { measureSince } from "../support/measure";
 import { echoDeployment, readyPods } from "../../lab/workload";
 
 const HOSTS = ["worker-1", "worker-2", "worker-3"];
@@ -18,10 +19,6 @@ const NS = "default";
 const APP = "echo";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function measure(step: string, t0: number): void {
-    console.log(`      [measure] ${step}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-}
 
 describe("real nodes: kubelet, containerd and runc run a workload pulled through the lab registry", function () {
     this.timeout(30 * 60 * 1000);
@@ -38,7 +35,7 @@ describe("real nodes: kubelet, containerd and runc run a workload pulled through
         ts = await newInlineStack("hcp-real-nodes", async () => labStack(lab, tenants));
         const t0 = Date.now();
         await ts.stack.up();
-        measure("up: tenant and 3 real nodes Ready", t0);
+        measureSince("up: tenant and 3 real nodes Ready", t0);
         tenant = KubeClient.fromKubeconfig((await ts.stack.outputs())["team-rKubeconfig"].value);
     });
 
@@ -49,9 +46,7 @@ describe("real nodes: kubelet, containerd and runc run a workload pulled through
             await tenant.delete(`/apis/policy/v1/namespaces/${NS}/poddisruptionbudgets/${APP}`).catch(() => undefined);
             await tenant.delete(`/apis/apps/v1/namespaces/${NS}/deployments/${APP}`).catch(() => undefined);
         }
-        await ts.stack.cancel().catch(() => undefined);
-        await ts.stack.destroy().catch(() => undefined);
-        await ts.dispose();
+        await destroyAndDispose(ts, { cancel: true });
     });
 
     it("the Nodes report containerd 1.7.27 and the kubelet of the toolchain, with a pod range each", async () => {
@@ -93,7 +88,7 @@ describe("real nodes: kubelet, containerd and runc run a workload pulled through
             },
             { timeoutMs: 5 * 60_000, description: "3 Ready echo pods on 3 different nodes" },
         );
-        measure("workload: 3 pods Running on 3 nodes", t0);
+        measureSince("workload: 3 pods Running on 3 nodes", t0);
         const [a, b, c] = pods;
         // From node A's network namespace into pod A, which fetches pod B's page (pod to pod, across nodes).
         const hostA = a.spec.nodeName;
@@ -157,7 +152,7 @@ describe("real nodes: kubelet, containerd and runc run a workload pulled through
             spec: { minAvailable: 2 },
         });
         await up;
-        measure("scale-in with a PodDisruptionBudget in the way", t0);
+        measureSince("scale-in with a PodDisruptionBudget in the way", t0);
         const after = readyPods(await tenant.list(`/api/v1/namespaces/${NS}/pods`, `app=${APP}`));
         expect(after.length).to.equal(3);
         expect(after.map((p: any) => p.spec.nodeName)).to.not.include(victim);

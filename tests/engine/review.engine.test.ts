@@ -21,10 +21,11 @@ import {
     Review,
     ReviewContext,
 } from "../../automation/review";
-import { KubeClient } from "../../provider/kube";
 import type { LabDescription } from "../../lab/defaultStack";
 import { repoRoot } from "../support/engine";
 import { HostLab } from "../support/hosts";
+import { deleteNamespace, ensureNamespace } from "../support/kube";
+import { managementClient } from "../support/lab";
 import { installLabStandIns } from "../support/labHosts";
 import { labSpec, LabHostRef, newWorkspace, PASSPHRASE, requireFullLab, Workspace } from "../support/reviewLab";
 
@@ -132,13 +133,7 @@ describe("change review: golden reviews from real previews on the full lab", fun
             await installLabStandIns(hostLab, h.name);
             hosts.push({ name: h.name, address: t.address, hostKey: t.hostKey, privateKey: t.privateKey });
         }
-        const client = KubeClient.fromKubeconfig(fs.readFileSync(lab.managementKubeconfig, "utf8"));
-        if (!(await client.get(`/api/v1/namespaces/${NAMESPACE}`)))
-            await client.create("/api/v1/namespaces", {
-                apiVersion: "v1",
-                kind: "Namespace",
-                metadata: { name: NAMESPACE },
-            });
+        await ensureNamespace(managementClient(lab), NAMESPACE);
         ws = newWorkspace(PROJECT, STACK);
         opts = {
             projectName: PROJECT,
@@ -162,11 +157,7 @@ describe("change review: golden reviews from real previews on the full lab", fun
             ws.dispose();
         }
         await hostLab?.dispose();
-        // The management cluster's controller-manager finalizes the namespace once it is empty.
-        if (lab)
-            await KubeClient.fromKubeconfig(fs.readFileSync(lab.managementKubeconfig, "utf8"))
-                .delete(`/api/v1/namespaces/${NAMESPACE}`)
-                .catch(() => undefined);
+        if (lab) await deleteNamespace(managementClient(lab), NAMESPACE);
     });
 
     it("create: a tenant with two hosts", async () => {

@@ -15,7 +15,7 @@ import { DataStore, ManagementCluster } from "../../components";
 import { LabDescription } from "../../lab/defaultStack";
 import { LAB_CGROUP_DRIVER, labContainerd } from "../../lab/nodeSettings";
 import { PreparedHost } from "../../provider/hostprep/resource";
-import { changeCounts, labFile, newInlineStack, previewSteps, TestStack } from "../support/engine";
+import { destroyAndDispose, changeCounts, labFile, newInlineStack, previewSteps, TestStack } from "../support/engine";
 import { ensureLab, requireFreeHosts } from "../support/lab";
 import { formatHits, labSecrets, registeredSecrets, Scanner, SecretSet } from "../support/secretScan";
 
@@ -157,10 +157,7 @@ describe("secret scan of what the engine tests write", function () {
         });
         after(async () => {
             try {
-                if (ts) {
-                    await ts.stack.destroy().catch(() => undefined);
-                    await ts.dispose(); // scans once more: a hit fails this hook
-                }
+                await destroyAndDispose(ts); // disposing scans once more: a hit fails this hook
             } finally {
                 server?.closeAllConnections();
                 server?.close();

@@ -18,6 +18,15 @@ describe("engine smoke: dynamic resource + ConfigMap on the management cluster",
     const cmPath = `/api/v1/namespaces/default/configmaps/${cmName}`;
     const recordFile = path.join(recordDir, "greeting.json");
     const opNames = (steps: Step[]) => steps.map((s) => `${s.op} ${s.urn.split("::").pop()}`);
+    /** The preview, then the up, each with one update: of the resource `name`, nothing else. */
+    const previewAndApplyOneUpdate = async (name: string) => {
+        const p = await previewSteps(ts.stack);
+        expect(p.counts).to.deep.equal({ update: 1 });
+        expect(opNames(p.steps)).to.deep.equal([`update ${name}`]);
+        const up = await upSteps(ts.stack);
+        expect(up.counts).to.deep.equal({ update: 1 });
+        expect(opNames(up.steps)).to.deep.equal([`update ${name}`]);
+    };
 
     const program = async () => {
         const cfg = new pulumi.Config();
@@ -80,12 +89,7 @@ describe("engine smoke: dynamic resource + ConfigMap on the management cluster",
     it("a changed ConfigMap input previews and applies one update, on the ConfigMap only", async () => {
         const recordWritten = fs.statSync(recordFile).mtimeMs;
         await ts.stack.setConfig("note", { value: "second" });
-        const p = await previewSteps(ts.stack);
-        expect(p.counts).to.deep.equal({ update: 1 });
-        expect(opNames(p.steps)).to.deep.equal(["update smoke"]);
-        const up = await upSteps(ts.stack);
-        expect(up.counts).to.deep.equal({ update: 1 });
-        expect(opNames(up.steps)).to.deep.equal(["update smoke"]);
+        await previewAndApplyOneUpdate("smoke");
         expect((await managementClient().get(cmPath)).metadata.annotations.note).to.equal("second");
         // The Record's file was not rewritten.
         expect(fs.statSync(recordFile).mtimeMs).to.equal(recordWritten);
@@ -95,12 +99,7 @@ describe("engine smoke: dynamic resource + ConfigMap on the management cluster",
     it("a changed Record input previews and applies one update, on the Record only", async () => {
         const cmBefore = await managementClient().get(cmPath);
         await ts.stack.setConfig("greeting", { value: "bonjour" });
-        const p = await previewSteps(ts.stack);
-        expect(p.counts).to.deep.equal({ update: 1 });
-        expect(opNames(p.steps)).to.deep.equal(["update greeting"]);
-        const up = await upSteps(ts.stack);
-        expect(up.counts).to.deep.equal({ update: 1 });
-        expect(opNames(up.steps)).to.deep.equal(["update greeting"]);
+        await previewAndApplyOneUpdate("greeting");
         expect(JSON.parse(fs.readFileSync(recordFile, "utf8"))).to.deep.equal({ value: "bonjour" });
         // The ConfigMap was not written to.
         expect((await managementClient().get(cmPath)).metadata.resourceVersion).to.equal(

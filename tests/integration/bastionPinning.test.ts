@@ -9,15 +9,7 @@ import * as nodejoin from "../../provider/kubeadm/provider";
 import { HostLab, makeBundle, TestHost } from "../support/hosts";
 import { labIp } from "../support/labNet";
 import { labDir } from "../support/management";
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-    try {
-        await p;
-    } catch (e) {
-        return e as Error;
-    }
-    throw new Error("expected a rejection");
-}
+import { rejection } from "../support/rejection";
 
 describe("bastion host keys are pinned like the target's", function () {
     this.timeout(5 * 60 * 1000);

@@ -4,6 +4,7 @@ import * as path from "path";
 import { checkEtcdHealth } from "../../provider/etcd/health";
 import { issueCertificate } from "../../provider/pki";
 import { startEtcdCluster, EtcdTestCluster } from "../support/etcd";
+import { rejection } from "../support/rejection";
 
 /** The process runs and is not a zombie (killed members are reaped late by this container's PID 1). */
 function alive(pid: number): boolean {
@@ -40,12 +41,7 @@ describe("lab/etcd-cluster.sh (integration: 3 members, mTLS, auth enabled)", fun
     });
 
     it("up refuses to change the member count of an existing cluster", async () => {
-        let err: any;
-        try {
-            await etcd.script("up", "authlab", "--members", "5");
-        } catch (e) {
-            err = e;
-        }
+        const err = await rejection<any>(etcd.script("up", "authlab", "--members", "5"));
         expect(err?.stderr).to.include("cluster authlab exists with 3 members; run");
     });
 
@@ -71,12 +67,7 @@ describe("lab/etcd-cluster.sh (integration: 3 members, mTLS, auth enabled)", fun
             },
         });
         try {
-            let err: any;
-            try {
-                await c.put("x").value("y");
-            } catch (e) {
-                err = e;
-            }
+            const err = await rejection(c.put("x").value("y").exec());
             expect(String(err?.message)).to.match(/permission denied/);
         } finally {
             c.close();
@@ -95,12 +86,7 @@ describe("lab/etcd-cluster.sh (integration: 3 members, mTLS, auth enabled)", fun
         const ok = await etcd.script("status", "authlab");
         expect(ok.stdout).to.match(/m0 https:\/\/127\.0\.0\.1:\d+ pid=\d+ healthy/);
         await etcd.stopMember(1);
-        let err: any;
-        try {
-            await etcd.script("status", "authlab");
-        } catch (e) {
-            err = e;
-        }
+        const err = await rejection<any>(etcd.script("status", "authlab"));
         expect(err?.code).to.equal(3);
         expect(err?.stdout).to.match(/m1 https:\/\/127\.0\.0\.1:\d+ pid=- stopped/);
         await etcd.stopMember(1); // idempotent
@@ -110,12 +96,7 @@ describe("lab/etcd-cluster.sh (integration: 3 members, mTLS, auth enabled)", fun
     });
 
     it("rejects a base port in the ephemeral range, naming the range", async () => {
-        let err: any;
-        try {
-            await etcd.script("up", "other", "--base-port", "40000");
-        } catch (e) {
-            err = e;
-        }
+        const err = await rejection<any>(etcd.script("up", "other", "--base-port", "40000"));
         expect(err?.stderr).to.match(/--base-port: 40000\.\.40005 overlaps the ephemeral port range \d+\.\.\d+/);
         expect(fs.existsSync(path.join(etcd.labDir, "etcd", "other"))).to.equal(false);
     });

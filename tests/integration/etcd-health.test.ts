@@ -2,7 +2,8 @@ import { expect } from "chai";
 import { checkEtcdHealth, EtcdHealthInputError } from "../../provider/etcd/health";
 import * as provider from "../../provider/etcd/provider";
 import { createCertificateAuthority, issueCertificate } from "../../provider/pki";
-import { startEtcdCluster, EtcdTestCluster } from "../support/etcd";
+import { startEtcdCluster, EtcdTestCluster, withMembersStopped } from "../support/etcd";
+import { rejection } from "../support/rejection";
 
 // A real 3-member etcd cluster with mutual TLS for clients and peers (lab/etcd-cluster.sh).
 describe("etcd health (integration: 3 members, mutual TLS)", function () {
@@ -50,8 +51,7 @@ describe("etcd health (integration: 3 members, mutual TLS)", function () {
     });
 
     it("one member stopped: warning naming it (connection refused), quorum holds", async () => {
-        await etcd.stopMember(2);
-        try {
+        await withMembersStopped(etcd, [2], async () => {
             const r = await checkEtcdHealth(opts());
             expect(r.level).to.equal("warning");
             expect(r.healthyCount).to.equal(2);
@@ -62,15 +62,11 @@ describe("etcd health (integration: 3 members, mutual TLS)", function () {
             expect(r.message).to.include("One more failure loses quorum");
             expect(r.message).to.not.include(etcd.endpoints[0] + " (");
             console.log(`      dead endpoint reported in ${dead.latencyMs} ms`);
-        } finally {
-            await etcd.startMember(2);
-        }
+        });
     });
 
     it("two members stopped: quorum-lost error naming both, with the fix", async () => {
-        await etcd.stopMember(1);
-        await etcd.stopMember(2);
-        try {
+        await withMembersStopped(etcd, [1, 2], async () => {
             const t = Date.now();
             const r = await checkEtcdHealth(opts());
             const total = Date.now() - t;
@@ -94,10 +90,8 @@ describe("etcd health (integration: 3 members, mutual TLS)", function () {
             expect(res.failures).to.have.length(1);
             expect(res.failures![0].property).to.equal("endpoints");
             expect(res.failures![0].reason).to.match(/^etcd quorum lost/);
-        } finally {
-            await etcd.startMember(1); // with member 0 this is a quorum again
-            await etcd.startMember(2);
-        }
+        });
+        // Started again, members 1 and 2 with member 0 are a quorum again.
         expect((await checkEtcdHealth(opts())).level).to.equal("ok");
     });
 
@@ -138,19 +132,16 @@ describe("etcd health (integration: 3 members, mutual TLS)", function () {
         });
 
         it("caught locally, before any connection, naming clientCertificate", async () => {
-            let err: unknown;
-            try {
-                await checkEtcdHealth({ ...opts(), clientCertificate: other.certPem, clientPrivateKey: other.keyPem });
-            } catch (e) {
-                err = e;
-            }
+            const err = await rejection<EtcdHealthInputError>(
+                checkEtcdHealth({ ...opts(), clientCertificate: other.certPem, clientPrivateKey: other.keyPem }),
+            );
             expect(err).to.be.instanceOf(EtcdHealthInputError);
-            const failures = (err as EtcdHealthInputError).failures;
+            const failures = err.failures;
             expect(failures.map((f) => f.property)).to.deep.equal(["clientCertificate"]);
             expect(failures[0].reason).to.match(
                 /^clientCertificate: "root" \(issuer "CN=not-the-datastore-ca"\) is not signed by caCertificate/,
             );
-            expect((err as Error).message).to.not.include("PRIVATE KEY");
+            expect(err.message).to.not.include("PRIVATE KEY");
         });
 
         it("rejected by etcd when the local bundle trusts both CAs: a clear TLS error on every endpoint", async () => {

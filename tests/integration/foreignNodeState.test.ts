@@ -7,6 +7,7 @@ import * as nodejoin from "../../provider/kubeadm/provider";
 import { JOIN_MARKER } from "../../provider/kubeadm/logic";
 import { HostLab, TestHost } from "../support/hosts";
 import { labIp } from "../support/labNet";
+import { rejection } from "../support/rejection";
 
 /** Records its calls; `reset` removes the node state the way kubeadm reset does. */
 const KUBEADM_STANDIN = `#!/bin/sh
@@ -23,15 +24,6 @@ users: [{name: u, user: {token: not-a-real-token}}]
 contexts: [{name: c, context: {cluster: t, user: u}}]
 current-context: c
 `;
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-    try {
-        await p;
-    } catch (e) {
-        return e as Error;
-    }
-    throw new Error("expected a rejection");
-}
 
 describe("NodeJoin never resets another cluster's node state without being told to", function () {
     this.timeout(5 * 60 * 1000);

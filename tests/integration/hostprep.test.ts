@@ -9,22 +9,11 @@ import * as http from "http";
 import * as path from "path";
 import * as provider from "../../provider/hostprep/provider";
 import { HostLab, makeBundle, repoRoot, TestHost } from "../support/hosts";
+import { rejection } from "../support/rejection";
+import { measure } from "../support/measure";
 
 const IPS = [labIp(111), labIp(112), labIp(113)];
 const NAMES = ["t-prep-1", "t-prep-2", "t-prep-3"];
-
-function measure(what: string, ms: number): void {
-    console.log(`      [measure] ${what}: ${ms} ms`);
-}
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-    try {
-        await p;
-    } catch (e) {
-        return e as Error;
-    }
-    throw new Error("expected the promise to reject");
-}
 
 describe("PreparedHost provider on real hosts", function () {
     this.timeout(300000);
@@ -240,10 +229,12 @@ describe("PreparedHost provider on real hosts", function () {
         before(async () => {
             original = (await lab.readFile(NAMES[2], "/etc/os-release"))!;
         });
-        afterEach(() => lab.writeFile(NAMES[2], "/etc/os-release", original));
+        /** Gives the third host another /etc/os-release (afterEach puts its own back). */
+        const setOsRelease = (content: string) => lab.writeFile(NAMES[2], "/etc/os-release", content);
+        afterEach(() => setOsRelease(original));
 
         it("refuses an unsupported OS, naming the ID found and the supported ones", async () => {
-            await lab.writeFile(NAMES[2], "/etc/os-release", 'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.20.0\n');
+            await setOsRelease('NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.20.0\n');
             const e = await rejection(provider.create(inputs(2)));
             expect(e.message).to.match(
                 /^preparing 198\.18\.\d\.113:22: os: unsupported operating system ID="alpine" in \/etc\/os-release; supported: debian, ubuntu/,
@@ -254,21 +245,13 @@ describe("PreparedHost provider on real hosts", function () {
         });
 
         it("accepts ubuntu and reports it", async () => {
-            await lab.writeFile(
-                NAMES[2],
-                "/etc/os-release",
-                'NAME="Ubuntu"\nID=ubuntu\nID_LIKE=debian\nVERSION_ID="24.04"\n',
-            );
+            await setOsRelease('NAME="Ubuntu"\nID=ubuntu\nID_LIKE=debian\nVERSION_ID="24.04"\n');
             const r = await provider.create(inputs(2));
             expect([r.outs.os, r.outs.osVersion]).to.deep.equal(["ubuntu", "24.04"]);
         });
 
         it("accepts a rhel-like host with a bundle but not with apt", async () => {
-            await lab.writeFile(
-                NAMES[2],
-                "/etc/os-release",
-                'NAME="Rocky Linux"\nID="rocky"\nID_LIKE="rhel centos fedora"\nVERSION_ID="9.4"\n',
-            );
+            await setOsRelease('NAME="Rocky Linux"\nID="rocky"\nID_LIKE="rhel centos fedora"\nVERSION_ID="9.4"\n');
             const r = await provider.create(inputs(2));
             expect(r.outs.os).to.equal("rocky");
             const e = await rejection(provider.create(inputs(2, (a) => (a.packageSource = { kind: "apt" }))));

@@ -27,18 +27,10 @@ import {
 } from "../support/labHosts";
 import { ensureLab } from "../support/lab";
 import { labDir } from "../support/management";
+import { rejection } from "../support/rejection";
 import { DataStoreEtcd, ensureDataStoreEtcd, stopDataStoreEtcd } from "../support/tenant";
 
 const BRIDGE_IP = bridgeIp;
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-    try {
-        await p;
-    } catch (e) {
-        return e as Error;
-    }
-    throw new Error("expected a rejection");
-}
 
 /** A string matched literally inside a RegExp. */
 const literally = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");

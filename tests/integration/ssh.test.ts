@@ -7,24 +7,13 @@ import * as path from "path";
 import { connect, ConnectionArgs, SshConnection, SshError, withConnection } from "../../provider/ssh/client";
 import { fingerprint, parsePublicKey } from "../../provider/ssh/logic";
 import { HostLab, TestHost } from "../support/hosts";
+import { rejection } from "../support/rejection";
+import { measure } from "../support/measure";
 
 const A_IP = labIp(101);
 const B_IP = labIp(102);
 const NOBODY_IP = labIp(250); // no host there
 const PASSWORD = "pw-Ünicode 'quoted' $x";
-
-async function rejection(p: Promise<unknown>): Promise<SshError> {
-    try {
-        await p;
-    } catch (e) {
-        return e as SshError;
-    }
-    throw new Error("expected the promise to reject");
-}
-
-function measure(what: string, ms: number): void {
-    console.log(`      [measure] ${what}: ${ms} ms`);
-}
 
 describe("ssh client against real sshd hosts", function () {
     this.timeout(120000);
@@ -78,7 +67,7 @@ describe("ssh client against real sshd hosts", function () {
 
         it("refuses an encrypted key without its passphrase before dialing", async () => {
             let dials = 0;
-            const e = await rejection(
+            const e = await rejection<SshError>(
                 connect(root(a, { privateKey: lab.keys.encryptedKey }), { ...fast, onRetry: () => dials++ }),
             );
             expect(e.kind).to.equal("config");
@@ -112,7 +101,7 @@ describe("ssh client against real sshd hosts", function () {
         it("fails fast on a key the host does not authorize: no retry", async () => {
             const retries: number[] = [];
             const t0 = Date.now();
-            const e = await rejection(
+            const e = await rejection<SshError>(
                 connect(root(a, { privateKey: lab.keys.strangerKey }), {
                     ...fast,
                     onRetry: (i) => retries.push(i.attempt),
@@ -127,7 +116,7 @@ describe("ssh client against real sshd hosts", function () {
 
         it("fails on a wrong password without retrying", async () => {
             const retries: number[] = [];
-            const e = await rejection(
+            const e = await rejection<SshError>(
                 connect(
                     { address: b.address, user: "pw", password: "not-the-password", hostKey: b.hostKey },
                     { ...fast, onRetry: (i) => retries.push(i.attempt) },
@@ -142,7 +131,7 @@ describe("ssh client against real sshd hosts", function () {
     describe("host keys", () => {
         it("refuses a host presenting another key, naming both fingerprints", async () => {
             const retries: number[] = [];
-            const e = await rejection(
+            const e = await rejection<SshError>(
                 connect(root(a, { hostKey: b.hostKey }), { ...fast, onRetry: (i) => retries.push(i.attempt) }),
             );
             expect(e.kind).to.equal("host-key");
@@ -164,13 +153,13 @@ describe("ssh client against real sshd hosts", function () {
         });
 
         it("reports a malformed hostKey before dialing", async () => {
-            const e = await rejection(connect(root(a, { hostKey: "ssh-ed25519 AAAA-not-base64" }), fast));
+            const e = await rejection<SshError>(connect(root(a, { hostKey: "ssh-ed25519 AAAA-not-base64" }), fast));
             expect(e.kind).to.equal("config");
             expect(e.message).to.match(/^connection\.hostKey: the key data after "ssh-ed25519" is not valid base64/);
         });
 
         it("without hostKey and without trustOnFirstUse: tells how to get the key", async () => {
-            const e = await rejection(connect(root(a, { hostKey: undefined }), fast));
+            const e = await rejection<SshError>(connect(root(a, { hostKey: undefined }), fast));
             expect(e.kind).to.equal("host-key");
             expect(e.message).to.include("set connection.hostKey");
             expect(e.message).to.include(`ssh-keyscan -t ed25519 ${labIp(101)}`);
@@ -189,7 +178,7 @@ describe("ssh client against real sshd hosts", function () {
         });
 
         it("a pinned key wins over trustOnFirstUse", async () => {
-            const e = await rejection(connect(root(a, { hostKey: b.hostKey, trustOnFirstUse: true }), fast));
+            const e = await rejection<SshError>(connect(root(a, { hostKey: b.hostKey, trustOnFirstUse: true }), fast));
             expect(e.kind).to.equal("host-key");
         });
     });
@@ -198,7 +187,7 @@ describe("ssh client against real sshd hosts", function () {
         it("retries an unreachable host with backoff, then gives a clear error", async () => {
             const retries: { attempt: number; delayMs: number }[] = [];
             const t0 = Date.now();
-            const e = await rejection(
+            const e = await rejection<SshError>(
                 connect(
                     { address: NOBODY_IP, user: "root", privateKey: lab.keys.privateKey, hostKey: a.hostKey },
                     {
@@ -220,7 +209,7 @@ describe("ssh client against real sshd hosts", function () {
 
         it("retries a refused port", async () => {
             const retries: number[] = [];
-            const e = await rejection(
+            const e = await rejection<SshError>(
                 connect(root(a, { port: 2222 }), { ...fast, onRetry: (i) => retries.push(i.attempt) }),
             );
             expect(e.kind).to.equal("dial");
@@ -245,13 +234,13 @@ describe("ssh client against real sshd hosts", function () {
         });
 
         it("checks the target's host key behind the bastion too", async () => {
-            const e = await rejection(connect({ ...root(b), hostKey: a.hostKey, bastion: root(a) }, fast));
+            const e = await rejection<SshError>(connect({ ...root(b), hostKey: a.hostKey, bastion: root(a) }, fast));
             expect(e.kind).to.equal("host-key");
             expect(e.message).to.include(labIp(102));
         });
 
         it("a bastion that cannot reach the target is a dial error", async () => {
-            const e = await rejection(
+            const e = await rejection<SshError>(
                 connect(
                     { ...root(b), address: NOBODY_IP, bastion: root(a) },
                     { ...fast, dialAttempts: 1, attemptTimeoutMs: 5000 },
@@ -304,7 +293,9 @@ describe("ssh client against real sshd hosts", function () {
         });
 
         it("names a user without passwordless sudo", async () => {
-            const e = await rejection(withConnection({ ...root(a), user: "nosudo" }, fast, (n) => n.exec(["id"])));
+            const e = await rejection<SshError>(
+                withConnection({ ...root(a), user: "nosudo" }, fast, (n) => n.exec(["id"])),
+            );
             expect(e.kind).to.equal("sudo");
             expect(e.message).to.match(/^user nosudo cannot run sudo without a password on 198\.18\.\d\.101: /);
             expect(e.message).to.include("NOPASSWD");
@@ -317,7 +308,7 @@ describe("ssh client against real sshd hosts", function () {
 
         it("reports exit code and the redacted tail of stderr", async () => {
             const secret = "s3cret-registry-token";
-            const e = await rejection(
+            const e = await rejection<SshError>(
                 c.exec(
                     [
                         "sh",
@@ -358,14 +349,14 @@ describe("ssh client against real sshd hosts", function () {
         });
 
         it("times out a long command", async () => {
-            const e = await rejection(c.exec(["sleep", "20"], { timeoutMs: 500 }));
+            const e = await rejection<SshError>(c.exec(["sleep", "20"], { timeoutMs: 500 }));
             expect(e.kind).to.equal("timeout");
             expect(e.message).to.include("timed out after 500 ms");
         });
 
         it("reports a dropped connection", async () => {
             const d = await connect(root(a), fast);
-            const p = rejection(d.exec(["sleep", "30"]));
+            const p = rejection<SshError>(d.exec(["sleep", "30"]));
             await new Promise((r) => setTimeout(r, 300));
             await lab.dropSessions("t-ssh-a");
             const e = await p;

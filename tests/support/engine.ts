@@ -38,6 +38,11 @@ export function requireToolchain(): void {
     }
 }
 
+/** The package's components as a user's program imports them: the compiled ones in dist/. */
+export function compiledComponents(): typeof import("../../components") {
+    return require(`${repoRoot}/dist/components`);
+}
+
 /** The lab the tests run on: its lab.json names the lab's secrets. */
 export const labFile = path.join(process.env.HCP_LAB_DIR ?? path.join(repoRoot, ".lab"), "lab.json");
 
@@ -175,6 +180,18 @@ export async function newInlineStack(
                 );
         },
     };
+}
+
+/**
+ * Ends a test stack in an `after` hook, whatever the tests left behind: destroys what is still up
+ * (a failure there is ignored), then disposes of it, which scans for secrets and throws on a hit.
+ * With `cancel`, first releases the lock an interrupted update left. A stack never made is skipped.
+ */
+export async function destroyAndDispose(ts: TestStack | undefined, o: { cancel?: boolean } = {}): Promise<void> {
+    if (!ts) return;
+    if (o.cancel) await ts.stack.cancel().catch(() => undefined);
+    await ts.stack.destroy().catch(() => undefined);
+    await ts.dispose();
 }
 
 /**

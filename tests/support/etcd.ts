@@ -57,6 +57,20 @@ export interface EtcdTestCluster {
     down(): Promise<void>;
 }
 
+/** Runs `fn` with the given members stopped, and starts them again in that order however it ends. */
+export async function withMembersStopped<T>(
+    etcd: EtcdTestCluster,
+    members: number[],
+    fn: () => Promise<T>,
+): Promise<T> {
+    for (const i of members) await etcd.stopMember(i);
+    try {
+        return await fn();
+    } finally {
+        for (const i of members) await etcd.startMember(i);
+    }
+}
+
 export interface StartOptions {
     name?: string;
     members?: number;

@@ -288,14 +288,19 @@ export class HostLab {
     }
 }
 
-const SYSTEMCTL_STANDIN = `#!/bin/bash
-# Test stand-in for systemctl (tests/support/hosts.ts).
-echo "systemctl $*" >> /var/log/hcp-standins.log
-if [ -e /etc/hcp-standins/pause-on-systemctl ]; then
+/** How the systemctl and modprobe stand-ins start: they record the call, then wait while paused (pauseAt). */
+const pausableStandIn = (tool: string) => `#!/bin/bash
+# Test stand-in for ${tool} (tests/support/hosts.ts).
+echo "${tool} $*" >> /var/log/hcp-standins.log
+if [ -e /etc/hcp-standins/pause-on-${tool} ]; then
   touch /run/hcp-standins-paused
   while [ -e /run/hcp-standins-paused ]; do sleep 0.1; done
 fi
-S=/var/lib/hcp-standins; mkdir -p "$S"
+`;
+
+const SYSTEMCTL_STANDIN =
+    pausableStandIn("systemctl") +
+    `S=/var/lib/hcp-standins; mkdir -p "$S"
 now=no; args=()
 for a in "$@"; do
   case "$a" in --now) now=yes ;; --quiet|-q|--no-block) ;; *) args+=("$a") ;; esac
@@ -314,14 +319,9 @@ case "$verb" in
 esac
 `;
 
-const MODPROBE_STANDIN = `#!/bin/bash
-# Test stand-in for modprobe (tests/support/hosts.ts).
-echo "modprobe $*" >> /var/log/hcp-standins.log
-if [ -e /etc/hcp-standins/pause-on-modprobe ]; then
-  touch /run/hcp-standins-paused
-  while [ -e /run/hcp-standins-paused ]; do sleep 0.1; done
-fi
-m=""
+const MODPROBE_STANDIN =
+    pausableStandIn("modprobe") +
+    `m=""
 for a in "$@"; do case "$a" in -*) ;; *) m=$a; break ;; esac; done
 if grep -qx "$m" /etc/hcp-standins/modules-ok 2>/dev/null; then exit 0; fi
 echo "modprobe: FATAL: Module $m not found in directory /lib/modules/$(uname -r)" >&2

@@ -6,8 +6,10 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { installCrds } from "../../lab/installCrds";
 import { KubeClient } from "../../provider/kube/client";
 import { repoRoot } from "./engine";
+import { ensureNamespace } from "./kube";
 import { labNet } from "./labNet";
 
 export const labDir = process.env.HCP_LAB_DIR ?? path.join(repoRoot, ".lab");
@@ -45,4 +47,14 @@ export function stopManagementCluster(): void {
 /** A client of the bare management cluster with its admin credentials. */
 export function managementClient(): KubeClient {
     return KubeClient.fromKubeconfig(fs.readFileSync(managementKubeconfigPath, "utf8"));
+}
+
+/**
+ * The Kamaji side of the bare cluster, without its operator: Kamaji's CRDs served (installed unless
+ * both are) and its namespace.
+ */
+export async function ensureKamajiCrdsAndNamespace(client: KubeClient): Promise<void> {
+    const served = await client.servedResources("kamaji.clastix.io/v1alpha1");
+    if (!served?.includes("tenantcontrolplanes") || !served.includes("datastores")) await installCrds(client);
+    await ensureNamespace(client, "kamaji-system");
 }

@@ -91,11 +91,6 @@ export async function managementWithCrds(): Promise<KubeClient> {
     return client;
 }
 
-export async function ensureNamespace(client: KubeClient, ns: string): Promise<void> {
-    if (!(await client.get(`/api/v1/namespaces/${ns}`)))
-        await client.create("/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
-}
-
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 
 /** A DataStore for `ds`: certificates inline, private keys through a Secret (both ContentRef forms). */

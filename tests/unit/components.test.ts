@@ -142,6 +142,29 @@ describe("components (mocked engine)", function () {
         preflight: false,
     });
 
+    /** A ManagementCluster and a DataStore named after `n`, for the HostedControlPlanes below to stand on. */
+    const managementAndDataStore = (n: string) => {
+        const m = new hcp.ManagementCluster(`${n}-m`, mgmtArgs());
+        const ds = new hcp.DataStore(`${n}-ds`, {
+            managementCluster: m,
+            endpoints: ["etcd-0.example:2379"],
+            tls: {
+                caCertificate: etcdCa.certPem,
+                caPrivateKey: etcdCa.keyPem,
+                clientCertificate: etcdClient.certPem,
+                clientPrivateKey: etcdClient.keyPem,
+            },
+        });
+        return { m, ds };
+    };
+    /** A HostedControlPlane's arguments with only what it requires. */
+    const minimalTenantArgs = (m: componentsModule.ManagementCluster, ds: componentsModule.DataStore) => ({
+        managementCluster: m,
+        dataStore: ds,
+        kubernetesVersion: "v1.33.4",
+        network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16" },
+    });
+
     describe("ManagementCluster", () => {
         it("creates exactly one Kubernetes provider, named after the component, with the kubeconfig as a secret", async () => {
             const m = new hcp.ManagementCluster("mgmt", mgmtArgs());
@@ -458,30 +481,10 @@ describe("components (mocked engine)", function () {
     });
 
     describe("HostedControlPlane", () => {
-        const setup = (n: string) => {
-            const m = new hcp.ManagementCluster(`${n}-m`, mgmtArgs());
-            const ds = new hcp.DataStore(`${n}-ds`, {
-                managementCluster: m,
-                endpoints: ["etcd-0.example:2379"],
-                tls: {
-                    caCertificate: etcdCa.certPem,
-                    caPrivateKey: etcdCa.keyPem,
-                    clientCertificate: etcdClient.certPem,
-                    clientPrivateKey: etcdClient.keyPem,
-                },
-            });
-            return { m, ds };
-        };
-
         it("creates the TenantControlPlane, reads Kamaji's two Secrets and creates a tenant provider; exact types and names", async () => {
-            const { m, ds } = setup("a");
+            const { m, ds } = managementAndDataStore("a");
             await fresh();
-            new hcp.HostedControlPlane("team-a", {
-                managementCluster: m,
-                dataStore: ds,
-                kubernetesVersion: "v1.33.4",
-                network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16" },
-            });
+            new hcp.HostedControlPlane("team-a", minimalTenantArgs(m, ds));
             await settle();
             expect(recorded.map((r) => [r.type, r.name, r.id ?? ""])).to.deep.equal([
                 ["hcp:index:HostedControlPlane", "team-a", ""],
@@ -493,14 +496,9 @@ describe("components (mocked engine)", function () {
         });
 
         it("writes the TenantControlPlane spec per Kamaji's CRD, with defaults", async () => {
-            const { m, ds } = setup("b");
+            const { m, ds } = managementAndDataStore("b");
             await fresh();
-            new hcp.HostedControlPlane("team-b", {
-                managementCluster: m,
-                dataStore: ds,
-                kubernetesVersion: "v1.33.4",
-                network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16" },
-            });
+            new hcp.HostedControlPlane("team-b", minimalTenantArgs(m, ds));
             await settle();
             const tcp = unwrap(byName("team-b-tcp").inputs);
             expect(tcp.apiVersion).to.equal("kamaji.clastix.io/v1alpha1");
@@ -544,7 +542,7 @@ describe("components (mocked engine)", function () {
         });
 
         it("passes every documented argument through to the spec", async () => {
-            const { m, ds } = setup("c");
+            const { m, ds } = managementAndDataStore("c");
             await fresh();
             new hcp.HostedControlPlane("team-c", {
                 managementCluster: m,
@@ -609,13 +607,8 @@ describe("components (mocked engine)", function () {
         });
 
         it("exposes endpoint, a secret kubeconfig from admin.conf, the CA and its kubeadm pin", async () => {
-            const { m, ds } = setup("d");
-            const cp = new hcp.HostedControlPlane("team-d", {
-                managementCluster: m,
-                dataStore: ds,
-                kubernetesVersion: "v1.33.4",
-                network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16" },
-            });
+            const { m, ds } = managementAndDataStore("d");
+            const cp = new hcp.HostedControlPlane("team-d", minimalTenantArgs(m, ds));
             expect(await promiseOf(cp.endpoint)).to.equal("192.0.2.50:6443");
             expect(await promiseOf(cp.kubeconfig)).to.equal(ADMIN_CONF);
             expect(await pulumi.isSecret(cp.kubeconfig)).to.equal(true);
@@ -631,13 +624,10 @@ describe("components (mocked engine)", function () {
         });
 
         it("applies a CNI manifest to the tenant through the tenant provider", async () => {
-            const { m, ds } = setup("e");
+            const { m, ds } = managementAndDataStore("e");
             await fresh();
             new hcp.HostedControlPlane("team-e", {
-                managementCluster: m,
-                dataStore: ds,
-                kubernetesVersion: "v1.33.4",
-                network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16" },
+                ...minimalTenantArgs(m, ds),
                 cniManifest: "apiVersion: v1\nkind: Namespace\nmetadata: {name: calico-system}\n",
             });
             await settle();
@@ -647,15 +637,12 @@ describe("components (mocked engine)", function () {
         });
 
         it("records only the tenant's name, namespace and version as its inputs; the CNI manifest goes on as a secret", async () => {
-            const { m, ds } = setup("s");
+            const { m, ds } = managementAndDataStore("s");
             await fresh();
             const manifest =
                 "apiVersion: v1\nkind: Secret\nmetadata: {name: cni-credentials, namespace: kube-system}\nstringData: {token: cni-token-3f9a2c}\n";
             new hcp.HostedControlPlane("team-s", {
-                managementCluster: m,
-                dataStore: ds,
-                kubernetesVersion: "v1.33.4",
-                network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16" },
+                ...minimalTenantArgs(m, ds),
                 cniManifest: manifest,
             });
             await settle();
@@ -676,7 +663,7 @@ describe("components (mocked engine)", function () {
         });
 
         it("reports every invalid argument at once, each with property, rule and fix", () => {
-            const { m, ds } = setup("f");
+            const { m, ds } = managementAndDataStore("f");
             expect(
                 () =>
                     new hcp.HostedControlPlane("team-f", {
@@ -701,14 +688,9 @@ describe("components (mocked engine)", function () {
         });
 
         it("child names all start with the component name", async () => {
-            const { m, ds } = setup("g");
+            const { m, ds } = managementAndDataStore("g");
             await fresh();
-            new hcp.HostedControlPlane("team-g", {
-                managementCluster: m,
-                dataStore: ds,
-                kubernetesVersion: "v1.33.4",
-                network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16" },
-            });
+            new hcp.HostedControlPlane("team-g", minimalTenantArgs(m, ds));
             await settle();
             expect(recorded.length).to.be.greaterThan(0);
             for (const r of recorded.filter((x) => x.type !== "hcp:index:HostedControlPlane"))
@@ -717,25 +699,10 @@ describe("components (mocked engine)", function () {
     });
     describe("WorkerPool", () => {
         const hostKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+        /** A HostedControlPlane for the pools to join, named after `n`. */
         const setup = (n: string) => {
-            const m = new hcp.ManagementCluster(`${n}-m`, mgmtArgs());
-            const ds = new hcp.DataStore(`${n}-ds`, {
-                managementCluster: m,
-                endpoints: ["etcd-0.example:2379"],
-                tls: {
-                    caCertificate: etcdCa.certPem,
-                    caPrivateKey: etcdCa.keyPem,
-                    clientCertificate: etcdClient.certPem,
-                    clientPrivateKey: etcdClient.keyPem,
-                },
-            });
-            const cp = new hcp.HostedControlPlane(`${n}-cp`, {
-                managementCluster: m,
-                dataStore: ds,
-                kubernetesVersion: "v1.33.4",
-                network: { podCidr: "10.20.0.0/16", serviceCidr: "10.21.0.0/16" },
-            });
-            return cp;
+            const { m, ds } = managementAndDataStore(n);
+            return new hcp.HostedControlPlane(`${n}-cp`, minimalTenantArgs(m, ds));
         };
 
         it("creates one NodeJoin per host, named after the host (not the pool), with secret credentials", async () => {

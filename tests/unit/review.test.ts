@@ -52,6 +52,18 @@ function realSecrets(): { privateKey: string; kubeconfig: string } {
     return { privateKey: pem, kubeconfig };
 }
 
+/**
+ * A preview document with each "[secret]" replaced by one of the real secrets, at random: what
+ * the Automation API's events may carry in their place.
+ */
+function withSecretValues(x: any, secrets: { privateKey: string; kubeconfig: string }): any {
+    if (x === "[secret]") return Math.random() < 0.5 ? secrets.privateKey : secrets.kubeconfig;
+    if (Array.isArray(x)) return x.map((v) => withSecretValues(v, secrets));
+    if (x && typeof x === "object")
+        return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, withSecretValues(v, secrets)]));
+    return x;
+}
+
 /** Every substring of a secret worth looking for (whole value, and each longer line). */
 function needles(secret: string): string[] {
     return [secret, ...secret.split("\n").filter((l) => l.trim().length >= 20)];
@@ -168,14 +180,7 @@ describe("change review from recorded previews", () => {
             for (const s of SCENARIOS) {
                 const doc = JSON.parse(fixture(s));
                 // What the Automation API's events may carry: the values themselves.
-                const inject = (x: any): any => {
-                    if (x === "[secret]") return Math.random() < 0.5 ? privateKey : kubeconfig;
-                    if (Array.isArray(x)) return x.map(inject);
-                    if (x && typeof x === "object")
-                        return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, inject(v)]));
-                    return x;
-                };
-                const injected = inject(doc);
+                const injected = withSecretValues(doc, { privateKey, kubeconfig });
                 for (const st of injected.steps) {
                     for (const state of [st.oldState, st.newState]) {
                         if (!state?.inputs) continue;
@@ -487,15 +492,8 @@ describe("change review of replacements (previews derived from the recorded ones
 
     it("no secret value reaches the Markdown or JSON of a replacement review", () => {
         const { privateKey, kubeconfig } = realSecrets();
-        const inject = (x: any): any => {
-            if (x === "[secret]") return Math.random() < 0.5 ? privateKey : kubeconfig;
-            if (Array.isArray(x)) return x.map(inject);
-            if (x && typeof x === "object")
-                return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, inject(v)]));
-            return x;
-        };
         for (const doc of [everything(), withReplacementSteps(everything())]) {
-            const injected = inject(doc);
+            const injected = withSecretValues(doc, { privateKey, kubeconfig });
             for (const st of injected.steps.filter((s: any) => s.op !== "same")) {
                 for (const state of [st.oldState, st.newState]) {
                     const i = state?.inputs;
