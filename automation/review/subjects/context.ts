@@ -4,7 +4,7 @@
  */
 import { Change, changedNames, TYPES } from "../changes";
 import { ReviewContext } from "../types";
-import { address, at, name } from "../values";
+import { address, at, name, version } from "../values";
 
 export interface SubjectContext {
     /** The fields every entry of `c` has: what changed, what forces the replacement, its resource. */
@@ -63,5 +63,40 @@ export function subjectContext(changes: Change[], context: ReviewContext): Subje
         poolTenant,
         hostOf,
         tenantOfComponent: new Map(),
+    };
+}
+
+/** `{ from, to }` with only the versions that are known, for spreading into an entry. */
+export function versions(from: string | undefined, to: string | undefined): { from?: string; to?: string } {
+    return { ...(from ? { from } : {}), ...(to ? { to } : {}) };
+}
+
+/** What an entry about one of a worker pool's hosts or nodes starts from. */
+export interface MemberFacts {
+    old: any;
+    new: any;
+    host: string;
+    /** The Kubernetes version before and after, when known. */
+    from: string | undefined;
+    to: string | undefined;
+    /** The pool and its tenant, when known, for spreading into an entry. */
+    where: { pool?: string; tenant?: string };
+    /** "tenant t", "worker pool p" or "its tenant": what the member belongs to, in words. */
+    of: string;
+}
+
+export function memberFacts(c: Change, ctx: SubjectContext): MemberFacts {
+    const o = ctx.inp(c, "old");
+    const n = ctx.inp(c, "new");
+    const pool = c.step.parentName;
+    const tenant = ctx.poolTenant(pool);
+    return {
+        old: o,
+        new: n,
+        host: ctx.hostOf(c),
+        from: version(at(o, "kubernetesVersion")),
+        to: version(at(n, "kubernetesVersion")),
+        where: { ...(pool ? { pool } : {}), ...(tenant ? { tenant } : {}) },
+        of: tenant ? `tenant ${tenant}` : pool ? `worker pool ${pool}` : "its tenant",
     };
 }
