@@ -1,105 +1,18 @@
 /**
- * Pure validation rules for the components: CIDR and IP math, DataStore endpoints, control plane
- * and worker pool arguments (Kubernetes versions: model/version.ts). No Pulumi, no I/O, so every
- * rule is table-tested. Each rule returns {@link PropertyError}s naming the property path, the rule
- * and the fix; the components collect all of them and report them together.
+ * Validation rules for the components, being moved by concept to model/rules (DataStore
+ * endpoints: model/rules/endpoints.ts; Kubernetes versions: model/version.ts). No Pulumi, no I/O,
+ * so every rule is table-tested. Each rule returns {@link PropertyError}s naming the property path,
+ * the rule and the fix; the components collect all of them and report them together.
  */
-
 import { canonicalHost, defaultNodeName, hostIdentity } from "../model/hosts";
 import { cidrsOverlap, ipInCidr, isParsedCidr, nthAddress, ParsedCidr, parseCidr, parseIp } from "../model/network";
 import { labelKeyProblem, labelValueProblem, selfLabelProblem, taintEffectProblem } from "../model/labels";
 import { dnsLabelProblem } from "../model/names";
 import { compareKubernetesVersions, parseKubernetesVersion, versionProblem } from "../model/version";
+import { isPort, PropertyError } from "../model/rules/propertyError";
 
-/** One invalid argument: where it is (`network.podCidr`, `hosts[2].hostKey`) and what is wrong + how to fix it. */
-export interface PropertyError {
-    propertyPath: string;
-    reason: string;
-}
-
-const isPort = (p: unknown) => typeof p === "number" && Number.isInteger(p) && p >= 1 && p <= 65535;
-
-// ---------------------------------------------------------------------------------------------
-// DataStore endpoints
-
-/**
- * Validates etcd endpoints for a Kamaji DataStore (`host:port`, no scheme; Kamaji adds
- * `https://`). `http://` endpoints are plaintext and refused unless `insecure` is set, in which
- * case the scheme is stripped. Returns the normalized endpoints and the errors.
- */
-export function validateEndpoints(
-    endpoints: unknown,
-    insecure: boolean,
-    path = "endpoints",
-): { endpoints: string[]; errors: PropertyError[] } {
-    const errors: PropertyError[] = [];
-    const out: string[] = [];
-    if (!Array.isArray(endpoints) || endpoints.length === 0) {
-        errors.push({
-            propertyPath: path,
-            reason: 'must list at least one etcd endpoint "host:port", e.g. ["etcd-0.example:2379"]',
-        });
-        return { endpoints: out, errors };
-    }
-    const seen = new Set<string>();
-    endpoints.forEach((e, i) => {
-        const p = `${path}[${i}]`;
-        if (typeof e !== "string" || e.trim() === "") {
-            errors.push({ propertyPath: p, reason: 'must be "host:port", e.g. "etcd-0.example:2379"' });
-            return;
-        }
-        let hostPort = e;
-        const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(e);
-        if (scheme) {
-            const s = scheme[1].toLowerCase();
-            hostPort = e.slice(scheme[0].length).replace(/\/+$/, "");
-            if (s === "https") {
-                errors.push({
-                    propertyPath: p,
-                    reason: `must not carry a scheme: Kamaji adds "https://" itself; write "${hostPort}"`,
-                });
-                return;
-            }
-            if (s === "http") {
-                if (!insecure) {
-                    errors.push({
-                        propertyPath: p,
-                        reason: `"${e}" is plaintext etcd: tenant data and credentials would cross the network unencrypted; serve etcd over TLS and write "${hostPort}", or set insecure: true to accept it knowingly`,
-                    });
-                    return;
-                }
-            } else {
-                errors.push({
-                    propertyPath: p,
-                    reason: `unsupported scheme "${s}://"; write "host:port" without a scheme`,
-                });
-                return;
-            }
-        }
-        const m = /^(\[[0-9a-fA-F:.]+\]|[^:/\s[\]]+):([0-9]+)$/.exec(hostPort);
-        if (!m || !isPort(Number(m[2]))) {
-            errors.push({
-                propertyPath: p,
-                reason: `must be "host:port" with a port from 1 to 65535 (etcd's client port is usually 2379); got "${e}"`,
-            });
-            return;
-        }
-        if (m[1].startsWith("[") && !parseIp(m[1].slice(1, -1))) {
-            errors.push({ propertyPath: p, reason: `"${m[1]}" is not a valid bracketed IPv6 address` });
-            return;
-        }
-        if (seen.has(hostPort)) {
-            errors.push({
-                propertyPath: p,
-                reason: `duplicates an earlier endpoint "${hostPort}"; list each etcd member once`,
-            });
-            return;
-        }
-        seen.add(hostPort);
-        out.push(hostPort);
-    });
-    return { endpoints: out, errors };
-}
+export { PropertyError } from "../model/rules/propertyError";
+export { validateEndpoints } from "../model/rules/endpoints";
 
 // ---------------------------------------------------------------------------------------------
 // HostedControlPlane
