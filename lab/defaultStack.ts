@@ -95,8 +95,8 @@ export function readLab(file = defaultLabFile): LabDescription {
 
 const read = (p: string) => fs.readFileSync(p, "utf8");
 
-/** Declares the lab stack's resources and returns its outputs. */
-export function labStack(lab: LabDescription, tenants: LabTenant[]) {
+/** The lab's management cluster, and the DataStore on the lab's etcd every tenant shares. */
+function labManagement(lab: LabDescription): { mgmt: ManagementCluster; store: DataStore } {
     const mgmt = new ManagementCluster("mgmt", {
         kubeconfig: pulumi.secret(read(lab.managementKubeconfig)),
         // The lab management cluster's own ranges (lab/management-cluster.sh).
@@ -113,61 +113,86 @@ export function labStack(lab: LabDescription, tenants: LabTenant[]) {
             clientPrivateKey: pulumi.secret(read(lab.dataStore.clientPrivateKey)),
         },
     });
-    const privateKey = pulumi.secret(read(lab.sshPrivateKey));
+    return { mgmt, store };
+}
+
+/** The tenant's control plane at its slot's LoadBalancer address and networks. */
+function tenantControlPlane(
+    lab: LabDescription,
+    t: LabTenant,
+    slot: number,
+    mgmt: ManagementCluster,
+    store: DataStore,
+): HostedControlPlane {
+    const address = tenantLoadBalancerAddress(lab, slot);
+    return new HostedControlPlane(t.name, {
+        managementCluster: mgmt,
+        dataStore: store,
+        kubernetesVersion: t.kubernetesVersion ?? lab.kubernetesVersion,
+        // Two API server pods, behind a LoadBalancer Service whose address the lab hands out.
+        replicas: 2,
+        serviceType: "LoadBalancer",
+        address,
+        port: 6443,
+        network: { podCidr: `10.${200 + 2 * slot}.0.0/16`, serviceCidr: `10.${201 + 2 * slot}.0.0/16` },
+        addons: LAB_ADDONS,
+        kubeletPreferredAddressTypes: ["InternalIP"],
+        cniManifest: podNetworkManifest({ image: lab.images.podnet, apiEndpoint: `${address}:6443` }),
+    });
+}
+
+/** The tenant's pool of lab hosts, prepared from the lab's package bundle for its version. */
+function tenantWorkerPool(
+    lab: LabDescription,
+    t: LabTenant,
+    cp: HostedControlPlane,
+    privateKey: pulumi.Output<string>,
+): WorkerPool {
+    const poolVersion = t.poolVersion ?? t.kubernetesVersion ?? lab.kubernetesVersion;
+    const bundle = lab.bundles[poolVersion];
+    if (!bundle)
+        throw new Error(
+            `tenants: no lab package bundle for ${poolVersion}; the lab has ${Object.keys(lab.bundles).join(", ")}`,
+        );
     const hostsByName = new Map(lab.hosts.map((h) => [h.name, h]));
+    const settings = labPoolSettings(lab.registry);
+    return new WorkerPool(t.poolName ?? `${t.name}-workers`, {
+        controlPlane: cp,
+        kubernetesVersion: poolVersion,
+        hosts: t.hosts.map((name) => {
+            const h = hostsByName.get(name);
+            if (!h)
+                throw new Error(
+                    `tenants: ${t.name} names host ${name}, which the lab does not have (${[...hostsByName.keys()].join(", ")})`,
+                );
+            return {
+                address: h.address,
+                nodeName: h.name,
+                privateKey,
+                hostKey: h.hostKey,
+                labels: { "example.com/tenant": t.name },
+                kubeletConfiguration: labHostKubeletConfiguration(h.cgroupRoot),
+            };
+        }),
+        ...settings,
+        containerd: { ...settings.containerd, pauseImage: t.pauseImage },
+        packageSource: { kind: "bundle", path: bundle },
+        reusePolicy: "clean",
+        maxUnavailable: t.maxUnavailable ?? 1,
+    });
+}
+
+/** Declares the lab stack's resources and returns its outputs. */
+export function labStack(lab: LabDescription, tenants: LabTenant[]) {
+    const { mgmt, store } = labManagement(lab);
+    const privateKey = pulumi.secret(read(lab.sshPrivateKey));
     const outputs: Record<string, pulumi.Output<any>> = {};
     tenants.forEach((t, index) => {
-        const i = t.slot ?? index;
-        const version = t.kubernetesVersion ?? lab.kubernetesVersion;
-        const address = tenantLoadBalancerAddress(lab, i);
-        const cp = new HostedControlPlane(t.name, {
-            managementCluster: mgmt,
-            dataStore: store,
-            kubernetesVersion: version,
-            // Two API server pods, behind a LoadBalancer Service whose address the lab hands out.
-            replicas: 2,
-            serviceType: "LoadBalancer",
-            address,
-            port: 6443,
-            network: { podCidr: `10.${200 + 2 * i}.0.0/16`, serviceCidr: `10.${201 + 2 * i}.0.0/16` },
-            addons: LAB_ADDONS,
-            kubeletPreferredAddressTypes: ["InternalIP"],
-            cniManifest: podNetworkManifest({ image: lab.images.podnet, apiEndpoint: `${address}:6443` }),
-        });
+        const cp = tenantControlPlane(lab, t, t.slot ?? index, mgmt, store);
         outputs[`${t.name}Endpoint`] = cp.endpoint;
         outputs[`${t.name}Kubeconfig`] = cp.kubeconfig;
         if (t.hosts.length === 0) return;
-        const poolVersion = t.poolVersion ?? version;
-        const bundle = lab.bundles[poolVersion];
-        if (!bundle)
-            throw new Error(
-                `tenants: no lab package bundle for ${poolVersion}; the lab has ${Object.keys(lab.bundles).join(", ")}`,
-            );
-        const settings = labPoolSettings(lab.registry);
-        const pool = new WorkerPool(t.poolName ?? `${t.name}-workers`, {
-            controlPlane: cp,
-            kubernetesVersion: poolVersion,
-            hosts: t.hosts.map((name) => {
-                const h = hostsByName.get(name);
-                if (!h)
-                    throw new Error(
-                        `tenants: ${t.name} names host ${name}, which the lab does not have (${[...hostsByName.keys()].join(", ")})`,
-                    );
-                return {
-                    address: h.address,
-                    nodeName: h.name,
-                    privateKey,
-                    hostKey: h.hostKey,
-                    labels: { "example.com/tenant": t.name },
-                    kubeletConfiguration: labHostKubeletConfiguration(h.cgroupRoot),
-                };
-            }),
-            ...settings,
-            containerd: { ...settings.containerd, pauseImage: t.pauseImage },
-            packageSource: { kind: "bundle", path: bundle },
-            reusePolicy: "clean",
-            maxUnavailable: t.maxUnavailable ?? 1,
-        });
+        const pool = tenantWorkerPool(lab, t, cp, privateKey);
         outputs[`${t.name}Nodes`] = pool.nodeNames;
         if (t.workload) {
             new k8s.yaml.v2.ConfigGroup(

@@ -11,7 +11,7 @@
 // at "v<version>". Kamaji pulls docker.io/clastix/kamaji as `clastix/kamaji:<tag>` (--migrate-image).
 import * as fs from "fs";
 import * as path from "path";
-import type { ImageSpec } from "./build";
+import type { ImageSpec } from "./buildOptions";
 import { ImageEntry } from "./oci";
 import { REPO, toolchainCache } from "./toolchain";
 

@@ -110,11 +110,14 @@ function webhooks(o: KamajiOptions, list: (typeof KAMAJI_WEBHOOKS)["validating"]
     }));
 }
 
-export function kamajiManifests(o: KamajiOptions): object[] {
+const DATASTORE_SECRET = "lab-datastore-certificates";
+const SERVING_CERT_SECRET = "kamaji-webhook-serving-cert";
+const WEBHOOK_SERVICE = "kamaji-webhook-service";
+const LABELS = { "app.kubernetes.io/name": "kamaji" };
+
+/** The manager's namespace, service account and cluster-wide RBAC. */
+function managerIdentity(): object[] {
     const ns = KAMAJI_NAMESPACE;
-    const labels = { "app.kubernetes.io/name": "kamaji" };
-    const dsSecret = "lab-datastore-certificates";
-    const ref = (key: string) => ({ secretReference: { name: dsSecret, namespace: ns, keyPath: key } });
     return [
         { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } },
         { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: SA, namespace: ns } },
@@ -131,17 +134,24 @@ export function kamajiManifests(o: KamajiOptions): object[] {
             roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "kamaji-manager" },
             subjects: [{ kind: "ServiceAccount", name: SA, namespace: ns }],
         },
+    ];
+}
+
+/** The webhooks' serving pair, and the lab DataStore's CA and client certificate. */
+function certificateSecrets(o: KamajiOptions): object[] {
+    const ns = KAMAJI_NAMESPACE;
+    return [
         {
             apiVersion: "v1",
             kind: "Secret",
-            metadata: { name: "kamaji-webhook-serving-cert", namespace: ns },
+            metadata: { name: SERVING_CERT_SECRET, namespace: ns },
             type: "kubernetes.io/tls",
             data: { "tls.crt": b64(o.certPem), "tls.key": b64(o.keyPem), "ca.crt": b64(o.caPem) },
         },
         {
             apiVersion: "v1",
             kind: "Secret",
-            metadata: { name: dsSecret, namespace: ns },
+            metadata: { name: DATASTORE_SECRET, namespace: ns },
             data: {
                 "ca.crt": b64(o.dataStore.caPem),
                 "ca.key": b64(o.dataStore.caKeyPem),
@@ -149,84 +159,105 @@ export function kamajiManifests(o: KamajiOptions): object[] {
                 "tls.key": b64(o.dataStore.clientKeyPem),
             },
         },
-        {
-            apiVersion: "kamaji.clastix.io/v1alpha1",
-            kind: "DataStore",
-            metadata: { name: "default" },
-            spec: {
-                driver: "etcd",
-                endpoints: o.dataStore.endpoints,
-                tlsConfig: {
-                    certificateAuthority: { certificate: ref("ca.crt"), privateKey: ref("ca.key") },
-                    clientCertificate: { certificate: ref("tls.crt"), privateKey: ref("tls.key") },
+    ];
+}
+
+/** The DataStore `--datastore=default` names, its certificates taken from the Secret above. */
+function defaultDataStore(o: KamajiOptions): object {
+    const ref = (key: string) => ({
+        secretReference: { name: DATASTORE_SECRET, namespace: KAMAJI_NAMESPACE, keyPath: key },
+    });
+    return {
+        apiVersion: "kamaji.clastix.io/v1alpha1",
+        kind: "DataStore",
+        metadata: { name: "default" },
+        spec: {
+            driver: "etcd",
+            endpoints: o.dataStore.endpoints,
+            tlsConfig: {
+                certificateAuthority: { certificate: ref("ca.crt"), privateKey: ref("ca.key") },
+                clientCertificate: { certificate: ref("tls.crt"), privateKey: ref("tls.key") },
+            },
+        },
+    };
+}
+
+function webhookService(): object {
+    return {
+        // Named by --webhook-service-name: the migration jobs Kamaji starts reach the manager through it.
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name: WEBHOOK_SERVICE, namespace: KAMAJI_NAMESPACE },
+        spec: { selector: LABELS, ports: [{ port: 443, targetPort: WEBHOOK_PORT, protocol: "TCP" }] },
+    };
+}
+
+function managerContainer(o: KamajiOptions): object {
+    return {
+        name: "manager",
+        image: o.image,
+        args: [
+            "manager",
+            "--leader-elect=false",
+            "--disable-telemetry",
+            "--datastore=default",
+            `--pod-namespace=${KAMAJI_NAMESPACE}`,
+            `--serviceaccount-name=${SA}`,
+            `--webhook-service-name=${WEBHOOK_SERVICE}`,
+            "--webhook-ca-path=/tmp/k8s-webhook-server/serving-certs/ca.crt",
+            "--tmp-directory=/tmp/kamaji",
+            "--metrics-bind-address=127.0.0.1:18080",
+            "--health-probe-bind-address=127.0.0.1:18081",
+            `--migrate-image=${o.image}`,
+        ],
+        env: [
+            {
+                name: "POD_NAMESPACE",
+                valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } },
+            },
+        ],
+        volumeMounts: [
+            { name: "tmp", mountPath: "/tmp" },
+            {
+                name: "serving-cert",
+                mountPath: "/tmp/k8s-webhook-server/serving-certs",
+                readOnly: true,
+            },
+        ],
+    };
+}
+
+/** One replica on the host network of the chosen management node (see the header). */
+function managerDeployment(o: KamajiOptions): object {
+    return {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "kamaji", namespace: KAMAJI_NAMESPACE, labels: LABELS },
+        spec: {
+            replicas: 1,
+            strategy: { type: "Recreate" },
+            selector: { matchLabels: LABELS },
+            template: {
+                metadata: { labels: LABELS },
+                spec: {
+                    serviceAccountName: SA,
+                    hostNetwork: true,
+                    dnsPolicy: "ClusterFirstWithHostNet",
+                    nodeSelector: { "kubernetes.io/hostname": o.node },
+                    tolerations: [{ operator: "Exists" }],
+                    containers: [managerContainer(o)],
+                    volumes: [
+                        { name: "tmp", emptyDir: {} },
+                        { name: "serving-cert", secret: { secretName: SERVING_CERT_SECRET } },
+                    ],
                 },
             },
         },
-        {
-            // Named by --webhook-service-name: the migration jobs Kamaji starts reach the manager through it.
-            apiVersion: "v1",
-            kind: "Service",
-            metadata: { name: "kamaji-webhook-service", namespace: ns },
-            spec: { selector: labels, ports: [{ port: 443, targetPort: WEBHOOK_PORT, protocol: "TCP" }] },
-        },
-        {
-            apiVersion: "apps/v1",
-            kind: "Deployment",
-            metadata: { name: "kamaji", namespace: ns, labels },
-            spec: {
-                replicas: 1,
-                strategy: { type: "Recreate" },
-                selector: { matchLabels: labels },
-                template: {
-                    metadata: { labels },
-                    spec: {
-                        serviceAccountName: SA,
-                        hostNetwork: true,
-                        dnsPolicy: "ClusterFirstWithHostNet",
-                        nodeSelector: { "kubernetes.io/hostname": o.node },
-                        tolerations: [{ operator: "Exists" }],
-                        containers: [
-                            {
-                                name: "manager",
-                                image: o.image,
-                                args: [
-                                    "manager",
-                                    "--leader-elect=false",
-                                    "--disable-telemetry",
-                                    "--datastore=default",
-                                    `--pod-namespace=${ns}`,
-                                    `--serviceaccount-name=${SA}`,
-                                    "--webhook-service-name=kamaji-webhook-service",
-                                    "--webhook-ca-path=/tmp/k8s-webhook-server/serving-certs/ca.crt",
-                                    "--tmp-directory=/tmp/kamaji",
-                                    "--metrics-bind-address=127.0.0.1:18080",
-                                    "--health-probe-bind-address=127.0.0.1:18081",
-                                    `--migrate-image=${o.image}`,
-                                ],
-                                env: [
-                                    {
-                                        name: "POD_NAMESPACE",
-                                        valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } },
-                                    },
-                                ],
-                                volumeMounts: [
-                                    { name: "tmp", mountPath: "/tmp" },
-                                    {
-                                        name: "serving-cert",
-                                        mountPath: "/tmp/k8s-webhook-server/serving-certs",
-                                        readOnly: true,
-                                    },
-                                ],
-                            },
-                        ],
-                        volumes: [
-                            { name: "tmp", emptyDir: {} },
-                            { name: "serving-cert", secret: { secretName: "kamaji-webhook-serving-cert" } },
-                        ],
-                    },
-                },
-            },
-        },
+    };
+}
+
+function webhookConfigurations(o: KamajiOptions): object[] {
+    return [
         {
             apiVersion: "admissionregistration.k8s.io/v1",
             kind: "MutatingWebhookConfiguration",
@@ -239,6 +270,18 @@ export function kamajiManifests(o: KamajiOptions): object[] {
             metadata: { name: "kamaji-validating-webhook-configuration" },
             webhooks: webhooks(o, KAMAJI_WEBHOOKS.validating),
         },
+    ];
+}
+
+/** Every object, in apply order. */
+export function kamajiManifests(o: KamajiOptions): object[] {
+    return [
+        ...managerIdentity(),
+        ...certificateSecrets(o),
+        defaultDataStore(o),
+        webhookService(),
+        managerDeployment(o),
+        ...webhookConfigurations(o),
     ];
 }
 
