@@ -4,6 +4,6 @@ export * from "./components";
 export { BootstrapToken, BootstrapTokenArgs } from "./provider/token/resource";
 export { NodeJoin, NodeJoinArgs } from "./provider/kubeadm/resource";
 export { PreparedHost, PreparedHostArgs } from "./provider/hostprep/resource";
-export { HostConnection } from "./provider/ssh/inputs";
+export { HostConnection } from "./lib/ssh/inputs";
 export { EtcdHealth, EtcdHealthArgs, checkEtcdHealth } from "./provider/etcd";
 export { DataStoreRelease, DataStoreReleaseArgs } from "./provider/dataStoreRelease/resource";

@@ -3,7 +3,7 @@
  * CA, or one reused from the cluster's Secret or minted from the CA (no extra state: the Secret
  * is the record).
  */
-import { KubeClient, resourcePath } from "../provider/kube";
+import { KubeClient, resourcePath } from "../lib/kube";
 import {
     daysUntilExpiry,
     isSignedBy,
@@ -13,7 +13,7 @@ import {
     parsePrivateKey,
     commonName,
     validateClientTlsBundle,
-} from "../provider/pki";
+} from "../lib/pki";
 import { ValidationError } from "./errors";
 import { PropertyError } from "./validation";
 

@@ -6,7 +6,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { caCertHash } from "../provider/pki";
+import { caCertHash } from "../lib/pki";
 import { DataStore } from "./dataStore";
 import { checkedOn, isPlain, outputError, rejectIfInvalid, throwIfInvalid } from "./errors";
 import type { HostedControlPlaneArgs } from "./hostedControlPlaneArgs";

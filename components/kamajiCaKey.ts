@@ -6,7 +6,7 @@
  * that is not RSA is refused at preview.
  */
 import * as crypto from "crypto";
-import { parsePrivateKey } from "../provider/pki";
+import { parsePrivateKey } from "../lib/pki";
 import { PropertyError } from "./validation";
 
 export const CA_KEY_PROPERTY = "tls.caPrivateKey";

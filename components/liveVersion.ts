@@ -4,7 +4,7 @@
  */
 import { versionStepProblem } from "../model/version";
 import { PropertyError } from "../model/rules/propertyError";
-import { KubeClient, resourcePath } from "../provider/kube";
+import { KubeClient, resourcePath } from "../lib/kube";
 
 export interface LiveVersion {
     /** `spec.kubernetes.version` of the live object. */

@@ -4,9 +4,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
-import { KubeApiError, KubeClient } from "../provider/kube";
+import { KubeApiError, KubeClient } from "../lib/kube";
 import { checkedOn, isPlain, rejectIfInvalid, throwIfInvalid, ValidationError } from "./errors";
-import { parseKubeconfig } from "../provider/kube/kubeconfig";
+import { parseKubeconfig } from "../lib/kube/kubeconfig";
 import { namespaceProblem } from "../model/names";
 import { PropertyError, validateManagementRanges } from "./validation";
 

@@ -5,7 +5,7 @@
  * applied to the tenant then (the CNI, bootstrap tokens) fails as forbidden. Found against the real
  * operator; the lab's earlier stand-in bound the group before it reported Ready.
  */
-import { KubeApiError, KubeClient } from "../provider/kube";
+import { KubeApiError, KubeClient } from "../lib/kube";
 
 /** Whether the kubeconfig's user may do everything (what the admin of a ready tenant may). */
 export async function adminAllowed(client: Pick<KubeClient, "request">): Promise<boolean> {

@@ -8,7 +8,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { KubeClient } from "../provider/kube/client";
+import { KubeClient } from "../lib/kube/client";
 
 export const crdDir = path.resolve(__dirname, "..", "..", "lab", "crds");
 

@@ -5,7 +5,7 @@
  * lets the old resource's delete see that the host is no longer its own and leave it alone.
  */
 import { randomUUID } from "crypto";
-import type { SshConnection } from "./ssh/client";
+import type { SshConnection } from "../lib/ssh/client";
 
 /** What is recorded on the host. `owner` is random per resource and kept in its state. */
 export interface OwnerRecord {

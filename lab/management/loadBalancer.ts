@@ -13,7 +13,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
-import { KubeClient } from "../../provider/kube";
+import { KubeClient } from "../../lib/kube";
 
 export interface ServiceView {
     namespace: string;

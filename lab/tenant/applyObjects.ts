@@ -1,5 +1,5 @@
 // Creating (or merge-patching) the bootstrap objects through a tenant's API.
-import { KubeApiError, KubeClient } from "../../provider/kube";
+import { KubeApiError, KubeClient } from "../../lib/kube";
 import { KubeObject } from "./bootstrapTypes";
 
 const PLURALS: Record<string, string> = {

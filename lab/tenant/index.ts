@@ -15,7 +15,7 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { KubeClient } from "../../provider/kube";
+import { KubeClient } from "../../lib/kube";
 import { ensureApiServer, apiServerBinary, apiServerLog } from "./apiServer";
 import { applyTenantBootstrap, tenantBootstrapObjects } from "./bootstrap";
 import { controllerManagerBinary, controllerManagerLog, ensureControllerManager } from "./controllerManager";

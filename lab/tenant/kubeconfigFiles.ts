@@ -2,7 +2,7 @@
 // and reused while they still name the same server and CA.
 import * as fs from "fs";
 import * as path from "path";
-import { CertificateAndKey } from "../../provider/pki";
+import { CertificateAndKey } from "../../lib/pki";
 import { renderKubeconfig } from "./kubeconfig";
 import { CLUSTER_ADMINS_GROUP, clientCertificate, writeSecretFile } from "./pki";
 

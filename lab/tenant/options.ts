@@ -1,5 +1,5 @@
 // What startTenantControlPlane takes and returns, and what one start derives from the options.
-import { CertificateAndKey } from "../../provider/pki";
+import { CertificateAndKey } from "../../lib/pki";
 import { JsonPatchOp, normalizeVersion } from "./bootstrap";
 import { SavedState } from "./state";
 

@@ -6,7 +6,7 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { CertificateAndKey, createCertificateAuthority, issueCertificate } from "../../provider/pki";
+import { CertificateAndKey, createCertificateAuthority, issueCertificate } from "../../lib/pki";
 import { isParsedCidr, nthAddress, parseCidr } from "../../model/network";
 
 /** kubeadm's group bound to cluster-admin by the ClusterRoleBinding of the same name (kubeadm >= 1.29). */

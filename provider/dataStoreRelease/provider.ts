@@ -1,7 +1,7 @@
 /** Dynamic provider for DataStoreRelease: a delete that waits until Kamaji lets the DataStore go. */
 import * as pulumi from "@pulumi/pulumi";
 import { setTimeout as sleep } from "node:timers/promises";
-import { KubeApiError, KubeClient, resourcePath } from "../kube/client";
+import { KubeApiError, KubeClient, resourcePath } from "../../lib/kube/client";
 
 const DATASTORES = { group: "kamaji.clastix.io", version: "v1alpha1", plural: "datastores" };
 const TENANTS = { group: "kamaji.clastix.io", version: "v1alpha1", plural: "tenantcontrolplanes" };

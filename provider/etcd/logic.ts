@@ -12,9 +12,9 @@
  * "health" succeeds, or fails only with "permission denied" (the request was committed through raft,
  * so the member has a leader and quorum; the client user just may not read that key).
  */
-import { validateClientTlsBundle, PropertyFailure } from "../pki/logic";
+import { validateClientTlsBundle, PropertyFailure } from "../../lib/pki/logic";
 
-export type { PropertyFailure } from "../pki/logic";
+export type { PropertyFailure } from "../../lib/pki/logic";
 
 export const DEFAULT_TIMEOUT_MS = 3000;
 

@@ -13,7 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as crypto from "crypto";
 import { checkEtcdHealth } from "./health";
 import { containsUnknown, reportOutputs, validateEtcdHealthInputs, EtcdHealthReport, HealthLevel } from "./logic";
-import { commonName, parseCertificate, parseCertificates } from "../pki/logic";
+import { commonName, parseCertificate, parseCertificates } from "../../lib/pki/logic";
 
 export type FailOn = "error" | "warning" | "never";
 

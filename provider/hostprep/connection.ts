@@ -1,5 +1,5 @@
 // A PreparedHost's connection as it is kept: what may be shown (outputs) apart from what is secret.
-import { parsePublicKey } from "../ssh/logic";
+import { parsePublicKey } from "../../lib/ssh/logic";
 
 /** The non-secret connection fields kept in outputs. */
 export interface PublicConnection {
@@ -39,7 +39,7 @@ export function splitConnection(c: any): { pub: PublicConnection; sec: SecretCon
     return { pub, sec };
 }
 
-/** Joins them back into connection arguments for provider/ssh. */
+/** Joins them back into connection arguments for lib/ssh. */
 export function joinConnection(pub: PublicConnection, sec: SecretConnection = {}): any {
     const out: any = { address: pub.address, port: pub.port, user: pub.user, trustOnFirstUse: pub.trustOnFirstUse };
     if (pub.hostKey) out.hostKey = pub.hostKey;

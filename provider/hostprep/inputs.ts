@@ -1,5 +1,5 @@
 // PreparedHost's inputs: their shapes, their validation (everything but the connection, which
-// provider/ssh checks), the defaults applied once (normalizePrep), and which values are secret.
+// lib/ssh checks), the defaults applied once (normalizePrep), and which values are secret.
 import { parseRecordedVersion } from "../../model/version";
 import { containsUnknown } from "../dynamic";
 
@@ -141,7 +141,7 @@ function isUrl(s: unknown, schemes = ["http:", "https:"]): boolean {
     }
 }
 
-/** Validation of everything but the connection (see provider/ssh validateConnection for that). */
+/** Validation of everything but the connection (see lib/ssh validateConnection for that). */
 export function validatePrep(a: any): Failure[] {
     const f: Failure[] = [];
     const add = (property: string, reason: string) => f.push({ property, reason });

@@ -2,12 +2,12 @@
 // Loaded at run time by path (provider/dynamic.ts); receives secret inputs unwrapped.
 import type * as pulumi from "@pulumi/pulumi";
 import { containsUnknown, PartialFailure, UNKNOWN, unknownAt } from "../dynamic";
-import { KubeClient } from "../kube/client";
+import { KubeClient } from "../../lib/kube/client";
 import { drain, setUnschedulable, waitForReadyNode } from "../kubeadm/nodeOps";
 import { RolloutBudget, withinBudget } from "../kubeadm/rollout";
 import { newOwner, owns, readOwner, writeOwner } from "../ownership";
-import { connect, ConnectOptions, connectionSecrets, SshConnection, SshError, validateConnection } from "../ssh/client";
-import { missingHostKeyFailures, pinRecordedHostKeys, redact } from "../ssh/logic";
+import { connect, ConnectOptions, connectionSecrets, SshConnection, SshError, validateConnection } from "../../lib/ssh/client";
+import { missingHostKeyFailures, pinRecordedHostKeys, redact } from "../../lib/ssh/logic";
 import {
     CgroupDriver,
     changedSteps,

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { providerFor } from "../dynamic";
-import { HostConnection, secretConnection } from "../ssh/inputs";
+import { HostConnection, secretConnection } from "../../lib/ssh/inputs";
 
-export type { HostConnection } from "../ssh/inputs";
+export type { HostConnection } from "../../lib/ssh/inputs";
 import type { CgroupDriver, PackageSource, RegistryCredential, ReusePolicy } from "./logic";
 
 export type { CgroupDriver, PackageSource, RegistryCredential, ReusePolicy } from "./logic";

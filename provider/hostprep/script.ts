@@ -3,7 +3,7 @@
 // code), then the prelude's helpers, then the steps in order. The whole script is one function,
 // read completely before it runs, with stdin from /dev/null: it arrives on bash's stdin, and
 // nothing in it may consume the rest.
-import { shellQuote } from "../ssh/logic";
+import { shellQuote } from "../../lib/ssh/logic";
 import { renderContainerdConfig, renderHostsToml, certsDir } from "./containerdToml";
 import { FILES, HOST_FILE_CONTENTS, SYSCTLS, hostSource } from "./hostFiles";
 import { AptSource, BUNDLE_CONTAINERD_FILES, BundleSource, NormalizedPrep, SUPPORTED_OS } from "./inputs";

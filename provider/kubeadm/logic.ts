@@ -12,7 +12,7 @@ import {
 } from "../../model/labels";
 import { nodeNameProblem } from "../../model/names";
 import { parseKubernetesVersion } from "../../model/version";
-import { parsePublicKey, pinRecordedHostKey } from "../ssh/logic";
+import { parsePublicKey, pinRecordedHostKey } from "../../lib/ssh/logic";
 
 export interface JoinSpec {
     kubernetesVersion: string;

@@ -1,5 +1,5 @@
 /** What NodeJoin does to the Node object in the tenant: wait, cordon, drain, label, delete. */
-import { KubeApiError, KubeClient } from "../kube/client";
+import { KubeApiError, KubeClient } from "../../lib/kube/client";
 import { mergeTaints, podsToEvict, Taint } from "./logic";
 
 const nodePath = (name: string) => `/api/v1/nodes/${encodeURIComponent(name)}`;

@@ -7,9 +7,9 @@ import { hostIdentity } from "../../model/hosts";
 import { versionStepProblem } from "../../model/version";
 import { containsUnknown, PartialFailure, stableJson, UNKNOWN } from "../dynamic";
 import { newOwner, owns, readOwner, writeOwner } from "../ownership";
-import { KubeApiError, KubeClient } from "../kube/client";
-import { ConnectionArgs, SshConnection, SshError, validateConnection, withConnection } from "../ssh/client";
-import { missingHostKeyFailures, pinRecordedHostKeys } from "../ssh/logic";
+import { KubeApiError, KubeClient } from "../../lib/kube/client";
+import { ConnectionArgs, SshConnection, SshError, validateConnection, withConnection } from "../../lib/ssh/client";
+import { missingHostKeyFailures, pinRecordedHostKeys } from "../../lib/ssh/logic";
 import { createToken, deleteToken } from "../token/tokens";
 import { expiresSoon, parseToken } from "../token/logic";
 import {

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { providerFor } from "../dynamic";
-import { HostConnection, secretConnection } from "../ssh/inputs";
+import { HostConnection, secretConnection } from "../../lib/ssh/inputs";
 import type { Taint } from "./logic";
 import type { RolloutBudget } from "./rollout";
 

@@ -1,8 +1,8 @@
 /** Dynamic provider for BootstrapToken: a token Secret in the tenant's kube-system, short-lived. */
 import * as pulumi from "@pulumi/pulumi";
 import { containsUnknown } from "../dynamic";
-import { KubeClient } from "../kube/client";
-import { parseKubeconfig } from "../kube/kubeconfig";
+import { KubeClient } from "../../lib/kube/client";
+import { parseKubeconfig } from "../../lib/kube/kubeconfig";
 import { expiresSoon, ttlProblem } from "./logic";
 import { createToken, deleteToken } from "./tokens";
 

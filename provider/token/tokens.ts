@@ -1,5 +1,5 @@
 /** Creating and deleting bootstrap tokens in a tenant, for the BootstrapToken resource and for NodeJoin. */
-import { KubeClient } from "../kube/client";
+import { KubeClient } from "../../lib/kube/client";
 import { BootstrapToken, generateToken, tokenSecret, tokenSecretName } from "./logic";
 
 export interface MintedToken extends BootstrapToken {

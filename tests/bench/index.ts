@@ -14,8 +14,8 @@ import { defaultLabFile, LabDescription, readLab } from "../../lab/defaultStack"
 import { checkEtcdHealth } from "../../provider/etcd";
 import { normalizePrep, renderPrepareScript } from "../../provider/hostprep/logic";
 import { renderJoinConfiguration } from "../../provider/kubeadm/logic";
-import { caCertHash } from "../../provider/pki";
-import { withConnection } from "../../provider/ssh/client";
+import { caCertHash } from "../../lib/pki";
+import { withConnection } from "../../lib/ssh/client";
 import { hostPrepScale, reportScale } from "./hostPrepScale";
 import { realNodes, reportRealNodes } from "./realNodes";
 

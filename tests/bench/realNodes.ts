@@ -7,7 +7,7 @@
  */
 import * as fs from "fs";
 import { labStack, LabDescription } from "../../lab/defaultStack";
-import { KubeClient } from "../../provider/kube/client";
+import { KubeClient } from "../../lib/kube/client";
 import { newInlineStack } from "../support/engine";
 import { onHost, requireFreeHosts } from "../support/lab";
 import { echoDeployment, readyPods } from "../../lab/workload";

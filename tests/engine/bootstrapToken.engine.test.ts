@@ -13,7 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import { BootstrapToken } from "../../provider/token/resource";
 import { DEFAULT_GROUP, TOKEN_PATTERN } from "../../provider/token/logic";
-import { KubeClient } from "../../provider/kube/client";
+import { KubeClient } from "../../lib/kube/client";
 import { startTenantControlPlane, stopTenantControlPlane, TenantControlPlane } from "../../lab/tenant";
 import { freePort } from "../../lab/tenant/process";
 import {

@@ -11,8 +11,8 @@ import { createPrivateKey } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { KubeClient, resourcePath } from "../../provider/kube";
-import { caCertHash, CertificateAndKey, createCertificateAuthority } from "../../provider/pki";
+import { KubeClient, resourcePath } from "../../lib/kube";
+import { caCertHash, CertificateAndKey, createCertificateAuthority } from "../../lib/pki";
 import {
     compiledComponents,
     destroyAndDispose,

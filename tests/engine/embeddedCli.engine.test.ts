@@ -13,7 +13,7 @@ import { destroy, outputs, StackOptions } from "../../automation/stack";
 import { LAB_ADDONS, LabDescription, tenantLoadBalancerAddress } from "../../lab/defaultStack";
 import { labHostKubeletConfiguration, labPoolSettings } from "../../lab/nodeSettings";
 import { podNetworkManifest } from "../../lab/podnet";
-import { KubeClient } from "../../provider/kube/client";
+import { KubeClient } from "../../lib/kube/client";
 import { deleteNamespace, ensureNamespace } from "../support/kube";
 import { dataStoreEtcd, managementClient, onHost, requireFreeHosts } from "../support/lab";
 import { requireFullLab } from "../support/reviewLab";

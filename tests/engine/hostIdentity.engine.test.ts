@@ -8,7 +8,7 @@ import { expect } from "chai";
 import * as automation from "@pulumi/pulumi/automation";
 import { labStack, LabDescription, LabTenant, tenantLoadBalancerAddress } from "../../lab/defaultStack";
 import { buildReview, PlanCollector } from "../../automation/review";
-import { KubeClient } from "../../provider/kube/client";
+import { KubeClient } from "../../lib/kube/client";
 import { destroyAndDispose, newInlineStack, TestStack } from "../support/engine";
 import { ensureLab, onHost, requireFreeHosts } from "../support/lab";
 

@@ -8,7 +8,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import { labStack, LabDescription, LabTenant } from "../../lab/defaultStack";
 import { readyPods } from "../../lab/workload";
-import { KubeClient } from "../../provider/kube/client";
+import { KubeClient } from "../../lib/kube/client";
 import { destroyAndDispose, newInlineStack, previewSteps, TestStack } from "../support/engine";
 import { dataStoreEtcd, ensureLab, managementClient, onHost, requireFreeHosts } from "../support/lab";
 import { labNet } from "../support/labNet";

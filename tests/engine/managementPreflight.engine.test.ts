@@ -4,8 +4,8 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { detectLoadBalancer, loadBalancerWarning } from "../../components/managementCluster";
-import { KubeClient } from "../../provider/kube";
-import { CertificateAndKey, createCertificateAuthority } from "../../provider/pki";
+import { KubeClient } from "../../lib/kube";
+import { CertificateAndKey, createCertificateAuthority } from "../../lib/pki";
 import { compiledComponents, Diagnostic, newInlineStack, previewSteps, TestStack } from "../support/engine";
 import { ensureKamajiCrdsAndNamespace, ensureManagementCluster } from "../support/management";
 

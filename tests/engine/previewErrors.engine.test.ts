@@ -9,8 +9,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { KubeClient, resourcePath } from "../../provider/kube";
-import { createCertificateAuthority } from "../../provider/pki";
+import { KubeClient, resourcePath } from "../../lib/kube";
+import { createCertificateAuthority } from "../../lib/pki";
 import {
     binDir,
     compiledComponents,

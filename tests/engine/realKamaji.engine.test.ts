@@ -11,7 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { labStack, LabDescription, LabTenant, tenantLoadBalancerAddress } from "../../lab/defaultStack";
 import { readyPods } from "../../lab/workload";
-import { KubeClient } from "../../provider/kube/client";
+import { KubeClient } from "../../lib/kube/client";
 import { destroyAndDispose, binDir, newInlineStack, TestStack } from "../support/engine";
 import { ensureLab, managementClient, requireFreeHosts } from "../support/lab";
 import { labNet } from "../support/labNet";

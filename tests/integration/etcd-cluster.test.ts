@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { checkEtcdHealth } from "../../provider/etcd/health";
-import { issueCertificate } from "../../provider/pki";
+import { issueCertificate } from "../../lib/pki";
 import { startEtcdCluster, EtcdTestCluster } from "../support/etcd";
 import { rejection } from "../support/rejection";
 

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { checkEtcdHealth, EtcdHealthInputError } from "../../provider/etcd/health";
 import * as provider from "../../provider/etcd/provider";
-import { createCertificateAuthority, issueCertificate } from "../../provider/pki";
+import { createCertificateAuthority, issueCertificate } from "../../lib/pki";
 import { startEtcdCluster, EtcdTestCluster, withMembersStopped } from "../support/etcd";
 import { rejection } from "../support/rejection";
 

@@ -1,11 +1,11 @@
-// provider/ssh against real sshd hosts in network namespaces (lab/worker-hosts.sh). Needs root.
+// lib/ssh against real sshd hosts in network namespaces (lab/worker-hosts.sh). Needs root.
 import { expect } from "chai";
 import { labIp } from "../support/labNet";
 import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { connect, ConnectionArgs, SshConnection, SshError, withConnection } from "../../provider/ssh/client";
-import { fingerprint, parsePublicKey } from "../../provider/ssh/logic";
+import { connect, ConnectionArgs, SshConnection, SshError, withConnection } from "../../lib/ssh/client";
+import { fingerprint, parsePublicKey } from "../../lib/ssh/logic";
 import { HostLab, TestHost } from "../support/hosts";
 import { rejection } from "../support/rejection";
 import { measure } from "../support/measure";

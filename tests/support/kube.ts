@@ -1,5 +1,5 @@
 // Namespace steps the tests' before and after hooks share, on any cluster a KubeClient reaches.
-import { KubeClient } from "../../provider/kube";
+import { KubeClient } from "../../lib/kube";
 
 /** Creates the namespace unless it is there already. */
 export async function ensureNamespace(client: KubeClient, ns: string): Promise<void> {

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Etcd3 } from "etcd3";
 import { defaultLabFile, LabDescription, readLab } from "../../lab/defaultStack";
-import { KubeClient } from "../../provider/kube/client";
+import { KubeClient } from "../../lib/kube/client";
 import { repoRoot } from "./engine";
 
 export function ensureLab(): LabDescription {

@@ -7,7 +7,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { installCrds } from "../../lab/installCrds";
-import { KubeClient } from "../../provider/kube/client";
+import { KubeClient } from "../../lib/kube/client";
 import { repoRoot } from "./engine";
 import { ensureNamespace } from "./kube";
 import { labNet } from "./labNet";

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Etcd3 } from "etcd3";
-import { KubeClient } from "../../provider/kube";
+import { KubeClient } from "../../lib/kube";
 import { prefixRangeEnd } from "../../lab/tenant/etcdAccess";
 import { installCrds } from "../../lab/installCrds";
 import { repoRoot } from "./engine";

@@ -5,7 +5,7 @@ import { expect } from "chai";
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type * as componentsModule from "../../components";
-import { caCertHash, CertificateAndKey, createCertificateAuthority, issueCertificate } from "../../provider/pki";
+import { caCertHash, CertificateAndKey, createCertificateAuthority, issueCertificate } from "../../lib/pki";
 
 /** "PRIVATE KEY", spelled at run time: no PEM key header stands in a committed file. */
 const PRIVATE_KEY = ["PRIVATE", "KEY"].join(" ");

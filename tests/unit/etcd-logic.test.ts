@@ -10,7 +10,7 @@ import {
     UNKNOWN,
     validateEtcdHealthInputs,
 } from "../../provider/etcd/logic";
-import { createCertificateAuthority, issueCertificate, CertificateAndKey } from "../../provider/pki";
+import { createCertificateAuthority, issueCertificate, CertificateAndKey } from "../../lib/pki";
 
 const AT = new Date("2030-01-02T03:04:05Z");
 const EP = ["10.0.0.1:2379", "10.0.0.2:2379", "10.0.0.3:2379", "10.0.0.4:2379", "10.0.0.5:2379"];

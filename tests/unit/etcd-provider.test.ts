@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as crypto from "crypto";
 import * as provider from "../../provider/etcd/provider";
 import { UNKNOWN } from "../../provider/etcd/logic";
-import { createCertificateAuthority, issueCertificate, CertificateAndKey } from "../../provider/pki";
+import { createCertificateAuthority, issueCertificate, CertificateAndKey } from "../../lib/pki";
 
 describe("etcd provider (no network)", () => {
     let ca: CertificateAndKey;

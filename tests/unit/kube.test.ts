@@ -1,10 +1,10 @@
-// provider/kube: kubeconfig parsing (pure) and the REST client against an HTTPS server on loopback
+// lib/kube: kubeconfig parsing (pure) and the REST client against an HTTPS server on loopback
 // that requires a client certificate, as kube-apiserver does.
 import { expect } from "chai";
 import * as https from "https";
 import { AddressInfo } from "net";
-import { createCertificateAuthority, issueCertificate, CertificateAndKey } from "../../provider/pki";
-import { KubeApiError, KubeClient, parseKubeconfig, resourcePath } from "../../provider/kube";
+import { createCertificateAuthority, issueCertificate, CertificateAndKey } from "../../lib/pki";
+import { KubeApiError, KubeClient, parseKubeconfig, resourcePath } from "../../lib/kube";
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 

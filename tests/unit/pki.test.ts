@@ -15,7 +15,7 @@ import {
     validateClientTlsBundle,
     validityProblem,
     CertificateAndKey,
-} from "../../provider/pki";
+} from "../../lib/pki";
 
 // Public certificates made with openssl (keys discarded); the expected values were printed by
 //   openssl x509 -in ca.crt -pubkey -noout | openssl pkey -pubin -outform der | sha256sum

@@ -23,7 +23,7 @@ import {
     tail,
     uploadArgv,
     withSudo,
-} from "../../provider/ssh/logic";
+} from "../../lib/ssh/logic";
 
 /** What /bin/sh makes of a command line: the argv it would pass to a program. */
 function shArgv(commandLine: string): string[] {

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { adminAllowed, waitForAdminAccess } from "../../components/tenantAccess";
-import { KubeApiError } from "../../provider/kube";
+import { KubeApiError } from "../../lib/kube";
 
 /** A client whose SelfSubjectAccessReview answers come from `answers`, one per call (the last repeats). */
 function fakeClient(answers: (boolean | Error)[]) {
