@@ -318,6 +318,9 @@ delete_one() { # delete_one NAME (lock held)
     # A mount still holding the namespace makes `ip netns del` fail: detach it, and go on with the rest.
     ip netns del "$ns" 2>/dev/null || { umount -l "/run/netns/$ns" 2>/dev/null || true; rm -f "/run/netns/$ns"; }
   fi
+  # The listener by its pid file too: with its netns name gone (deleted by hand, a failed earlier
+  # delete) `ip netns pids` no longer sees it, and it would keep port 22 of a netns of that name.
+  if pids=$(listener_pid "$n"); then pkill -9 -s "$pids" 2>/dev/null || true; kill -9 "$pids" 2>/dev/null || true; fi
   ip link del "$veth" 2>/dev/null || true
   remove_cgroups "$n"
   rm -rf "${HOSTS:?}/$n"
