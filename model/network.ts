@@ -1,62 +1,35 @@
 /**
  * IP addresses and CIDRs, IPv4 and IPv6, as bigints: parsing (strict: no shorthand forms, no host
  * bits in a range), formatting (RFC 5952 for IPv6), overlap, containment and the n-th address.
+ * ipaddr.js reads and writes the texts; the range math is bigint arithmetic.
  */
+import * as ipaddr from "ipaddr.js";
 
 export interface ParsedIp {
     family: 4 | 6;
     value: bigint;
 }
 
-function parseIpv4(s: string): bigint | undefined {
-    const parts = s.split(".");
-    if (parts.length !== 4) return undefined;
-    let v = 0n;
-    for (const p of parts) {
-        if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return undefined;
-        const n = Number(p);
-        if (n > 255) return undefined;
-        v = (v << 8n) | BigInt(n);
-    }
-    return v;
+/** The address as one number, from its bytes (network order). */
+function toBigint(bytes: number[]): bigint {
+    return bytes.reduce((v, b) => (v << 8n) | BigInt(b), 0n);
 }
 
-function parseIpv6(s: string): bigint | undefined {
-    if (s.includes("%")) return undefined; // zone ids are not addresses Kubernetes accepts
-    let head = s;
-    let tailV4: bigint | undefined;
-    const lastColon = s.lastIndexOf(":");
-    if (s.includes(".")) {
-        tailV4 = parseIpv4(s.slice(lastColon + 1));
-        if (tailV4 === undefined) return undefined;
-        head = s.slice(0, lastColon + 1) + "0:0";
-    }
-    const dbl = head.split("::");
-    if (dbl.length > 2) return undefined;
-    const group = (g: string) => (g === "" ? [] : g.split(":"));
-    const left = group(dbl[0]);
-    const right = dbl.length === 2 ? group(dbl[1]) : [];
-    const missing = 8 - left.length - right.length;
-    if (dbl.length === 1 ? left.length !== 8 : missing < 1) return undefined;
-    const groups = [...left, ...Array(dbl.length === 2 ? missing : 0).fill("0"), ...right];
-    let v = 0n;
-    for (const g of groups) {
-        if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
-        v = (v << 16n) | BigInt(parseInt(g, 16));
-    }
-    if (tailV4 !== undefined) v = (v & ~0xffffffffn) | tailV4;
-    return v;
-}
-
-/** Parses an IPv4 or IPv6 address (no brackets, no zone); undefined when it is not one. */
+/**
+ * Parses an IPv4 or IPv6 address (no brackets, no zone); undefined when it is not one. Strict, as
+ * Kubernetes is: IPv4 only in dotted decimal without leading zeros (also inside IPv6).
+ */
 export function parseIp(s: string): ParsedIp | undefined {
     if (typeof s !== "string" || s === "") return undefined;
     if (s.includes(":")) {
-        const v = parseIpv6(s);
-        return v === undefined ? undefined : { family: 6, value: v };
+        // zone ids are not addresses Kubernetes accepts
+        if (s.includes("%") || !ipaddr.IPv6.isValid(s)) return undefined;
+        const embeddedV4 = s.includes(".") ? s.slice(s.lastIndexOf(":") + 1) : undefined;
+        if (embeddedV4 !== undefined && !ipaddr.IPv4.isValidFourPartDecimal(embeddedV4)) return undefined;
+        return { family: 6, value: toBigint(ipaddr.IPv6.parse(s).toByteArray()) };
     }
-    const v = parseIpv4(s);
-    return v === undefined ? undefined : { family: 4, value: v };
+    if (!ipaddr.IPv4.isValidFourPartDecimal(s)) return undefined;
+    return { family: 4, value: toBigint(ipaddr.IPv4.parse(s).toByteArray()) };
 }
 
 export interface ParsedCidr {
@@ -69,25 +42,12 @@ export interface ParsedCidr {
 
 const bits = (family: 4 | 6) => (family === 4 ? 32 : 128);
 
+/** The address in its usual text: dotted decimal, or RFC 5952 for IPv6 ("2001:db8::1"). */
 export function formatIp(family: 4 | 6, v: bigint): string {
-    if (family === 4) return [24n, 16n, 8n, 0n].map((s) => String((v >> s) & 255n)).join(".");
-    const groups: string[] = [];
-    for (let i = 7; i >= 0; i--) groups.push(((v >> BigInt(i * 16)) & 0xffffn).toString(16));
-    // Compress the longest run of zero groups (RFC 5952).
-    let best = -1;
-    let bestLen = 0;
-    for (let i = 0; i < 8;) {
-        if (groups[i] !== "0") {
-            i++;
-            continue;
-        }
-        let j = i;
-        while (j < 8 && groups[j] === "0") j++;
-        if (j - i > bestLen && j - i > 1) [best, bestLen] = [i, j - i];
-        i = j;
-    }
-    if (best < 0) return groups.join(":");
-    return `${groups.slice(0, best).join(":")}::${groups.slice(best + bestLen).join(":")}`;
+    const size = family === 4 ? 4 : 16;
+    const bytes = Array.from({ length: size }, (_, i) => Number((v >> BigInt(8 * (size - 1 - i))) & 255n));
+    const ip = ipaddr.fromByteArray(bytes);
+    return ip.kind() === "ipv6" ? (ip as ipaddr.IPv6).toRFC5952String() : ip.toString();
 }
 
 /**
