@@ -1,5 +1,5 @@
-// Pure SSH helpers: shell quoting, OpenSSH public keys and fingerprints, redaction, retry
-// classification and backoff. No I/O here; everything is table-tested in tests/unit/ssh.logic.test.ts.
+// Pure SSH helpers: shell quoting, OpenSSH public keys and fingerprints, redaction, connect
+// failure classification. No I/O here; everything is table-tested in tests/unit/ssh.logic.test.ts.
 import * as crypto from "crypto";
 import { utils as ssh2utils } from "ssh2";
 
@@ -276,7 +276,7 @@ export function describeCommand(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Errors: classification, retry and messages
+// Errors: classification and messages
 
 export type ConnectFailureKind = "dial" | "auth" | "host-key" | "config" | "other";
 
@@ -316,23 +316,6 @@ export function classifyConnectError(err: ErrorLike): ConnectFailureKind {
     if (/Connection lost before handshake|Channel open failure|connect timed out/i.test(m)) return "dial";
     if (err.level === "client-socket") return "dial";
     return "other";
-}
-
-export function isRetryable(err: ErrorLike): boolean {
-    return classifyConnectError(err) === "dial";
-}
-
-export interface BackoffOptions {
-    /** delay before the 2nd attempt */
-    baseMs: number;
-    factor: number;
-    maxMs: number;
-}
-
-/** Exponential backoff: the delay after failed attempt number `attempt` (1-based). */
-export function backoffDelay(attempt: number, o: BackoffOptions): number {
-    if (attempt < 1) throw new Error("backoffDelay: attempt is 1-based");
-    return Math.min(o.maxMs, Math.round(o.baseMs * Math.pow(o.factor, attempt - 1)));
 }
 
 /** The sudo failures that mean "this user cannot run sudo without a password" (or at all). */
