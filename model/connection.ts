@@ -11,16 +11,19 @@ export interface ConnectionArgs {
     address: string;
     /** Default 22. */
     port?: number;
-    /** Login user; default "root". Non-root users run commands through `sudo -n`. */
+    /** Login user; default "root". Another user needs passwordless sudo: commands run through `sudo -n`. */
     user?: string;
     privateKey?: string;
     passphrase?: string;
     password?: string;
-    /** SSH agent socket path, or true for $SSH_AUTH_SOCK. */
+    /** An SSH agent socket path, or true for $SSH_AUTH_SOCK (of the Pulumi process). */
     agent?: string | boolean;
-    /** The host's public key, OpenSSH format ("ssh-ed25519 AAAA..."); compared exactly. */
+    /** The host's public key, "ssh-ed25519 AAAA..." (see /etc/ssh/ssh_host_ed25519_key.pub); compared exactly. */
     hostKey?: string;
-    /** Without hostKey: accept and report the presented key (record it!). Default false. */
+    /**
+     * Without hostKey: accept the key the host presents and report it. The resources record the
+     * key presented at creation and pin it from then on. Default false.
+     */
     trustOnFirstUse?: boolean;
     /** A jump host; the target is reached through a direct-tcpip channel from it. */
     bastion?: ConnectionArgs;
