@@ -14,6 +14,10 @@ export interface Dialed {
     presented: Buffer;
 }
 
+/**
+ * Dials one hop once: directly, or through a channel from `bastion`. Rejects with an SshError
+ * whose kind says what failed, or with ssh2's error tagged with its kind (see classifyConnectError).
+ */
 export function dialOnce(
     args: ConnectionArgs,
     opts: ConnectOptions,
