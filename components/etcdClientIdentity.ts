@@ -28,7 +28,7 @@ export function givenClientProblems(ca: string, cert: string, key: string): Prop
             clientPrivateKey: "tls.clientPrivateKey",
         },
     );
-    return failures.map((f) => ({ propertyPath: f.property, reason: stripPrefix(f.reason, f.property) }));
+    return failures.map((f) => ({ ...f, reason: stripPrefix(f.reason, f.propertyPath) }));
 }
 
 /** A PKI message without the `property: ` it starts with (the error list names the property). */

@@ -8,6 +8,7 @@
  * "certificate" property may well hold a private key pasted in the wrong place.
  */
 import * as crypto from "crypto";
+import { PropertyError } from "../../model/rules/propertyError";
 
 /** One PEM block: its label (e.g. "CERTIFICATE") and the base64 body decoded to DER. */
 export interface PemBlock {
@@ -192,11 +193,6 @@ export interface TlsBundleNames {
     clientPrivateKey: string;
 }
 
-export interface PropertyFailure {
-    property: string;
-    reason: string;
-}
-
 const EKU_CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
 
 /**
@@ -212,13 +208,13 @@ export function validateClientTlsBundle(
         clientCertificate: "clientCertificate",
         clientPrivateKey: "clientPrivateKey",
     },
-): PropertyFailure[] {
-    const failures: PropertyFailure[] = [];
+): PropertyError[] {
+    const failures: PropertyError[] = [];
     const attempt = <T>(f: () => T): T | undefined => {
         try {
             return f();
         } catch (e) {
-            if (e instanceof PemError) failures.push({ property: e.property, reason: e.message });
+            if (e instanceof PemError) failures.push({ propertyPath: e.property, reason: e.message });
             else throw e;
             return undefined;
         }
@@ -230,34 +226,34 @@ export function validateClientTlsBundle(
         for (const ca of cas) {
             if (!ca.ca) {
                 failures.push({
-                    property: names.caCertificate,
+                    propertyPath: names.caCertificate,
                     reason: `${names.caCertificate}: "${commonName(ca) ?? ca.subject}" is not a CA certificate (basicConstraints CA:FALSE); pass the CA that signed the etcd server and client certificates, not a leaf`,
                 });
             }
             const p = validityProblem(ca, now, names.caCertificate);
-            if (p) failures.push({ property: names.caCertificate, reason: p });
+            if (p) failures.push({ propertyPath: names.caCertificate, reason: p });
         }
     }
     if (cert) {
         const p = validityProblem(cert, now, names.clientCertificate);
-        if (p) failures.push({ property: names.clientCertificate, reason: p });
+        if (p) failures.push({ propertyPath: names.clientCertificate, reason: p });
         const eku = cert.keyUsage;
         if (Array.isArray(eku) && eku.length > 0 && !eku.includes(EKU_CLIENT_AUTH)) {
             failures.push({
-                property: names.clientCertificate,
+                propertyPath: names.clientCertificate,
                 reason: `${names.clientCertificate}: "${commonName(cert)}" does not allow client authentication (extendedKeyUsage lacks clientAuth); issue a client certificate`,
             });
         }
         if (cas && cas.length > 0 && !cas.some((ca) => isSignedBy(cert, ca))) {
             failures.push({
-                property: names.clientCertificate,
+                propertyPath: names.clientCertificate,
                 reason: `${names.clientCertificate}: "${commonName(cert)}" (issuer "${oneLine(cert.issuer)}") is not signed by ${names.caCertificate} ("${oneLine(cas[0].subject)}"); use a client certificate issued by the DataStore's CA`,
             });
         }
     }
     if (cert && key && !keyMatchesCertificate(cert, key)) {
         failures.push({
-            property: names.clientPrivateKey,
+            propertyPath: names.clientPrivateKey,
             reason: `${names.clientPrivateKey}: does not match the public key of ${names.clientCertificate} "${commonName(cert)}"; pass the key generated with that certificate`,
         });
     }

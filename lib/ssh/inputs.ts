@@ -1,21 +1,13 @@
 /** The SSH connection inputs shared by PreparedHost and NodeJoin. */
 import * as pulumi from "@pulumi/pulumi";
+import type { ConnectionArgs } from "../../model/connection";
 
-export interface HostConnection {
-    address: pulumi.Input<string>;
-    /** Default 22. */
-    port?: pulumi.Input<number>;
-    /** Default "root"; another user needs passwordless sudo. */
-    user?: pulumi.Input<string>;
-    privateKey?: pulumi.Input<string>;
-    passphrase?: pulumi.Input<string>;
-    password?: pulumi.Input<string>;
-    /** An SSH agent socket path, or true for $SSH_AUTH_SOCK of the Pulumi process. */
-    agent?: pulumi.Input<string | boolean>;
-    /** The host's public key, "ssh-ed25519 AAAA..." (see /etc/ssh/ssh_host_ed25519_key.pub). */
-    hostKey?: pulumi.Input<string>;
-    /** Without hostKey: accept the key presented at creation and pin it from then on. */
-    trustOnFirstUse?: pulumi.Input<boolean>;
+/** Each field of T as a Pulumi Input. */
+export type InputsOf<T> = { [K in keyof T]: pulumi.Input<NonNullable<T[K]>> };
+
+/** A host's connection as resource inputs: the fields of ConnectionArgs, each may be a Pulumi Input. */
+export interface HostConnection extends InputsOf<Omit<ConnectionArgs, "bastion">> {
+    /** A jump host; the target is reached through a direct-tcpip channel from it. */
     bastion?: HostConnection;
 }
 

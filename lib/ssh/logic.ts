@@ -1,5 +1,6 @@
-// Pure SSH helpers: shell quoting, OpenSSH public keys and fingerprints, redaction, retry
-// classification and backoff. No I/O here; everything is table-tested in tests/unit/ssh.logic.test.ts.
+// Pure SSH helpers: shell quoting, OpenSSH public keys and fingerprints, redaction, connect
+// failure classification. No I/O here; everything is table-tested in tests/unit/ssh.logic.test.ts.
+import type { dynamic } from "@pulumi/pulumi";
 import * as crypto from "crypto";
 import { utils as ssh2utils } from "ssh2";
 
@@ -156,10 +157,6 @@ export function sameKey(pinned: PublicKey, presented: Buffer): boolean {
 }
 
 /**
- * The connection to use once a host key has been recorded on first use: an explicit hostKey wins,
- * otherwise the recorded key is pinned, so a host that later presents another key is refused.
- */
-/**
  * Host keys are pinned, never blindly trusted: without a hostKey the connection must opt in to
  * trust on first use. Returns the reason when it does neither (for a check failure on
  * `<property>.hostKey`), else undefined.
@@ -176,6 +173,10 @@ export function missingHostKeyReason(c: {
     );
 }
 
+/**
+ * The connection to use once a host key has been recorded on first use: an explicit hostKey wins,
+ * otherwise the recorded key is pinned, so a host that later presents another key is refused.
+ */
 export function pinRecordedHostKey<T extends { hostKey?: string }>(args: T, recorded: string | undefined): T {
     return args.hostKey || !recorded ? args : { ...args, hostKey: recorded };
 }
@@ -191,14 +192,15 @@ export function pinRecordedHostKeys<T extends { hostKey?: string; bastion?: { ho
 }
 
 /**
- * missingHostKeyReason for a connection and its bastion, as check failures: the bastion is a host
- * like the target, its key pinned or trusted on first use (its own trustOnFirstUse).
+ * missingHostKeyReason for a connection and its bastion, as the check failures a provider's check
+ * returns: the bastion is a host like the target, its key pinned or trusted on first use (its own
+ * trustOnFirstUse).
  */
 export function missingHostKeyFailures(
     c: { address?: string; hostKey?: string; trustOnFirstUse?: boolean; bastion?: any },
     property = "connection",
-): { property: string; reason: string }[] {
-    const out: { property: string; reason: string }[] = [];
+): dynamic.CheckFailure[] {
+    const out: dynamic.CheckFailure[] = [];
     const r = missingHostKeyReason(c);
     if (r) out.push({ property: `${property}.hostKey`, reason: r });
     if (c.bastion && typeof c.bastion === "object")
@@ -276,7 +278,7 @@ export function describeCommand(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Errors: classification, retry and messages
+// Errors: classification and messages
 
 export type ConnectFailureKind = "dial" | "auth" | "host-key" | "config" | "other";
 
@@ -316,23 +318,6 @@ export function classifyConnectError(err: ErrorLike): ConnectFailureKind {
     if (/Connection lost before handshake|Channel open failure|connect timed out/i.test(m)) return "dial";
     if (err.level === "client-socket") return "dial";
     return "other";
-}
-
-export function isRetryable(err: ErrorLike): boolean {
-    return classifyConnectError(err) === "dial";
-}
-
-export interface BackoffOptions {
-    /** delay before the 2nd attempt */
-    baseMs: number;
-    factor: number;
-    maxMs: number;
-}
-
-/** Exponential backoff: the delay after failed attempt number `attempt` (1-based). */
-export function backoffDelay(attempt: number, o: BackoffOptions): number {
-    if (attempt < 1) throw new Error("backoffDelay: attempt is 1-based");
-    return Math.min(o.maxMs, Math.round(o.baseMs * Math.pow(o.factor, attempt - 1)));
 }
 
 /** The sudo failures that mean "this user cannot run sudo without a password" (or at all). */

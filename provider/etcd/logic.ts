@@ -12,9 +12,10 @@
  * "health" succeeds, or fails only with "permission denied" (the request was committed through raft,
  * so the member has a leader and quorum; the client user just may not read that key).
  */
-import { validateClientTlsBundle, PropertyFailure } from "../../lib/pki/logic";
+import type { dynamic } from "@pulumi/pulumi";
+import { validateClientTlsBundle } from "../../lib/pki/logic";
 
-export type { PropertyFailure } from "../../lib/pki/logic";
+export type PropertyFailure = dynamic.CheckFailure;
 
 export const DEFAULT_TIMEOUT_MS = 3000;
 
@@ -103,7 +104,7 @@ export function validateEtcdHealthInputs(inputs: EtcdHealthInputs, now: Date): P
                 clientPrivateKey: inputs.clientPrivateKey,
             },
             now,
-        ),
+        ).map((f) => ({ property: f.propertyPath, reason: f.reason })),
     );
     return failures;
 }

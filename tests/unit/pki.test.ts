@@ -464,7 +464,7 @@ describe("pki: minting (ECDSA P-256)", function () {
         for (const c of cases) {
             it(c.name, () => {
                 const failures = validateClientTlsBundle(c.bundle(), c.at ?? new Date());
-                expect(failures.map((f) => f.property)).to.deep.equal(c.expect.map(([p]) => p));
+                expect(failures.map((f) => f.propertyPath)).to.deep.equal(c.expect.map(([p]) => p));
                 c.expect.forEach(([, re], i) => expect(failures[i].reason).to.match(re));
                 for (const f of failures) expect(f.reason).to.not.include(client.keyPem.split("\n")[1].slice(0, 20));
             });

@@ -5,13 +5,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import {
-    backoffDelay,
     buildCommand,
     classifyConnectError,
     describeCommand,
     fingerprint,
     hostKeyAlgorithmsFor,
-    isRetryable,
     parsePublicKey,
     pinRecordedHostKey,
     privateKeyProblem,
@@ -24,6 +22,7 @@ import {
     uploadArgv,
     withSudo,
 } from "../../lib/ssh/logic";
+import { dialRetryPolicy } from "../../lib/ssh/retry";
 
 /** What /bin/sh makes of a command line: the argv it would pass to a program. */
 function shArgv(commandLine: string): string[] {
@@ -262,7 +261,7 @@ describe("ssh logic: redact and tail", () => {
     });
 });
 
-describe("ssh logic: retry classification and backoff", () => {
+describe("ssh logic: connect failure classification and dial retries", () => {
     const table: { err: any; kind: string }[] = [
         { err: { code: "ECONNREFUSED", level: "client-socket" }, kind: "dial" },
         { err: { code: "EHOSTUNREACH" }, kind: "dial" },
@@ -281,13 +280,35 @@ describe("ssh logic: retry classification and backoff", () => {
     for (const t of table) {
         it(`${JSON.stringify(t.err)} -> ${t.kind}`, () => {
             expect(classifyConnectError(t.err)).to.equal(t.kind);
-            expect(isRetryable(t.err)).to.equal(t.kind === "dial");
         });
     }
-    it("backs off exponentially up to the cap", () => {
-        const o = { baseMs: 500, factor: 2, maxMs: 3000 };
-        expect([1, 2, 3, 4, 5].map((a) => backoffDelay(a, o))).to.deep.equal([500, 1000, 2000, 3000, 3000]);
-        expect(() => backoffDelay(0, o)).to.throw(/1-based/);
+    /** Runs the dial retry policy on a function that always throws err; returns the tries and the delays. */
+    async function retried(err: object, attempts: number, backoff: { baseMs: number; factor: number; maxMs: number }) {
+        const policy = dialRetryPolicy(attempts, backoff);
+        const delays: number[] = [];
+        policy.onRetry((r) => delays.push(r.delay));
+        let tries = 0;
+        const thrown = await policy
+            .execute(() => {
+                tries++;
+                throw Object.assign(new Error("x"), err);
+            })
+            .catch((e) => e);
+        return { tries, delays, thrown };
+    }
+    it("retries dial failures, backing off exponentially up to the cap", async () => {
+        const r = await retried({ code: "ECONNREFUSED" }, 6, { baseMs: 5, factor: 2, maxMs: 30 });
+        expect(r.tries).to.equal(6);
+        expect(r.delays).to.deep.equal([5, 10, 20, 30, 30]);
+        expect(r.thrown.code).to.equal("ECONNREFUSED");
+        const f3 = await retried({ code: "ETIMEDOUT" }, 3, { baseMs: 2, factor: 3, maxMs: 100 });
+        expect(f3.delays).to.deep.equal([2, 6]);
+    });
+    it("does not retry what is not a dial failure; one attempt means no retry", async () => {
+        const auth = await retried({ level: "client-authentication" }, 5, { baseMs: 1, factor: 2, maxMs: 10 });
+        expect(auth.tries).to.equal(1);
+        expect((await retried({ kind: "host-key" }, 5, { baseMs: 1, factor: 2, maxMs: 10 })).tries).to.equal(1);
+        expect((await retried({ code: "ECONNREFUSED" }, 1, { baseMs: 1, factor: 2, maxMs: 10 })).tries).to.equal(1);
     });
     it("recognizes sudo password failures", () => {
         expect(sudoProblem("sudo: a password is required\n")).to.equal("needs-password");
