@@ -1,4 +1,5 @@
 // Creating (or merge-patching) the bootstrap objects through a tenant's API.
+import { setTimeout as sleep } from "node:timers/promises";
 import { KubeApiError, KubeClient } from "../../lib/kube";
 import { KubeObject } from "./bootstrapTypes";
 
@@ -49,7 +50,7 @@ export async function applyTenantBootstrap(
                     e instanceof KubeApiError &&
                     (e.status === 0 || e.status === 403 || e.status === 404 || e.status === 429 || e.status >= 500);
                 if (!transient || Date.now() > deadline) throw e;
-                await new Promise((r) => setTimeout(r, 500));
+                await sleep(500);
             }
         }
     }

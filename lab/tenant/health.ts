@@ -1,4 +1,5 @@
 // Waiting for a started process's health endpoint, failing early when the process has exited.
+import { setTimeout as sleep } from "node:timers/promises";
 import * as https from "https";
 import { livePid, tail } from "./process";
 
@@ -35,6 +36,6 @@ export async function waitHealthy(
                 `${what} not healthy after ${Math.round(timeoutMs / 1000)} s (${url}: HTTP ${last.status} ${last.body.slice(0, 300)}); see ${logFile}:\n${tail(logFile)}`,
             );
         }
-        await new Promise((r) => setTimeout(r, 250));
+        await sleep(250);
     }
 }

@@ -4,6 +4,7 @@
  * A pid file is trusted only when /proc/<pid>/cmdline still names the binary, so a recycled pid
  * is never signalled.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
@@ -81,10 +82,10 @@ export async function stopPidFile(pidFile: string, binary: string, graceMs = 10_
         };
         signal("SIGTERM");
         const deadline = Date.now() + graceMs;
-        while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+        while (alive(pid) && Date.now() < deadline) await sleep(100);
         if (alive(pid)) {
             signal("SIGKILL");
-            while (alive(pid)) await new Promise((r) => setTimeout(r, 50));
+            while (alive(pid)) await sleep(50);
         }
         stopped = true;
     }

@@ -7,6 +7,7 @@
  * watch-by-polling (`waitFor`). No @kubernetes/client-node. Requests time out (15 s by default) and
  * errors carry the HTTP status, the API's reason and the request path, never credentials.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import * as http from "http";
 import * as https from "https";
 import { KubeCredentials, parseKubeconfig } from "./kubeconfig";
@@ -272,7 +273,7 @@ export class KubeClient {
                     `timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${opts.description ?? path} (${last})`,
                 );
             }
-            await new Promise((r) => setTimeout(r, intervalMs));
+            await sleep(intervalMs);
         }
     }
 }
