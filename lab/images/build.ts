@@ -29,6 +29,7 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { parseArgs as nodeParseArgs } from "node:util";
 import { BuildOptions, ImageSpec } from "./buildOptions";
 import { FileHashes, sha256Hex } from "./files";
 import { labImageSpecs } from "./labImages";
@@ -186,34 +187,48 @@ export function parseArgs(argv: string[]): BuildOptions & { json: boolean } {
         "       [--kube-versions 1.30.2,...] [--tenant-versions 1.29.15,...]\n" +
         "       [--kube-proxy VERSION=PATH]... [--iptables-root DIR] [--cache DIR] [--skip-missing] [--json]\n" +
         "       [--agnhost PATH=VERSION]";
-    const opts: BuildOptions & { json: boolean } = { registry: "", json: false };
-    const list = (s: string) => s.split(",").filter(Boolean);
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        const val = () => {
-            const v = argv[++i];
-            if (v === undefined) throw new Error(`${a} needs a value\n${usage}`);
-            return v;
-        };
-        if (a === "--only") opts.only = list(val());
-        else if (a === "--kube-versions") opts.kubeVersions = list(val());
-        else if (a === "--tenant-versions") opts.tenantVersions = list(val());
-        else if (a === "--kube-proxy") {
-            const [v, p] = val().split("=");
-            if (!p) throw new Error(`--kube-proxy takes VERSION=PATH\n${usage}`);
-            opts.kubeProxy = { ...opts.kubeProxy, [v.replace(/^v/, "")]: path.resolve(p) };
-        } else if (a === "--agnhost") {
-            const [p, v] = val().split("=");
-            if (!v) throw new Error(`--agnhost takes PATH=VERSION\n${usage}`);
-            opts.agnhost = { path: path.resolve(p), version: v };
-        } else if (a === "--iptables-root") opts.iptablesRoot = path.resolve(val());
-        else if (a === "--cache") opts.cacheDir = path.resolve(val());
-        else if (a === "--skip-missing") opts.skipMissing = true;
-        else if (a === "--json") opts.json = true;
-        else if (a === "-h" || a === "--help") throw new Error(usage);
-        else if (a.startsWith("-") || opts.registry) throw new Error(`unexpected argument ${a}\n${usage}`);
-        else opts.registry = a;
+    let parsed;
+    try {
+        parsed = nodeParseArgs({
+            args: argv,
+            allowPositionals: true,
+            options: {
+                only: { type: "string" },
+                "kube-versions": { type: "string" },
+                "tenant-versions": { type: "string" },
+                "kube-proxy": { type: "string", multiple: true },
+                agnhost: { type: "string" },
+                "iptables-root": { type: "string" },
+                cache: { type: "string" },
+                "skip-missing": { type: "boolean" },
+                json: { type: "boolean" },
+                help: { type: "boolean", short: "h" },
+            },
+        });
+    } catch (e) {
+        throw new Error(`${(e as Error).message}\n${usage}`);
     }
+    const { values: v, positionals } = parsed;
+    if (v.help) throw new Error(usage);
+    if (positionals.length > 1) throw new Error(`unexpected argument ${positionals[1]}\n${usage}`);
+    const list = (s: string | undefined) => s?.split(",").filter(Boolean);
+    const opts: BuildOptions & { json: boolean } = { registry: positionals[0] ?? "", json: !!v.json };
+    if (v.only !== undefined) opts.only = list(v.only);
+    if (v["kube-versions"] !== undefined) opts.kubeVersions = list(v["kube-versions"]);
+    if (v["tenant-versions"] !== undefined) opts.tenantVersions = list(v["tenant-versions"]);
+    for (const kp of v["kube-proxy"] ?? []) {
+        const [version, p] = kp.split("=");
+        if (!p) throw new Error(`--kube-proxy takes VERSION=PATH\n${usage}`);
+        opts.kubeProxy = { ...opts.kubeProxy, [version.replace(/^v/, "")]: path.resolve(p) };
+    }
+    if (v.agnhost !== undefined) {
+        const [p, version] = v.agnhost.split("=");
+        if (!version) throw new Error(`--agnhost takes PATH=VERSION\n${usage}`);
+        opts.agnhost = { path: path.resolve(p), version };
+    }
+    if (v["iptables-root"] !== undefined) opts.iptablesRoot = path.resolve(v["iptables-root"]);
+    if (v.cache !== undefined) opts.cacheDir = path.resolve(v.cache);
+    if (v["skip-missing"]) opts.skipMissing = true;
     if (!opts.registry) throw new Error(usage);
     if (!/^https?:\/\//.test(opts.registry)) opts.registry = `http://${opts.registry}`;
     for (const k of opts.only ?? []) {

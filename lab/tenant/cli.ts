@@ -9,42 +9,39 @@
  *
  * `up` prints one JSON line (server, kubeconfig paths, pids, timings; no key material).
  */
+import { parseArgs, ParseArgsOptionsConfig } from "node:util";
 import * as fs from "fs";
 import * as path from "path";
 import { startTenantControlPlane, stopTenantControlPlane, tenantStatus } from "./index";
 
-function parse(argv: string[]): { cmd: string; flags: Map<string, string[]> } {
-    const [cmd, ...rest] = argv;
-    const flags = new Map<string, string[]>();
-    for (let i = 0; i < rest.length; i++) {
-        const a = rest[i];
-        if (!a.startsWith("--")) throw new Error(`unexpected argument "${a}"`);
-        const eq = a.indexOf("=");
-        let key: string;
-        let val: string;
-        if (eq > 0) {
-            key = a.slice(2, eq);
-            val = a.slice(eq + 1);
-        } else if (i + 1 < rest.length && !rest[i + 1].startsWith("--")) {
-            key = a.slice(2);
-            val = rest[++i];
-        } else {
-            key = a.slice(2);
-            val = "true";
-        }
-        flags.set(key, [...(flags.get(key) ?? []), val]);
-    }
-    return { cmd: cmd ?? "", flags };
-}
+const OPTIONS = {
+    dir: { type: "string" },
+    name: { type: "string" },
+    "api-port": { type: "string" },
+    "etcd-endpoints": { type: "string" },
+    "etcd-prefix": { type: "string" },
+    "etcd-ca": { type: "string" },
+    "etcd-cert": { type: "string" },
+    "etcd-key": { type: "string" },
+    "service-cidr": { type: "string", default: "10.96.0.0/16" },
+    "pod-cidr": { type: "string", default: "10.244.0.0/16" },
+    version: { type: "string", default: "v1.34.4" },
+    "bind-address": { type: "string", default: "127.0.0.1" },
+    "cert-san": { type: "string", multiple: true, default: [] as string[] },
+    restart: { type: "boolean", default: false },
+    "kube-proxy": { type: "boolean", default: false },
+    purge: { type: "boolean", default: false },
+} satisfies ParseArgsOptionsConfig;
 
 async function main(): Promise<number> {
-    const { cmd, flags } = parse(process.argv.slice(2));
-    const one = (k: string, def?: string): string => {
-        const v = flags.get(k)?.at(-1) ?? def;
-        if (v === undefined) throw new Error(`--${k} is required`);
+    const { positionals, values } = parseArgs({ args: process.argv.slice(2), options: OPTIONS, allowPositionals: true });
+    const cmd = positionals[0] ?? "";
+    const one = (k: keyof typeof OPTIONS): string => {
+        const v = values[k];
+        if (typeof v !== "string") throw new Error(`--${k} is required`);
         return v;
     };
-    const file = (k: string) => fs.readFileSync(one(k), "utf8");
+    const file = (k: keyof typeof OPTIONS) => fs.readFileSync(one(k), "utf8");
     switch (cmd) {
         case "up": {
             const dir = path.resolve(one("dir"));
@@ -57,13 +54,13 @@ async function main(): Promise<number> {
                 etcdCaPem: file("etcd-ca"),
                 etcdCertPem: file("etcd-cert"),
                 etcdKeyPem: file("etcd-key"),
-                serviceCidr: one("service-cidr", "10.96.0.0/16"),
-                podCidr: one("pod-cidr", "10.244.0.0/16"),
-                kubernetesVersion: one("version", "v1.34.4"),
-                bindAddress: one("bind-address", "127.0.0.1"),
-                certSans: flags.get("cert-san") ?? [],
-                restart: flags.has("restart"),
-                kubeProxy: flags.has("kube-proxy"),
+                serviceCidr: one("service-cidr"),
+                podCidr: one("pod-cidr"),
+                kubernetesVersion: one("version"),
+                bindAddress: one("bind-address"),
+                certSans: values["cert-san"],
+                restart: values.restart,
+                kubeProxy: values["kube-proxy"],
                 log: (m) => process.stderr.write(`[tenant] ${m}\n`),
             });
             process.stdout.write(
@@ -82,7 +79,7 @@ async function main(): Promise<number> {
             return 0;
         }
         case "down":
-            await stopTenantControlPlane(one("dir"), { purge: flags.has("purge") });
+            await stopTenantControlPlane(one("dir"), { purge: values.purge });
             return 0;
         case "status": {
             const s = tenantStatus(one("dir"));
