@@ -1,6 +1,7 @@
 // Pure logic of PreparedHost, one concept per module: inputs (validation, defaults, secrets), the
 // containerd TOML, the host files, the host scripts (composed from the bash files under host/),
-// their reports, the connection as kept, and the diff rules. No I/O but reading host/.
+// their reports, the connection as kept, the comparable state and the diff rules. No I/O but
+// reading host/.
 //
 // The scripts print one line per step: `HCP-STEP <step> changed <what>` or `HCP-STEP <step> unchanged`
 // (or `skipped <why>`), facts as `HCP-FACT key=value`, warnings as `HCP-WARN <step>: text`, and a
@@ -12,4 +13,5 @@ export * from "./hostFiles";
 export * from "./script";
 export * from "./report";
 export * from "./connection";
+export * from "./comparable";
 export * from "./diff";

@@ -3,8 +3,8 @@ import { execFileSync } from "child_process";
 import {
     certsDir,
     compare,
-    Comparable,
     defaultPauseImage,
+    fromInputs,
     normalizePrep,
     parseReport,
     changedSteps,
@@ -558,15 +558,6 @@ describe("hostprep logic: reports", () => {
 
 describe("hostprep logic: diff rules", () => {
     const conn = { address: "198.18.0.11", privateKey: "KEY", hostKey: ED };
-    const cmp = (inputs: any): Comparable => {
-        const { pub, sec } = splitConnection(inputs.connection);
-        return {
-            connection: pub,
-            connectionSecrets: sec,
-            prep: normalizePrep(inputs),
-            reusePolicy: inputs.reusePolicy ?? "retain",
-        };
-    };
     const old = { ...base(), connection: conn, reusePolicy: "retain" };
     const table: { name: string; patch: (a: any) => void; want: string[] }[] = [
         { name: "nothing", patch: () => undefined, want: [] },
@@ -632,7 +623,7 @@ describe("hostprep logic: diff rules", () => {
         it(`${t.name} -> ${t.want.join(", ") || "no change"}`, () => {
             const n = JSON.parse(JSON.stringify(old));
             t.patch(n);
-            expect(compare(cmp(old), cmp(n)).map((c) => `${c.path}:${c.kind}`)).to.deep.equal(t.want);
+            expect(compare(fromInputs(old), fromInputs(n)).map((c) => `${c.path}:${c.kind}`)).to.deep.equal(t.want);
         });
     }
 
