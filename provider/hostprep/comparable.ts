@@ -3,7 +3,7 @@
 import type { PublicConnection, SecretConnection } from "./connection";
 import { splitConnection } from "./connection";
 import type { NormalizedPrep, ReusePolicy } from "./inputs";
-import { normalizePrep } from "./inputs";
+import { normalizePrep } from "./normalize";
 import type { PreparedHostOutputs } from "./outputs";
 
 export interface Comparable {

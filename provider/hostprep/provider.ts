@@ -8,7 +8,7 @@ import { clean } from "./clean";
 import { fromInputs, fromOutputs, where } from "./comparable";
 import { compare } from "./diff";
 import { prepareDrained } from "./drained";
-import { validatePrep } from "./inputs";
+import { validatePrep } from "./inputRules";
 import { connectionFailures } from "./knownConnection";
 import { factsBeforeReport, keptFacts, outputs, PreparedHostOutputs } from "./outputs";
 import { prepare } from "./prepare";
@@ -19,7 +19,9 @@ export { OWNER_PATH } from "./prepare";
 
 /** Checks every input that is known; the ones not known yet (at preview) are checked at update. */
 export async function check(_olds: any, news: any): Promise<pulumi.dynamic.CheckResult> {
-    const failures = validatePrep(news).filter((f) => !unknownAt(news, f.property));
+    const failures = validatePrep(news)
+        .filter((e) => !unknownAt(news, e.propertyPath))
+        .map((e) => ({ property: e.propertyPath, reason: e.reason }));
     failures.push(...connectionFailures(news.connection));
     return { inputs: news, failures };
 }

@@ -4,7 +4,7 @@ import { connect, ConnectOptions, connectionSecrets, SshConnection, SshError } f
 import { pinRecordedHostKeys, redact } from "../../lib/ssh/logic";
 import { Comparable, where } from "./comparable";
 import { joinConnection } from "./connection";
-import { prepSecrets } from "./inputs";
+import { prepSecrets } from "./normalize";
 import { parseReport, Report } from "./report";
 
 /** SSH behaviour; tests may shorten it through the environment of the provider process. */
