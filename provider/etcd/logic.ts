@@ -3,7 +3,7 @@
  * stored outputs here; error classification in explainError.ts, the verdict in verdict.ts.
  */
 import { validateClientTlsBundle, PropertyFailure } from "../../lib/pki/logic";
-import type { EtcdHealthReport, HealthLevel, RaisedAlarm } from "./verdict";
+import type { EndpointStatus, EtcdHealthReport, HealthLevel, RaisedAlarm } from "./verdict";
 
 export type { PropertyFailure } from "../../lib/pki/logic";
 export * from "./explainError";
@@ -101,16 +101,8 @@ export function validateEtcdHealthInputs(inputs: EtcdHealthInputs, now: Date): P
     return failures;
 }
 
-/** One endpoint as the resource stores it. */
-export interface StoredEndpointStatus {
-    endpoint: string;
-    healthy: boolean;
-    version?: string;
-    dbSize?: number;
-    leader: boolean;
-    memberId?: string;
-    error?: string;
-}
+/** One endpoint as the resource stores it: the latency of one check is not state. */
+export type StoredEndpointStatus = Omit<EndpointStatus, "latencyMs">;
 
 /** The properties the resource stores as outputs (no credentials). */
 export function reportOutputs(report: EtcdHealthReport): {

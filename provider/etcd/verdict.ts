@@ -30,6 +30,7 @@ export interface EndpointStatus {
     healthy: boolean;
     version?: string;
     dbSize?: number;
+    /** Member ID in hex, as etcdctl prints it. */
     memberId?: string;
     /** This endpoint is the raft leader. */
     leader: boolean;
