@@ -13,6 +13,13 @@ export function isDnsSubdomain(s: unknown): s is string {
     return typeof s === "string" && s.length <= 253 && DNS_SUBDOMAIN.test(s);
 }
 
+/** A registry as containerd names it: a lower-case DNS name with an optional `:port` ("registry.k8s.io:443"). */
+export function isRegistryHost(s: unknown): s is string {
+    if (typeof s !== "string") return false;
+    const m = /^(.*?)(:\d{1,5})?$/.exec(s)!;
+    return isDnsSubdomain(m[1]);
+}
+
 /**
  * A name used for a Kubernetes Service (the TenantControlPlane's name becomes its Service's name
  * and the prefix of its Secrets): an RFC 1035 label of at most `max` characters.

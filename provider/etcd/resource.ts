@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { providerFor } from "../dynamic";
 import { checkEtcdHealth, EtcdHealthInputError } from "./health";
 import type { FailOn } from "./provider";
-import type { HealthLevel, RaisedAlarm } from "./logic";
+import type { HealthLevel, RaisedAlarm, StoredEndpointStatus } from "./logic";
 
 export type { FailOn } from "./provider";
 export type { HealthLevel, RaisedAlarm } from "./logic";
@@ -25,17 +25,8 @@ export interface EtcdHealthArgs {
     failOn?: pulumi.Input<FailOn>;
 }
 
-export interface EtcdEndpointStatus {
-    endpoint: string;
-    healthy: boolean;
-    version?: string;
-    dbSize?: number;
-    /** Member ID in hex, as etcdctl prints it. */
-    memberId?: string;
-    /** This endpoint is the raft leader. */
-    leader: boolean;
-    error?: string;
-}
+/** One endpoint as the resource's `statuses` output holds it. */
+export type EtcdEndpointStatus = StoredEndpointStatus;
 
 /**
  * The health of an etcd DataStore, checked from the machine running Pulumi with the DataStore's

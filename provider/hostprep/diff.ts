@@ -2,16 +2,7 @@
 // are only recorded.
 import { hostIdentity } from "../../model/hosts";
 import { stableJson } from "../dynamic";
-import type { PublicConnection, SecretConnection } from "./connection";
-import type { NormalizedPrep, ReusePolicy } from "./inputs";
-
-/** The comparable state of a PreparedHost: from new inputs or from stored outputs. */
-export interface Comparable {
-    connection: PublicConnection;
-    connectionSecrets: SecretConnection;
-    prep: NormalizedPrep;
-    reusePolicy: ReusePolicy;
-}
+import type { Comparable } from "./comparable";
 
 export type ChangeKind = "replace" | "prepare" | "state";
 

@@ -3,8 +3,8 @@ import { execFileSync } from "child_process";
 import {
     certsDir,
     compare,
-    Comparable,
     defaultPauseImage,
+    fromInputs,
     normalizePrep,
     parseReport,
     changedSteps,
@@ -167,8 +167,8 @@ describe("hostprep logic: validation", () => {
             if (!t.property) {
                 expect(f).to.deep.equal([]);
             } else {
-                expect(f.map((x) => x.property)).to.include(t.property);
-                if (t.reason) expect(f.find((x) => x.property === t.property)!.reason).to.match(t.reason);
+                expect(f.map((x) => x.propertyPath)).to.include(t.property);
+                if (t.reason) expect(f.find((x) => x.propertyPath === t.property)!.reason).to.match(t.reason);
             }
         });
     }
@@ -272,7 +272,7 @@ describe("hostprep logic: validation", () => {
         for (const [what, extra, property, reason] of refused) {
             it(`refuses ${what}`, () => {
                 const f = validatePrep(apt(extra));
-                expect(f.map((x) => x.property)).to.deep.equal([property]);
+                expect(f.map((x) => x.propertyPath)).to.deep.equal([property]);
                 expect(f[0].reason).to.match(reason);
             });
         }
@@ -280,7 +280,7 @@ describe("hostprep logic: validation", () => {
             const a: any = base();
             a.containerd.registryMirrors = { "docker.io": ["https://m.example/\n[host.x]"] };
             a.packageSource = { kind: "bundle", url: "https://b.example/b.tgz\n" };
-            expect(validatePrep(a).map((x) => x.property)).to.deep.equal([
+            expect(validatePrep(a).map((x) => x.propertyPath)).to.deep.equal([
                 'containerd.registryMirrors["docker.io"][0]',
                 "packageSource.url",
             ]);
@@ -558,15 +558,6 @@ describe("hostprep logic: reports", () => {
 
 describe("hostprep logic: diff rules", () => {
     const conn = { address: "198.18.0.11", privateKey: "KEY", hostKey: ED };
-    const cmp = (inputs: any): Comparable => {
-        const { pub, sec } = splitConnection(inputs.connection);
-        return {
-            connection: pub,
-            connectionSecrets: sec,
-            prep: normalizePrep(inputs),
-            reusePolicy: inputs.reusePolicy ?? "retain",
-        };
-    };
     const old = { ...base(), connection: conn, reusePolicy: "retain" };
     const table: { name: string; patch: (a: any) => void; want: string[] }[] = [
         { name: "nothing", patch: () => undefined, want: [] },
@@ -632,7 +623,7 @@ describe("hostprep logic: diff rules", () => {
         it(`${t.name} -> ${t.want.join(", ") || "no change"}`, () => {
             const n = JSON.parse(JSON.stringify(old));
             t.patch(n);
-            expect(compare(cmp(old), cmp(n)).map((c) => `${c.path}:${c.kind}`)).to.deep.equal(t.want);
+            expect(compare(fromInputs(old), fromInputs(n)).map((c) => `${c.path}:${c.kind}`)).to.deep.equal(t.want);
         });
     }
 
