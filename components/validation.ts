@@ -18,5 +18,6 @@ export {
     ServiceType,
     validateControlPlane,
 } from "../model/rules/controlPlane";
-export { REUSE_POLICIES, validateWorkerPool, WorkerHostValues, WorkerPoolValues } from "../model/rules/workerPool";
+export { REUSE_POLICIES } from "../model/schemas";
+export { validateWorkerPool, WorkerHostValues, WorkerPoolValues } from "../model/rules/workerPool";
 export { currentStackHosts, HostClaim, HostRegistry, stackHosts } from "./hostRegistry";

@@ -6,9 +6,8 @@
 import { canonicalHost, defaultNodeName, hostIdentity } from "../hosts";
 import { labelKeyProblem, labelValueProblem, selfLabelProblem, taintEffectProblem } from "../labels";
 import { compareKubernetesVersions, parseKubernetesVersion, versionProblem } from "../version";
+import { containerdVersionProblem, registryMirrorRules, reusePolicyProblem } from "./containerd";
 import { errorList, isPort, PropertyError, Report } from "./propertyError";
-
-export const REUSE_POLICIES = ["retain", "clean"];
 
 /** The plain values of one host that the rules look at (credentials only by presence). */
 export interface WorkerHostValues {
@@ -171,38 +170,17 @@ function kubeletVersionRules(v: WorkerPoolValues, err: Report): void {
     }
 }
 
-/** The containerd release and the registry mirrors. */
+/** The containerd release and the registry mirrors (the rules: ./containerd.ts). */
 function containerdRules(v: WorkerPoolValues, err: Report): void {
-    if (v.containerdVersion !== undefined && !/^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.~+]+)?$/.test(v.containerdVersion)) {
-        err(
-            "containerd.version",
-            `must be a containerd release such as "1.7.27" (optionally with a package revision, "1.7.27-4"); got "${v.containerdVersion}"`,
-        );
-    }
-    for (const [registry, mirrors] of Object.entries(v.registryMirrors ?? {})) {
-        if (/^[a-z]+:\/\//i.test(registry) || registry.includes("/"))
-            err(
-                "containerd.registryMirrors",
-                `key "${registry}" must be a registry host such as "docker.io", without scheme or path`,
-            );
-        (mirrors ?? []).forEach((m, i) => {
-            if (typeof m !== "string" || !/^https?:\/\/[^\s/]+/.test(m))
-                err(
-                    `containerd.registryMirrors["${registry}"][${i}]`,
-                    `must be a mirror URL such as "https://mirror.example"; got "${m}"`,
-                );
-        });
-    }
+    const version = v.containerdVersion === undefined ? undefined : containerdVersionProblem(v.containerdVersion);
+    if (version) err("containerd.version", version);
+    registryMirrorRules(v.registryMirrors, err);
 }
 
 /** What removal leaves on a host, and how many hosts an upgrade may drain at once. */
 function removalAndUpgradeRules(v: WorkerPoolValues, err: Report): void {
-    if (v.reusePolicy !== undefined && !REUSE_POLICIES.includes(v.reusePolicy)) {
-        err(
-            "reusePolicy",
-            `must be "retain" (leave the host as it is after removal) or "clean" (remove what preparation installed); got "${v.reusePolicy}"`,
-        );
-    }
+    const reuse = reusePolicyProblem(v.reusePolicy);
+    if (reuse) err("reusePolicy", reuse);
     if (v.maxUnavailable !== undefined && (!Number.isInteger(v.maxUnavailable) || v.maxUnavailable < 1)) {
         err(
             "maxUnavailable",

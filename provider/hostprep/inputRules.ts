@@ -1,22 +1,17 @@
 // PreparedHost's input rules: everything but the connection (lib/ssh validateConnection checks
 // that). All problems are reported together, in the order the inputs are read.
 import { isRegistryHost } from "../../model/names";
+import {
+    containerdVersionProblem,
+    isUrl,
+    registryMirrorRules,
+    reusePolicyProblem,
+    urlReason,
+} from "../../model/rules/containerd";
 import { errorList, PropertyError, Report } from "../../model/rules/propertyError";
 import { parseRecordedVersion } from "../../model/version";
 import { containsUnknown } from "../dynamic";
-import { CGROUP_DRIVERS, DEFAULT_CONTAINERD_VERSION } from "./inputs";
-
-/** Whitespace, C0 and C1 control characters and DEL. */
-const WHITESPACE_OR_CONTROL = /[\s\x00-\x1f\x7f-\x9f]/;
-
-/** The reason for a value that must be an http(s) URL, naming what the raw value holds. */
-function urlReason(s: unknown, example = ""): string {
-    const url = `must be an http(s) URL${example ? ` like "${example}"` : ""}`;
-    const got = `(got ${JSON.stringify(s)})`;
-    if (typeof s === "string" && WHITESPACE_OR_CONTROL.test(s))
-        return `${url} without whitespace or control characters ${got}: it is written as it is into the host's configuration (apt sources, containerd hosts.toml), where a newline would add an entry of its own; remove them`;
-    return `${url} ${got}`;
-}
+import { CGROUP_DRIVERS } from "./inputs";
 
 /**
  * The reason for an invalid `containerdRepository` apt line ("URL SUITE [COMPONENT...]"), judged
@@ -39,17 +34,6 @@ export function aptLineProblem(s: unknown): string | undefined {
  * spaces, so its view of "https://a/\ndeb [trusted=yes] http://b/ ./" is a fine URL, while the raw
  * value would add an apt line. No whitespace, control character or backslash is allowed.
  */
-function isUrl(s: unknown, schemes = ["http:", "https:"]): boolean {
-    if (typeof s !== "string") return false;
-    if (WHITESPACE_OR_CONTROL.test(s) || s.includes("\\") || !/^https?:\/\//i.test(s)) return false;
-    try {
-        const u = new URL(s);
-        return schemes.includes(u.protocol) && !!u.host;
-    } catch {
-        return false;
-    }
-}
-
 /** The problems of the inputs but the connection; none when they are valid. */
 export function validatePrep(a: any): PropertyError[] {
     const { errors, err } = errorList();
@@ -60,25 +44,15 @@ export function validatePrep(a: any): PropertyError[] {
     containerdRules(c, err);
     registryRules(c, err);
     packageSourceRules(a?.packageSource, err);
-    if (a?.reusePolicy !== undefined && a.reusePolicy !== "retain" && a.reusePolicy !== "clean") {
-        err(
-            "reusePolicy",
-            `must be "retain" (leave the host as it is on delete) or "clean" (remove what preparation installed) (got ${JSON.stringify(a.reusePolicy)})`,
-        );
-    }
+    const reuse = reusePolicyProblem(a?.reusePolicy);
+    if (reuse) err("reusePolicy", reuse);
     return errors;
 }
 
 /** The containerd release, its pause image and how it runs containers. */
 function containerdRules(c: any, err: Report): void {
-    if (c.version !== undefined && (typeof c.version !== "string" || !/^\d+\.\d+\.\d+$/.test(c.version))) {
-        err(
-            "containerd.version",
-            `must be a version like "${DEFAULT_CONTAINERD_VERSION}" (got ${JSON.stringify(c.version)})`,
-        );
-    } else if (c.version !== undefined && !["1", "2"].includes(c.version.split(".")[0])) {
-        err("containerd.version", `only containerd 1.x and 2.x are supported (got ${c.version})`);
-    }
+    const version = c.version === undefined ? undefined : containerdVersionProblem(c.version);
+    if (version) err("containerd.version", version);
     if (
         c.pauseImage !== undefined &&
         (typeof c.pauseImage !== "string" || !/^[a-z0-9][\w./:@-]*$/i.test(c.pauseImage))
@@ -101,18 +75,7 @@ function containerdRules(c: any, err: Report): void {
 
 /** The registry mirrors and credentials, keyed by registry host[:port]. */
 function registryRules(c: any, err: Report): void {
-    for (const [reg, mirrors] of Object.entries(c.registryMirrors ?? {})) {
-        if (reg !== "*" && !isRegistryHost(reg))
-            err(`containerd.registryMirrors["${reg}"]`, `the key must be a registry host[:port] in lower case, or "*"`);
-        if (!Array.isArray(mirrors) || mirrors.length === 0) {
-            err(`containerd.registryMirrors["${reg}"]`, "must be a non-empty list of mirror URLs");
-            continue;
-        }
-        mirrors.forEach((m: unknown, i: number) => {
-            if (!isUrl(m))
-                err(`containerd.registryMirrors["${reg}"][${i}]`, urlReason(m, "https://mirror.example.com"));
-        });
-    }
+    registryMirrorRules(c.registryMirrors, err);
     for (const [reg, cred] of Object.entries(c.registryCredentials ?? {})) {
         const p = `containerd.registryCredentials["${reg}"]`;
         if (!isRegistryHost(reg)) err(p, "the key must be a registry host[:port] in lower case");

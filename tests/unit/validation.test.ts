@@ -684,12 +684,12 @@ describe("validation: WorkerPool arguments", () => {
             { registryMirrors: { "https://docker.io": ["https://mirror.example"], "docker.io": ["mirror.example"] } },
             [
                 [
-                    "containerd.registryMirrors",
-                    'key "https://docker.io" must be a registry host such as "docker.io", without scheme or path',
+                    'containerd.registryMirrors["https://docker.io"]',
+                    'the key must be a registry host[:port] in lower case such as "docker.io", or "*"',
                 ],
                 [
                     'containerd.registryMirrors["docker.io"][0]',
-                    'must be a mirror URL such as "https://mirror.example"; got "mirror.example"',
+                    'must be an http(s) URL like "https://mirror.example.com" (got "mirror.example")',
                 ],
             ],
         ],
