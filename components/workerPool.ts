@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { CGROUP_DRIVERS } from "../provider/hostprep/logic";
-import { kubeletConfigurationProblems } from "../provider/kubeadm/logic";
+import { kubeletConfigurationProblems } from "../provider/kubeadm/kubeletRules";
 import { PreparedHost } from "../provider/hostprep/resource";
 import type { HostConnection } from "../lib/ssh/inputs";
 import { NodeJoin } from "../provider/kubeadm/resource";
@@ -242,10 +242,7 @@ function bastionErrors(b: WorkerBastionArgs | undefined, path: string, args: Wor
 
 /** A KubeletConfiguration patch (the pool's or a host's): kubeadm's rules, and the pool's one cgroup driver. */
 function kubeletConfigurationErrors(cfg: unknown, path: string, args: WorkerPoolArgs): PropertyError[] {
-    const errors: PropertyError[] = kubeletConfigurationProblems(cfg, path).map((f) => ({
-        propertyPath: f.property,
-        reason: f.reason,
-    }));
+    const errors: PropertyError[] = kubeletConfigurationProblems(cfg, path);
     const c = cfg as Record<string, unknown> | undefined;
     if (c?.cgroupDriver !== undefined && args.cgroupDriver !== undefined && c.cgroupDriver !== args.cgroupDriver)
         errors.push({

@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { CgroupDriver, ContainerdArgs, PackageSource, ReusePolicy } from "../provider/hostprep/logic";
-import type { Taint } from "../provider/kubeadm/logic";
+import type { Taint } from "../model/labels";
 import type { HostedControlPlane } from "./hostedControlPlane";
 
 /** A jump host the pool's SSH connections to a host go through. Field names as for the host. */

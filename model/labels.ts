@@ -7,6 +7,13 @@ import { isDnsSubdomain } from "./names";
 export const TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;
 export type TaintEffect = (typeof TAINT_EFFECTS)[number];
 
+/** A Node taint as the inputs give it (NodeJoin, WorkerPool hosts). */
+export interface Taint {
+    key: string;
+    value?: string;
+    effect: TaintEffect;
+}
+
 const NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
 /** A label or taint key: `[prefix/]name`, where the prefix is a DNS subdomain. */

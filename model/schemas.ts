@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import type { ContainerdArgs, PackageSource } from "../provider/hostprep/logic";
-import type { Taint } from "../provider/kubeadm/logic";
+import type { Taint } from "./labels";
 import { fields } from "./problems";
 
 /** An object whose fields a later rule checks (kept as its TypeScript type). */

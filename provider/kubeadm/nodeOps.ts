@@ -1,8 +1,25 @@
 /** What NodeJoin does to the Node object in the tenant: wait, cordon, drain, label, delete. */
 import { KubeApiError, KubeClient } from "../../lib/kube/client";
-import { mergeTaints, podsToEvict, Taint } from "./logic";
+import type { Taint } from "../../model/labels";
 
 const nodePath = (name: string) => `/api/v1/nodes/${encodeURIComponent(name)}`;
+
+/** Pods that a drain evicts: not mirror pods, not DaemonSet pods, not already finished. */
+export function podsToEvict(pods: any[]): any[] {
+    return pods.filter((p) => {
+        const owners: any[] = p.metadata?.ownerReferences ?? [];
+        if (p.metadata?.annotations?.["kubernetes.io/config.mirror"]) return false;
+        if (owners.some((o) => o.kind === "DaemonSet")) return false;
+        return !["Succeeded", "Failed"].includes(p.status?.phase);
+    });
+}
+
+/** The Node's taints with `desired` managed ones in place of `previous` managed ones. */
+export function mergeTaints(current: Taint[], previous: Taint[], desired: Taint[]): Taint[] {
+    const key = (t: Taint) => `${t.key}:${t.effect}`;
+    const prev = new Set(previous.map(key));
+    return [...current.filter((t) => !prev.has(key(t))), ...desired];
+}
 
 export function isReady(node: any): boolean {
     return (node?.status?.conditions ?? []).some((c: any) => c.type === "Ready" && c.status === "True");
@@ -14,6 +31,25 @@ export async function waitForReadyNode(client: KubeClient, name: string, timeout
         intervalMs: 1000,
         description: `Node ${name} to register and report Ready in the tenant`,
     });
+}
+
+/** Waits for the Node to report kubelet `version` and Ready after an upgrade from `from`. */
+export async function waitForUpgradedNode(
+    client: KubeClient,
+    name: string,
+    version: string,
+    from: string,
+    timeoutMs: number,
+): Promise<any> {
+    return client.waitFor(nodePath(name), (n) => n?.status?.nodeInfo?.kubeletVersion === version && isReady(n), {
+        timeoutMs,
+        description: `Node ${name} to report kubelet ${version} and Ready after the upgrade from ${from}`,
+    });
+}
+
+/** The kubelet version the Node reports; "" when it is not there. */
+export async function kubeletVersionOf(client: KubeClient, name: string): Promise<string> {
+    return (await client.get(nodePath(name)))?.status?.nodeInfo?.kubeletVersion ?? "";
 }
 
 const leasePath = (name: string) =>

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { providerFor } from "../dynamic";
 import { HostConnection, secretConnection } from "../../lib/ssh/inputs";
-import type { Taint } from "./logic";
+import type { Taint } from "../../model/labels";
 import type { RolloutBudget } from "./rollout";
 
 export interface NodeJoinArgs {

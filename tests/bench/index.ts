@@ -13,7 +13,7 @@ import * as path from "path";
 import { defaultLabFile, LabDescription, readLab } from "../../lab/defaultStack";
 import { checkEtcdHealth } from "../../provider/etcd";
 import { normalizePrep, renderPrepareScript } from "../../provider/hostprep/logic";
-import { renderJoinConfiguration } from "../../provider/kubeadm/logic";
+import { renderJoinConfiguration } from "../../provider/kubeadm/joinConfiguration";
 import { caCertHash } from "../../lib/pki";
 import { withConnection } from "../../lib/ssh/client";
 import { hostPrepScale, reportScale } from "./hostPrepScale";

@@ -4,7 +4,7 @@
 // A recording kubeadm stand-in on the host shows whether `kubeadm reset` ran.
 import { expect } from "chai";
 import * as nodejoin from "../../provider/kubeadm/provider";
-import { JOIN_MARKER } from "../../provider/kubeadm/logic";
+import { JOIN_MARKER } from "../../provider/kubeadm/hostPaths";
 import { HostLab, TestHost } from "../support/hosts";
 import { labIp } from "../support/labNet";
 import { rejection } from "../support/rejection";

@@ -13,7 +13,7 @@ import {
     renderContainerdConfig,
     renderPrepareScript,
 } from "../../provider/hostprep/logic";
-import { JoinSpec, renderJoinConfiguration } from "../../provider/kubeadm/logic";
+import { JoinSpec, renderJoinConfiguration } from "../../provider/kubeadm/joinConfiguration";
 import { binDir } from "../support/engine";
 
 /** A tool the suite needs; scripts/setup installs each of them. */

@@ -5,22 +5,13 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { UNKNOWN } from "../../provider/dynamic";
-import {
-    changedKeys,
-    joinProblems,
-    kubeadmApiVersion,
-    kubeletExtraArgProblems,
-    labelProblems,
-    mergeTaints,
-    parseKubeletFlagsEnv,
-    pinnedHostKey,
-    podsToEvict,
-    renderJoinConfiguration,
-    REPLACE_KEYS,
-    rewriteKubeletFlagsEnv,
-    taintProblems,
-    UPDATE_KEYS,
-} from "../../provider/kubeadm/logic";
+import { pinnedHostKey } from "../../provider/kubeadm/connection";
+import { changedKeys, REPLACE_KEYS, UPDATE_KEYS } from "../../provider/kubeadm/diffRules";
+import { joinProblems, labelProblems, taintProblems } from "../../provider/kubeadm/inputRules";
+import { kubeadmApiVersion, renderJoinConfiguration } from "../../provider/kubeadm/joinConfiguration";
+import { parseKubeletFlagsEnv, rewriteKubeletFlagsEnv } from "../../provider/kubeadm/kubeletFlags";
+import { kubeletExtraArgProblems } from "../../provider/kubeadm/kubeletRules";
+import { mergeTaints, podsToEvict } from "../../provider/kubeadm/nodeOps";
 import * as nodejoin from "../../provider/kubeadm/provider";
 import { versionStepProblem } from "../../model/version";
 
@@ -102,14 +93,14 @@ describe("NodeJoin input rules", () => {
         it(`names ${prop} for a bad ${what}`, () => {
             const f = joinProblems({ ...base, ...patch });
             expect(f).to.have.length(1);
-            expect(f[0].property).to.equal(prop);
+            expect(f[0].propertyPath).to.equal(prop);
             expect(f[0].reason).to.match(rule);
         });
     }
 
     it("requires the inputs a join cannot do without, naming each", () => {
         const f = joinProblems({});
-        expect(f.map((x) => x.property)).to.deep.equal([
+        expect(f.map((x) => x.propertyPath)).to.deep.equal([
             "tenantKubeconfig",
             "apiEndpoint",
             "caCertHash",
@@ -129,7 +120,7 @@ describe("NodeJoin input rules", () => {
 
     it("refuses labels a kubelet may not set on itself", () => {
         const f = labelProblems({ "node-role.kubernetes.io/worker": "" });
-        expect(f[0].property).to.equal("labels.node-role.kubernetes.io/worker");
+        expect(f[0].propertyPath).to.equal("labels.node-role.kubernetes.io/worker");
         expect(f[0].reason).to.match(/NodeRestriction/);
         expect(labelProblems({ "node.kubernetes.io/pool": "a", "topology.kubernetes.io/zone": "z1" })).to.deep.equal(
             [],
@@ -138,7 +129,7 @@ describe("NodeJoin input rules", () => {
 
     it("refuses bad label values and taint effects", () => {
         expect(labelProblems({ a: "has space" })[0].reason).to.match(/must be at most 63 letters/);
-        expect(taintProblems([{ key: "x", effect: "Never" as any }])[0].property).to.equal("taints[0].effect");
+        expect(taintProblems([{ key: "x", effect: "Never" as any }])[0].propertyPath).to.equal("taints[0].effect");
     });
 });
 
@@ -232,14 +223,14 @@ describe("NodeJoin kubeletExtraArgs rules", () => {
             const f = kubeletExtraArgProblems(args);
             if (!prop) return expect(f).to.deep.equal([]);
             expect(f).to.have.length(1);
-            expect(f[0].property).to.equal(prop);
+            expect(f[0].propertyPath).to.equal(prop);
             expect(f[0].reason).to.match(rule!);
         });
     }
 
     it("are checked with the other inputs, unless not known yet", () => {
         const bad = { ...base, kubeletExtraArgs: { "max-pods": "5 0" } };
-        expect(joinProblems(bad).map((f) => f.property)).to.deep.equal(["kubeletExtraArgs.max-pods"]);
+        expect(joinProblems(bad).map((f) => f.propertyPath)).to.deep.equal(["kubeletExtraArgs.max-pods"]);
         expect(joinProblems(bad, (k) => k === "kubeletExtraArgs")).to.deep.equal([]);
     });
 });

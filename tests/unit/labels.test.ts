@@ -3,7 +3,7 @@
 import { expect } from "chai";
 import { labelKeyProblem, labelValueProblem, selfLabelProblem, taintEffectProblem } from "../../model/labels";
 import { dnsSubdomainProblem, namespaceProblem, nodeNameProblem } from "../../model/names";
-import { labelProblems, taintProblems } from "../../provider/kubeadm/logic";
+import { labelProblems, taintProblems } from "../../provider/kubeadm/inputRules";
 import { validateWorkerPool } from "../../components/validation";
 
 describe("model: labels, taints and names", () => {
