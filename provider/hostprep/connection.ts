@@ -1,4 +1,5 @@
 // A PreparedHost's connection as it is kept: what may be shown (outputs) apart from what is secret.
+import { withConnectionDefaults } from "../../model/connection";
 import { parsePublicKey } from "../../lib/ssh/logic";
 
 /** The non-secret connection fields kept in outputs. */
@@ -21,10 +22,11 @@ export interface SecretConnection {
 
 /** Splits a connection input into what may be shown and what is secret. */
 export function splitConnection(c: any): { pub: PublicConnection; sec: SecretConnection } {
+    const { port, user } = withConnectionDefaults(c);
     const pub: PublicConnection = {
         address: c.address,
-        port: c.port ?? 22,
-        user: c.user ?? "root",
+        port,
+        user,
         trustOnFirstUse: !!c.trustOnFirstUse,
     };
     if (c.hostKey) pub.hostKey = parsePublicKey(c.hostKey, "connection.hostKey").line;

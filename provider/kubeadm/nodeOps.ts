@@ -1,4 +1,5 @@
 /** What NodeJoin does to the Node object in the tenant: wait, cordon, drain, label, delete. */
+import { setTimeout as sleep } from "node:timers/promises";
 import { KubeApiError, KubeClient } from "../../lib/kube/client";
 import type { Taint } from "../../model/labels";
 
@@ -115,7 +116,7 @@ export async function drain(client: KubeClient, name: string, timeoutMs: number)
                     `Check their PodDisruptionBudgets, or raise drainTimeoutSeconds`,
             );
         }
-        await new Promise((r) => setTimeout(r, 2000));
+        await sleep(2000);
         pods = await list();
     }
     return count;

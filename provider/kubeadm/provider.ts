@@ -4,6 +4,7 @@
  * drains it, deletes its Node and resets it (leave.ts). Pulumi state records this module's path.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { withConnectionDefaults } from "../../model/connection";
 import { hostIdentity } from "../../model/hosts";
 import { PropertyError } from "../../model/rules/propertyError";
 import { versionStepProblem } from "../../model/version";
@@ -51,7 +52,7 @@ export async function diff(_id: string, olds: any, news: any): Promise<pulumi.dy
     const flat = (i: any, c: ConnectionArgs) => ({
         ...i,
         address: typeof c.address === "string" ? hostIdentity(c.address) : c.address,
-        port: c.port ?? 22,
+        port: withConnectionDefaults(c).port,
     });
     const replaces = changedKeys(flat(olds, oldConn), flat(news, newConn), REPLACE_KEYS);
     const updates = changedKeys(olds, news, [...UPDATE_KEYS, ...RECORDED_KEYS]);
