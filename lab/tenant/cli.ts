@@ -34,7 +34,11 @@ const OPTIONS = {
 } satisfies ParseArgsOptionsConfig;
 
 async function main(): Promise<number> {
-    const { positionals, values } = parseArgs({ args: process.argv.slice(2), options: OPTIONS, allowPositionals: true });
+    const { positionals, values } = parseArgs({
+        args: process.argv.slice(2),
+        options: OPTIONS,
+        allowPositionals: true,
+    });
     const cmd = positionals[0] ?? "";
     const one = (k: keyof typeof OPTIONS): string => {
         const v = values[k];

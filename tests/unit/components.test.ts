@@ -253,7 +253,12 @@ describe("components (mocked engine)", function () {
             });
             expect(await promiseOf(m.kubeconfig!)).to.include("http://192.0.2.1:8080");
             // Only the cluster the current context uses counts.
-            expect(require("../../components/managementCluster").kubeconfigHttpProblems(httpKubeconfig("https://192.0.2.1:6443"), false)).to.deep.equal([]);
+            expect(
+                require("../../components/managementCluster").kubeconfigHttpProblems(
+                    httpKubeconfig("https://192.0.2.1:6443"),
+                    false,
+                ),
+            ).to.deep.equal([]);
         });
 
         it("is an InputPropertiesError with the structured list", () => {
