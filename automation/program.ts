@@ -113,26 +113,9 @@ function declareDataStore(ds: DataStoreSpec, mgmt: ManagementCluster): DataStore
 }
 
 function declareControlPlane(c: ControlPlaneSpec, mgmt: ManagementCluster, store: DataStore): HostedControlPlane {
-    return new HostedControlPlane(c.name, {
-        managementCluster: mgmt,
-        dataStore: store,
-        name: c.tenantName,
-        namespace: c.namespace,
-        kubernetesVersion: c.kubernetesVersion,
-        replicas: c.replicas,
-        serviceType: c.serviceType,
-        address: c.address,
-        port: c.port,
-        advertiseAddress: c.advertiseAddress,
-        certSANs: c.certSANs,
-        serviceLabels: c.serviceLabels,
-        serviceAnnotations: c.serviceAnnotations,
-        network: c.network,
-        addons: c.addons,
-        kubeletCgroupDriver: c.kubeletCgroupDriver,
-        cniManifest: c.cniManifest,
-        readyTimeoutSeconds: c.readyTimeoutSeconds,
-    });
+    // The spec's fields are the component's arguments by the same names; the DataStore's name gives way to the DataStore.
+    const { name, tenantName, ...settings } = c;
+    return new HostedControlPlane(name, { ...settings, managementCluster: mgmt, dataStore: store, name: tenantName });
 }
 
 function declareWorkerPool(p: WorkerPoolSpec, controlPlane: HostedControlPlane): WorkerPool {

@@ -20,23 +20,33 @@ export { WorkerBastionArgs, WorkerHostArgs, WorkerHostStatus, WorkerPoolArgs } f
 
 export { defaultNodeName };
 
-/** A host's bastion as a connection (credentials secret); `recordedHostKey` stands in for a missing hostKey. */
-function bastionConnection(
-    b: WorkerBastionArgs | undefined,
+/**
+ * A host's or bastion's SSH connection (PreparedHost and NodeJoin make its credentials secret).
+ * `recordedHostKey` stands in for a missing hostKey: with trustOnFirstUse, the key the
+ * preparation recorded pins the join from the start.
+ */
+function connectionOf(
+    c: WorkerHostArgs | WorkerBastionArgs,
     trustOnFirstUse: boolean | undefined,
     recordedHostKey?: pulumi.Output<string | undefined>,
-): HostConnection | undefined {
-    if (!b) return undefined;
-    const s = <T>(v: pulumi.Input<T> | undefined) => (v === undefined ? undefined : pulumi.secret(v));
+): HostConnection {
     return {
-        address: b.address,
-        port: b.port,
-        user: b.user,
-        privateKey: s(b.privateKey),
-        passphrase: s(b.privateKeyPassphrase),
-        password: s(b.password),
-        hostKey: b.hostKey ?? (recordedHostKey as pulumi.Input<string> | undefined),
+        address: c.address,
+        port: c.port,
+        user: c.user,
+        privateKey: c.privateKey,
+        passphrase: c.privateKeyPassphrase,
+        password: c.password,
+        hostKey: c.hostKey ?? (recordedHostKey as pulumi.Input<string> | undefined),
         trustOnFirstUse,
+    };
+}
+
+/** The connection to a host and its bastion; after the preparation, pinned to the keys it recorded. */
+function hostConnection(h: WorkerHostArgs, trustOnFirstUse: boolean | undefined, prep?: PreparedHost): HostConnection {
+    return {
+        ...connectionOf(h, trustOnFirstUse, prep?.hostKey),
+        bastion: h.bastion ? connectionOf(h.bastion, trustOnFirstUse, prep?.bastionHostKey) : undefined,
     };
 }
 
@@ -169,9 +179,10 @@ export class WorkerPool extends pulumi.ComponentResource {
         this.joins = {};
         this.preparations = {};
         args.hosts.forEach((h) => {
-            const prep = preparedHost(this, name, args, h, version, rollout);
+            const host: PoolHost = { parent: this, pool: name, args, h, version, rollout };
+            const prep = preparedHost(host);
             this.preparations[h.address] = prep;
-            const join = nodeJoin(this, name, args, h, version, rollout, prep);
+            const join = nodeJoin(host, prep);
             joins.push(join);
             this.joins[h.address] = join;
         });
@@ -252,30 +263,25 @@ function kubeletConfigurationErrors(cfg: unknown, path: string, args: WorkerPool
     return errors;
 }
 
+/** One host of the pool, with what its preparation and join take from the pool. */
+interface PoolHost {
+    parent: WorkerPool;
+    /** The pool's resource name. */
+    pool: string;
+    args: WorkerPoolArgs;
+    h: WorkerHostArgs;
+    /** The Kubernetes version, once the control plane's is known. */
+    version: pulumi.Output<string>;
+    rollout: Rollout;
+}
+
 /** The host's preparation: swap, kernel, containerd, kubelet and kubeadm, before it joins. */
-function preparedHost(
-    parent: WorkerPool,
-    pool: string,
-    args: WorkerPoolArgs,
-    h: WorkerHostArgs,
-    version: pulumi.Output<string>,
-    rollout: Rollout,
-): PreparedHost {
+function preparedHost({ parent, pool, args, h, version, rollout }: PoolHost): PreparedHost {
     const { name, aliases } = hostResourceName(pool, h.address, "prep");
     return new PreparedHost(
         name,
         {
-            connection: {
-                address: h.address,
-                port: h.port,
-                user: h.user,
-                privateKey: h.privateKey,
-                passphrase: h.privateKeyPassphrase,
-                password: h.password,
-                hostKey: h.hostKey,
-                trustOnFirstUse: args.trustOnFirstUse,
-                bastion: bastionConnection(h.bastion, args.trustOnFirstUse),
-            },
+            connection: hostConnection(h, args.trustOnFirstUse),
             kubernetesVersion: version,
             containerd:
                 args.cgroupDriver === undefined
@@ -295,33 +301,13 @@ function preparedHost(
 }
 
 /** The host's kubeadm join, pinned to the host (and bastion) keys the preparation recorded. */
-function nodeJoin(
-    parent: WorkerPool,
-    pool: string,
-    args: WorkerPoolArgs,
-    h: WorkerHostArgs,
-    version: pulumi.Output<string>,
-    rollout: Rollout,
-    prep: PreparedHost,
-): NodeJoin {
+function nodeJoin({ parent, pool, args, h, version, rollout }: PoolHost, prep: PreparedHost): NodeJoin {
     const cp = args.controlPlane;
     const { name, aliases } = hostResourceName(pool, h.address, "join");
     return new NodeJoin(
         name,
         {
-            connection: {
-                address: h.address,
-                port: h.port,
-                user: h.user,
-                privateKey: h.privateKey === undefined ? undefined : pulumi.secret(h.privateKey),
-                passphrase: h.privateKeyPassphrase === undefined ? undefined : pulumi.secret(h.privateKeyPassphrase),
-                password: h.password === undefined ? undefined : pulumi.secret(h.password),
-                // With trustOnFirstUse, the key the preparation recorded: the join is pinned from the start.
-                hostKey: h.hostKey ?? prep.hostKey,
-                trustOnFirstUse: args.trustOnFirstUse,
-                // Likewise the bastion's key the preparation recorded.
-                bastion: bastionConnection(h.bastion, args.trustOnFirstUse, prep.bastionHostKey),
-            },
+            connection: hostConnection(h, args.trustOnFirstUse, prep),
             tenantKubeconfig: cp.kubeconfig,
             apiEndpoint: args.apiEndpoint ?? cp.endpoint,
             caCertHash: cp.caCertHash,

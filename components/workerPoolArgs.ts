@@ -7,39 +7,11 @@ import type { CgroupDriver, ContainerdArgs, PackageSource, ReusePolicy } from ".
 import type { Taint } from "../model/labels";
 import type { HostedControlPlane } from "./hostedControlPlane";
 
-/** A jump host the pool's SSH connections to a host go through. Field names as for the host. */
-export interface WorkerBastionArgs {
-    /** The bastion's IP address or DNS name, as reachable from where Pulumi runs. */
-    address: pulumi.Input<string>;
+/** How to log in over SSH, to a host or to its bastion. Names and defaults as pulumi-command's `ConnectionArgs`. */
+export interface SshLoginArgs {
     /** SSH port. Defaults to 22. */
     port?: pulumi.Input<number>;
-    /** SSH user on the bastion. Defaults to "root". */
-    user?: pulumi.Input<string>;
-    /** SSH private key for the bastion (secret). */
-    privateKey?: pulumi.Input<string>;
-    /** Passphrase of `privateKey` (secret). */
-    privateKeyPassphrase?: pulumi.Input<string>;
-    /** SSH password for the bastion (secret). */
-    password?: pulumi.Input<string>;
-    /**
-     * The bastion's SSH public key, pinned like the host's. Required unless the pool sets
-     * `trustOnFirstUse`: then the key presented first is recorded and pinned from then on.
-     */
-    hostKey?: pulumi.Input<string>;
-}
-
-/** One host of a pool. Connection fields follow pulumi-command's `ConnectionArgs` names and defaults. */
-export interface WorkerHostArgs {
-    /**
-     * The host's IP address or DNS name as reachable over SSH. A plain string: it names the host's
-     * resources and identifies it across pools (compared in canonical form, so "2001:DB8::1" and
-     * "2001:db8::1" are one host). IPv4 addresses in dotted decimal only. Changing it is removing
-     * one host and adding another.
-     */
-    address: string;
-    /** SSH port. Defaults to 22. */
-    port?: pulumi.Input<number>;
-    /** SSH user; commands run with sudo when it is not root. Defaults to "root". */
+    /** SSH user. Defaults to "root". On a host, commands run with sudo when it is not root. */
     user?: pulumi.Input<string>;
     /** SSH private key (PEM or OpenSSH format, secret). Preferred over `password`. */
     privateKey?: pulumi.Input<string>;
@@ -47,6 +19,28 @@ export interface WorkerHostArgs {
     privateKeyPassphrase?: pulumi.Input<string>;
     /** SSH password (secret). */
     password?: pulumi.Input<string>;
+}
+
+/** A jump host the pool's SSH connections to a host go through. */
+export interface WorkerBastionArgs extends SshLoginArgs {
+    /** The bastion's IP address or DNS name, as reachable from where Pulumi runs. */
+    address: pulumi.Input<string>;
+    /**
+     * The bastion's SSH public key, pinned like the host's. Required unless the pool sets
+     * `trustOnFirstUse`: then the key presented first is recorded and pinned from then on.
+     */
+    hostKey?: pulumi.Input<string>;
+}
+
+/** One host of a pool. */
+export interface WorkerHostArgs extends SshLoginArgs {
+    /**
+     * The host's IP address or DNS name as reachable over SSH. A plain string: it names the host's
+     * resources and identifies it across pools (compared in canonical form, so "2001:DB8::1" and
+     * "2001:db8::1" are one host). IPv4 addresses in dotted decimal only. Changing it is removing
+     * one host and adding another.
+     */
+    address: string;
     /**
      * The host's SSH public key ("ssh-ed25519 AAAA..."), pinned: a different key is a hard error.
      * Required unless the pool sets `trustOnFirstUse`.

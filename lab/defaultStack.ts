@@ -95,15 +95,21 @@ export function readLab(file = defaultLabFile): LabDescription {
 
 const read = (p: string) => fs.readFileSync(p, "utf8");
 
-/** The lab's management cluster, and the DataStore on the lab's etcd every tenant shares. */
-function labManagement(lab: LabDescription): { mgmt: ManagementCluster; store: DataStore } {
+/**
+ * The lab's management cluster, and a DataStore on the lab's etcd (by default the one every tenant
+ * shares; `clientCommonName` has the component mint a client certificate of its own).
+ */
+export function labManagement(
+    lab: LabDescription,
+    store: { name?: string; clientCommonName?: string } = {},
+): { mgmt: ManagementCluster; store: DataStore } {
     const mgmt = new ManagementCluster("mgmt", {
         kubeconfig: pulumi.secret(read(lab.managementKubeconfig)),
         // The lab management cluster's own ranges (lab/management-cluster.sh).
         podCidrs: ["10.244.0.0/16"],
         serviceCidrs: ["10.96.0.0/16"],
     });
-    const store = new DataStore("lab-etcd", {
+    const dataStore = new DataStore(store.name ?? "lab-etcd", {
         managementCluster: mgmt,
         endpoints: lab.dataStore.endpoints.split(",").map((e) => e.replace(/^https:\/\//, "")),
         tls: {
@@ -112,8 +118,9 @@ function labManagement(lab: LabDescription): { mgmt: ManagementCluster; store: D
             clientCertificate: read(lab.dataStore.clientCertificate),
             clientPrivateKey: pulumi.secret(read(lab.dataStore.clientPrivateKey)),
         },
+        ...(store.clientCommonName !== undefined ? { clientCommonName: store.clientCommonName } : {}),
     });
-    return { mgmt, store };
+    return { mgmt, store: dataStore };
 }
 
 /** The tenant's control plane at its slot's LoadBalancer address and networks. */

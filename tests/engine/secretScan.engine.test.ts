@@ -11,8 +11,7 @@ import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { DataStore, ManagementCluster } from "../../components";
-import { LabDescription } from "../../lab/defaultStack";
+import { LabDescription, labManagement } from "../../lab/defaultStack";
 import { LAB_CGROUP_DRIVER, labContainerd } from "../../lab/nodeSettings";
 import { PreparedHost } from "../../provider/hostprep/resource";
 import { destroyAndDispose, changeCounts, labFile, newInlineStack, previewSteps, TestStack } from "../support/engine";
@@ -119,23 +118,8 @@ describe("secret scan of what the engine tests write", function () {
             const read = (p: string) => fs.readFileSync(p, "utf8");
             const host = lab.hosts[0];
             ts = await newInlineStack("hcp-secret-scan", async () => {
-                const mgmt = new ManagementCluster("mgmt", {
-                    kubeconfig: pulumi.secret(read(lab.managementKubeconfig)),
-                    podCidrs: ["10.244.0.0/16"],
-                    serviceCidrs: ["10.96.0.0/16"],
-                });
-                const store = new DataStore("secret-scan-etcd", {
-                    managementCluster: mgmt,
-                    endpoints: lab.dataStore.endpoints.split(",").map((e) => e.replace(/^https:\/\//, "")),
-                    tls: {
-                        caCertificate: read(lab.dataStore.caCertificate),
-                        caPrivateKey: pulumi.secret(read(lab.dataStore.caPrivateKey)),
-                        clientCertificate: read(lab.dataStore.clientCertificate),
-                        clientPrivateKey: pulumi.secret(read(lab.dataStore.clientPrivateKey)),
-                    },
-                    // a client certificate of its own, minted by the component: its key is a secret too
-                    clientCommonName: "secret-scan",
-                });
+                // a client certificate of its own, minted by the component: its key is a secret too
+                const { store } = labManagement(lab, { name: "secret-scan-etcd", clientCommonName: "secret-scan" });
                 const prepared = new PreparedHost(`secret-scan-${host.name}`, {
                     connection: {
                         address: host.address,

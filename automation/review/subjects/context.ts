@@ -3,8 +3,8 @@
  * replacement, its object's name, and (for hosts and nodes) the pool's tenant and the host address.
  */
 import { Change, changedNames, TYPES } from "../changes";
-import { ReviewContext } from "../types";
-import { address, at, name, version } from "../values";
+import { ReviewContext, Risk } from "../types";
+import { address, at, compareVersion, name, version } from "../values";
 
 export interface SubjectContext {
     /** The fields every entry of `c` has: what changed, what forces the replacement, its resource. */
@@ -69,6 +69,28 @@ export function subjectContext(changes: Change[], context: ReviewContext): Subje
 /** `{ from, to }` with only the versions that are known, for spreading into an entry. */
 export function versions(from: string | undefined, to: string | undefined): { from?: string; to?: string } {
     return { ...(from ? { from } : {}), ...(to ? { to } : {}) };
+}
+
+/** A move between two known, different versions; a downgrade is the riskier of the two. */
+export interface VersionMove {
+    /** The entry's action and risk, for spreading. */
+    kind: { action: "upgrade" | "downgrade"; risk: Risk };
+    /** The entry's from and to, for spreading. */
+    versions: { from: string; to: string };
+    down: boolean;
+    /** "upgraded" or "downgraded", for the summary. */
+    done: string;
+}
+
+export function versionMove(from: string | undefined, to: string | undefined): VersionMove | undefined {
+    if (!from || !to || from === to) return undefined;
+    const down = compareVersion(to, from) < 0;
+    return {
+        kind: down ? { action: "downgrade", risk: "high" } : { action: "upgrade", risk: "medium" },
+        versions: { from, to },
+        down,
+        done: down ? "downgraded" : "upgraded",
+    };
 }
 
 /** What an entry about one of a worker pool's hosts or nodes starts from. */

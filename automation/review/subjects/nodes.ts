@@ -1,8 +1,8 @@
 /** Nodes: a NodeJoin is a host joining, leaving, rejoining or upgrading its tenant. */
 import { Change, TYPES } from "../changes";
 import { ReviewEntry } from "../types";
-import { at, compareVersion, name } from "../values";
-import { memberFacts, SubjectContext, versions } from "./context";
+import { at, name } from "../values";
+import { memberFacts, SubjectContext, versionMove, versions } from "./context";
 
 export function describeNodes(changes: Change[], ctx: SubjectContext): ReviewEntry[] {
     return changes.filter((c) => c.step.type === TYPES.nodeJoin).map((c) => nodeEntry(c, ctx));
@@ -44,19 +44,16 @@ function nodeEntry(c: Change, ctx: SubjectContext): ReviewEntry {
             summary: `node ${node} is drained, reset and joined again`,
             impact: `drains node ${node}, resets host ${host} and joins it again${ctx.because(b)}`,
         };
-    if (from && to && from !== to) {
-        const down = compareVersion(to, from) < 0;
+    const move = versionMove(from, to);
+    if (move)
         return {
             ...common,
-            action: down ? "downgrade" : "upgrade",
-            risk: down ? "high" : "medium",
+            ...move.kind,
             disruptsNode: true,
-            from,
-            to,
-            summary: `node ${node} is ${down ? "downgraded" : "upgraded"} from ${from} to ${to}`,
+            ...move.versions,
+            summary: `node ${node} is ${move.done} from ${from} to ${to}`,
             impact: `drains node ${node}, runs kubeadm upgrade node and restarts kubelet at ${to}, then uncordons it`,
         };
-    }
     return {
         ...common,
         action: "update",

@@ -1,8 +1,8 @@
 /** Tenants: the TenantControlPlane, with the component folded in. */
 import { Change, TYPES } from "../changes";
 import { ReviewEntry } from "../types";
-import { at, compareVersion, count, name, plural, version } from "../values";
-import { SubjectContext, versions } from "./context";
+import { at, count, name, plural, version } from "../values";
+import { SubjectContext, versionMove, versions } from "./context";
 
 export function describeTenants(changes: Change[], ctx: SubjectContext): ReviewEntry[] {
     return changes.filter((c) => c.step.type === TYPES.tenantControlPlane).map((c) => tenantEntry(c, ctx));
@@ -55,20 +55,17 @@ function tenantEntry(c: Change, ctx: SubjectContext): ReviewEntry {
             summary: `tenant ${tenant} is replaced${named.renamedTo ? ` by ${named.renamedTo}` : ""}`,
             impact: `replaces the control plane: the API endpoint changes, the cluster starts empty and every node must rejoin${ctx.because(b)}`,
         };
-    if (from && to && from !== to) {
-        const down = compareVersion(to, from) < 0;
+    const move = versionMove(from, to);
+    if (move)
         return {
             ...common,
-            action: down ? "downgrade" : "upgrade",
-            risk: down ? "high" : "medium",
-            from,
-            to,
-            summary: `tenant ${tenant} is ${down ? "downgraded" : "upgraded"} from ${from} to ${to}`,
-            impact: down
+            ...move.kind,
+            ...move.versions,
+            summary: `tenant ${tenant} is ${move.done} from ${from} to ${to}`,
+            impact: move.down
                 ? "Kubernetes control planes cannot be downgraded: the stored objects may not be readable by the older API server"
                 : "Kamaji rolls the control plane to the new version; the API server restarts, running workloads are not touched",
         };
-    }
     return {
         ...common,
         action: "update",
