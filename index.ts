@@ -7,3 +7,4 @@ export { PreparedHost, PreparedHostArgs } from "./provider/hostprep/resource";
 export { HostConnection } from "./lib/ssh/inputs";
 export { EtcdHealth, EtcdHealthArgs, checkEtcdHealth } from "./provider/etcd";
 export { DataStoreRelease, DataStoreReleaseArgs } from "./provider/dataStoreRelease/resource";
+export { TenantRelease, TenantReleaseArgs } from "./provider/tenantRelease/resource";

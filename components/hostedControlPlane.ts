@@ -7,6 +7,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { caCertHash } from "../lib/pki";
+import { TenantRelease } from "../provider/tenantRelease/resource";
 import { DataStore } from "./dataStore";
 import { checkedOn, isPlain, outputError, rejectIfInvalid, throwIfInvalid } from "./errors";
 import type { HostedControlPlaneArgs } from "./hostedControlPlaneArgs";
@@ -277,10 +278,21 @@ function tenantControlPlane(
         .all([version, mgmt.ready, lb])
         .apply(([ver]) => tenantControlPlaneMetadata(tenant.name, tenant.namespace, ver, timeout));
     const spec = tenantControlPlaneSpec(args, version);
+    // Created before the tenant and deleted after it: removes the DataStore Secret Kamaji can leave.
+    const release =
+        mgmt.kubeconfig === undefined
+            ? []
+            : [
+                  new TenantRelease(
+                      `${name}-release`,
+                      { kubeconfig: mgmt.kubeconfig, namespace: tenant.namespace, tenantName: tenant.name },
+                      { parent },
+                  ),
+              ];
     return new TenantControlPlaneResource(
         `${name}-tcp`,
         { apiVersion: "kamaji.clastix.io/v1alpha1", kind: "TenantControlPlane", metadata, spec, status: undefined },
-        { parent, provider: mgmt.provider, dependsOn: [args.dataStore], deleteBeforeReplace: true },
+        { parent, provider: mgmt.provider, dependsOn: [args.dataStore, ...release], deleteBeforeReplace: true },
     );
 }
 

@@ -14,6 +14,7 @@ export const TYPES = {
     bootstrapToken: "pulumi-nodejs:dynamic/hcp:BootstrapToken",
     etcdHealth: "pulumi-nodejs:dynamic/hcp:EtcdHealth",
     dataStoreRelease: "pulumi-nodejs:dynamic/hcp:DataStoreRelease",
+    tenantRelease: "pulumi-nodejs:dynamic/hcp:TenantRelease",
     secret: "kubernetes:core/v1:Secret",
 };
 

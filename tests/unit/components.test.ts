@@ -486,13 +486,14 @@ describe("components (mocked engine)", function () {
     });
 
     describe("HostedControlPlane", () => {
-        it("creates the TenantControlPlane, reads Kamaji's two Secrets and creates a tenant provider; exact types and names", async () => {
+        it("creates the TenantRelease and the TenantControlPlane, reads Kamaji's two Secrets and creates a tenant provider; exact types and names", async () => {
             const { m, ds } = managementAndDataStore("a");
             await fresh();
             new hcp.HostedControlPlane("team-a", minimalTenantArgs(m, ds));
             await settle();
             expect(recorded.map((r) => [r.type, r.name, r.id ?? ""])).to.deep.equal([
                 ["hcp:index:HostedControlPlane", "team-a", ""],
+                ["pulumi-nodejs:dynamic/hcp:TenantRelease", "team-a-release", ""],
                 ["kubernetes:kamaji.clastix.io/v1alpha1:TenantControlPlane", "team-a-tcp", ""],
                 ["kubernetes:core/v1:Secret", "team-a-admin-kubeconfig", "default/team-a-admin-kubeconfig"],
                 ["kubernetes:core/v1:Secret", "team-a-ca", "default/team-a-ca"],

@@ -28,6 +28,7 @@ const TOLD_ELSEWHERE: string[] = [
     TYPES.tenantControlPlane,
     TYPES.dataStore,
     TYPES.dataStoreRelease,
+    TYPES.tenantRelease,
     TYPES.nodeJoin,
     TYPES.preparedHost,
     TYPES.hcpControlPlane,
@@ -77,7 +78,9 @@ function etcdHealth(c: Change, ctx: SubjectContext): ReviewEntry {
         risk: "low",
         disruptsNode: false,
         ...ctx.base(c),
-        summary: removed ? `the etcd health check ${c.step.name} is removed` : `etcd health is checked (${c.step.name})`,
+        summary: removed
+            ? `the etcd health check ${c.step.name} is removed`
+            : `etcd health is checked (${c.step.name})`,
         impact: removed
             ? "nothing changes on etcd"
             : "every etcd member, alarms and the leader are checked before the DataStore changes",
