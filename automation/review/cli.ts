@@ -8,6 +8,8 @@
  *   hcp-review --run --spec spec.yaml --stack NAME ...    run the preview through the Automation API
  */
 import * as fs from "fs";
+import { ParseArgsOptionsConfig } from "node:util";
+import { parseCommandLine } from "../../lib/commandLine";
 import { GateConfig } from "./gates";
 import { renderJson, renderMarkdown } from "./render";
 import { buildReview, Review, ReviewContext } from "./review";
@@ -38,73 +40,55 @@ export interface CliArgs {
 
 export class UsageError extends Error {}
 
+const OPTIONS = {
+    preview: { type: "string" },
+    run: { type: "boolean" },
+    spec: { type: "string" },
+    stack: { type: "string" },
+    "state-dir": { type: "string" },
+    "backend-url": { type: "string" },
+    "markdown-out": { type: "string" },
+    "json-out": { type: "string" },
+    title: { type: "string" },
+    format: { type: "string" },
+    "max-disrupted-nodes": { type: "string" },
+    "allow-tenant-deletion": { type: "boolean" },
+    "allow-datastore-deletion": { type: "boolean" },
+    "allow-downgrade": { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+} satisfies ParseArgsOptionsConfig;
+
 export function parseArgs(argv: string[]): CliArgs {
-    const a: CliArgs = { run: false, format: "markdown", gates: {} };
-    for (let i = 0; i < argv.length; i++) {
-        const flag = argv[i];
-        const value = () => {
-            const v = argv[++i];
-            if (v === undefined) throw new UsageError(`${flag} needs a value`);
-            return v;
-        };
-        switch (flag) {
-            case "--preview":
-                a.preview = value();
-                break;
-            case "--run":
-                a.run = true;
-                break;
-            case "--spec":
-                a.spec = value();
-                break;
-            case "--stack":
-                a.stack = value();
-                break;
-            case "--state-dir":
-                a.stateDir = value();
-                break;
-            case "--backend-url":
-                a.backendUrl = value();
-                break;
-            case "--markdown-out":
-                a.markdownOut = value();
-                break;
-            case "--json-out":
-                a.jsonOut = value();
-                break;
-            case "--title":
-                a.title = value();
-                break;
-            case "--format": {
-                const f = value();
-                if (f !== "markdown" && f !== "json")
-                    throw new UsageError(`--format must be markdown or json; got "${f}"`);
-                a.format = f;
-                break;
-            }
-            case "--max-disrupted-nodes": {
-                const v = value();
-                if (!/^\d+$/.test(v))
-                    throw new UsageError(`--max-disrupted-nodes must be a whole number >= 0; got "${v}"`);
-                a.gates.maxDisruptedNodes = Number(v);
-                break;
-            }
-            case "--allow-tenant-deletion":
-                a.gates.allowTenantDeletion = true;
-                break;
-            case "--allow-datastore-deletion":
-                a.gates.allowDataStoreDeletion = true;
-                break;
-            case "--allow-downgrade":
-                a.gates.allowDowngrade = true;
-                break;
-            case "-h":
-            case "--help":
-                throw new UsageError("");
-            default:
-                throw new UsageError(`unknown argument "${flag}"`);
-        }
+    let v;
+    try {
+        v = parseCommandLine(argv, OPTIONS).values;
+    } catch (e) {
+        throw new UsageError((e as Error).message);
     }
+    if (v.help) throw new UsageError("");
+    const format = v.format ?? "markdown";
+    if (format !== "markdown" && format !== "json")
+        throw new UsageError(`--format must be markdown or json; got "${format}"`);
+    const maxDisrupted = v["max-disrupted-nodes"];
+    if (maxDisrupted !== undefined && !/^\d+$/.test(maxDisrupted))
+        throw new UsageError(`--max-disrupted-nodes must be a whole number >= 0; got "${maxDisrupted}"`);
+    const a: CliArgs = {
+        preview: v.preview,
+        run: !!v.run,
+        spec: v.spec,
+        stack: v.stack,
+        stateDir: v["state-dir"],
+        backendUrl: v["backend-url"],
+        format,
+        markdownOut: v["markdown-out"],
+        jsonOut: v["json-out"],
+        title: v.title,
+        gates: {},
+    };
+    if (maxDisrupted !== undefined) a.gates.maxDisruptedNodes = Number(maxDisrupted);
+    if (v["allow-tenant-deletion"]) a.gates.allowTenantDeletion = true;
+    if (v["allow-datastore-deletion"]) a.gates.allowDataStoreDeletion = true;
+    if (v["allow-downgrade"]) a.gates.allowDowngrade = true;
     if (a.run && a.preview !== undefined)
         throw new UsageError("--run and --preview are mutually exclusive: review a recorded preview, or run one");
     if (a.run && !a.spec) throw new UsageError("--run needs --spec FILE (the spec to preview)");

@@ -12,10 +12,12 @@
 // The secrets passphrase comes from HCP_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE.
 // Exit codes: 0 done, 1 refused by a gate / not confirmed / failed, 2 bad usage or invalid spec file.
 import * as path from "path";
+import { ParseArgsOptionsConfig } from "node:util";
 // This example is compiled with the package, so it imports the package's source relatively. In your
 // own project: from "pulumi-hosted-control-plane/dist/automation" (and ".../dist/automation/specFile").
 import * as hcp from "../../automation";
 import { loadSpecFile } from "../../automation/specFile";
+import { parseCommandLine } from "../../lib/commandLine";
 
 const USAGE =
     "usage: hcp-tenant validate|create|scale|delete SPEC [--pool NAME --hosts N] [--stack NAME] [--state-dir DIR] [--backend-url URL] [--max-disrupted-nodes N] [--force] [--yes]";
@@ -42,29 +44,34 @@ function wholeNumber(flag: string, value: string): number {
     return Number(value);
 }
 
+const OPTIONS = {
+    pool: { type: "string" },
+    hosts: { type: "string" },
+    stack: { type: "string" },
+    "state-dir": { type: "string" },
+    "backend-url": { type: "string" },
+    "max-disrupted-nodes": { type: "string" },
+    force: { type: "boolean" },
+    yes: { type: "boolean" },
+} satisfies ParseArgsOptionsConfig;
+
 /** The command line as {@link Options}; throws with the usage on anything it does not understand. */
 export function parse(argv: string[]): Options {
     const [command, file, ...rest] = argv;
     if (!COMMANDS.includes(command as Command) || !file) throw new Error(USAGE);
     const o: Options = { command: command as Command, file, force: false, yes: false };
-    let hosts: string | undefined;
-    let maxDisrupted: string | undefined;
-    for (let i = 0; i < rest.length; i++) {
-        const flag = rest[i];
-        const value = (): string => {
-            if (rest[i + 1] === undefined) throw new Error(`${flag} needs a value\n${USAGE}`);
-            return rest[++i];
-        };
-        if (flag === "--pool") o.pool = value();
-        else if (flag === "--hosts") hosts = value();
-        else if (flag === "--stack") o.stack = value();
-        else if (flag === "--state-dir") o.stateDir = value();
-        else if (flag === "--backend-url") o.backendUrl = value();
-        else if (flag === "--max-disrupted-nodes") maxDisrupted = value();
-        else if (flag === "--force") o.force = true;
-        else if (flag === "--yes") o.yes = true;
-        else throw new Error(`unknown argument "${flag}"\n${USAGE}`);
+    let v;
+    try {
+        v = parseCommandLine(rest, OPTIONS).values;
+    } catch (e) {
+        throw new Error(`${(e as Error).message}\n${USAGE}`);
     }
+    const given = { pool: v.pool, stack: v.stack, stateDir: v["state-dir"], backendUrl: v["backend-url"] };
+    for (const [k, x] of Object.entries(given)) if (x !== undefined) o[k as keyof typeof given] = x;
+    o.force = !!v.force;
+    o.yes = !!v.yes;
+    const hosts = v.hosts;
+    const maxDisrupted = v["max-disrupted-nodes"];
     if (o.command === "scale") {
         if (!o.pool || hosts === undefined) throw new Error(`scale needs --pool NAME and --hosts N\n${USAGE}`);
         o.hosts = wholeNumber("--hosts", hosts);
