@@ -19,7 +19,7 @@ import {
 } from "../components/validation";
 import { addressText } from "../model/hosts";
 import { dnsSubdomainProblem } from "../model/names";
-import { parseWith, Problem, withoutNulls } from "../model/problems";
+import { parseWith, withoutNulls } from "../model/problems";
 import {
     controlPlaneSpec,
     dataStoreSpec,
@@ -39,8 +39,8 @@ export type WorkerPoolSpec = z.infer<typeof workerPoolSpec>;
 /** A whole stack. */
 export type HcpSpec = z.infer<typeof hcpSpec>;
 
-/** One problem of a spec: where, and what to do. */
-export type SpecProblem = Problem;
+/** One problem of a spec: where (`workerPools[0].hosts[1].address`), and what to do. */
+export type SpecProblem = PropertyError;
 
 /** Thrown by {@link assertValidSpec}: every problem at once. */
 export class SpecValidationError extends Error {
@@ -50,7 +50,7 @@ export class SpecValidationError extends Error {
     ) {
         super(
             `Invalid ${source} (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-                problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n"),
+                problems.map((p) => `  - ${p.propertyPath}: ${p.reason}`).join("\n"),
         );
         this.name = "SpecValidationError";
     }
@@ -63,19 +63,19 @@ function uniqueNames(list: { name?: unknown }[], path: string, out: SpecProblem[
     const seen = new Map<string, number>();
     list.forEach((x, i) => {
         if (typeof x?.name !== "string") return;
-        if (x.name.trim() === "") out.push({ path: `${path}[${i}].name`, message: "must not be empty" });
+        if (x.name.trim() === "") out.push({ propertyPath: `${path}[${i}].name`, reason: "must not be empty" });
         const j = seen.get(x.name);
         if (j !== undefined)
             out.push({
-                path: `${path}[${i}].name`,
-                message: `"${x.name}" is already used by ${path}[${j}]; names must be unique`,
+                propertyPath: `${path}[${i}].name`,
+                reason: `"${x.name}" is already used by ${path}[${j}]; names must be unique`,
             });
         else seen.set(x.name, i);
     });
 }
 
 function componentProblems(prefix: string, errors: PropertyError[], out: SpecProblem[]): void {
-    for (const e of errors) out.push({ path: `${prefix}.${e.propertyPath}`, message: e.reason });
+    for (const e of errors) out.push({ propertyPath: `${prefix}.${e.propertyPath}`, reason: e.reason });
 }
 
 const listOf = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
@@ -102,7 +102,12 @@ export function validateSpec(input: unknown): SpecProblem[] {
     const ctx: SpecContext = {
         mgmt: spec.managementCluster as ManagementClusterSpec | undefined,
         sound: (path) =>
-            !structural.some((p) => p.path === path || p.path.startsWith(`${path}.`) || p.path.startsWith(`${path}[`)),
+            !structural.some(
+                (p) =>
+                    p.propertyPath === path ||
+                    p.propertyPath.startsWith(`${path}.`) ||
+                    p.propertyPath.startsWith(`${path}[`),
+            ),
         out,
     };
     const dataStores = listOf<DataStoreSpec>(spec.dataStores);
@@ -132,8 +137,8 @@ function managementClusterProblems({ mgmt, sound, out }: SpecContext): void {
     componentProblems("managementCluster", validateManagementRanges(mgmt.podCidrs, mgmt.serviceCidrs), out);
     if (!/\bclusters\s*:/.test(mgmt.kubeconfig) && !/"clusters"/.test(mgmt.kubeconfig))
         out.push({
-            path: "managementCluster.kubeconfig",
-            message: "must be the contents of a kubeconfig (with clusters, users and contexts), not a path to one",
+            propertyPath: "managementCluster.kubeconfig",
+            reason: "must be the contents of a kubeconfig (with clusters, users and contexts), not a path to one",
         });
 }
 
@@ -142,12 +147,12 @@ function dataStoreProblems(ds: DataStoreSpec, p: string, { sound, out }: SpecCon
     componentProblems(p, validateEndpoints(ds.endpoints, ds.insecure === true).errors, out);
     const dsName = ds.dataStoreName ?? ds.name;
     const nameProblem = dnsSubdomainProblem(dsName);
-    if (nameProblem) out.push({ path: `${p}.${ds.dataStoreName ? "dataStoreName" : "name"}`, message: nameProblem });
+    if (nameProblem)
+        out.push({ propertyPath: `${p}.${ds.dataStoreName ? "dataStoreName" : "name"}`, reason: nameProblem });
     if ((ds.tls.clientCertificate === undefined) !== (ds.tls.clientPrivateKey === undefined))
         out.push({
-            path: `${p}.tls.${ds.tls.clientCertificate === undefined ? "clientCertificate" : "clientPrivateKey"}`,
-            message:
-                "clientCertificate and clientPrivateKey go together: give both, or neither to have one minted from the CA",
+            propertyPath: `${p}.tls.${ds.tls.clientCertificate === undefined ? "clientCertificate" : "clientPrivateKey"}`,
+            reason: "clientCertificate and clientPrivateKey go together: give both, or neither to have one minted from the CA",
         });
 }
 
@@ -163,21 +168,21 @@ function controlPlaneProblems(
     if (cp.dataStore === undefined) {
         if (dsNames.length !== 1)
             out.push({
-                path: `${p}.dataStore`,
-                message:
+                propertyPath: `${p}.dataStore`,
+                reason:
                     dsNames.length === 0
                         ? "needs a DataStore: add one under dataStores"
                         : `is required when there are several DataStores; one of ${quotedList(dsNames)}`,
             });
     } else if (typeof cp.dataStore === "string" && !dsNames.includes(cp.dataStore)) {
         out.push({
-            path: `${p}.dataStore`,
-            message: `names no DataStore of this spec ("${cp.dataStore}"); known: ${quotedList(dsNames) || "none"}`,
+            propertyPath: `${p}.dataStore`,
+            reason: `names no DataStore of this spec ("${cp.dataStore}"); known: ${quotedList(dsNames) || "none"}`,
         });
     }
     if (!sound(p)) return;
     const vp = versionProblem(cp.kubernetesVersion);
-    if (vp) return void out.push({ path: `${p}.kubernetesVersion`, message: vp });
+    if (vp) return void out.push({ propertyPath: `${p}.kubernetesVersion`, reason: vp });
     cpVersions.set(cp.name, cp.kubernetesVersion);
     componentProblems(
         p,
@@ -212,8 +217,8 @@ function workerPoolProblems(
     if (pool === null || typeof pool !== "object") return;
     if (typeof pool.controlPlane === "string" && !cpNames.includes(pool.controlPlane))
         out.push({
-            path: `${p}.controlPlane`,
-            message: `names no control plane of this spec ("${pool.controlPlane}"); known: ${quotedList(cpNames) || "none"}`,
+            propertyPath: `${p}.controlPlane`,
+            reason: `names no control plane of this spec ("${pool.controlPlane}"); known: ${quotedList(cpNames) || "none"}`,
         });
     if (!sound(p)) return;
     componentProblems(p, hosts.claimPoolHosts(pool.name, pool.hosts), out);
@@ -229,7 +234,7 @@ const SECTIONS = ["managementCluster", "dataStores", "controlPlanes", "workerPoo
 /** Problems grouped by section and entry, as a reader walks the spec; found order within one entry. */
 function inSpecOrder(problems: SpecProblem[]): SpecProblem[] {
     const rank = (p: SpecProblem): [number, number] => {
-        const m = /^([A-Za-z]+)(?:\[(\d+)\])?/.exec(p.path);
+        const m = /^([A-Za-z]+)(?:\[(\d+)\])?/.exec(p.propertyPath);
         const section = m ? SECTIONS.indexOf(m[1]) : -1;
         return [section === -1 ? SECTIONS.length : section, m?.[2] ? Number(m[2]) : -1];
     };

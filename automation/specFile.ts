@@ -25,8 +25,8 @@ export function resolveReferences(doc: unknown, specFile: string, env: NodeJS.Pr
         if (kind === "env") {
             if (env[name] === undefined)
                 problems.push({
-                    path: at,
-                    message: `\${env:${name}} is not set; export ${name} or put the value in the file`,
+                    propertyPath: at,
+                    reason: `\${env:${name}} is not set; export ${name} or put the value in the file`,
                 });
             return env[name] ?? value;
         }
@@ -37,8 +37,8 @@ export function resolveReferences(doc: unknown, specFile: string, env: NodeJS.Pr
             return fs.readFileSync(file, "utf8");
         } catch (e) {
             problems.push({
-                path: at,
-                message: `\${file:${name}} cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"}: ${file})`,
+                propertyPath: at,
+                reason: `\${file:${name}} cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"}: ${file})`,
             });
             return value;
         }
@@ -69,7 +69,7 @@ export function parseSpecText(text: string, source: string): unknown {
     } catch (e) {
         const msg = (e as Error).message.split("\n")[0];
         throw new SpecValidationError(
-            [{ path: "(file)", message: `is not valid ${source.endsWith(".json") ? "JSON" : "YAML"}: ${msg}` }],
+            [{ propertyPath: "(file)", reason: `is not valid ${source.endsWith(".json") ? "JSON" : "YAML"}: ${msg}` }],
             source,
         );
     }
@@ -84,8 +84,8 @@ export function loadSpecFile(file: string): HcpSpec {
         throw new SpecValidationError(
             [
                 {
-                    path: "(file)",
-                    message: `cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+                    propertyPath: "(file)",
+                    reason: `cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
                 },
             ],
             file,

@@ -1,16 +1,10 @@
 /**
- * Structural problems of plain input, from a zod schema's issues: one `{ path, message }` per
- * problem, the path written as a user would (`workerPools[0].hosts[1].address`), the message
- * saying what the value must be and what it was.
+ * Structural problems of plain input, from a zod schema's issues: one {@link PropertyError} per
+ * problem, the path written as a user would (`workerPools[0].hosts[1].address`, "(top level)" for
+ * the input itself), the reason saying what the value must be and what it was.
  */
 import { z } from "zod";
-
-/** One problem of an input: where, and what to do. */
-export interface Problem {
-    /** e.g. "workerPools[0].hosts[1].address"; "(top level)" for the input itself. */
-    path: string;
-    message: string;
-}
+import { PropertyError } from "./rules/propertyError";
 
 /** `a.b[0].c` from a zod path, after `prefix`. */
 export function pathText(path: readonly PropertyKey[], prefix = ""): string {
@@ -50,19 +44,19 @@ export function fields<T extends z.ZodRawShape>(shape: T) {
 }
 
 /** The problems of one failed parse, in the order zod found them; one per unknown field. */
-export function problemsOf(error: z.ZodError, prefix = ""): Problem[] {
-    const out: Problem[] = [];
+export function problemsOf(error: z.ZodError, prefix = ""): PropertyError[] {
+    const out: PropertyError[] = [];
     for (const iss of error.issues) {
         const at = (extra: PropertyKey[] = []) => pathText([...iss.path, ...extra], prefix) || "(top level)";
         const input = (iss as { input?: unknown }).input;
         switch (iss.code) {
             case "unrecognized_keys":
-                for (const k of iss.keys) out.push({ path: at([k]), message: iss.message });
+                for (const k of iss.keys) out.push({ propertyPath: at([k]), reason: iss.message });
                 break;
             case "invalid_type":
                 out.push({
-                    path: at(),
-                    message:
+                    propertyPath: at(),
+                    reason:
                         input === undefined
                             ? "is required"
                             : `must be ${EXPECTED[iss.expected] ?? iss.expected}; got ${kindOf(input)}`,
@@ -70,12 +64,12 @@ export function problemsOf(error: z.ZodError, prefix = ""): Problem[] {
                 break;
             case "invalid_value":
                 out.push({
-                    path: at(),
-                    message: `must be one of ${iss.values.map((v) => JSON.stringify(v)).join(", ")}; got ${JSON.stringify(input)}`,
+                    propertyPath: at(),
+                    reason: `must be one of ${iss.values.map((v) => JSON.stringify(v)).join(", ")}; got ${JSON.stringify(input)}`,
                 });
                 break;
             default:
-                out.push({ path: at(), message: iss.message });
+                out.push({ propertyPath: at(), reason: iss.message });
         }
     }
     return out;
@@ -86,7 +80,7 @@ export function parseWith<S extends z.ZodType>(
     schema: S,
     input: unknown,
     prefix = "",
-): { value: z.infer<S>; problems: [] } | { value: undefined; problems: Problem[] } {
+): { value: z.infer<S>; problems: [] } | { value: undefined; problems: PropertyError[] } {
     const r = schema.safeParse(withoutNulls(input), { reportInput: true });
     return r.success ? { value: r.data, problems: [] } : { value: undefined, problems: problemsOf(r.error, prefix) };
 }

@@ -87,15 +87,15 @@ export function scaled(spec: hcp.HcpSpec, pool: string, n: number): hcp.HcpSpec 
     if (!p)
         throw new hcp.SpecValidationError([
             {
-                path: "--pool",
-                message: `names no worker pool of the spec ("${pool}"); known: ${pools.map((x) => `"${x.name}"`).join(", ") || "none"}`,
+                propertyPath: "--pool",
+                reason: `names no worker pool of the spec ("${pool}"); known: ${pools.map((x) => `"${x.name}"`).join(", ") || "none"}`,
             },
         ]);
     if (n < 1 || n > p.hosts.length)
         throw new hcp.SpecValidationError([
             {
-                path: "--hosts",
-                message: `must be between 1 and ${p.hosts.length} (the hosts pool "${pool}" lists); got ${n}`,
+                propertyPath: "--hosts",
+                reason: `must be between 1 and ${p.hosts.length} (the hosts pool "${pool}" lists); got ${n}`,
             },
         ]);
     return { ...spec, workerPools: pools.map((x) => (x === p ? { ...p, hosts: p.hosts.slice(0, n) } : x)) };

@@ -6,7 +6,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { detectLoadBalancer, loadBalancerWarning } from "../../components/managementCluster";
 import { KubeClient } from "../../lib/kube";
 import { CertificateAndKey, createCertificateAuthority } from "../../lib/pki";
-import { compiledComponents, Diagnostic, newInlineStack, previewSteps, TestStack } from "../support/engine";
+import {
+    compiledComponents,
+    configuredDataStore,
+    Diagnostic,
+    newInlineStack,
+    previewSteps,
+    TestStack,
+} from "../support/engine";
 import { ensureKamajiCrdsAndNamespace, ensureManagementCluster } from "../support/management";
 
 const tag = `pf${process.pid}`;
@@ -30,13 +37,7 @@ describe("engine: ManagementCluster preflight on the lab management cluster", fu
         mgmt.ready.apply((r) => pulumi.log.info(`${READY}checked=${r.checked} ${r.kamajiResources.join(",")}`));
         const serviceType = cfg.get("serviceType");
         if (serviceType === undefined) return;
-        const store = new hcp.DataStore("etcd", {
-            managementCluster: mgmt,
-            name: `etcd-${tag}`,
-            endpoints: ["etcd-0.example:2379"],
-            tls: { caCertificate: cfg.require("etcdCa"), caPrivateKey: cfg.requireSecret("etcdCaKey") },
-            healthCheck: false,
-        });
+        const store = configuredDataStore(hcp, mgmt, `etcd-${tag}`);
         new hcp.HostedControlPlane("team", {
             managementCluster: mgmt,
             dataStore: store,

@@ -14,6 +14,7 @@ import { createCertificateAuthority } from "../../lib/pki";
 import {
     binDir,
     compiledComponents,
+    configuredDataStore,
     engineEnv,
     newInlineStack,
     repoRoot,
@@ -98,13 +99,7 @@ describe("engine: errors found after the program started end the preview promptl
         const hcp = compiledComponents();
         const cfg = new pulumi.Config();
         const mgmt = new hcp.ManagementCluster("mgmt", { kubeconfig: cfg.requireSecret("kubeconfig") });
-        const store = new hcp.DataStore("etcd", {
-            managementCluster: mgmt,
-            name: cfg.require("dataStoreName"),
-            endpoints: ["etcd-0.example:2379"],
-            tls: { caCertificate: cfg.require("etcdCa"), caPrivateKey: cfg.requireSecret("etcdCaKey") },
-            healthCheck: false,
-        });
+        const store = configuredDataStore(hcp, mgmt, cfg.require("dataStoreName"));
         new hcp.HostedControlPlane("team", {
             managementCluster: mgmt,
             dataStore: store,

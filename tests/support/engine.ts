@@ -3,6 +3,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
 import * as automation from "@pulumi/pulumi/automation";
 import {
     formatHits,
@@ -41,6 +42,25 @@ export function requireToolchain(): void {
 /** The package's components as a user's program imports them: the compiled ones in dist/. */
 export function compiledComponents(): typeof import("../../components") {
     return require(`${repoRoot}/dist/components`);
+}
+
+/**
+ * A DataStore the preview never reaches (example endpoint, health check off), inside an inline
+ * program: its CA comes from the stack's config, `etcdCa` and the secret `etcdCaKey`.
+ */
+export function configuredDataStore(
+    hcp: ReturnType<typeof compiledComponents>,
+    managementCluster: InstanceType<ReturnType<typeof compiledComponents>["ManagementCluster"]>,
+    name: string,
+): InstanceType<ReturnType<typeof compiledComponents>["DataStore"]> {
+    const cfg = new pulumi.Config();
+    return new hcp.DataStore("etcd", {
+        managementCluster,
+        name,
+        endpoints: ["etcd-0.example:2379"],
+        tls: { caCertificate: cfg.require("etcdCa"), caPrivateKey: cfg.requireSecret("etcdCaKey") },
+        healthCheck: false,
+    });
 }
 
 /** The lab the tests run on: its lab.json names the lab's secrets. */

@@ -55,25 +55,24 @@ describe("automation: spec validation", () => {
         expect(validateSpec(base())).to.deep.equal([]);
     });
 
-    const cases: [string, (s: any) => void, { path: string; message: string }[]][] = [
+    const cases: [string, (s: any) => void, { propertyPath: string; reason: string }[]][] = [
         [
             "not an object",
             (s) => Object.assign(s, { managementCluster: 3 }),
-            [{ path: "managementCluster", message: "must be an object; got a number" }],
+            [{ propertyPath: "managementCluster", reason: "must be an object; got a number" }],
         ],
         [
             "a missing kubeconfig",
             (s) => delete s.managementCluster.kubeconfig,
-            [{ path: "managementCluster.kubeconfig", message: "is required" }],
+            [{ propertyPath: "managementCluster.kubeconfig", reason: "is required" }],
         ],
         [
             "a kubeconfig path instead of its contents",
             (s) => (s.managementCluster.kubeconfig = "/root/.kube/config"),
             [
                 {
-                    path: "managementCluster.kubeconfig",
-                    message:
-                        "must be the contents of a kubeconfig (with clusters, users and contexts), not a path to one",
+                    propertyPath: "managementCluster.kubeconfig",
+                    reason: "must be the contents of a kubeconfig (with clusters, users and contexts), not a path to one",
                 },
             ],
         ],
@@ -82,9 +81,8 @@ describe("automation: spec validation", () => {
             (s) => (s.controlPlanes[0].replica = 2),
             [
                 {
-                    path: "controlPlanes[0].replica",
-                    message:
-                        "is not a known field; known fields here: name, dataStore, tenantName, namespace, kubernetesVersion, replicas, serviceType, address, port, advertiseAddress, certSANs, serviceLabels, serviceAnnotations, network, addons, kubeletCgroupDriver, cniManifest, readyTimeoutSeconds",
+                    propertyPath: "controlPlanes[0].replica",
+                    reason: "is not a known field; known fields here: name, dataStore, tenantName, namespace, kubernetesVersion, replicas, serviceType, address, port, advertiseAddress, certSANs, serviceLabels, serviceAnnotations, network, addons, kubeletCgroupDriver, cniManifest, readyTimeoutSeconds",
                 },
             ],
         ],
@@ -93,8 +91,8 @@ describe("automation: spec validation", () => {
             (s) => (s.workerPools[0].controlPlane = "team-b"),
             [
                 {
-                    path: "workerPools[0].controlPlane",
-                    message: 'names no control plane of this spec ("team-b"); known: "team-a"',
+                    propertyPath: "workerPools[0].controlPlane",
+                    reason: 'names no control plane of this spec ("team-b"); known: "team-a"',
                 },
             ],
         ],
@@ -103,8 +101,8 @@ describe("automation: spec validation", () => {
             (s) => (s.controlPlanes[0].dataStore = "other"),
             [
                 {
-                    path: "controlPlanes[0].dataStore",
-                    message: 'names no DataStore of this spec ("other"); known: "etcd"',
+                    propertyPath: "controlPlanes[0].dataStore",
+                    reason: 'names no DataStore of this spec ("other"); known: "etcd"',
                 },
             ],
         ],
@@ -117,8 +115,8 @@ describe("automation: spec validation", () => {
                 }),
             [
                 {
-                    path: "workerPools[1].name",
-                    message: '"team-a-workers" is already used by workerPools[0]; names must be unique',
+                    propertyPath: "workerPools[1].name",
+                    reason: '"team-a-workers" is already used by workerPools[0]; names must be unique',
                 },
             ],
         ],
@@ -132,9 +130,8 @@ describe("automation: spec validation", () => {
                 }),
             [
                 {
-                    path: "workerPools[1].hosts[0].address",
-                    message:
-                        '192.0.2.11 already belongs to WorkerPool "team-a-workers" in this stack; a host can join one pool only: remove it from one of them',
+                    propertyPath: "workerPools[1].hosts[0].address",
+                    reason: '192.0.2.11 already belongs to WorkerPool "team-a-workers" in this stack; a host can join one pool only: remove it from one of them',
                 },
             ],
         ],
@@ -148,9 +145,8 @@ describe("automation: spec validation", () => {
                 }),
             [
                 {
-                    path: "workerPools[1].hosts[0].nodeName",
-                    message:
-                        '"192.0.2.11" is also the nodeName of hosts[0] in WorkerPool "team-a-workers" in this stack; two hosts with one Node name would become one Node: give each host its own nodeName',
+                    propertyPath: "workerPools[1].hosts[0].nodeName",
+                    reason: '"192.0.2.11" is also the nodeName of hosts[0] in WorkerPool "team-a-workers" in this stack; two hosts with one Node name would become one Node: give each host its own nodeName',
                 },
             ],
         ],
@@ -159,24 +155,23 @@ describe("automation: spec validation", () => {
             (s) => (s.controlPlanes[0].network.podCIDR = "10.30.0.0/16"),
             [
                 {
-                    path: "controlPlanes[0].network.podCIDR",
-                    message:
-                        "is not a known field; known fields here: podCidr, serviceCidr, dnsServiceIPs, clusterDomain",
+                    propertyPath: "controlPlanes[0].network.podCIDR",
+                    reason: "is not a known field; known fields here: podCidr, serviceCidr, dnsServiceIPs, clusterDomain",
                 },
             ],
         ],
         [
             "a label value that is not a string, at the label",
             (s) => (s.workerPools[0].hosts[1].labels = { zone: 3 }),
-            [{ path: "workerPools[0].hosts[1].labels.zone", message: "must be a string; got a number" }],
+            [{ propertyPath: "workerPools[0].hosts[1].labels.zone", reason: "must be a string; got a number" }],
         ],
         [
             "a word that is not allowed",
             (s) => (s.controlPlanes[0].serviceType = "Loadbalancer"),
             [
                 {
-                    path: "controlPlanes[0].serviceType",
-                    message: 'must be one of "LoadBalancer", "NodePort", "ClusterIP"; got "Loadbalancer"',
+                    propertyPath: "controlPlanes[0].serviceType",
+                    reason: 'must be one of "LoadBalancer", "NodePort", "ClusterIP"; got "Loadbalancer"',
                 },
             ],
         ],
@@ -184,7 +179,7 @@ describe("automation: spec validation", () => {
         [
             "a wrong type",
             (s) => (s.controlPlanes[0].replicas = "2"),
-            [{ path: "controlPlanes[0].replicas", message: "must be a number; got a string" }],
+            [{ propertyPath: "controlPlanes[0].replicas", reason: "must be a number; got a string" }],
         ],
     ];
     for (const [what, mutate, want] of cases) {
@@ -193,7 +188,7 @@ describe("automation: spec validation", () => {
             mutate(s);
             const problems = validateSpec(s);
             if (want.length) expect(problems).to.deep.equal(want);
-            else expect(problems.map((p) => p.path)).to.include("controlPlanes[0].kubernetesVersion");
+            else expect(problems.map((p) => p.propertyPath)).to.include("controlPlanes[0].kubernetesVersion");
         });
     }
 
@@ -203,7 +198,10 @@ describe("automation: spec validation", () => {
         s.managementCluster.podCidrs = null;
         expect(validateSpec(s)).to.deep.equal([]);
         s.dataStores[0] = null;
-        expect(validateSpec(s)).to.deep.include({ path: "dataStores[0]", message: "must be an object; got null" });
+        expect(validateSpec(s)).to.deep.include({
+            propertyPath: "dataStores[0]",
+            reason: "must be an object; got null",
+        });
     });
 
     it("applies the components' rules: overlapping CIDRs, bad host keys, a kubelet newer than the control plane", () => {
@@ -211,7 +209,7 @@ describe("automation: spec validation", () => {
         s.controlPlanes[0].network.podCidr = "10.1.0.0/16";
         s.workerPools[0].hosts[0].hostKey = "not a key";
         s.workerPools[0].kubernetesVersion = "v1.35.0";
-        const paths = validateSpec(s).map((p) => p.path);
+        const paths = validateSpec(s).map((p) => p.propertyPath);
         expect(paths).to.include.members([
             "controlPlanes[0].network.podCidr",
             "workerPools[0].hosts[0].hostKey",
@@ -354,11 +352,11 @@ describe("automation: spec files and the embedded-cli example", () => {
             c: { d: "${file:nope.pem}" },
             e: "plain ${env:X}",
         });
-        expect(problems.map((p) => p.path)).to.deep.equal(["b[1]", "c.d"]);
-        expect(problems[0].message).to.equal(
+        expect(problems.map((p) => p.propertyPath)).to.deep.equal(["b[1]", "c.d"]);
+        expect(problems[0].reason).to.equal(
             "${env:HCP_TEST_UNSET} is not set; export HCP_TEST_UNSET or put the value in the file",
         );
-        expect(problems[1].message).to.match(/^\$\{file:nope.pem\} cannot be read \(ENOENT: /);
+        expect(problems[1].reason).to.match(/^\$\{file:nope.pem\} cannot be read \(ENOENT: /);
     });
 
     it("reports an unset reference in the example as a spec problem", () => {
