@@ -18,16 +18,6 @@ import { waitForAdminAccess } from "./tenantAccess";
 import { ControlPlaneValues, DEFAULT_SERVICE_CIDR, PropertyError, validateControlPlane } from "./validation";
 import { namespaceProblem } from "../model/names";
 
-export {
-    HostedControlPlaneAddonsArgs,
-    HostedControlPlaneArgs,
-    HostedControlPlaneNetworkArgs,
-    ImageAddonArgs,
-    KonnectivityAddonArgs,
-} from "./hostedControlPlaneArgs";
-export { coreDnsAddon, defaultDnsServiceIPs, readinessConditions } from "./tenantControlPlaneSpec";
-export { LiveVersion, readLiveVersion } from "./liveVersion";
-
 /** The custom resource with its status exposed as an output. */
 class TenantControlPlaneResource extends k8s.apiextensions.CustomResource {
     declare readonly status: pulumi.Output<any>;

@@ -14,3 +14,15 @@ export async function ensureNamespace(client: KubeClient, ns: string): Promise<v
 export async function deleteNamespace(client: KubeClient, ns: string): Promise<void> {
     await client.delete(`/api/v1/namespaces/${ns}`).catch(() => undefined);
 }
+
+/** A kubeconfig for a fake API server listening on `server` (an http.Server on loopback), with a token. */
+export function loopbackKubeconfig(server: import("http").Server): string {
+    const port = (server.address() as import("net").AddressInfo).port;
+    return `apiVersion: v1
+kind: Config
+current-context: t
+clusters: [{name: c, cluster: {server: "http://127.0.0.1:${port}"}}]
+users: [{name: u, user: {token: abc}}]
+contexts: [{name: t, context: {cluster: c, user: u}}]
+`;
+}

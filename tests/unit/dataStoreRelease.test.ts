@@ -2,8 +2,8 @@
 // names the tenants still on the DataStore when the refusal is not a lag. Against an HTTP API on
 // loopback that answers as kube-apiserver does when Kamaji's webhook refuses.
 import { expect } from "chai";
+import { loopbackKubeconfig } from "../support/kube";
 import * as http from "http";
-import { AddressInfo } from "net";
 import * as release from "../../provider/dataStoreRelease/provider";
 
 const REFUSAL = {
@@ -41,14 +41,7 @@ async function fakeApi(
         res.end(JSON.stringify({ kind: "Status", reason: "NotFound", message: "not found" }));
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const port = (server.address() as AddressInfo).port;
-    const kubeconfig = `apiVersion: v1
-kind: Config
-current-context: t
-clusters: [{name: c, cluster: {server: "http://127.0.0.1:${port}"}}]
-users: [{name: u, user: {token: abc}}]
-contexts: [{name: t, context: {cluster: c, user: u}}]
-`;
+    const kubeconfig = loopbackKubeconfig(server);
     return { kubeconfig, seen, close: () => server.close() };
 }
 

@@ -2,8 +2,8 @@
 // the tenant's DataStore Secret and deletes it; a tenant that stays is named and its Secret kept.
 // Against an HTTP API on loopback that answers as kube-apiserver does.
 import { expect } from "chai";
+import { loopbackKubeconfig } from "../support/kube";
 import * as http from "http";
-import { AddressInfo } from "net";
 import * as release from "../../provider/tenantRelease/provider";
 
 interface Seen {
@@ -38,14 +38,7 @@ async function fakeApi(tenantPolls: number, finalizers: string[] | undefined) {
         });
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const port = (server.address() as AddressInfo).port;
-    const kubeconfig = `apiVersion: v1
-kind: Config
-current-context: t
-clusters: [{name: c, cluster: {server: "http://127.0.0.1:${port}"}}]
-users: [{name: u, user: {token: abc}}]
-contexts: [{name: t, context: {cluster: c, user: u}}]
-`;
+    const kubeconfig = loopbackKubeconfig(server);
     return { kubeconfig, seen, close: () => server.close() };
 }
 
