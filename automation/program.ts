@@ -5,7 +5,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { DataStore } from "../components/dataStore";
 import { HostedControlPlane } from "../components/hostedControlPlane";
 import { ManagementCluster } from "../components/managementCluster";
-import { stackHosts } from "../components/validation";
 import { defaultNodeName, hostResourceName, WorkerPool } from "../components/workerPool";
 import { ControlPlaneSpec, DataStoreSpec, HcpSpec, isSecretRef, ManagementClusterSpec, WorkerPoolSpec } from "./spec";
 
@@ -49,8 +48,6 @@ export function hostResourceNames(spec: HcpSpec): Map<string, string> {
 
 /** The resources of a spec, created inside a running Pulumi program. Returns the stack outputs. */
 export function declareSpec(spec: HcpSpec): Record<string, pulumi.Input<unknown>> {
-    // One program run = one stack: forget hosts claimed by an earlier run in this process.
-    stackHosts.clear();
     const mgmt = declareManagementCluster(spec.managementCluster);
     const stores = new Map<string, DataStore>();
     for (const ds of spec.dataStores ?? []) stores.set(ds.name, declareDataStore(ds, mgmt));

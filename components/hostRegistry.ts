@@ -81,14 +81,9 @@ export class HostRegistry {
         for (const [k, v] of [...this.owners]) if (v === pool) this.owners.delete(k);
         for (const [k, v] of [...this.nodes]) if (v.pool === pool) this.nodes.delete(k);
     }
-
-    clear(): void {
-        this.owners.clear();
-        this.nodes.clear();
-    }
 }
 
-/** The registry shared by every WorkerPool in this program. */
+/** The registry of a program run without a Stack resource (unit tests with mocks). */
 export const stackHosts = new HostRegistry();
 
 const registries = new WeakMap<object, HostRegistry>();
