@@ -10,13 +10,13 @@
  */
 import { z } from "zod";
 import {
-    HostRegistry,
     PropertyError,
     validateControlPlane,
     validateEndpoints,
     validateManagementRanges,
     validateWorkerPool,
 } from "../components/validation";
+import { HostRegistry } from "../components/hostRegistry";
 import { addressText } from "../model/hosts";
 import { dnsSubdomainProblem } from "../model/names";
 import { parseWith, withoutNulls } from "../model/problems";

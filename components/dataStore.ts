@@ -15,8 +15,8 @@ import { dnsSubdomainProblem } from "../model/names";
 import { PropertyError, validateEndpoints } from "./validation";
 
 export { DataStoreArgs, DataStoreTlsArgs } from "./dataStoreArgs";
-export { reuseOrMint } from "./etcdClientIdentity";
 
+/** @internal */
 export const MANAGED_BY = { "app.kubernetes.io/managed-by": "pulumi-hosted-control-plane" };
 
 /** A client certificate and its key (PEM). */

@@ -46,6 +46,7 @@ export class ValidationError extends pulumi.InputPropertiesError {
 /**
  * Throws a {@link ValidationError} on `resource` when `errors` is not empty. For checks that run in
  * a constructor; inside an Output use {@link rejectIfInvalid}.
+ * @internal
  */
 export function throwIfInvalid(component: string, errors: PropertyError[], resource?: pulumi.Resource): void {
     if (errors.length > 0) throw new ValidationError(component, errors, resource);
@@ -54,12 +55,16 @@ export function throwIfInvalid(component: string, errors: PropertyError[], resou
 /**
  * Fails the Output being computed with a {@link ValidationError} on `resource` when `errors` is
  * not empty. The error is {@link reported}, so no run can miss it.
+ * @internal
  */
 export function rejectIfInvalid(component: string, errors: PropertyError[], resource?: pulumi.Resource): void {
     if (errors.length > 0) throw outputError(component, errors, resource);
 }
 
-/** The {@link ValidationError} to throw inside an Output, {@link reported}. */
+/**
+ * The {@link ValidationError} to throw inside an Output, {@link reported}.
+ * @internal
+ */
 export function outputError(component: string, errors: PropertyError[], resource?: pulumi.Resource): ValidationError {
     return reported(new ValidationError(component, errors, resource));
 }
@@ -89,6 +94,7 @@ function reported(e: ValidationError): ValidationError {
 /**
  * Runs a check that may fail after the program started (it reads the management cluster, parses a
  * kubeconfig...): any error becomes a {@link ValidationError} on `resource`, naming `property`.
+ * @internal
  */
 export async function checkedOn<T>(
     resource: pulumi.Resource,
@@ -111,6 +117,7 @@ export async function checkedOn<T>(
 /**
  * True when `v` holds no Output and no Promise anywhere, i.e. its value is known while the
  * program runs, so plain-value validation can run synchronously in the constructor.
+ * @internal
  */
 export function isPlain(v: unknown, depth = 0): boolean {
     if (v === null || v === undefined) return true;

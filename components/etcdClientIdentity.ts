@@ -17,7 +17,10 @@ import {
 import { ValidationError } from "./errors";
 import { PropertyError } from "./validation";
 
-/** The given client certificate and key: problems with them and the CA, phrased without the property prefix. */
+/**
+ * The given client certificate and key: problems with them and the CA, phrased without the property prefix.
+ * @internal
+ */
 export function givenClientProblems(ca: string, cert: string, key: string): PropertyError[] {
     const failures = validateClientTlsBundle(
         { caCertificate: ca, clientCertificate: cert, clientPrivateKey: key },
@@ -36,7 +39,10 @@ function stripPrefix(reason: string, property: string): string {
     return reason.startsWith(`${property}: `) ? reason.slice(property.length + 2) : reason;
 }
 
-/** `tls.caCertificate` is a PEM certificate of a CA. */
+/**
+ * `tls.caCertificate` is a PEM certificate of a CA.
+ * @internal
+ */
 export function validateCa(pem: string): PropertyError[] {
     try {
         const ca = parseCertificate(pem, "tls.caCertificate");
@@ -58,6 +64,7 @@ export function validateCa(pem: string): PropertyError[] {
  * is signed by this CA, has the expected CN, matches its key and is valid for more than 30 more
  * days; otherwise a new one. Reusing keeps the Secret (and the preview) stable across runs without
  * extra state.
+ * @internal
  */
 export async function reuseOrMint(
     label: string,

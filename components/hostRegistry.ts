@@ -7,7 +7,10 @@ import { defaultNodeName, hostIdentity } from "../model/hosts";
 import { PropertyError } from "../model/rules/propertyError";
 import { nodeNameText } from "../model/rules/workerPool";
 
-/** A host a pool claims: its address and, when it joins as a Node, its Node name. */
+/**
+ * A host a pool claims: its address and, when it joins as a Node, its Node name.
+ * @internal
+ */
 export interface HostClaim {
     address: string;
     /** Where the address is set, e.g. `hosts[0].address`. */
@@ -25,6 +28,7 @@ export interface HostClaim {
  * {@link hostIdentity}, and the Node names they register as. A host may belong to one pool only
  * (two pools would fight over it), and a Node name to one host only (two hosts with one Node name
  * become one Node).
+ * @internal
  */
 export class HostRegistry {
     private readonly owners = new Map<string, string>();
@@ -83,7 +87,10 @@ export class HostRegistry {
     }
 }
 
-/** The registry of a program run without a Stack resource (unit tests with mocks). */
+/**
+ * The registry of a program run without a Stack resource (unit tests with mocks).
+ * @internal
+ */
 export const stackHosts = new HostRegistry();
 
 const registries = new WeakMap<object, HostRegistry>();
@@ -92,6 +99,7 @@ const registries = new WeakMap<object, HostRegistry>();
  * The registry of the program run in progress. Automation API inline programs run many times in
  * one process, so the registry belongs to the run's Stack resource, not to the module; without a
  * Stack resource (unit tests with mocks) it is `stackHosts`.
+ * @internal
  */
 export function currentStackHosts(stackResource: object | undefined): HostRegistry {
     if (!stackResource) return stackHosts;

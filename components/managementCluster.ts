@@ -10,6 +10,7 @@ import { parseKubeconfig } from "../lib/kube/kubeconfig";
 import { namespaceProblem } from "../model/names";
 import { PropertyError, validateManagementRanges } from "./validation";
 
+/** @internal */
 export const KAMAJI_GROUP_VERSION = "kamaji.clastix.io/v1alpha1";
 
 export interface ManagementClusterArgs {
@@ -209,6 +210,7 @@ export class ManagementCluster extends pulumi.ComponentResource {
  * The problems of a kubeconfig whose API server is plain `http://`: the cluster of the current
  * context (or of the only context; every cluster when no context can be told). A document that
  * does not parse gives none here (the provider and the preflight report it).
+ * @internal
  */
 export function kubeconfigHttpProblems(kubeconfig: string, allowInsecureHttp: boolean): PropertyError[] {
     if (allowInsecureHttp) return [];
@@ -233,7 +235,10 @@ export function kubeconfigHttpProblems(kubeconfig: string, allowInsecureHttp: bo
         }));
 }
 
-/** What the API server answered to the Kamaji preflight. */
+/**
+ * What the API server answered to the Kamaji preflight.
+ * @internal
+ */
 export type KamajiAnswer =
     | { reachable: false; error: string }
     | {
@@ -244,7 +249,10 @@ export type KamajiAnswer =
           namespaceExists: boolean;
       };
 
-/** The preflight's verdict on an answer: the problems, each naming the property, the rule and the fix. */
+/**
+ * The preflight's verdict on an answer: the problems, each naming the property, the rule and the fix.
+ * @internal
+ */
 export function kamajiProblems(a: KamajiAnswer): PropertyError[] {
     if (!a.reachable) {
         return [
@@ -287,7 +295,10 @@ async function checkKamaji(label: string, kubeconfig: string, namespace: string)
     return { checked: true, kamajiResources: served ?? [] };
 }
 
-/** What the management cluster shows about LoadBalancer support. */
+/**
+ * What the management cluster shows about LoadBalancer support.
+ * @internal
+ */
 export interface LoadBalancerFacts {
     /** MetalLB IPAddressPools, or undefined when ipaddresspools.metallb.io is not served. */
     metallbPools: number | undefined;
@@ -299,7 +310,10 @@ export interface LoadBalancerFacts {
     nodeProviderIds: string[];
 }
 
-/** Whether something hands out LoadBalancer addresses, judged from the facts (first match wins). */
+/**
+ * Whether something hands out LoadBalancer addresses, judged from the facts (first match wins).
+ * @internal
+ */
 export function judgeLoadBalancer(f: LoadBalancerFacts): LoadBalancerSupport {
     const notes: string[] = [];
     if (f.metallbPools !== undefined && f.metallbPools > 0)
@@ -326,13 +340,19 @@ export function judgeLoadBalancer(f: LoadBalancerFacts): LoadBalancerSupport {
     return { available: false, detail: notes.join("; ") };
 }
 
-/** The warning for a LoadBalancer tenant when nothing hands out addresses; undefined otherwise. */
+/**
+ * The warning for a LoadBalancer tenant when nothing hands out addresses; undefined otherwise.
+ * @internal
+ */
 export function loadBalancerWarning(lb: LoadBalancerSupport): string | undefined {
     if (lb.available !== false) return undefined;
     return `No LoadBalancer implementation found in the management cluster (${lb.detail}). A TenantControlPlane with serviceType LoadBalancer will get no address and stay "Provisioning" without an endpoint. Install MetalLB with an IPAddressPool and an L2Advertisement (or another LoadBalancer provider), or use serviceType "NodePort" with "address" set to a node IP.`;
 }
 
-/** Reads the facts {@link judgeLoadBalancer} needs from the cluster. */
+/**
+ * Reads the facts {@link judgeLoadBalancer} needs from the cluster.
+ * @internal
+ */
 export async function loadBalancerFacts(
     client: Pick<KubeClient, "servedResources" | "list">,
 ): Promise<LoadBalancerFacts> {
@@ -354,7 +374,10 @@ export async function loadBalancerFacts(
     };
 }
 
-/** Inspects a cluster for something that hands out LoadBalancer addresses. */
+/**
+ * Inspects a cluster for something that hands out LoadBalancer addresses.
+ * @internal
+ */
 export async function detectLoadBalancer(
     client: Pick<KubeClient, "servedResources" | "list">,
 ): Promise<LoadBalancerSupport> {

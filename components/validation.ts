@@ -1,8 +1,7 @@
 /**
  * The components' validation rules, gathered in one import: the pure rules live in model/rules
  * (one file per concept: DataStore endpoints, network ranges, the control plane's and the worker
- * pool's arguments; Kubernetes versions in model/version.ts), the stack's host registry in
- * ./hostRegistry.ts. Each rule returns {@link PropertyError}s naming the property path, the rule
+ * pool's arguments; Kubernetes versions in model/version.ts). Each rule returns {@link PropertyError}s naming the property path, the rule
  * and the fix; the components collect all of them and report them together.
  */
 
@@ -20,4 +19,3 @@ export {
 } from "../model/rules/controlPlane";
 export { REUSE_POLICIES } from "../model/schemas";
 export { validateWorkerPool, WorkerHostValues, WorkerPoolValues } from "../model/rules/workerPool";
-export { currentStackHosts, HostClaim, HostRegistry, stackHosts } from "./hostRegistry";

@@ -12,7 +12,8 @@ import { parsePublicKey } from "../lib/ssh/logic";
 import { nodeNameProblem } from "../model/names";
 import { isPlain, rejectIfInvalid, throwIfInvalid } from "./errors";
 import { HostedControlPlane } from "./hostedControlPlane";
-import { PropertyError, currentStackHosts, validateWorkerPool, WorkerHostValues, WorkerPoolValues } from "./validation";
+import { currentStackHosts } from "./hostRegistry";
+import { PropertyError, validateWorkerPool, WorkerHostValues, WorkerPoolValues } from "./validation";
 import { addressText, defaultNodeName, hostIdentity } from "../model/hosts";
 import type { WorkerBastionArgs, WorkerHostArgs, WorkerHostStatus, WorkerPoolArgs } from "./workerPoolArgs";
 
@@ -56,6 +57,7 @@ function hostConnection(h: WorkerHostArgs, trustOnFirstUse: boolean | undefined,
  * tenant is then a replacement, which deletes before it creates). A host belongs to one pool of the
  * stack, so the names are unique. `aliases`: the names before this scheme (`<pool>-<address>-…`),
  * so stacks written then keep their resources.
+ * @internal
  */
 export function hostResourceName(pool: string, address: string, role: "prep" | "join") {
     const slug = (a: string) => a.replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
@@ -64,7 +66,10 @@ export function hostResourceName(pool: string, address: string, role: "prep" | "
     return { name, aliases: legacy === name ? [] : [{ name: legacy }] };
 }
 
-/** The host's KubeletConfiguration patch: the pool's, the host's over it, and the pool's cgroup driver; undefined when empty. */
+/**
+ * The host's KubeletConfiguration patch: the pool's, the host's over it, and the pool's cgroup driver; undefined when empty.
+ * @internal
+ */
 export function kubeletConfigurationOf(args: WorkerPoolArgs, h: WorkerHostArgs): Record<string, unknown> | undefined {
     const cfg = {
         ...(args.cgroupDriver ? { cgroupDriver: args.cgroupDriver } : {}),
@@ -74,7 +79,10 @@ export function kubeletConfigurationOf(args: WorkerPoolArgs, h: WorkerHostArgs):
     return Object.keys(cfg).length ? cfg : undefined;
 }
 
-/** Problems of one OpenSSH host key line, phrased without the property prefix. */
+/**
+ * Problems of one OpenSSH host key line, phrased without the property prefix.
+ * @internal
+ */
 export function hostKeyProblem(key: string, path: string): string | undefined {
     try {
         parsePublicKey(key, path);
@@ -85,7 +93,10 @@ export function hostKeyProblem(key: string, path: string): string | undefined {
     }
 }
 
-/** The plain values the pool rules look at (credentials by presence only). */
+/**
+ * The plain values the pool rules look at (credentials by presence only).
+ * @internal
+ */
 export function workerPoolValues(args: WorkerPoolArgs, controlPlaneVersion?: string): WorkerPoolValues {
     const hosts: WorkerHostValues[] = (args.hosts ?? []).map((h) => ({
         address: h.address,

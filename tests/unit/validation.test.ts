@@ -3,13 +3,13 @@
 import { expect } from "chai";
 import {
     ControlPlaneValues,
-    HostRegistry,
     validateControlPlane,
     validateEndpoints,
     validateManagementRanges,
     validateWorkerPool,
     WorkerPoolValues,
 } from "../../components/validation";
+import { HostRegistry } from "../../components/hostRegistry";
 import { canonicalHost } from "../../model/hosts";
 import { ParsedCidr, cidrsOverlap, ipInCidr, isParsedCidr, nthAddress, parseCidr, parseIp } from "../../model/network";
 
