@@ -1,5 +1,6 @@
 // PreparedHost's provider against three real sshd hosts (lab/worker-hosts.sh), with stand-ins for
 // systemctl and modprobe and a bundle of stand-in binaries. Needs root.
+// Over 400 lines: one suite per behaviour of the provider on real hosts, sharing one set of hosts.
 import { expect } from "chai";
 import { bridgeIp, labIp } from "../support/labNet";
 import { execFileSync } from "child_process";

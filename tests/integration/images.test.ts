@@ -3,6 +3,7 @@
 // serves them under the mirror names with the right digests, a second run sends nothing, and a
 // real containerd pulls registry.k8s.io/pause:3.10.1 through the registry as a mirror
 // (certs.d/registry.k8s.io/hosts.toml), which the registry's access log shows.
+// Over 400 lines: the suites share one real registry, started once.
 import { expect } from "chai";
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as crypto from "crypto";

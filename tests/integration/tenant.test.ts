@@ -1,6 +1,7 @@
 // The tenant control-plane library (lab/tenant) against a real mTLS etcd with auth enabled:
 // a real kube-apiserver + kube-controller-manager on a tenant prefix, the kubeadm objects that
 // `kubeadm join` reads, bootstrapsigner signing cluster-info, idempotent restarts, clean stop.
+// Over 400 lines: the suites share one etcd and one started tenant, which take long to start.
 import { expect } from "chai";
 import { execFileSync } from "child_process";
 import * as fs from "fs";

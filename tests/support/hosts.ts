@@ -3,6 +3,7 @@
 //   const lab = new HostLab();                      // keys in a temp dir
 //   before(async () => { host = await lab.create("t-ssh-1", "198.18.0.101"); });
 //   after(() => lab.dispose());                     // deletes the hosts it created, and the keys
+// Over 400 lines: the host lab, its keys and the helpers to reach a host belong together.
 import { execFile, execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";

@@ -1,6 +1,7 @@
 // Construction tests of the components with pulumi.runtime.setMocks: exact child types and names,
 // the fields written into Kamaji's objects, security-relevant inputs (CA key referenced, Secret
 // data secret), secretness of outputs, and the errors for invalid arguments.
+// Over 400 lines: one describe per component under one mock engine (setMocks is process-wide).
 import { expect } from "chai";
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";

@@ -1,3 +1,5 @@
+// etcd health logic: endpoint parsing, input rules, the verdict and error explanations.
+// Over 400 lines: table-driven, one table per rule.
 import { expect } from "chai";
 import {
     containsUnknown,

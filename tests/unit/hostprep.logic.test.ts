@@ -1,3 +1,5 @@
+// PreparedHost's pure logic: input rules, the rendered script and files, diff and report parsing.
+// Over 400 lines: table-driven, one table per rule, plus the shellcheck of the rendered script.
 import { expect } from "chai";
 import { execFileSync } from "child_process";
 import {

@@ -1,5 +1,6 @@
 // lab/images: the OCI writer (tar entries, digests, sizes, determinism), reference parsing for the
 // mirror, and build.ts's argument parsing and content keys. Pure: no registry needed.
+// Over 400 lines: table-driven, one table per part of lab/images.
 import { expect } from "chai";
 import { spawnSync } from "child_process";
 import * as crypto from "crypto";

@@ -1,3 +1,5 @@
+// NodeJoin's pure logic: input rules, the JoinConfiguration, kubelet flags, diff and rollout.
+// Over 400 lines: table-driven, one table per rule.
 import { expect } from "chai";
 import { execFileSync } from "child_process";
 import * as fs from "fs";

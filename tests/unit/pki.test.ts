@@ -1,3 +1,5 @@
+// lib/pki: parsing, key matching, chains, minting and the client TLS bundle rules.
+// Over 400 lines: table-driven, one table per rule.
 import { expect } from "chai";
 import * as crypto from "crypto";
 import {

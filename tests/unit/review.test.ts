@@ -1,5 +1,6 @@
 // The change review from recorded previews (tests/fixtures/previews, recorded with the real CLI on
 // the full lab by tests/engine/review.engine.test.ts): golden files, gates, secrets, the CLI.
+// Over 400 lines: the golden reviews, every gate and the CLI share the recorded previews.
 import { expect } from "chai";
 import * as crypto from "crypto";
 import * as fs from "fs";
