@@ -13,6 +13,7 @@ import { nodeNameProblem } from "../model/names";
 import { isPlain, rejectIfInvalid, throwIfInvalid } from "./errors";
 import { HostedControlPlane } from "./hostedControlPlane";
 import { currentStackHosts } from "./hostRegistry";
+import { InvalidProperty } from "../model/rules/propertyError";
 import { PropertyError, validateWorkerPool, WorkerHostValues, WorkerPoolValues } from "./validation";
 import { addressText, defaultNodeName, hostIdentity } from "../model/hosts";
 import type { WorkerBastionArgs, WorkerHostArgs, WorkerHostStatus, WorkerPoolArgs } from "./workerPoolArgs";
@@ -80,7 +81,7 @@ export function kubeletConfigurationOf(args: WorkerPoolArgs, h: WorkerHostArgs):
 }
 
 /**
- * Problems of one OpenSSH host key line, phrased without the property prefix.
+ * The problem of one OpenSSH host key line, as a reason (the caller names the property).
  * @internal
  */
 export function hostKeyProblem(key: string, path: string): string | undefined {
@@ -88,8 +89,8 @@ export function hostKeyProblem(key: string, path: string): string | undefined {
         parsePublicKey(key, path);
         return undefined;
     } catch (e) {
-        const m = (e as Error).message;
-        return m.startsWith(`${path}: `) ? m.slice(path.length + 2) : m;
+        if (e instanceof InvalidProperty) return e.reason;
+        throw e;
     }
 }
 

@@ -2,7 +2,7 @@
 // exec from quoted argv (with `sudo -n` for non-root users), uploads through stdin.
 // One concept a file; this module gathers them for importers.
 export { connect, withConnection } from "./connect";
-export { ConnectionArgs, connectionSecrets, validateConnection } from "./connectionArgs";
+export { ConnectionArgs, connectionProblem, connectionSecrets, validateConnection } from "./connectionArgs";
 export { ConnectOptions } from "./connectOptions";
 export { SshConnection } from "./connection";
 export { SshError } from "./errors";

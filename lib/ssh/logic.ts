@@ -3,6 +3,7 @@
 import type { dynamic } from "@pulumi/pulumi";
 import * as crypto from "crypto";
 import { utils as ssh2utils } from "ssh2";
+import { InvalidProperty } from "../../model/rules/propertyError";
 
 // ---------------------------------------------------------------------------------------------
 // Shell quoting
@@ -102,13 +103,13 @@ export function parsePublicKey(text: string, property: string = "hostKey"): Publ
     const how =
         `must be an OpenSSH public key ("ssh-ed25519 AAAA..."); copy it from the host's ` +
         `/etc/ssh/ssh_host_ed25519_key.pub or run \`ssh-keyscan -t ed25519 HOST\``;
-    if (typeof text !== "string" || text.trim() === "") throw new Error(`${property}: ${how}`);
+    if (typeof text !== "string" || text.trim() === "") throw new InvalidProperty(property, `${how}`);
     const lines = text
         .trim()
         .split(/\r?\n/)
         .filter((l) => l.trim() !== "" && !l.trim().startsWith("#"));
     if (lines.length !== 1)
-        throw new Error(`${property}: expected exactly one key line, found ${lines.length}; ${how}`);
+        throw new InvalidProperty(property, `expected exactly one key line, found ${lines.length}; ${how}`);
     let fields = lines[0].trim().split(/\s+/);
     if (
         fields.length >= 3 &&
@@ -117,20 +118,24 @@ export function parsePublicKey(text: string, property: string = "hostKey"): Publ
     ) {
         fields = fields.slice(1); // "host type base64": ssh-keyscan / known_hosts form
     }
-    if (fields.length < 2) throw new Error(`${property}: "${abbreviate(lines[0])}" has no key data; ${how}`);
+    if (fields.length < 2) throw new InvalidProperty(property, `"${abbreviate(lines[0])}" has no key data; ${how}`);
     const [type, b64, ...rest] = fields;
     if (!SUPPORTED_HOST_KEY_TYPES.includes(type)) {
-        throw new Error(
-            `${property}: key type "${abbreviate(type)}" is not supported (use one of ${SUPPORTED_HOST_KEY_TYPES.join(", ")}); ${how}`,
+        throw new InvalidProperty(
+            property,
+            `key type "${abbreviate(type)}" is not supported (use one of ${SUPPORTED_HOST_KEY_TYPES.join(", ")}); ${how}`,
         );
     }
     if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || b64.length % 4 !== 0) {
-        throw new Error(`${property}: the key data after "${type}" is not valid base64; ${how}`);
+        throw new InvalidProperty(property, `the key data after "${type}" is not valid base64; ${how}`);
     }
     const blob = Buffer.from(b64, "base64");
     const inner = blobType(blob);
     if (inner !== type) {
-        throw new Error(`${property}: the key data says "${inner ?? "garbage"}" but the line says "${type}"; ${how}`);
+        throw new InvalidProperty(
+            property,
+            `the key data says "${inner ?? "garbage"}" but the line says "${type}"; ${how}`,
+        );
     }
     return {
         type,
@@ -209,28 +214,34 @@ export function missingHostKeyFailures(
 }
 
 /**
- * Checks that a private key can be used: parses it (with the passphrase if given).
- * Returns undefined when fine, else an error message naming the property and the fix.
+ * Why a private key cannot be used (parsed with the passphrase if given), or undefined when it can;
+ * the reason says how to fix it.
  */
-export function privateKeyProblem(
-    privateKey: string,
-    passphrase?: string,
-    property: string = "privateKey",
-): string | undefined {
+export function privateKeyReason(privateKey: string, passphrase?: string): string | undefined {
     if (typeof privateKey !== "string" || !privateKey.includes("PRIVATE KEY")) {
-        return `${property}: must be a PEM/OpenSSH private key (a "BEGIN OPENSSH PRIVATE KEY" block), not a path or a public key`;
+        return `must be a PEM/OpenSSH private key (a "BEGIN OPENSSH PRIVATE KEY" block), not a path or a public key`;
     }
     const parsed = ssh2utils.parseKey(privateKey, passphrase);
     if (parsed instanceof Error) {
         const msg = parsed.message;
         if (/passphrase/i.test(msg) || /decrypt|bad decrypt|integrity/i.test(msg)) {
             return passphrase
-                ? `${property}: the passphrase does not decrypt this key (${msg}); check passphrase`
-                : `${property}: the key is encrypted; set passphrase (${msg})`;
+                ? `the passphrase does not decrypt this key (${msg}); check passphrase`
+                : `the key is encrypted; set passphrase (${msg})`;
         }
-        return `${property}: cannot be parsed (${msg})`;
+        return `cannot be parsed (${msg})`;
     }
     return undefined;
+}
+
+/** {@link privateKeyReason} as "property: reason". */
+export function privateKeyProblem(
+    privateKey: string,
+    passphrase?: string,
+    property: string = "privateKey",
+): string | undefined {
+    const r = privateKeyReason(privateKey, passphrase);
+    return r === undefined ? undefined : `${property}: ${r}`;
 }
 
 // ---------------------------------------------------------------------------------------------

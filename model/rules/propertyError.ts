@@ -10,6 +10,20 @@ export interface PropertyError {
     reason: string;
 }
 
+/**
+ * A {@link PropertyError} thrown: the message reads "path: reason" for whoever prints it, and the
+ * two parts stay apart for whoever lists problems (no message is taken apart again).
+ */
+export class InvalidProperty extends Error implements PropertyError {
+    constructor(
+        readonly propertyPath: string,
+        readonly reason: string,
+    ) {
+        super(`${propertyPath}: ${reason}`);
+        this.name = "InvalidProperty";
+    }
+}
+
 /** Records one error; the rule functions of one validator share it. */
 export type Report = (propertyPath: string, reason: string) => void;
 

@@ -1,12 +1,12 @@
 // Checking a connection input at preview, when some of its values are not known yet.
 import type * as pulumi from "@pulumi/pulumi";
-import { validateConnection } from "../../lib/ssh/client";
+import { connectionProblem } from "../../lib/ssh/client";
 import { missingHostKeyFailures } from "../../lib/ssh/logic";
 import { containsUnknown, UNKNOWN } from "../dynamic";
 
 /**
  * The connection with each input that is not known yet (at preview) replaced by a value its rule
- * accepts, so that validateConnection, which stops at the first problem, checks every known one.
+ * accepts, so that connectionProblem, which stops at the first problem, checks every known one.
  * An unknown credential still counts as a credential; an unknown passphrase skips the key check.
  */
 export function knownConnection(c: any): any {
@@ -36,13 +36,8 @@ export function connectionFailures(c: any): pulumi.dynamic.CheckFailure[] {
             { property: "connection", reason: "required: { address, user, privateKey | password | agent, hostKey }" },
         ];
     const failures: pulumi.dynamic.CheckFailure[] = [];
-    try {
-        validateConnection(knownConnection(c));
-    } catch (e) {
-        // lib/ssh words its first problem as "path: reason".
-        const m = /^([\w.]+): (.*)$/s.exec((e as Error).message);
-        failures.push({ property: m ? m[1] : "connection", reason: m ? m[2] : (e as Error).message });
-    }
+    const p = connectionProblem(knownConnection(c));
+    if (p) failures.push({ property: p.propertyPath, reason: p.reason });
     failures.push(...missingHostKeyFailures(c));
     return failures;
 }

@@ -4,6 +4,7 @@ import { expect } from "chai";
 import * as crypto from "crypto";
 import { hostLabel, withConnectionDefaults } from "../../model/connection";
 import { commandFailure } from "../../lib/ssh/exec";
+import { connectionProblem, validateConnection } from "../../lib/ssh/connectionArgs";
 import { hostKeyCheck } from "../../lib/ssh/hostKeyCheck";
 import { fingerprint, parsePublicKey } from "../../lib/ssh/logic";
 
@@ -22,6 +23,23 @@ describe("ssh client: connection defaults", () => {
             user: "ops",
         });
         expect(hostLabel({ address: "10.0.0.1" })).to.equal("root@10.0.0.1:22");
+    });
+});
+
+describe("ssh client: connection arguments", () => {
+    it("names the property of the first problem apart from its reason, the bastion's after the host's", () => {
+        const ok = { address: "10.0.0.1", password: "x", hostKey: line(hostKeyBlob()) };
+        expect(connectionProblem(ok)).to.equal(undefined);
+        expect(connectionProblem({ ...ok, port: 0 })).to.deep.equal({
+            propertyPath: "connection.port",
+            reason: "must be an integer 1..65535, got 0",
+        });
+        const bad = connectionProblem({ ...ok, bastion: { ...ok, hostKey: "ssh-ed25519 not-base64!" } });
+        expect(bad?.propertyPath).to.equal("connection.bastion.hostKey");
+        expect(bad?.reason).to.match(/^the key data after "ssh-ed25519" is not valid base64/);
+        expect(() => validateConnection({ ...ok, password: undefined })).to.throw(
+            "connection: no credentials; set privateKey, password or agent",
+        );
     });
 });
 
