@@ -13,12 +13,13 @@ import {
     parsePrivateKey,
     commonName,
     validateClientTlsBundle,
+    PemError,
 } from "../lib/pki";
 import { ValidationError } from "./errors";
 import { PropertyError } from "./validation";
 
 /**
- * The given client certificate and key: problems with them and the CA, phrased without the property prefix.
+ * The given client certificate and key: problems with them and the CA.
  * @internal
  */
 export function givenClientProblems(ca: string, cert: string, key: string): PropertyError[] {
@@ -31,12 +32,12 @@ export function givenClientProblems(ca: string, cert: string, key: string): Prop
             clientPrivateKey: "tls.clientPrivateKey",
         },
     );
-    return failures.map((f) => ({ ...f, reason: stripPrefix(f.reason, f.propertyPath) }));
+    return failures;
 }
 
-/** A PKI message without the `property: ` it starts with (the error list names the property). */
-function stripPrefix(reason: string, property: string): string {
-    return reason.startsWith(`${property}: `) ? reason.slice(property.length + 2) : reason;
+/** The reason of a PKI parse error (a PemError names its property apart), else its message. */
+function reasonOf(e: unknown): string {
+    return e instanceof PemError ? e.reason : (e as Error).message;
 }
 
 /**
@@ -55,7 +56,7 @@ export function validateCa(pem: string): PropertyError[] {
             ];
         return [];
     } catch (e) {
-        return [{ propertyPath: "tls.caCertificate", reason: stripPrefix((e as Error).message, "tls.caCertificate") }];
+        return [{ propertyPath: "tls.caCertificate", reason: reasonOf(e) }];
     }
 }
 
@@ -90,7 +91,7 @@ export async function reuseOrMint(
         if (!problems.length)
             problems.push({
                 propertyPath: "tls.caPrivateKey",
-                reason: stripPrefix((e as Error).message, "tls.caPrivateKey"),
+                reason: reasonOf(e),
             });
     }
     if (problems.length) throw new ValidationError(label, problems);

@@ -8,7 +8,7 @@
  * "certificate" property may well hold a private key pasted in the wrong place.
  */
 import * as crypto from "crypto";
-import { PropertyError } from "../../model/rules/propertyError";
+import { InvalidProperty, PropertyError } from "../../model/rules/propertyError";
 
 /** One PEM block: its label (e.g. "CERTIFICATE") and the base64 body decoded to DER. */
 export interface PemBlock {
@@ -48,19 +48,16 @@ export function describePem(text: unknown): string {
     return `PEM block(s) labelled ${labels.join(", ")}`;
 }
 
-export class PemError extends Error {
-    constructor(
-        readonly property: string,
-        message: string,
-    ) {
-        super(message);
+export class PemError extends InvalidProperty {
+    constructor(property: string, reason: string) {
+        super(property, reason);
         this.name = "PemError";
     }
 }
 
 /** The certificates in a PEM bundle; throws {@link PemError} naming `property` when there are none or one is malformed. */
 export function parseCertificates(pem: unknown, property: string): crypto.X509Certificate[] {
-    const rule = `${property}: must be a PEM certificate ("-----BEGIN CERTIFICATE-----...")`;
+    const rule = `must be a PEM certificate ("-----BEGIN CERTIFICATE-----...")`;
     if (typeof pem !== "string" || pem.trim() === "") throw new PemError(property, `${rule}; got ${describePem(pem)}`);
     const blocks = pemBlocks(pem);
     const certs = blocks.filter((b) => b.label === "CERTIFICATE" || b.label === "X509 CERTIFICATE");
@@ -86,7 +83,7 @@ export function parseCertificate(pem: unknown, property: string): crypto.X509Cer
 
 /** A private key from PEM (PKCS#8, SEC1 "EC PRIVATE KEY" or PKCS#1 "RSA PRIVATE KEY"); unencrypted only. */
 export function parsePrivateKey(pem: unknown, property: string): crypto.KeyObject {
-    const rule = `${property}: must be an unencrypted PEM private key (a "BEGIN PRIVATE KEY" or "BEGIN EC PRIVATE KEY" block)`;
+    const rule = `must be an unencrypted PEM private key (a "BEGIN PRIVATE KEY" or "BEGIN EC PRIVATE KEY" block)`;
     if (typeof pem !== "string" || pem.trim() === "") throw new PemError(property, `${rule}; got ${describePem(pem)}`);
     const blocks = pemBlocks(pem);
     const keys = blocks.filter((b) => /PRIVATE KEY$/.test(b.label));
@@ -148,13 +145,19 @@ export function commonName(cert: crypto.X509Certificate): string | undefined {
 
 /** Why `cert` is not valid at `now`, or undefined when it is. */
 export function validityProblem(cert: crypto.X509Certificate, now: Date, property: string): string | undefined {
+    const r = validityReason(cert, now);
+    return r === undefined ? undefined : `${property}: ${r}`;
+}
+
+/** Why the certificate is not valid at `now` (not yet, or no longer), or undefined. */
+export function validityReason(cert: crypto.X509Certificate, now: Date): string | undefined {
     const from = new Date(cert.validFrom);
     const to = new Date(cert.validTo);
     if (now.getTime() < from.getTime()) {
-        return `${property}: certificate "${commonName(cert) ?? cert.subject}" is not valid before ${from.toISOString()} (now ${now.toISOString()}); check the clock or reissue it`;
+        return `certificate "${commonName(cert) ?? cert.subject}" is not valid before ${from.toISOString()} (now ${now.toISOString()}); check the clock or reissue it`;
     }
     if (now.getTime() > to.getTime()) {
-        return `${property}: certificate "${commonName(cert) ?? cert.subject}" expired at ${to.toISOString()} (now ${now.toISOString()}); issue a new one`;
+        return `certificate "${commonName(cert) ?? cert.subject}" expired at ${to.toISOString()} (now ${now.toISOString()}); issue a new one`;
     }
     return undefined;
 }
@@ -214,7 +217,7 @@ export function validateClientTlsBundle(
         try {
             return f();
         } catch (e) {
-            if (e instanceof PemError) failures.push({ propertyPath: e.property, reason: e.message });
+            if (e instanceof PemError) failures.push({ propertyPath: e.propertyPath, reason: e.reason });
             else throw e;
             return undefined;
         }
@@ -227,34 +230,34 @@ export function validateClientTlsBundle(
             if (!ca.ca) {
                 failures.push({
                     propertyPath: names.caCertificate,
-                    reason: `${names.caCertificate}: "${commonName(ca) ?? ca.subject}" is not a CA certificate (basicConstraints CA:FALSE); pass the CA that signed the etcd server and client certificates, not a leaf`,
+                    reason: `"${commonName(ca) ?? ca.subject}" is not a CA certificate (basicConstraints CA:FALSE); pass the CA that signed the etcd server and client certificates, not a leaf`,
                 });
             }
-            const p = validityProblem(ca, now, names.caCertificate);
+            const p = validityReason(ca, now);
             if (p) failures.push({ propertyPath: names.caCertificate, reason: p });
         }
     }
     if (cert) {
-        const p = validityProblem(cert, now, names.clientCertificate);
+        const p = validityReason(cert, now);
         if (p) failures.push({ propertyPath: names.clientCertificate, reason: p });
         const eku = cert.keyUsage;
         if (Array.isArray(eku) && eku.length > 0 && !eku.includes(EKU_CLIENT_AUTH)) {
             failures.push({
                 propertyPath: names.clientCertificate,
-                reason: `${names.clientCertificate}: "${commonName(cert)}" does not allow client authentication (extendedKeyUsage lacks clientAuth); issue a client certificate`,
+                reason: `"${commonName(cert)}" does not allow client authentication (extendedKeyUsage lacks clientAuth); issue a client certificate`,
             });
         }
         if (cas && cas.length > 0 && !cas.some((ca) => isSignedBy(cert, ca))) {
             failures.push({
                 propertyPath: names.clientCertificate,
-                reason: `${names.clientCertificate}: "${commonName(cert)}" (issuer "${oneLine(cert.issuer)}") is not signed by ${names.caCertificate} ("${oneLine(cas[0].subject)}"); use a client certificate issued by the DataStore's CA`,
+                reason: `"${commonName(cert)}" (issuer "${oneLine(cert.issuer)}") is not signed by ${names.caCertificate} ("${oneLine(cas[0].subject)}"); use a client certificate issued by the DataStore's CA`,
             });
         }
     }
     if (cert && key && !keyMatchesCertificate(cert, key)) {
         failures.push({
             propertyPath: names.clientPrivateKey,
-            reason: `${names.clientPrivateKey}: does not match the public key of ${names.clientCertificate} "${commonName(cert)}"; pass the key generated with that certificate`,
+            reason: `does not match the public key of ${names.clientCertificate} "${commonName(cert)}"; pass the key generated with that certificate`,
         });
     }
     return failures;

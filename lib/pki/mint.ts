@@ -105,10 +105,7 @@ async function importSigningKey(
             ko.asymmetricKeyDetails?.namedCurve ?? ""
         ];
         if (!curve)
-            throw new PemError(
-                property,
-                `${property}: EC curve ${ko.asymmetricKeyDetails?.namedCurve} is not supported; use P-256`,
-            );
+            throw new PemError(property, `EC curve ${ko.asymmetricKeyDetails?.namedCurve} is not supported; use P-256`);
         const hash = curve === "P-256" ? "SHA-256" : curve === "P-384" ? "SHA-384" : "SHA-512";
         const key = await webcrypto.subtle.importKey("pkcs8", pkcs8, { name: "ECDSA", namedCurve: curve }, false, [
             "sign",
@@ -121,7 +118,7 @@ async function importSigningKey(
     }
     throw new PemError(
         property,
-        `${property}: ${ko.asymmetricKeyType} keys cannot sign certificates here; use an EC P-256 or RSA CA key`,
+        `${ko.asymmetricKeyType} keys cannot sign certificates here; use an EC P-256 or RSA CA key`,
     );
 }
 

@@ -98,7 +98,8 @@ export function validateEtcdHealthInputs(inputs: EtcdHealthInputs, now: Date): P
                 clientPrivateKey: inputs.clientPrivateKey,
             },
             now,
-        ).map((f) => ({ property: f.propertyPath, reason: f.reason })),
+            // EtcdHealth's messages have always started with the property they name.
+        ).map((f) => ({ property: f.propertyPath, reason: `${f.propertyPath}: ${f.reason}` })),
     );
     return failures;
 }

@@ -154,7 +154,7 @@ describe("pki: malformed PEM names the property and never echoes the content", (
             expect(err, "should throw").to.be.instanceOf(Error);
             expect(err!.message).to.match(c.expect);
             expect(err!.message).to.not.include("SECRET");
-            expect((err as any).property).to.equal("caCertificate");
+            expect((err as any).propertyPath).to.equal("caCertificate");
         });
     }
 
@@ -388,7 +388,7 @@ describe("pki: minting (ECDSA P-256)", function () {
                 expect: [
                     [
                         "clientCertificate",
-                        /^clientCertificate: "root" \(issuer "CN=unit-ca"\) is not signed by caCertificate \("CN=other-ca"\); use a client certificate issued by the DataStore's CA$/,
+                        /^"root" \(issuer "CN=unit-ca"\) is not signed by caCertificate \("CN=other-ca"\); use a client certificate issued by the DataStore's CA$/,
                     ],
                 ],
             },
@@ -399,12 +399,7 @@ describe("pki: minting (ECDSA P-256)", function () {
                     clientCertificate: client.certPem,
                     clientPrivateKey: server.keyPem,
                 }),
-                expect: [
-                    [
-                        "clientPrivateKey",
-                        /^clientPrivateKey: does not match the public key of clientCertificate "root"/,
-                    ],
-                ],
+                expect: [["clientPrivateKey", /^does not match the public key of clientCertificate "root"/]],
             },
             {
                 name: "leaf passed as CA",
@@ -414,7 +409,7 @@ describe("pki: minting (ECDSA P-256)", function () {
                     clientPrivateKey: client.keyPem,
                 }),
                 expect: [
-                    ["caCertificate", /^caCertificate: "etcd-0" is not a CA certificate/],
+                    ["caCertificate", /^"etcd-0" is not a CA certificate/],
                     ["clientCertificate", /is not signed by caCertificate/],
                 ],
             },
@@ -425,9 +420,7 @@ describe("pki: minting (ECDSA P-256)", function () {
                     clientCertificate: expired.certPem,
                     clientPrivateKey: expired.keyPem,
                 }),
-                expect: [
-                    ["clientCertificate", /^clientCertificate: certificate "old" expired at .*; issue a new one$/],
-                ],
+                expect: [["clientCertificate", /^certificate "old" expired at .*; issue a new one$/]],
             },
             {
                 name: "server-only certificate",
@@ -444,9 +437,9 @@ describe("pki: minting (ECDSA P-256)", function () {
                 name: "everything swapped",
                 bundle: () => ({ caCertificate: client.keyPem, clientCertificate: "", clientPrivateKey: ca.certPem }),
                 expect: [
-                    ["caCertificate", /^caCertificate: must be a PEM certificate.*swap it with the certificate$/],
-                    ["clientCertificate", /^clientCertificate: must be a PEM certificate.*got an empty string$/],
-                    ["clientPrivateKey", /^clientPrivateKey: .*swap it with the private key$/],
+                    ["caCertificate", /^must be a PEM certificate.*swap it with the certificate$/],
+                    ["clientCertificate", /^must be a PEM certificate.*got an empty string$/],
+                    ["clientPrivateKey", /^.*swap it with the private key$/],
                 ],
             },
             {
@@ -458,8 +451,8 @@ describe("pki: minting (ECDSA P-256)", function () {
                 }),
                 at: new Date("2001-01-01T00:00:00Z"),
                 expect: [
-                    ["caCertificate", /^caCertificate: certificate "unit-ca" is not valid before .*check the clock/],
-                    ["clientCertificate", /^clientCertificate: certificate "root" is not valid before/],
+                    ["caCertificate", /^certificate "unit-ca" is not valid before .*check the clock/],
+                    ["clientCertificate", /^certificate "root" is not valid before/],
                 ],
             },
         ];
