@@ -9,7 +9,8 @@
  *
  * `up` prints one JSON line (server, kubeconfig paths, pids, timings; no key material).
  */
-import { parseArgs, ParseArgsOptionsConfig } from "node:util";
+import { ParseArgsOptionsConfig } from "node:util";
+import { parseCommandLine } from "../../lib/commandLine";
 import * as fs from "fs";
 import * as path from "path";
 import { startTenantControlPlane, stopTenantControlPlane, tenantStatus } from "./index";
@@ -34,11 +35,7 @@ const OPTIONS = {
 } satisfies ParseArgsOptionsConfig;
 
 async function main(): Promise<number> {
-    const { positionals, values } = parseArgs({
-        args: process.argv.slice(2),
-        options: OPTIONS,
-        allowPositionals: true,
-    });
+    const { positionals, values } = parseCommandLine(process.argv.slice(2), OPTIONS, true);
     const cmd = positionals[0] ?? "";
     const one = (k: keyof typeof OPTIONS): string => {
         const v = values[k];
