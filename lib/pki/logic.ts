@@ -143,12 +143,6 @@ export function commonName(cert: crypto.X509Certificate): string | undefined {
     return subjectAttribute(cert, "CN")[0];
 }
 
-/** Why `cert` is not valid at `now`, or undefined when it is. */
-export function validityProblem(cert: crypto.X509Certificate, now: Date, property: string): string | undefined {
-    const r = validityReason(cert, now);
-    return r === undefined ? undefined : `${property}: ${r}`;
-}
-
 /** Why the certificate is not valid at `now` (not yet, or no longer), or undefined. */
 export function validityReason(cert: crypto.X509Certificate, now: Date): string | undefined {
     const from = new Date(cert.validFrom);

@@ -234,16 +234,6 @@ export function privateKeyReason(privateKey: string, passphrase?: string): strin
     return undefined;
 }
 
-/** {@link privateKeyReason} as "property: reason". */
-export function privateKeyProblem(
-    privateKey: string,
-    passphrase?: string,
-    property: string = "privateKey",
-): string | undefined {
-    const r = privateKeyReason(privateKey, passphrase);
-    return r === undefined ? undefined : `${property}: ${r}`;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Redaction and output tails
 

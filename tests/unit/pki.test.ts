@@ -15,7 +15,7 @@ import {
     sha256Fingerprint,
     subjectAttribute,
     validateClientTlsBundle,
-    validityProblem,
+    validityReason,
     CertificateAndKey,
 } from "../../lib/pki";
 
@@ -466,8 +466,8 @@ describe("pki: minting (ECDSA P-256)", function () {
         }
     });
 
-    it("validityProblem: none inside the window", () => {
-        expect(validityProblem(parseCertificate(client.certPem, "c"), new Date(), "c")).to.equal(undefined);
+    it("validityReason: none inside the window", () => {
+        expect(validityReason(parseCertificate(client.certPem, "c"), new Date())).to.equal(undefined);
     });
 
     it("parseCertificates returns every certificate of a bundle", () => {

@@ -12,7 +12,7 @@ import {
     hostKeyAlgorithmsFor,
     parsePublicKey,
     pinRecordedHostKey,
-    privateKeyProblem,
+    privateKeyReason,
     publicKeyFromBlob,
     redact,
     sameKey,
@@ -218,18 +218,18 @@ describe("ssh logic: private keys", () => {
     const read = (n: string) => fs.readFileSync(path.join(dir, n), "utf8");
 
     it("accepts a plain key and an encrypted key with its passphrase", () => {
-        expect(privateKeyProblem(read("plain"))).to.equal(undefined);
-        expect(privateKeyProblem(read("enc"), "s3cret-pass")).to.equal(undefined);
+        expect(privateKeyReason(read("plain"))).to.equal(undefined);
+        expect(privateKeyReason(read("enc"), "s3cret-pass")).to.equal(undefined);
     });
     it("asks for a passphrase for an encrypted key", () => {
-        expect(privateKeyProblem(read("enc"))).to.match(/^privateKey: the key is encrypted; set passphrase/);
+        expect(privateKeyReason(read("enc"))).to.match(/^the key is encrypted; set passphrase/);
     });
     it("says when the passphrase is wrong", () => {
-        expect(privateKeyProblem(read("enc"), "wrong")).to.match(/passphrase does not decrypt|cannot be parsed/);
+        expect(privateKeyReason(read("enc"), "wrong")).to.match(/passphrase does not decrypt|cannot be parsed/);
     });
     it("rejects a path or a public key", () => {
-        expect(privateKeyProblem("/root/.ssh/id_ed25519")).to.match(/not a path or a public key/);
-        expect(privateKeyProblem(read("plain.pub"))).to.match(/not a path or a public key/);
+        expect(privateKeyReason("/root/.ssh/id_ed25519")).to.match(/not a path or a public key/);
+        expect(privateKeyReason(read("plain.pub"))).to.match(/not a path or a public key/);
     });
 });
 
