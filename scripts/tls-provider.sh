@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# build-tls.sh CACHE_DIR: builds CACHE_DIR/bin/pulumi-resource-tls (Pulumi TLS provider, the
-# version that @pulumi/tls TLS_VERSION on npm expects) from Go modules only:
+# Sourced by scripts/toolchain (family "tls"): build_tls CACHE_DIR builds CACHE_DIR/bin/pulumi-resource-tls
+# (the Pulumi TLS provider, the version that @pulumi/tls TLS_VERSION on npm expects) from Go modules only:
 #   - github.com/hashicorp/terraform-provider-tls at TLS_UPSTREAM_VERSION (the Terraform provider
 #     that pulumi-tls 5.2.2 wraps; its code is in internal/, so a local module with the path
 #     github.com/hashicorp/terraform-provider-tls/shim, `replace`d to ./shim, re-exports it),
@@ -8,17 +8,8 @@
 # The proxy serves no github.com/pulumi/pulumi-tls module, so the bridge program (token mapping,
 # schema generation with the bridge's tfgen, embedded schema + bridge metadata) is written here.
 # Idempotent: does nothing when the binary exists. Records cold build time and peak RSS in
-# CACHE_DIR/build.txt. Env: TLS_GO (default "go"; e.g. "nice -n 19 go"), TLS_BUILD_FLAGS (e.g. "-p 1").
-set -euo pipefail
-
-TLS_VERSION=${TLS_VERSION:-5.2.2}
-TLS_BRIDGE_VERSION=${TLS_BRIDGE_VERSION:-v3.113.0}
-TLS_UPSTREAM_VERSION=${TLS_UPSTREAM_VERSION:-v1.2.1-0.20250423195406-eefba144662d}
-# pulumi-tls replaces terraform-plugin-sdk/v2 with Pulumi's fork, which the proxy refuses (403 on
-# its version list, 404 from the checksum database for the pinned pseudo-version). The upstream
-# release v2.37.0 is the oldest one that implements the terraform-plugin-go v0.28.0 the bridge
-# needs (v2.36.1, which MVS picks otherwise, lacks GetResourceIdentitySchemas and fails to compile).
-TLS_PLUGIN_SDK_VERSION=${TLS_PLUGIN_SDK_VERSION:-v2.37.0}
+# CACHE_DIR/build.txt. The versions come from scripts/versions.env (TLS_*). Env: TLS_GO (default
+# "go"; e.g. "nice -n 19 go"), TLS_BUILD_FLAGS (e.g. "-p 1"). The recipe's story: docs/tls-plugin/.
 
 build_tls() {
   local d=$1
@@ -29,8 +20,8 @@ build_tls() {
   local upstream=github.com/hashicorp/terraform-provider-tls
   local self=local.build/pulumi-tls
   export CGO_ENABLED=0 GOFLAGS=-buildvcs=false GOTOOLCHAIN=local
-  tlog() { printf '[build-tls] %s\n' "$*" >&2; }
-  tdie() { printf '[build-tls] ERROR: %s\n' "$*" >&2; return 1; }
+  tlog() { printf '[toolchain tls] %s\n' "$*" >&2; }
+  tdie() { printf '[toolchain tls] ERROR: %s\n' "$*" >&2; return 1; }
   # refused OUTPUT: the first line of a go command's output that names a refused module.
   refused() { { printf '%s\n' "$1" | grep -m1 -E '403|404|410|Forbidden|not found|unknown revision|invalid version|verifying' ||
     printf '%s\n' "$1" | tail -n 1; } | sed -e 's/^[[:space:]]*"Error": "//' -e 's/",\{0,1\}$//' -e 's/\\n.*//'; }
@@ -176,7 +167,7 @@ func main() {
 }
 GO
 
-  cd "$s"
+  cd "$s" || return 1
   # Placeholders so the tfgen binary compiles; the tfgen step overwrites both.
   [ -s provider/bridge-metadata.json ] || echo '{}' > provider/bridge-metadata.json
   [ -s provider/schema-embed.json ] || echo '{}' > provider/schema-embed.json
@@ -215,9 +206,3 @@ GO
   printf '%-34s cold build %4ds  peak RSS %5d MiB  (%s)\n' "pulumi-resource-tls $TLS_VERSION" $((t1 - t0)) $((kb / 1024)) "$(date -u +%FT%TZ)" >> "$d/build.txt"
   tlog "built pulumi-resource-tls $TLS_VERSION in $((t1 - t0))s (tfgen + provider), peak $((kb / 1024)) MiB"
 }
-
-if [ "${BASH_SOURCE[0]}" = "$0" ]; then
-  [ $# = 1 ] || { echo "usage: $0 CACHE_DIR" >&2; exit 2; }
-  mkdir -p "$1"
-  build_tls "$(cd "$1" && pwd)"
-fi
