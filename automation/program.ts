@@ -103,6 +103,8 @@ function declareDataStore(ds: DataStoreSpec, mgmt: ManagementCluster): DataStore
         },
         clientCommonName: ds.clientCommonName,
         clientCertificateValidityDays: ds.clientCertificateValidityDays,
+        expiryWarningDays: ds.expiryWarningDays,
+        rotateBefore: ds.rotateBefore,
         waitForReady: ds.waitForReady,
         healthCheck: ds.healthCheck,
         healthFailOn: ds.healthFailOn,

@@ -10,6 +10,12 @@ import { checkedOn, isPlain, outputError, rejectIfInvalid, throwIfInvalid } from
 import type { DataStoreArgs } from "./dataStoreArgs";
 import { givenClientProblems, reuseOrMint, validateCa } from "./etcdClientIdentity";
 import { kamajiCaKey } from "./kamajiCaKey";
+import { watchCertificateExpiry } from "./certificateExpiry";
+import {
+    DEFAULT_EXPIRY_WARNING_DAYS,
+    rotateBeforeProblem,
+    warningDaysProblem,
+} from "../model/rules/certificateLifetime";
 import { ManagementCluster } from "./managementCluster";
 import { dnsSubdomainProblem } from "../model/names";
 import { PropertyError, validateEndpoints } from "./validation";
@@ -51,6 +57,8 @@ export class DataStore extends pulumi.ComponentResource {
     public readonly clientCertificate: pulumi.Output<string>;
     /** The client private key (PEM, secret). */
     public readonly clientPrivateKey: pulumi.Output<string>;
+    /** When each certificate ends: `{ "tls.caCertificate": notAfter, "tls.clientCertificate": notAfter }` (RFC 3339). */
+    public readonly certificateExpiry: pulumi.Output<Record<string, string>>;
     /** The `<name>-etcd-ca` Secret. */
     public readonly caSecret: k8s.core.v1.Secret;
     /** The `<name>-etcd-client` Secret. */
@@ -93,6 +101,27 @@ export class DataStore extends pulumi.ComponentResource {
             return ca;
         });
 
+        this.certificateExpiry = watchCertificateExpiry(
+            this,
+            label,
+            [
+                {
+                    propertyPath: "tls.caCertificate",
+                    pem: this.caCertificate,
+                    renew: "issue a new etcd CA, re-issue the etcd certificates from it and pass the new tls.caCertificate and tls.caPrivateKey",
+                },
+                {
+                    propertyPath: "tls.clientCertificate",
+                    pem: this.clientCertificate,
+                    renew:
+                        args.tls.clientCertificate === undefined
+                            ? `set rotateBefore to now (e.g. "${new Date().toISOString().replace(/\.\d{3}Z$/, "Z")}") to mint a new one; the preview shows it as an update of the etcd-client Secret`
+                            : "pass a renewed tls.clientCertificate and tls.clientPrivateKey (a @pulumi/tls LocallySignedCert with earlyRenewalHours renews itself in a previewed replace)",
+                },
+            ],
+            args.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS,
+        );
+
         const childOpts: pulumi.CustomResourceOptions = { parent: this, provider: mgmt.provider };
         this.caSecret = caSecret(name, this, caKey, childOpts);
         this.clientSecret = clientSecret(name, this, childOpts);
@@ -116,6 +145,7 @@ export class DataStore extends pulumi.ComponentResource {
             caCertificate: this.caCertificate,
             clientCertificate: this.clientCertificate,
             clientPrivateKey: this.clientPrivateKey,
+            certificateExpiry: this.certificateExpiry,
         });
     }
 }
@@ -149,15 +179,20 @@ function plainArgumentErrors(args: DataStoreArgs): PropertyError[] {
             reason: "is required when the ManagementCluster has no kubeconfig (a minted certificate is reused from the cluster's Secret on later runs, which needs API access); pass clientCertificate and clientPrivateKey",
         });
     }
+    const warningDays = warningDaysProblem(args.expiryWarningDays);
+    if (warningDays) errors.push(warningDays);
+    const window = warningDays ? DEFAULT_EXPIRY_WARNING_DAYS : (args.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS);
     if (
         args.clientCertificateValidityDays !== undefined &&
-        (!Number.isInteger(args.clientCertificateValidityDays) || args.clientCertificateValidityDays < 31)
+        (!Number.isInteger(args.clientCertificateValidityDays) || args.clientCertificateValidityDays <= window)
     ) {
         errors.push({
             propertyPath: "clientCertificateValidityDays",
-            reason: `must be a whole number of days >= 31 (renewal starts 30 days before expiry); got ${args.clientCertificateValidityDays}`,
+            reason: `must be a whole number of days longer than the ${window}-day expiry warning window (expiryWarningDays), or every preview warns about a new certificate; got ${args.clientCertificateValidityDays}`,
         });
     }
+    const rotate = rotateBeforeProblem(args.rotateBefore);
+    if (rotate) errors.push(rotate);
     if (args.name !== undefined && isPlain(args.name)) {
         const p = dnsSubdomainProblem(args.name);
         if (p) errors.push({ propertyPath: "name", reason: p });
@@ -211,11 +246,15 @@ function clientIdentity(
             });
     const mgmt = args.managementCluster;
     const cn = args.clientCommonName ?? "root";
-    const days = args.clientCertificateValidityDays ?? 365;
+    const minting = {
+        commonName: cn,
+        validityDays: args.clientCertificateValidityDays ?? 365,
+        rotateBefore: args.rotateBefore,
+    };
     return pulumi
         .all([mgmt.kubeconfig!, mgmt.kamajiNamespace, dsName, caCert, caKey])
         .apply(([kc, n, ds, ca, key]) =>
-            checkedOn(parent, label, "tls", () => reuseOrMint(label, kc, n, `${ds}-etcd-client`, ca, key, cn, days)),
+            checkedOn(parent, label, "tls", () => reuseOrMint(label, kc, n, `${ds}-etcd-client`, ca, key, minting)),
         );
 }
 

@@ -20,8 +20,10 @@ export interface DataStoreTlsArgs {
     /**
      * A client certificate (PEM) Kamaji uses as etcd root to create per-tenant users and roles
      * (CN "root", O "system:masters" in kamaji-etcd). Defaults to one minted from the CA with CN
-     * `clientCommonName`, reused on later runs while it is valid for more than 30 days.
-     * Mutually required with `clientPrivateKey`.
+     * `clientCommonName`, reused on later runs until it expires or `rotateBefore` says to renew it
+     * (never renewed silently: a preview warns `expiryWarningDays` ahead). Mutually required with
+     * `clientPrivateKey`. A `@pulumi/tls` `LocallySignedCert` works as it is (`certPem`, and the
+     * `privateKeyPem` of its `PrivateKey`).
      */
     clientCertificate?: pulumi.Input<string>;
     /** The private key (PEM, secret) of `clientCertificate`. */
@@ -55,6 +57,17 @@ export interface DataStoreArgs {
     clientCommonName?: string;
     /** Validity of a minted client certificate, in days. Defaults to 365. */
     clientCertificateValidityDays?: number;
+    /**
+     * A preview warns when the CA or the client certificate expires within this many days (1 to
+     * 3650), and `hcp-review` gates on it. Defaults to 30.
+     */
+    expiryWarningDays?: number;
+    /**
+     * Renew the minted client certificate if it was issued before this RFC 3339 instant (e.g. set it
+     * to now): the preview shows the renewal as an update of the `<name>-etcd-client` Secret and of
+     * the health check. No effect on a given `tls.clientCertificate`.
+     */
+    rotateBefore?: string;
     /**
      * No effect with Kamaji v1.0.0, kept for compatibility: its DataStore reports no readiness (the
      * status holds only `usedBy`). Kamaji's admission webhook checks the DataStore when it is

@@ -4,15 +4,17 @@
  * is the record).
  */
 import { KubeClient, resourcePath } from "../lib/kube";
+import { rotationDue } from "../model/rules/certificateLifetime";
 import {
-    daysUntilExpiry,
     isSignedBy,
     issueCertificate,
     keyMatchesCertificate,
+    MINT_BACKDATE_MS,
     parseCertificate,
     parsePrivateKey,
     commonName,
     validateClientTlsBundle,
+    validityReason,
     PemError,
 } from "../lib/pki";
 import { ValidationError } from "./errors";
@@ -62,9 +64,10 @@ export function validateCa(pem: string): PropertyError[] {
 
 /**
  * The client certificate to use when none was given: the one already in the cluster's Secret if it
- * is signed by this CA, has the expected CN, matches its key and is valid for more than 30 more
- * days; otherwise a new one. Reusing keeps the Secret (and the preview) stable across runs without
- * extra state.
+ * is signed by this CA, has the expected CN, matches its key, is still valid and was not issued
+ * before `rotateBefore`; otherwise a new one. Reusing keeps the Secret (and the preview) stable
+ * across runs without extra state; renewal near expiry is the user's reviewed decision
+ * (`rotateBefore`), never a silent one: the preview warns instead.
  * @internal
  */
 export async function reuseOrMint(
@@ -74,8 +77,7 @@ export async function reuseOrMint(
     secretName: string,
     caPem: string,
     caKeyPem: string,
-    cn: string,
-    validityDays: number,
+    minting: { commonName: string; validityDays: number; rotateBefore?: string },
     client?: KubeClient,
 ): Promise<{ certPem: string; keyPem: string }> {
     const problems = validateCa(caPem);
@@ -107,9 +109,10 @@ export async function reuseOrMint(
             const ca = parseCertificate(caPem, "ca");
             if (
                 isSignedBy(cert, ca) &&
-                commonName(cert) === cn &&
+                commonName(cert) === minting.commonName &&
                 keyMatchesCertificate(cert, parsePrivateKey(key, "tls.key")) &&
-                daysUntilExpiry(cert, new Date()) > 30
+                validityReason(cert, new Date()) === undefined &&
+                !rotationDue(new Date(Date.parse(cert.validFrom) + MINT_BACKDATE_MS), minting.rotateBefore)
             ) {
                 return { certPem: crt, keyPem: key };
             }
@@ -119,6 +122,11 @@ export async function reuseOrMint(
     }
     return issueCertificate(
         { certPem: caPem, keyPem: caKeyPem },
-        { commonName: cn, organizations: ["system:masters"], usages: ["client"], validity: validityDays },
+        {
+            commonName: minting.commonName,
+            organizations: ["system:masters"],
+            usages: ["client"],
+            validity: minting.validityDays,
+        },
     );
 }

@@ -15,6 +15,8 @@ import { LiveVersion, readLiveVersion, versionStepErrors } from "./liveVersion";
 import { ManagementCluster } from "./managementCluster";
 import { tenantControlPlaneMetadata, tenantControlPlaneSpec } from "./tenantControlPlaneSpec";
 import { waitForAdminAccess } from "./tenantAccess";
+import { watchCertificateExpiry } from "./certificateExpiry";
+import { DEFAULT_EXPIRY_WARNING_DAYS, warningDaysProblem } from "../model/rules/certificateLifetime";
 import { ControlPlaneValues, DEFAULT_SERVICE_CIDR, PropertyError, validateControlPlane } from "./validation";
 import { namespaceProblem } from "../model/names";
 
@@ -79,6 +81,8 @@ export class HostedControlPlane extends pulumi.ComponentResource {
     public readonly kubeconfig: pulumi.Output<string>;
     /** The tenant's cluster CA certificate (PEM), from Secret `<name>-ca`, key `ca.crt`. */
     public readonly caCertificate: pulumi.Output<string>;
+    /** When the tenant CA ends: `{ caCertificate: notAfter }` (RFC 3339), once Kamaji has issued it. */
+    public readonly certificateExpiry: pulumi.Output<Record<string, string>>;
     /** kubeadm's CA pin for joins: "sha256:<hex of the CA's SubjectPublicKeyInfo>". */
     public readonly caCertHash: pulumi.Output<string>;
     /** The tenant's service range (for workers and addons). */
@@ -128,6 +132,18 @@ export class HostedControlPlane extends pulumi.ComponentResource {
         this.caCertHash = this.caCertificate.apply((pem) =>
             checkedOn(this, tenant.label, "caCertificate", () => caCertHash(pem, "caCertificate")),
         );
+        this.certificateExpiry = watchCertificateExpiry(
+            this,
+            tenant.label,
+            [
+                {
+                    propertyPath: "caCertificate",
+                    pem: this.caCertificate,
+                    renew: `plan the renewal of the tenant CA (Secret ${this.namespace}/${this.tenantName}-ca): it signs every certificate of the tenant and is the CA pin its nodes joined with`,
+                },
+            ],
+            args.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS,
+        );
         this.serviceCidr = pulumi.output(args.network?.serviceCidr ?? DEFAULT_SERVICE_CIDR);
 
         this.provider = new k8s.Provider(`${name}-tenant`, { kubeconfig: this.kubeconfig }, { parent: this });
@@ -141,6 +157,7 @@ export class HostedControlPlane extends pulumi.ComponentResource {
             kubeconfig: this.kubeconfig,
             caCertificate: this.caCertificate,
             caCertHash: this.caCertHash,
+            certificateExpiry: this.certificateExpiry,
             serviceCidr: this.serviceCidr,
         });
     }
@@ -164,6 +181,8 @@ function structuralErrors(args: HostedControlPlaneArgs, namespace: string): Prop
             reason: `must be a whole number of seconds >= 1; got ${args.readyTimeoutSeconds}`,
         });
     }
+    const warningDays = warningDaysProblem(args.expiryWarningDays);
+    if (warningDays) structural.push(warningDays);
     return structural;
 }
 

@@ -116,4 +116,9 @@ export interface HostedControlPlaneArgs {
     cniManifest?: pulumi.Input<string>;
     /** How long to wait for Kamaji to report the control plane Ready, in seconds. Defaults to 1200. */
     readyTimeoutSeconds?: number;
+    /**
+     * A preview warns when the tenant CA expires within this many days (1 to 3650), and
+     * `hcp-review` gates on it. Defaults to 30.
+     */
+    expiryWarningDays?: number;
 }

@@ -53,6 +53,8 @@ export const dataStoreSpec = fields({
     tls: dataStoreTlsSpec,
     clientCommonName: z.string().optional(),
     clientCertificateValidityDays: z.number().optional(),
+    expiryWarningDays: z.number().optional(),
+    rotateBefore: z.string().optional(),
     waitForReady: z.boolean().optional(),
     healthCheck: z.boolean().optional(),
     healthFailOn: z.enum(HEALTH_FAIL_ON).optional(),
@@ -97,6 +99,7 @@ export const controlPlaneSpec = fields({
     kubeletCgroupDriver: z.enum(CGROUP_DRIVER_WORDS).optional(),
     cniManifest: z.string().optional(),
     readyTimeoutSeconds: z.number().optional(),
+    expiryWarningDays: z.number().optional(),
 });
 
 export const workerHostSpec = fields({

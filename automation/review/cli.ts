@@ -18,11 +18,14 @@ import { planFromPreviewJson } from "./steps";
 const USAGE = `usage: hcp-review [--preview FILE|-] [--run] [--spec FILE] [--stack NAME] [--state-dir DIR] [--backend-url URL]
                   [--format markdown|json] [--markdown-out FILE] [--json-out FILE] [--title TEXT]
                   [--max-disrupted-nodes N] [--allow-tenant-deletion] [--allow-datastore-deletion] [--allow-downgrade]
+                  [--allow-expiring-certificates] [--certificate-warning-days N]
 
 Reads \`pulumi preview --json\` output (from --preview FILE, or stdin) or, with --run, previews --spec
 through the Automation API (passphrase from PULUMI_CONFIG_PASSPHRASE). Prints the review (Markdown by
 default) and exits 0 when every gate holds, 1 when a gate fails (the reasons are printed on stderr),
-2 on bad usage or unreadable input. --spec also tells the review which tenant each worker pool serves.`;
+2 on bad usage or unreadable input. --spec also tells the review which tenant each worker pool serves.
+Certificates that expire within --certificate-warning-days (default 30) fail the gate certificate-expiry;
+a recorded preview shows unchanged DataStores and tenants only with \`pulumi preview --json --show-sames\`.`;
 
 export interface CliArgs {
     preview?: string;
@@ -55,6 +58,8 @@ const OPTIONS = {
     "allow-tenant-deletion": { type: "boolean" },
     "allow-datastore-deletion": { type: "boolean" },
     "allow-downgrade": { type: "boolean" },
+    "allow-expiring-certificates": { type: "boolean" },
+    "certificate-warning-days": { type: "string" },
     help: { type: "boolean", short: "h" },
 } satisfies ParseArgsOptionsConfig;
 
@@ -89,6 +94,15 @@ export function parseArgs(argv: string[]): CliArgs {
     if (v["allow-tenant-deletion"]) a.gates.allowTenantDeletion = true;
     if (v["allow-datastore-deletion"]) a.gates.allowDataStoreDeletion = true;
     if (v["allow-downgrade"]) a.gates.allowDowngrade = true;
+    if (v["allow-expiring-certificates"]) a.gates.allowExpiringCertificates = true;
+    const warningDays = v["certificate-warning-days"];
+    if (warningDays !== undefined) {
+        if (!/^\d+$/.test(warningDays) || Number(warningDays) < 1)
+            throw new UsageError(
+                `--certificate-warning-days must be a whole number of days >= 1; got "${warningDays}"`,
+            );
+        a.gates.certificateWarningDays = Number(warningDays);
+    }
     if (a.run && a.preview !== undefined)
         throw new UsageError("--run and --preview are mutually exclusive: review a recorded preview, or run one");
     if (a.run && !a.spec) throw new UsageError("--run needs --spec FILE (the spec to preview)");

@@ -14,9 +14,19 @@ export interface GateConfig {
     maxDisruptedNodes?: number;
     /** Let a tenant or node go to an older Kubernetes version. Defaults to false (gate on). */
     allowDowngrade?: boolean;
+    /** Let certificates inside the warning window (or expired) pass. Defaults to false (gate on). */
+    allowExpiringCertificates?: boolean;
+    /** The warning window for certificate expiry, in days. Defaults to 30. */
+    certificateWarningDays?: number;
 }
 
-export type GateName = "tenant-deletion" | "datastore-deletion" | "disrupted-nodes" | "downgrade" | "preview-errors";
+export type GateName =
+    | "tenant-deletion"
+    | "datastore-deletion"
+    | "disrupted-nodes"
+    | "downgrade"
+    | "certificate-expiry"
+    | "preview-errors";
 
 export interface GateResult {
     gate: GateName;
@@ -51,6 +61,10 @@ export function evaluateGates(review: Review, plan: Plan, cfg: GateConfig): Gate
         downgradeGate(
             e.filter((x) => x.action === "downgrade"),
             cfg.allowDowngrade,
+        ),
+        certificateExpiryGate(
+            e.filter((x) => x.subject === "certificate"),
+            cfg.allowExpiringCertificates,
         ),
         ...(plan.errors > 0 ? [previewErrorsGate(plan.errors)] : []),
     ];
@@ -96,6 +110,19 @@ function downgradeGate(downs: ReviewEntry[], allowed: boolean | undefined): Gate
         gate,
         passed: false,
         reason: `${list(downs.map((x) => `${x.subject} ${x.name} goes from ${x.from} down to ${x.to}`))}; allow with --allow-downgrade`,
+    };
+}
+
+/** A certificate about to end (or ended) is renewed before anything else is applied, unless allowed. */
+function certificateExpiryGate(expiring: ReviewEntry[], allowed: boolean | undefined): GateResult {
+    const gate = "certificate-expiry";
+    if (expiring.length === 0) return { gate, passed: true, reason: "no certificate expires within the window" };
+    const what = list(expiring.map((x) => `${x.name} (${x.action === "expired" ? "expired" : "expires"} ${x.to})`));
+    if (allowed) return { gate, passed: true, reason: `allowed: ${what}` };
+    return {
+        gate,
+        passed: false,
+        reason: `${what}; renew it first (DataStore: rotateBefore or a new certificate), or allow with --allow-expiring-certificates`,
     };
 }
 

@@ -8,6 +8,7 @@ const SUBJECT: Record<ReviewEntry["subject"], string> = {
     tenant: "Tenant",
     node: "Node",
     host: "Host",
+    certificate: "Certificate",
     "management-cluster": "Management cluster",
     "etcd-health": "etcd health",
     "bootstrap-token": "Bootstrap token",

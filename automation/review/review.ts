@@ -8,10 +8,12 @@
  * and unknown values included, is left out. Property *names* (what changed) are shown, never values.
  */
 import { hostIdentity } from "../../model/hosts";
+import { DEFAULT_EXPIRY_WARNING_DAYS } from "../../model/rules/certificateLifetime";
 import { changesOf, splitMove } from "./changes";
 import { evaluateGates, GateConfig } from "./gates";
 import { impactSummaries } from "./impacts";
 import { Plan } from "./steps";
+import { describeCertificates } from "./subjects/certificates";
 import { describeDataStores } from "./subjects/dataStores";
 import { describeHosts } from "./subjects/hosts";
 import { describeNodes } from "./subjects/nodes";
@@ -34,13 +36,21 @@ const DESCRIBERS = [describeDataStores, describeTenants, describeNodes, describe
 export function buildReview(plan: Plan, gates: GateConfig = {}, context: ReviewContext = {}): Review {
     const changes = changesOf(plan).flatMap(splitMove);
     const ctx = subjectContext(changes, context);
-    const entries: ReviewEntry[] = DESCRIBERS.flatMap((describe) => describe(changes, ctx));
+    const entries: ReviewEntry[] = [
+        ...DESCRIBERS.flatMap((describe) => describe(changes, ctx)),
+        ...describeCertificates(
+            plan,
+            gates.certificateWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS,
+            context.now ?? new Date(),
+        ),
+    ];
 
     const order: Subject[] = [
         "datastore",
         "tenant",
         "node",
         "host",
+        "certificate",
         "management-cluster",
         "etcd-health",
         "bootstrap-token",

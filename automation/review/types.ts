@@ -3,7 +3,15 @@ import { GateResult } from "./gates";
 
 export type Risk = "low" | "medium" | "high";
 export type Subject =
-    "datastore" | "tenant" | "node" | "host" | "management-cluster" | "etcd-health" | "bootstrap-token" | "other";
+    | "datastore"
+    | "tenant"
+    | "node"
+    | "host"
+    | "certificate"
+    | "management-cluster"
+    | "etcd-health"
+    | "bootstrap-token"
+    | "other";
 
 export interface ReviewEntry {
     subject: Subject;
@@ -59,4 +67,6 @@ export interface ReviewContext {
     /** resource name (`host-<slug>-prep` / `-join`, see the WorkerPool's hostResourceName) → host address. */
     hosts?: Record<string, string>;
     title?: string;
+    /** The instant certificate lifetimes are measured from; defaults to now (tests fix it). */
+    now?: Date;
 }

@@ -46,14 +46,16 @@ const RSA_2048: RsaHashedKeyGenParams = {
 
 export type CaKeyType = "ec" | "rsa";
 
+/** Minted certificates start this long before they are made (a peer's clock may be slightly slow). */
+export const MINT_BACKDATE_MS = 60_000;
+
 function window(validity: Validity, property: string): { notBefore: Date; notAfter: Date } {
     if (typeof validity === "number") {
         if (!Number.isFinite(validity) || validity <= 0) {
             throw new Error(`${property}: must be a positive number of days or {notBefore, notAfter}; got ${validity}`);
         }
-        // Back-date by a minute so a peer with a slightly slow clock accepts a fresh certificate.
-        const notBefore = new Date(Date.now() - 60_000);
-        return { notBefore, notAfter: new Date(notBefore.getTime() + 60_000 + validity * 86_400_000) };
+        const notBefore = new Date(Date.now() - MINT_BACKDATE_MS);
+        return { notBefore, notAfter: new Date(notBefore.getTime() + MINT_BACKDATE_MS + validity * 86_400_000) };
     }
     if (
         !(validity.notBefore instanceof Date) ||

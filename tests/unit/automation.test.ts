@@ -83,7 +83,7 @@ describe("automation: spec validation", () => {
             [
                 {
                     propertyPath: "controlPlanes[0].replica",
-                    reason: "is not a known field; known fields here: name, dataStore, tenantName, namespace, kubernetesVersion, replicas, serviceType, address, port, advertiseAddress, certSANs, serviceLabels, serviceAnnotations, network, addons, kubeletCgroupDriver, cniManifest, readyTimeoutSeconds",
+                    reason: "is not a known field; known fields here: name, dataStore, tenantName, namespace, kubernetesVersion, replicas, serviceType, address, port, advertiseAddress, certSANs, serviceLabels, serviceAnnotations, network, addons, kubeletCgroupDriver, cniManifest, readyTimeoutSeconds, expiryWarningDays",
                 },
             ],
         ],

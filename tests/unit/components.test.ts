@@ -291,6 +291,64 @@ describe("components (mocked engine)", function () {
             ...extra,
         });
 
+        /** The warnings components log while `fn` builds them (pulumi.log.warn, captured). */
+        async function warningsOf(fn: () => void): Promise<string[]> {
+            const seen: string[] = [];
+            const original = pulumi.log.warn;
+            (pulumi.log as any).warn = async (msg: string) => void seen.push(msg);
+            try {
+                fn();
+                await settle();
+            } finally {
+                (pulumi.log as any).warn = original;
+            }
+            return seen;
+        }
+
+        it("reports when each certificate ends, and warns at preview for each inside expiryWarningDays", async () => {
+            const m = new hcp.ManagementCluster("mx", mgmtArgs());
+            await fresh();
+            let ds!: componentsModule.DataStore;
+            // The test certificates live 30 days: inside a 60-day window, outside a 10-day one.
+            const warnings = await warningsOf(
+                () => (ds = new hcp.DataStore("exp", dsArgs(m, { expiryWarningDays: 60 }))),
+            );
+            const expiry = await promiseOf(ds.certificateExpiry);
+            expect(Object.keys(expiry)).to.deep.equal(["tls.caCertificate", "tls.clientCertificate"]);
+            const caEnd = new Date(new crypto.X509Certificate(etcdCa.certPem).validTo).toISOString();
+            expect(expiry["tls.caCertificate"]).to.equal(caEnd);
+            expect(warnings).to.have.length(2);
+            expect(warnings[0]).to.match(
+                /^DataStore exp: tls\.caCertificate: the certificate expires in (29|30) day\(s\) \(notAfter .*inside the 60-day warning window\): issue a new etcd CA/,
+            );
+            expect(warnings[1]).to.match(/tls\.clientCertificate: .*pass a renewed tls\.clientCertificate/);
+            const quiet = await warningsOf(() => new hcp.DataStore("exp2", dsArgs(m, { expiryWarningDays: 10 })));
+            expect(quiet).to.deep.equal([]);
+        });
+
+        it("refuses a warning window, a validity or a rotateBefore outside their rules, naming each", () => {
+            const m = new hcp.ManagementCluster("my", mgmtArgs());
+            expect(
+                () =>
+                    new hcp.DataStore(
+                        "badexp",
+                        dsArgs(m, {
+                            expiryWarningDays: 0,
+                            clientCertificateValidityDays: 30,
+                            rotateBefore: "tomorrow",
+                        }),
+                    ),
+            )
+                .to.throw(hcp.ValidationError)
+                .with.property(
+                    "message",
+                    "Invalid arguments for DataStore badexp (3 problems):\n" +
+                        "  - expiryWarningDays: must be a whole number of days from 1 to 3650 (how long before expiry a preview warns); got 0\n" +
+                        "  - clientCertificateValidityDays: must be a whole number of days longer than the 30-day expiry warning window (expiryWarningDays), or every preview warns about a new certificate; got 30\n" +
+                        '  - rotateBefore: must be an RFC 3339 instant such as "2027-01-01T00:00:00Z" (a minted certificate issued before it is renewed); got "tomorrow"',
+                );
+        });
+
         it("creates the CA Secret, the client Secret and the DataStore, with exact types and names", async () => {
             const m = new hcp.ManagementCluster("m1", mgmtArgs());
             await fresh();
