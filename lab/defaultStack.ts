@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
 import { DataStore, HostedControlPlane, ManagementCluster, WorkerPool } from "../components";
 import { labHostKubeletConfiguration, labPoolSettings } from "./nodeSettings";
 import { podNetworkManifest } from "./podnet";
@@ -96,8 +97,33 @@ export function readLab(file = defaultLabFile): LabDescription {
 const read = (p: string) => fs.readFileSync(p, "utf8");
 
 /**
+ * The etcd client identity Kamaji uses as root, minted with `@pulumi/tls` from the lab's etcd CA as
+ * a Pulumi user would: a key, a request (CN root, O system:masters, as kamaji-etcd names it) and a
+ * certificate the CA signs, renewed in a previewed replace 30 days before its end. The CA itself
+ * stays the lab's: etcd must trust it before any stack runs, and etcd reads its trusted CAs once,
+ * at start.
+ */
+function labEtcdClient(name: string, caCertificate: string, caPrivateKey: pulumi.Output<string>) {
+    const key = new tls.PrivateKey(`${name}-client-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" });
+    const request = new tls.CertRequest(`${name}-client-request`, {
+        privateKeyPem: key.privateKeyPem,
+        subject: { commonName: "root", organization: "system:masters" },
+    });
+    const cert = new tls.LocallySignedCert(`${name}-client-cert`, {
+        certRequestPem: request.certRequestPem,
+        caCertPem: caCertificate,
+        caPrivateKeyPem: caPrivateKey,
+        validityPeriodHours: 365 * 24,
+        earlyRenewalHours: 30 * 24,
+        allowedUses: ["digital_signature", "key_encipherment", "client_auth"],
+    });
+    return { clientCertificate: cert.certPem, clientPrivateKey: key.privateKeyPem };
+}
+
+/**
  * The lab's management cluster, and a DataStore on the lab's etcd (by default the one every tenant
- * shares; `clientCommonName` has the component mint a client certificate of its own).
+ * shares, with a client certificate from `@pulumi/tls`; `clientCommonName` has the component mint
+ * one of its own instead).
  */
 export function labManagement(
     lab: LabDescription,
@@ -109,14 +135,16 @@ export function labManagement(
         podCidrs: ["10.244.0.0/16"],
         serviceCidrs: ["10.96.0.0/16"],
     });
-    const dataStore = new DataStore(store.name ?? "lab-etcd", {
+    const name = store.name ?? "lab-etcd";
+    const caCertificate = read(lab.dataStore.caCertificate);
+    const caPrivateKey = pulumi.secret(read(lab.dataStore.caPrivateKey));
+    const dataStore = new DataStore(name, {
         managementCluster: mgmt,
         endpoints: lab.dataStore.endpoints.split(",").map((e) => e.replace(/^https:\/\//, "")),
         tls: {
-            caCertificate: read(lab.dataStore.caCertificate),
-            caPrivateKey: pulumi.secret(read(lab.dataStore.caPrivateKey)),
-            clientCertificate: read(lab.dataStore.clientCertificate),
-            clientPrivateKey: pulumi.secret(read(lab.dataStore.clientPrivateKey)),
+            caCertificate,
+            caPrivateKey,
+            ...(store.clientCommonName === undefined ? labEtcdClient(name, caCertificate, caPrivateKey) : {}),
         },
         ...(store.clientCommonName !== undefined ? { clientCommonName: store.clientCommonName } : {}),
     });

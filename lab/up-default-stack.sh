@@ -15,11 +15,15 @@ export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION
 STACK=${HCP_STACK:-lab}
 source "$REPO/scripts/versions.env"
 
-# The Kubernetes provider goes into the plugin cache under the version the npm SDK asks for, so the
-# engine takes it from there instead of warning that it found one on PATH.
-if ! pulumi plugin ls 2>/dev/null | grep -qE "^kubernetes +resource +$K8S_PROVIDER_VERSION"; then
-  pulumi plugin install resource kubernetes "$K8S_PROVIDER_VERSION" --file "$BIN/pulumi-resource-kubernetes" >/dev/null
-fi
+# The providers go into the plugin cache under the versions the npm SDKs ask for, so the engine
+# takes them from there instead of warning that it found them on PATH.
+install_plugin() { # NAME VERSION
+  if ! pulumi plugin ls 2>/dev/null | grep -qE "^$1 +resource +$2"; then
+    pulumi plugin install resource "$1" "$2" --file "$BIN/pulumi-resource-$1" >/dev/null
+  fi
+}
+install_plugin kubernetes "$K8S_PROVIDER_VERSION"
+install_plugin tls "$TLS_VERSION"
 export PULUMI_IGNORE_AMBIENT_PLUGINS=true
 
 pulumi stack select --create "$STACK" --non-interactive >/dev/null
