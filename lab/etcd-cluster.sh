@@ -3,7 +3,7 @@
 # for a Kamaji DataStore (kamaji-etcd runs etcd the same way: --client-cert-auth, one CA for server,
 # peer and client certificates, a root client certificate with CN=root, O=system:masters).
 #
-#   lab/etcd-cluster.sh up NAME [--members N] [--base-port P] [--address A] [--auth]
+#   lab/etcd-cluster.sh up NAME [--members N] [--base-port P] [--address A] [--auth] [--ca-cert F --ca-key F]
 #   lab/etcd-cluster.sh down NAME
 #   lab/etcd-cluster.sh status NAME            exit 0 all healthy, 3 degraded, 1 no such cluster
 #   lab/etcd-cluster.sh stop-member NAME I     I counts from 0
@@ -15,6 +15,8 @@
 # `up` is idempotent (it starts what is not running), `down` stops every member and deletes it.
 # --auth does what kamaji-etcd's post-install job does: user root (no password) with role root,
 # then `etcdctl auth enable`; with client-cert auth the certificate CN is the user name.
+# --ca-cert/--ca-key: sign the members' and root's certificates with this RSA CA (e.g. one minted
+# with @pulumi/tls) instead of one minted here.
 #
 # Binaries: $ETCD_BIN, else <repo>/bin/etcd, else etcd on PATH; $ETCDCTL_BIN, else etcdctl from
 # <repo>/bin or PATH, else a small Node script using the etcd3 package.
@@ -106,6 +108,24 @@ endpoint_healthy() {
   else node_admin health "$1" >/dev/null 2>&1; fi
 }
 
+# use_ca CERT KEY: the cluster's CA is this one (e.g. minted with @pulumi/tls), not one minted here;
+# the members' and root's certificates are signed by it. RSA, as a Kamaji DataStore's CA must be.
+use_ca() {
+  if [ -z "$1" ] || [ -z "$2" ]; then lab_die "--ca-cert and --ca-key go together"; fi
+  [ -r "$1" ] && [ -r "$2" ] || lab_die "--ca-cert/--ca-key: cannot read '$1' or '$2'"
+  openssl x509 -in "$1" -noout -text 2>/dev/null | grep -q rsaEncryption ||
+    lab_die "--ca-cert: must be a PEM certificate with an RSA key (Kamaji v1.0.0 signs tenant certificates only with RSA)"
+  [ "$(openssl x509 -in "$1" -noout -pubkey | sha256sum)" = "$(openssl pkey -in "$2" -pubout 2>/dev/null | sha256sum)" ] ||
+    lab_die "--ca-key: does not match --ca-cert"
+  mkdir -p "$PKI"
+  if ! cmp -s "$1" "$PKI/ca.crt"; then
+    # Another CA: its leaves go too.
+    find "$PKI" -maxdepth 1 \( -name '*.crt' -o -name '*.key' -o -name '*.srl' \) -delete
+    install -m 644 "$1" "$PKI/ca.crt"
+    install -m 600 "$2" "$PKI/ca.key"
+  fi
+}
+
 mint_pki() {
   # RSA in PKCS#1 form: a Kamaji DataStore's CA key must be (Kamaji v1.0.0 parses nothing else).
   mint_ca "$PKI" "etcd-$NAME-ca" rsa
@@ -183,9 +203,11 @@ setup_auth() {
 
 cmd_up() {
   local name=$1; shift
-  local members="" base="" address="" auth=0
+  local members="" base="" address="" auth=0 ca_cert="" ca_key=""
   while [ $# -gt 0 ]; do
     case $1 in
+      --ca-cert) ca_cert=$2; shift 2 ;;
+      --ca-key) ca_key=$2; shift 2 ;;
       --members) members=$2; shift 2 ;;
       --base-port) base=$2; shift 2 ;;
       --address) address=$2; shift 2 ;;
@@ -213,6 +235,7 @@ cmd_up() {
     printf 'MEMBERS=%s\nBASE_PORT=%s\nADDRESS=%s\n' "$MEMBERS" "$BASE_PORT" "$ADDRESS" > "$D/cluster.env"
   fi
   local t0; t0=$(date +%s%N)
+  if [ -n "$ca_cert$ca_key" ]; then use_ca "$ca_cert" "$ca_key"; fi
   mint_pki
   local i
   for ((i = 0; i < MEMBERS; i++)); do start_member "$i"; done

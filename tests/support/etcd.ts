@@ -78,6 +78,8 @@ export interface StartOptions {
     basePort?: number;
     /** Enable etcd auth like kamaji-etcd (user root, role root). */
     auth?: boolean;
+    /** The cluster's CA (RSA, PEM files), e.g. minted with @pulumi/tls; default one minted for it. */
+    ca?: { certFile: string; keyFile: string };
 }
 
 function portFree(port: number): Promise<boolean> {
@@ -136,6 +138,7 @@ export async function startEtcdCluster(opts: StartOptions = {}): Promise<EtcdTes
             "--base-port",
             String(basePort),
             ...(opts.auth ? ["--auth"] : []),
+            ...(opts.ca ? ["--ca-cert", opts.ca.certFile, "--ca-key", opts.ca.keyFile] : []),
         );
     } catch (e) {
         await script("down", name).catch(() => undefined);
