@@ -18,7 +18,7 @@ import { planFromPreviewJson } from "./steps";
 const USAGE = `usage: hcp-review [--preview FILE|-] [--run] [--spec FILE] [--stack NAME] [--state-dir DIR] [--backend-url URL]
                   [--format markdown|json] [--markdown-out FILE] [--json-out FILE] [--title TEXT]
                   [--max-disrupted-nodes N] [--allow-tenant-deletion] [--allow-datastore-deletion] [--allow-downgrade]
-                  [--allow-expiring-certificates] [--certificate-warning-days N]
+                  [--allow-datastore-migration] [--allow-expiring-certificates] [--certificate-warning-days N]
 
 Reads \`pulumi preview --json\` output (from --preview FILE, or stdin) or, with --run, previews --spec
 through the Automation API (passphrase from PULUMI_CONFIG_PASSPHRASE). Prints the review (Markdown by
@@ -59,6 +59,7 @@ const OPTIONS = {
     "allow-datastore-deletion": { type: "boolean" },
     "allow-downgrade": { type: "boolean" },
     "allow-expiring-certificates": { type: "boolean" },
+    "allow-datastore-migration": { type: "boolean" },
     "certificate-warning-days": { type: "string" },
     help: { type: "boolean", short: "h" },
 } satisfies ParseArgsOptionsConfig;
@@ -95,6 +96,7 @@ export function parseArgs(argv: string[]): CliArgs {
     if (v["allow-datastore-deletion"]) a.gates.allowDataStoreDeletion = true;
     if (v["allow-downgrade"]) a.gates.allowDowngrade = true;
     if (v["allow-expiring-certificates"]) a.gates.allowExpiringCertificates = true;
+    if (v["allow-datastore-migration"]) a.gates.allowDataStoreMigration = true;
     const warningDays = v["certificate-warning-days"];
     if (warningDays !== undefined) {
         if (!/^\d+$/.test(warningDays) || Number(warningDays) < 1)

@@ -14,6 +14,8 @@ export interface GateConfig {
     maxDisruptedNodes?: number;
     /** Let a tenant or node go to an older Kubernetes version. Defaults to false (gate on). */
     allowDowngrade?: boolean;
+    /** Let a tenant move to another DataStore (a data migration). Defaults to false (gate on). */
+    allowDataStoreMigration?: boolean;
     /** Let certificates inside the warning window (or expired) pass. Defaults to false (gate on). */
     allowExpiringCertificates?: boolean;
     /** The warning window for certificate expiry, in days. Defaults to 30. */
@@ -25,6 +27,7 @@ export type GateName =
     | "datastore-deletion"
     | "disrupted-nodes"
     | "downgrade"
+    | "datastore-migration"
     | "certificate-expiry"
     | "preview-errors";
 
@@ -61,6 +64,10 @@ export function evaluateGates(review: Review, plan: Plan, cfg: GateConfig): Gate
         downgradeGate(
             e.filter((x) => x.action === "downgrade"),
             cfg.allowDowngrade,
+        ),
+        migrationGate(
+            e.filter((x) => x.action === "migrate"),
+            cfg.allowDataStoreMigration,
         ),
         certificateExpiryGate(
             e.filter((x) => x.subject === "certificate"),
@@ -111,6 +118,15 @@ function downgradeGate(downs: ReviewEntry[], allowed: boolean | undefined): Gate
         passed: false,
         reason: `${list(downs.map((x) => `${x.subject} ${x.name} goes from ${x.from} down to ${x.to}`))}; allow with --allow-downgrade`,
     };
+}
+
+/** Moving a tenant's data to another DataStore is refused unless allowed. */
+function migrationGate(moves: ReviewEntry[], allowed: boolean | undefined): GateResult {
+    const gate = "datastore-migration";
+    if (moves.length === 0) return { gate, passed: true, reason: "no tenant moves to another DataStore" };
+    const what = list(moves.map((x) => `${x.name}: ${x.from} → ${x.to}`));
+    if (allowed) return { gate, passed: true, reason: `allowed: ${what}` };
+    return { gate, passed: false, reason: `tenant data is migrated (${what}); allow with --allow-datastore-migration` };
 }
 
 /** A certificate about to end (or ended) is renewed before anything else is applied, unless allowed. */

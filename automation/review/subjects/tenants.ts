@@ -17,7 +17,8 @@ function tenantEntry(c: Change, ctx: SubjectContext): ReviewEntry {
     ctx.tenantOfComponent.set(component, tenant);
     const from = version(at(o, "spec.kubernetes.version"));
     const to = version(at(n, "spec.kubernetes.version"));
-    const ds = name(at(n, "spec.dataStore")) ?? name(at(o, "spec.dataStore"));
+    const oldDs = name(at(o, "spec.dataStore"));
+    const ds = name(at(n, "spec.dataStore")) ?? oldDs;
     const replicas = count(at(n, "spec.controlPlane.deployment.replicas"));
     const b = ctx.base(c);
     const common = {
@@ -54,6 +55,16 @@ function tenantEntry(c: Change, ctx: SubjectContext): ReviewEntry {
             ...versions(from, to),
             summary: `tenant ${tenant} is replaced${named.renamedTo ? ` by ${named.renamedTo}` : ""}`,
             impact: `replaces the control plane: the API endpoint changes, the cluster starts empty and every node must rejoin${ctx.because(b)}`,
+        };
+    if (c.op === "update" && oldDs && ds && oldDs !== ds)
+        return {
+            ...common,
+            action: "migrate",
+            risk: "high",
+            from: oldDs,
+            to: ds,
+            summary: `tenant ${tenant} moves from DataStore ${oldDs} to DataStore ${ds}`,
+            impact: `Kamaji migrates the tenant's data: its migrate job copies every key under the tenant's prefix from ${oldDs} to ${ds}; the tenant's API is read-only until the copy is done`,
         };
     const move = versionMove(from, to);
     if (move)
