@@ -115,7 +115,7 @@ export class DataStore extends pulumi.ComponentResource {
                     pem: this.clientCertificate,
                     renew:
                         args.tls.clientCertificate === undefined
-                            ? `set rotateBefore to now (e.g. "${new Date().toISOString().replace(/\.\d{3}Z$/, "Z")}") to mint a new one; the preview shows it as an update of the etcd-client Secret`
+                            ? `set rotateBefore to now (e.g. "${new Date().toISOString().replace(/\.\d{3}Z$/, "Z")}") to mint a new one; the preview shows it as a replacement of the etcd-client Secret`
                             : "pass a renewed tls.clientCertificate and tls.clientPrivateKey (a @pulumi/tls LocallySignedCert with earlyRenewalHours renews itself in a previewed replace)",
                 },
             ],

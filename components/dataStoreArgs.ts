@@ -64,7 +64,8 @@ export interface DataStoreArgs {
     expiryWarningDays?: number;
     /**
      * Renew the minted client certificate if it was issued before this RFC 3339 instant (e.g. set it
-     * to now): the preview shows the renewal as an update of the `<name>-etcd-client` Secret and of
+     * to now): the preview shows the renewal as a replacement of the `<name>-etcd-client` Secret (what the
+     * Kubernetes provider plans for it, seen on the lab) and an update of
      * the health check. No effect on a given `tls.clientCertificate`.
      */
     rotateBefore?: string;
