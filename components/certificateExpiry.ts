@@ -25,7 +25,10 @@ export function watchCertificateExpiry(
     certificates: WatchedCertificate[],
     windowDays: number,
 ): pulumi.Output<Record<string, string>> {
-    return pulumi.all(certificates.map((c) => pulumi.output(c.pem))).apply((pems) => {
+    // Expiry dates are not secret, though a certificate may come out of an Output made secret by
+    // its key's company: unsecret them, or the review could not read them from state.
+    const pems = pulumi.unsecret(pulumi.all(certificates.map((c) => pulumi.output(c.pem))));
+    return pems.apply((pems) => {
         const expiry: Record<string, string> = {};
         const now = new Date();
         pems.forEach((pem, i) => {
